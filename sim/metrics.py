@@ -6,9 +6,22 @@ floats; none of them knows about the model. Formulas follow DOMAIN.md §3.2 and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["difference_coefficient"]
+__all__ = [
+    "TheilDecomposition",
+    "between_share",
+    "difference_coefficient",
+    "dissimilarity_index",
+    "gini",
+    "group_gap",
+    "mcloone_index",
+    "theil",
+    "theil_decomposition",
+    "weighted_median",
+]
 
 
 def difference_coefficient(values, weights) -> float:
@@ -38,3 +51,334 @@ def difference_coefficient(values, weights) -> float:
         return float("nan")
     var = float(np.dot(w, (x - mean) ** 2) / total)
     return float(np.sqrt(var) / mean)
+
+
+# ---------------------------------------------------------------------------
+# Shared validation helpers
+# ---------------------------------------------------------------------------
+
+
+def _values_1d(values, name: str = "values") -> np.ndarray:
+    """``values`` as a finite 1-D float array (ValueError naming ``name`` otherwise)."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite (no nan/inf)")
+    return x
+
+
+def _weights_like(weights, x: np.ndarray, name: str = "weights") -> np.ndarray:
+    """Weights matching ``x`` (equal weights when ``None``); finite and >= 0."""
+    if weights is None:
+        return np.ones_like(x)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != x.shape:
+        raise ValueError(f"{name} must have the shape of values: {w.shape} vs {x.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} must be finite (no nan/inf)")
+    if np.any(w < 0):
+        raise ValueError(f"{name} must be >= 0")
+    return w
+
+
+def _groups_like(groups, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique labels of ``groups`` and each element's index into them."""
+    g = np.asarray(groups)
+    if g.shape != x.shape:
+        raise ValueError(f"groups must have the shape of values: {g.shape} vs {x.shape}")
+    labels, inverse = np.unique(g, return_inverse=True)
+    return labels, inverse.reshape(-1)
+
+
+def _mask_like(mask, x: np.ndarray, name: str) -> np.ndarray:
+    m = np.asarray(mask)
+    if m.shape != x.shape:
+        raise ValueError(f"{name} must have the shape of values: {m.shape} vs {x.shape}")
+    if m.dtype != bool:
+        raise ValueError(f"{name} must be a boolean mask, got dtype {m.dtype}")
+    return m
+
+
+def _label(v):
+    """A numpy scalar label as the matching plain Python object (for dict keys)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _sum_wxlnx(w: np.ndarray, x: np.ndarray, ref: np.ndarray | float) -> float:
+    """sum_i w_i x_i ln(x_i / ref_i) over units with w_i x_i > 0 (limit 0 elsewhere).
+
+    Callers guarantee ref_i > 0 wherever w_i x_i > 0 (ref is a mean that includes unit i).
+    """
+    wx = w * x
+    pos = wx > 0
+    ratio = np.divide(x, ref, out=np.ones_like(x), where=pos)
+    return float(np.dot(wx, np.log(ratio)))
+
+
+# ---------------------------------------------------------------------------
+# Inequality measures
+# ---------------------------------------------------------------------------
+
+
+def gini(values, weights=None) -> float:
+    """Gini coefficient (population form) with optional frequency weights.
+
+    Mean-absolute-difference definition (Gini 1912; e.g. Cowell, *Measuring
+    Inequality*, 3rd ed., 2011, §2.2), with W = sum(w_i) and mu = sum(w_i x_i) / W::
+
+        G = sum_i sum_j w_i w_j |x_i - x_j| / (2 W^2 mu)
+
+    computed in O(n log n) from the values sorted ascending, with C_i the cumulative
+    weight up to and including unit i::
+
+        G = sum_i w_i x_i (2 C_i - w_i - W) / (W * sum_i w_i x_i)
+
+    With unit weights this is 2 sum_i i x_(i) / (n sum x) - (n + 1) / n, the population
+    Gini that PySAL's ``inequality.gini.Gini`` returns (no n/(n-1) small-sample
+    correction; that correction would break the frequency-weight property). For integer
+    weights the result equals the unweighted Gini of the data with each x_i repeated
+    w_i times. Ties need no special care: tied pairs contribute |x_i - x_j| = 0.
+
+    ``values`` must be >= 0. Returns ``nan`` when empty, total weight is 0 or all
+    (weighted) values are 0.
+    """
+    x = _values_1d(values)
+    w = _weights_like(weights, x)
+    if np.any(x < 0):
+        raise ValueError("values must be >= 0 for the Gini coefficient")
+    if x.size == 0:
+        return float("nan")
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order]
+    cum = np.cumsum(ws)
+    total_w = cum[-1]
+    wx = ws * xs
+    total_wx = wx.sum()
+    if total_w <= 0 or total_wx <= 0:
+        return float("nan")
+    return float(np.dot(wx, 2.0 * cum - ws - total_w) / (total_w * total_wx))
+
+
+def theil(values, weights=None) -> float:
+    """Theil T index (Theil 1967; GE(1) in Cowell 2011) with optional frequency weights.
+
+    With W = sum(w_i), mu = sum(w_i x_i) / W and Y = W mu::
+
+        T = (1 / W) sum_i w_i (x_i / mu) ln(x_i / mu) = sum_i w_i x_i ln(x_i / mu) / Y
+
+    ``values`` must be >= 0. A zero value contributes 0, by the limit x ln x -> 0 as
+    x -> 0+ (PySAL instead adds a tiny constant to zeros, which differs only by
+    ~1e-300). T lies in [0, ln n] for n equally weighted units (ln n when one unit holds
+    everything). Returns ``nan`` when empty, total weight is 0 or mu = 0.
+    """
+    x = _values_1d(values)
+    w = _weights_like(weights, x)
+    if np.any(x < 0):
+        raise ValueError("values must be >= 0 for the Theil index")
+    total_w = w.sum()
+    total_wx = np.dot(w, x)
+    if x.size == 0 or total_w <= 0 or total_wx <= 0:
+        return float("nan")
+    mu = total_wx / total_w
+    return _sum_wxlnx(w, x, mu) / float(total_wx)
+
+
+@dataclass(frozen=True)
+class TheilDecomposition:
+    """Theil T split into between- and within-group parts; ``total = between + within``.
+
+    ``group_shares`` maps each group label (with positive total weight) to its share
+    s_g of the total of the values ("income share").
+    """
+
+    total: float
+    between: float
+    within: float
+    group_shares: dict
+
+
+def theil_decomposition(values, groups, weights=None) -> TheilDecomposition:
+    """Decompose the Theil T index by the groups ``groups`` (Shorrocks 1980; Cowell 2011).
+
+    For group g with weight W_g, value total Y_g = sum_{i in g} w_i x_i, mean
+    mu_g = Y_g / W_g and share s_g = Y_g / Y (Y the overall total, mu the overall mean)::
+
+        between = sum_g s_g ln(mu_g / mu)
+        within  = sum_g s_g T_g = sum_i w_i x_i ln(x_i / mu_g(i)) / Y
+        total   = T = between + within
+
+    Each part is computed directly, so ``total == between + within`` holds to float
+    precision (an identity, not a definition). Zero values contribute 0 as in
+    :func:`theil`; groups with all values 0 have s_g = 0 and contribute 0. Groups with
+    zero total weight are left out of ``group_shares`` (they carry no population).
+    Matches PySAL's ``inequality.theil.TheilD`` (``.T``, ``.bg``, ``.wg``) for unit
+    weights. All three parts are ``nan`` (and ``group_shares`` empty) when the Theil
+    index is undefined (empty, zero weight or zero mean).
+    """
+    x = _values_1d(values)
+    w = _weights_like(weights, x)
+    labels, inv = _groups_like(groups, x)
+    if np.any(x < 0):
+        raise ValueError("values must be >= 0 for the Theil index")
+    total_w = w.sum()
+    wx = w * x
+    total_wx = wx.sum()
+    if x.size == 0 or total_w <= 0 or total_wx <= 0:
+        nan = float("nan")
+        return TheilDecomposition(nan, nan, nan, {})
+    mu = total_wx / total_w
+    g_w = np.bincount(inv, weights=w, minlength=labels.size)
+    g_wx = np.bincount(inv, weights=wx, minlength=labels.size)
+    # a group mean is only needed where the group has positive total value
+    g_mu = np.divide(g_wx, g_w, out=np.zeros_like(g_wx), where=g_wx > 0)
+    shares = g_wx / total_wx
+    total = _sum_wxlnx(w, x, mu) / total_wx
+    within = _sum_wxlnx(w, x, g_mu[inv]) / total_wx
+    between = np.dot(shares, np.log(np.where(g_wx > 0, g_mu / mu, 1.0)))
+    present = g_w > 0
+    group_shares = {
+        _label(lab): float(s) for lab, s in zip(labels[present], shares[present], strict=True)
+    }
+    return TheilDecomposition(float(total), float(between), float(within), group_shares)
+
+
+def between_share(values, groups, weights=None) -> float:
+    """Between-group share of the total variance (e.g. between-school share, as PISA reports).
+
+    With W_g the group weights, m_g the weighted group means and mu the overall
+    weighted mean (population variances, weights as frequencies)::
+
+        V_total   = sum_i w_i (x_i - mu)^2 / W
+        V_between = sum_g W_g (m_g - mu)^2 / W
+        share     = V_between / V_total            (in [0, 1]; eta^2 of a one-way ANOVA)
+
+    PISA (OECD, *PISA 2018 Results Vol. II*, Annex A) expresses between-school variation
+    as this share of the total variance in student performance. Returns ``nan`` when
+    the total variance is 0 (all positive-weight values equal) or the total weight is 0.
+    """
+    x = _values_1d(values)
+    w = _weights_like(weights, x)
+    labels, inv = _groups_like(groups, x)
+    total_w = w.sum()
+    if x.size == 0 or total_w <= 0:
+        return float("nan")
+    xw = x[w > 0]
+    if xw.max() == xw.min():  # exact test: rounding in mu must not fake a variance
+        return float("nan")
+    mu = np.dot(w, x) / total_w
+    v_total = np.dot(w, (x - mu) ** 2) / total_w
+    g_w = np.bincount(inv, weights=w, minlength=labels.size)
+    g_wx = np.bincount(inv, weights=w * x, minlength=labels.size)
+    g_mu = np.divide(g_wx, g_w, out=np.full_like(g_wx, mu), where=g_w > 0)
+    v_between = np.dot(g_w, (g_mu - mu) ** 2) / total_w
+    return float(v_between / v_total)
+
+
+def group_gap(values, mask_a, mask_b, sd=None, weights=None) -> float:
+    """Gap between the weighted means of two groups, optionally in SD units.
+
+    ::
+
+        gap = mean_w(x | mask_a) - mean_w(x | mask_b)      [/ sd, if sd is given]
+
+    with mean_w(x | m) = sum_{i in m} w_i x_i / sum_{i in m} w_i. Pass the baseline SD
+    of the outcome as ``sd`` to get the gap in baseline-SD units (DOMAIN.md §6:
+    SES-quartile and urban-rural gaps). ``mask_a`` and ``mask_b`` are boolean arrays
+    shaped like ``values`` (they may overlap). Returns ``nan`` if either group is empty
+    or has zero total weight; ``sd`` must be a positive finite number.
+    """
+    x = _values_1d(values)
+    w = _weights_like(weights, x)
+    a = _mask_like(mask_a, x, "mask_a")
+    b = _mask_like(mask_b, x, "mask_b")
+    if sd is not None:
+        sd = float(sd)
+        if not np.isfinite(sd) or sd <= 0:
+            raise ValueError(f"sd must be a positive finite number, got {sd}")
+    wa, wb = w[a].sum(), w[b].sum()
+    if wa <= 0 or wb <= 0:
+        return float("nan")
+    gap = np.dot(w[a], x[a]) / wa - np.dot(w[b], x[b]) / wb
+    if sd is not None:
+        gap = gap / sd
+    return float(gap)
+
+
+def dissimilarity_index(group_counts, total_counts) -> float:
+    """Duncan & Duncan (1955) index of dissimilarity across units (e.g. schools).
+
+    With a_i the members of the group in unit i, b_i = total_i - a_i the others,
+    A = sum(a_i) and B = sum(b_i)::
+
+        D = 0.5 * sum_i |a_i / A - b_i / B|
+
+    D is the share of either group that would have to move to another unit for both to
+    be spread alike; 0 = identical distributions, 1 = complete segregation. Counts may be
+    non-integer (e.g. weighted). Requires 0 <= group_counts <= total_counts elementwise.
+    Returns ``nan`` when either A or B is 0 (the index is undefined with one group).
+    """
+    a = _values_1d(group_counts, "group_counts")
+    t = _values_1d(total_counts, "total_counts")
+    if a.shape != t.shape:
+        raise ValueError(f"group_counts and total_counts differ in shape: {a.shape} vs {t.shape}")
+    if np.any(a < 0):
+        raise ValueError("group_counts must be >= 0")
+    if np.any(a > t):
+        raise ValueError("group_counts must be <= total_counts")
+    b = t - a
+    big_a, big_b = a.sum(), b.sum()
+    if big_a <= 0 or big_b <= 0:
+        return float("nan")
+    return float(0.5 * np.abs(a / big_a - b / big_b).sum())
+
+
+def weighted_median(values, weights=None) -> float:
+    """Lower weighted median: the smallest x_k with sum_{x_i <= x_k} w_i >= W / 2.
+
+    With unit weights and even n this is the lower of the two middle values (no
+    averaging), so the result is always one of the values, and the frequency-weight
+    property holds exactly. Returns ``nan`` when empty or total weight is 0.
+    """
+    x = _values_1d(values)
+    w = _weights_like(weights, x)
+    if x.size == 0:
+        return float("nan")
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    if cum[-1] <= 0:
+        return float("nan")
+    k = int(np.searchsorted(cum, 0.5 * cum[-1], side="left"))
+    return float(x[order][min(k, x.size - 1)])
+
+
+def mcloone_index(values, weights) -> float:
+    """Pupil-weighted McLoone index (McLoone 1974; Odden & Picus, *School Finance*).
+
+    With m the lower weighted median of :func:`weighted_median` (the smallest value at
+    which the cumulative weight reaches half the total) and L = {i : x_i < m} the units
+    strictly below it::
+
+        McLoone = sum_{i in L} w_i x_i / (m * sum_{i in L} w_i)
+
+    i.e. the actual (pupil-weighted) total of the units below the median over what it
+    would be if they were all raised to the median. Units exactly at the median are
+    excluded (standard definition: "below the median"); including them would only pull
+    the index toward 1. The index is in [0, 1]; 1 = no unit below the median falls short.
+    When no unit has positive weight strictly below the median (e.g. all values equal)
+    there is no shortfall and the index is 1.0. ``values`` must be >= 0; ``weights``
+    (enrolments) are required, ``None`` meaning equal weights. Returns ``nan`` when
+    empty or total weight is 0.
+    """
+    x = _values_1d(values)
+    w = _weights_like(weights, x)
+    if np.any(x < 0):
+        raise ValueError("values must be >= 0 for the McLoone index")
+    m = weighted_median(x, w)
+    if np.isnan(m):
+        return m
+    below = x < m
+    w_below = w[below].sum()
+    if w_below <= 0:
+        return 1.0
+    return float(np.dot(w[below], x[below]) / (m * w_below))
