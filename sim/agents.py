@@ -1,0 +1,207 @@
+"""Mesa agents: School (always present) and Teacher / Student views over the columns.
+
+The state of every individual lives once, in the model's columnar tables
+(:mod:`sim.population`). ``Teacher`` and ``Student`` are genuine ``mesa.Agent`` subclasses
+whose attributes are properties reading and writing those columns, so::
+
+    t = model.teacher(teacher_id)        # or school.teachers()[0]
+    t.skill += 0.05                      # writes model.teachers.skill[row]
+    model.agents_by_type[Teacher]        # the views created so far
+
+Views are created on demand (a school's teachers, one clicked student) and cached; a
+sweep never pays for objects nobody looks at. When an individual leaves the county its
+view is removed from the model (``agent.remove()``), and reading it raises ``LookupError``.
+Schools are few and always exist as agents; their stocks are also columns
+(``model.schools``), so finance and evaluation stay vectorised.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import EducationModel
+
+__all__ = ["LEVELS", "QUALIFICATIONS", "School", "Student", "SUBJECTS", "TIERS", "TITLES",
+           "Teacher"]
+
+TIERS = ("urban", "town", "rural")
+LEVELS = ("primary", "junior", "nine_year")
+SUBJECTS = ("core", "pe", "arts")
+QUALIFICATIONS = ("secondary", "zhuanke", "bachelor", "master")  # 中专/中师, 专科, 本科, 硕士+
+TITLES = ("junior", "intermediate", "senior")  # 初级, 中级, 高级
+
+
+def _column_property(table: str, column: str, doc: str) -> property:
+    def fget(self: _ColumnView) -> Any:
+        tbl = getattr(self.model, table)
+        return tbl.column(column)[self._row()].item()
+
+    def fset(self: _ColumnView, value: Any) -> None:
+        tbl = getattr(self.model, table)
+        tbl.column(column)[self._row()] = value
+
+    return property(fget, fset, doc=doc)
+
+
+class _ColumnView(mesa.Agent):
+    """A Mesa agent whose listed attributes live in a column table of the model."""
+
+    _table: ClassVar[str] = ""
+
+    def __init__(self, model: EducationModel, person_id: int) -> None:
+        super().__init__(model)
+        #: stable id of the individual in the model's table (not Mesa's ``unique_id``)
+        self.person_id = int(person_id)
+        self._gone = False
+
+    def _row(self) -> int:
+        if self._gone:
+            raise LookupError(f"{type(self).__name__.lower()} {self.person_id} has left the county")
+        return getattr(self.model, self._table).row_of(self.person_id)
+
+    @property
+    def present(self) -> bool:
+        """Whether the individual is still in the county's schools."""
+        return not self._gone
+
+    @property
+    def school(self) -> School:
+        return self.model.school_agents[int(self.school_index)]
+
+    def __repr__(self) -> str:
+        state = "gone" if self._gone else f"school {self.school_index}"
+        return f"<{type(self).__name__} {self.person_id} ({state})>"
+
+
+class Student(_ColumnView):
+    """One pupil: a view over ``model.students``.
+
+    Attributes (read/write): ``school_index``, ``grade`` (1-9), ``zone`` (home catchment
+    area), ``ses`` (family SES, county SD ≈ 1), ``achievement`` (latent score),
+    ``left_behind``, ``migrant``, ``disabled``, ``klass`` (class within school and grade).
+    """
+
+    _table = "students"
+    school_index = _column_property("students", "school", "index of the pupil's school")
+    grade = _column_property("students", "grade", "grade 1-9")
+    zone = _column_property("students", "zone", "home catchment zone")
+    ses = _column_property("students", "ses", "family socio-economic status (SD units)")
+    achievement = _column_property("students", "achievement", "latent achievement score")
+    left_behind = _column_property("students", "left_behind", "left-behind child (留守)")
+    migrant = _column_property("students", "migrant", "migrant child from outside (随迁)")
+    disabled = _column_property("students", "disabled", "has a disability")
+    klass = _column_property("students", "klass", "class within the school and grade")
+
+    @property
+    def achievement_z(self) -> float:
+        """Achievement in year-0 SD units of the pupil's grade."""
+        return float(self.model.achievement_z(np.array([self._row()]))[0])
+
+
+class Teacher(_ColumnView):
+    """One teacher: a view over ``model.teachers``.
+
+    Attributes (read/write): ``school_index``, ``subject`` (0 core, 1 PE, 2 arts),
+    ``section`` (0 primary, 1 junior), ``qualification`` (0-3, see ``QUALIFICATIONS``),
+    ``title`` (0-2), ``backbone``, ``age``, ``experience``, ``years_at_school``, ``skill``
+    (effectiveness net of experience, student SD per year), ``home_zone``, ``class_key``.
+    ``effectiveness`` (read-only) adds the experience profile to ``skill``.
+    """
+
+    _table = "teachers"
+    school_index = _column_property("teachers", "school", "index of the teacher's school")
+    subject = _column_property("teachers", "subject", "0 core, 1 PE, 2 arts")
+    section = _column_property("teachers", "section", "0 primary, 1 junior")
+    qualification = _column_property("teachers", "qualification",
+                                     "0 secondary, 1 专科, 2 本科, 3 硕士+")
+    title = _column_property("teachers", "title", "0 初级, 1 中级, 2 高级")
+    backbone = _column_property("teachers", "backbone", "county-level backbone teacher (骨干)")
+    age = _column_property("teachers", "age", "age in years")
+    experience = _column_property("teachers", "experience", "years of teaching")
+    years_at_school = _column_property("teachers", "years_at_school", "years at this school")
+    skill = _column_property("teachers", "skill", "effectiveness net of experience")
+    home_zone = _column_property("teachers", "home_zone", "zone of the teacher's home")
+    class_key = _column_property("teachers", "class_key", "class taught (-1: none)")
+
+    @property
+    def effectiveness(self) -> float:
+        """Value added in student SD per year (skill + experience profile)."""
+        return float(self.model.teacher_effectiveness(np.array([self._row()]))[0])
+
+
+def _school_property(column: str, doc: str, cast: type = float) -> property:
+    def fget(self: School) -> Any:
+        return cast(self.model.schools.column(column)[self.index])
+
+    def fset(self: School, value: Any) -> None:
+        self.model.schools.column(column)[self.index] = value
+
+    return property(fget, fset, doc=doc)
+
+
+class School(mesa.Agent):
+    """A school: a Mesa agent over row ``index`` of ``model.schools``.
+
+    Stocks (read/write): ``building_area_m2``, ``sports_area_m2``, ``equipment_value_yuan``,
+    ``multimedia_rooms``, ``computers``, ``books``, ``capacity``. Fixed: ``name``,
+    ``level``, ``tier``, ``x``/``y`` (km from the county centre). ``enrolment`` and the
+    official indicators are those of the latest year.
+    """
+
+    def __init__(self, model: EducationModel, index: int, name: str) -> None:
+        super().__init__(model)
+        self.index = int(index)
+        self.name = name
+
+    level_code = _school_property("level", "0 primary, 1 junior, 2 nine-year", int)
+    tier_code = _school_property("tier", "0 urban, 1 town, 2 rural", int)
+    x = _school_property("x", "km east of the county centre")
+    y = _school_property("y", "km north of the county centre")
+    capacity = _school_property("capacity", "seats", int)
+    building_area_m2 = _school_property("building_area", "teaching and auxiliary area, m²")
+    sports_area_m2 = _school_property("sports_area", "sports ground area, m²")
+    equipment_value_yuan = _school_property("equipment_value", "teaching equipment, yuan")
+    multimedia_rooms = _school_property("multimedia_rooms", "networked multimedia classrooms")
+    computers = _school_property("computers", "computers for teaching")
+    books = _school_property("books", "library books")
+    is_open = _school_property("open", "false once merged into another school", bool)
+
+    @property
+    def level(self) -> str:
+        return LEVELS[self.level_code]
+
+    @property
+    def tier(self) -> str:
+        return TIERS[self.tier_code]
+
+    @property
+    def enrolment(self) -> int:
+        return int(np.count_nonzero(self.model.students.school == self.index))
+
+    def student_ids(self) -> np.ndarray:
+        s = self.model.students
+        return s.id[s.school == self.index].copy()
+
+    def teacher_ids(self) -> np.ndarray:
+        t = self.model.teachers
+        return t.id[t.school == self.index].copy()
+
+    def students(self) -> list[Student]:
+        """Agent views of this school's pupils (created on demand)."""
+        return [self.model.student(i) for i in self.student_ids()]
+
+    def teachers(self) -> list[Teacher]:
+        """Agent views of this school's teachers (created on demand)."""
+        return [self.model.teacher(i) for i in self.teacher_ids()]
+
+    def indicators(self) -> dict[str, Any]:
+        """This school's rows of the latest per-school table (one per level section)."""
+        table = self.model.school_table()
+        return table[table["school_index"] == self.index].to_dict("records")
+
+    def __repr__(self) -> str:
+        return f"<School {self.index} {self.name!r} {self.tier} {self.level}>"

@@ -1,0 +1,661 @@
+"""Validated configuration schema of the model.
+
+Every parameter is a dataclass field declared with :func:`param` (or :func:`tiered` for
+values that differ between the urban, town and rural tiers), which records its unit, valid
+range, and source. A source is either a citation (see DOMAIN.md for the references) or
+the word "assumption": a modelling choice with no direct empirical anchor that must stay a
+parameter and is a candidate for sensitivity analysis.
+
+The same dataclasses serve as Hydra structured-config schemas (the entry point in
+``experiments/run.py`` registers them), and as the Python API::
+
+    cfg = SimConfig()                       # the built-in default county
+    cfg = SimConfig.from_overrides({"region.preset": "tiny", "teachers.retirement_age": 62})
+    cfg.validate()                          # raises ConfigError naming the field and range
+
+:func:`parameter_table` lists every parameter with its value, unit, range and source (used
+by the docs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ByTier",
+    "ConfigError",
+    "DemographyConfig",
+    "EnrolmentConfig",
+    "FinanceConfig",
+    "LearningConfig",
+    "REGION_PRESETS",
+    "RegionConfig",
+    "SimConfig",
+    "TeacherConfig",
+    "parameter_table",
+    "param",
+    "tiered",
+]
+
+TIERS = ("urban", "town", "rural")
+LEVELS = ("primary", "junior", "nine_year")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong type, or out of its allowed range."""
+
+
+def param(default: Any, unit: str = "", lo: float | None = None, hi: float | None = None,
+          source: str = "assumption", doc: str = "", choices: tuple | None = None):
+    """A config field with its unit, allowed range [lo, hi] (or ``choices``) and source."""
+    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices}
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ByTier:
+    """One value per school tier (urban / town / rural)."""
+
+    urban: float = 0.0
+    town: float = 0.0
+    rural: float = 0.0
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.urban, self.town, self.rural)
+
+
+def tiered(urban: float, town: float, rural: float, unit: str = "", lo: float | None = None,
+           hi: float | None = None, source: str = "assumption", doc: str = ""):
+    """A :class:`ByTier` field; the range applies to each tier's value."""
+    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": None}
+    return field(default_factory=lambda: ByTier(urban, town, rural), metadata=meta)
+
+
+# --------------------------------------------------------------------------------------
+# Region (the county's geography and size)
+# --------------------------------------------------------------------------------------
+
+#: Size presets of the built-in synthetic county. Values are overridable field by field.
+REGION_PRESETS: dict[str, dict[str, Any]] = {
+    "tiny": {"n_schools": 12, "n_students": 4_000, "n_towns": 2, "extent_km": 30.0},
+    "default": {"n_schools": 60, "n_students": 50_000, "n_towns": 8, "extent_km": 60.0},
+    "county_l": {"n_schools": 200, "n_students": 150_000, "n_towns": 20, "extent_km": 90.0},
+}
+
+
+@dataclass
+class RegionConfig:
+    """The synthetic county: its size and how schools and pupils split across tiers.
+
+    ``preset`` names an entry of :data:`REGION_PRESETS`; any of ``n_schools``,
+    ``n_students``, ``n_towns`` and ``extent_km`` left at ``None`` takes the preset's value.
+    """
+
+    preset: str = param("default", choices=tuple(REGION_PRESETS),
+                        doc="size preset of the synthetic county")
+    n_schools: int | None = param(None, "schools", 3, 5000, doc="number of schools (None: preset)")
+    n_students: int | None = param(None, "students", 300, 5_000_000,
+                                   doc="initial enrolment, grades 1-9 (None: preset)")
+    n_towns: int | None = param(None, "towns", 1, 500, doc="township centres (None: preset)")
+    extent_km: float | None = param(None, "km", 5.0, 500.0,
+                                    doc="radius of the county around the urban centre (None: preset)")
+    student_share: ByTier = tiered(
+        0.45, 0.30, 0.25, "share of pupils", 0.0, 1.0,
+        source="assumption (urbanising central-China county; China Education Statistics "
+               "Yearbook puts roughly half of compulsory pupils in urban/town schools)",
+        doc="share of pupils whose family lives in each tier; normalised to sum 1")
+    school_share: ByTier = tiered(
+        0.25, 0.30, 0.45, "share of schools", 0.0, 1.0,
+        source="assumption (many small village schools)",
+        doc="share of schools in each tier; normalised to sum 1")
+    size_dispersion: ByTier = tiered(
+        0.25, 0.35, 0.70, "log-SD", 0.0, 2.0,
+        doc="log-normal dispersion of catchment populations within a tier")
+    nine_year_share: ByTier = tiered(0.10, 0.15, 0.15, "share of schools", 0.0, 1.0,
+                                     doc="share of a tier's schools that are nine-year schools")
+    junior_share: ByTier = tiered(0.30, 0.35, 0.05, "share of schools", 0.0, 1.0,
+                                  doc="share of a tier's schools that are junior-only")
+
+    def resolved(self) -> dict[str, Any]:
+        """The effective sizes: overrides where given, the preset's values otherwise."""
+        base = dict(REGION_PRESETS[self.preset])
+        for key in base:
+            value = getattr(self, key)
+            if value is not None:
+                base[key] = value
+        return base
+
+
+# --------------------------------------------------------------------------------------
+# Demography and enrolment
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class DemographyConfig:
+    """Cohort sizes, migration and pupil characteristics."""
+
+    birth_trend: ByTier = tiered(
+        -0.01, -0.02, -0.04, "per year", -0.3, 0.3,
+        source="assumption (China's births fell from 17.9 m in 2016 to 9.0 m in 2023, "
+               "National Bureau of Statistics; rural cohorts fall faster)",
+        doc="yearly relative change of the grade-1 cohort in each tier's catchments")
+    rural_to_urban_migration: float = param(
+        0.02, "share of rural pupils per year", 0.0, 0.5,
+        doc="share of rural-resident pupils whose family moves to the urban district each year")
+    rural_to_town_migration: float = param(
+        0.01, "share of rural pupils per year", 0.0, 0.5,
+        doc="share of rural-resident pupils whose family moves to a township centre each year")
+    migrant_entry_share: ByTier = tiered(
+        0.12, 0.06, 0.0, "share of grade-1 entrants", 0.0, 1.0,
+        source="assumption (随迁子女 are about 10% of compulsory pupils nationally, "
+               "MOE statistical bulletin 2022, concentrated in cities)",
+        doc="children of families from outside the county (随迁子女) among each tier's entrants")
+    migrant_arrivals: float = param(
+        0.01, "share of urban/town pupils per year", 0.0, 0.5,
+        doc="migrant children arriving in grades 2-9 of urban and town catchments each year")
+    out_migration: float = param(0.01, "share per year", 0.0, 0.5,
+                                 doc="share of pupils whose family leaves the county each year")
+    left_behind_share: ByTier = tiered(
+        0.03, 0.12, 0.30, "share of pupils", 0.0, 1.0,
+        source="assumption (about 13 m left-behind children in compulsory school, MOE 2020; "
+               "mostly rural)",
+        doc="share of entering pupils who are left behind (留守) by migrant parents")
+    ses_mean: ByTier = tiered(
+        0.5, 0.0, -0.5, "SD of SES", -3.0, 3.0,
+        source="assumption (urban-rural SES gap of about one SD, as in CFPS family data)",
+        doc="mean family SES of pupils resident in each tier (county SES has SD ≈ 1)")
+    ses_sd: float = param(0.85, "SD of SES", 0.1, 3.0, doc="within-tier SD of family SES")
+    migrant_ses_shift: float = param(-0.3, "SD of SES", -3.0, 3.0,
+                                     doc="SES of in-migrant children relative to their tier")
+    disabled_share: float = param(0.01, "share of pupils", 0.0, 0.2,
+                                  doc="share of pupils with a disability (flag only)")
+
+
+@dataclass
+class EnrolmentConfig:
+    """Placement of pupils: catchments (就近入学), capacity, class sizes and school choice."""
+
+    max_class_size_primary: int = param(
+        45, "pupils", 10, 80, source="DOMAIN.md §3.3 (class size ≤ 45 primary)",
+        doc="classes are split so that none exceeds this size")
+    max_class_size_junior: int = param(
+        50, "pupils", 10, 80, source="DOMAIN.md §3.3 (class size ≤ 50 junior)")
+    max_school_size: int = param(
+        2000, "pupils", 50, 10_000, source="DOMAIN.md §3.3 (school size ≤ 2000; 2500 nine-year)",
+        doc="upper limit used when the county expands a school's capacity")
+    max_school_size_nine_year: int = param(2500, "pupils", 50, 10_000, source="DOMAIN.md §3.3")
+    capacity_headroom: ByTier = tiered(
+        1.02, 1.10, 1.40, "capacity / initial enrolment", 1.0, 5.0,
+        doc="initial seats per pupil: urban schools start near full, village schools half empty")
+    choice_rate: float = param(
+        0.05, "share of entrants", 0.0, 1.0,
+        source="assumption (doc 001: 择校风; strict catchment would be 0)",
+        doc="base probability that a family at an entry grade (1 or 7) seeks another school")
+    choice_ses_slope: float = param(
+        0.8, "log-odds per SD of SES", 0.0, 5.0,
+        source="assumption (doc 001: richer families choose more)",
+        doc="how much more likely richer families are to choose")
+    choice_distance_cost: float = param(
+        0.03, "achievement SD per km", 0.0, 1.0,
+        doc="utility cost of distance when families compare schools")
+    choice_max_km: float = param(30.0, "km", 0.0, 500.0,
+                                 doc="families do not consider schools farther than this")
+    expand_capacity: bool = param(
+        False, source="assumption (off by default: whether a county builds is a policy choice)",
+        doc="when on, a school whose entry demand exceeds its seats gains classrooms "
+            "(up to the school-size limit), paid by the county")
+    expansion_cost_per_seat: float = param(
+        25_000.0, "yuan per seat", 0.0, 1e6,
+        doc="capital cost of one extra seat (≈ 5 m² at 5,000 yuan/m²)")
+    merge_below: int = param(
+        0, "pupils", 0, 1000,
+        source="assumption (off by default: school closures 撤点并校 are contested)",
+        doc="a school with fewer pupils than this merges into the nearest school of its level "
+            "(0 = never)")
+
+
+# --------------------------------------------------------------------------------------
+# Learning
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class LearningConfig:
+    """Yearly achievement growth.
+
+    Achievement ``a`` is a latent score scaled so that each grade's SD is about 1 in year 0;
+    every year ``a' = persistence·a + teacher + resources + peers + family + noise``.
+    """
+
+    persistence: float = param(
+        0.80, "coefficient", 0.0, 0.99,
+        source="assumption (lagged-score coefficients in value-added models are 0.6-0.8)",
+        doc="share of last year's achievement carried forward")
+    teacher_effect_weight: float = param(
+        1.0, "multiplier", 0.0, 5.0,
+        source="Hanushek & Rivkin 2010 (teacher VA SD 0.11-0.15 student SD per year) via "
+               "TeacherConfig.skill_sd",
+        doc="multiplies the class teachers' mean effectiveness (student SD per year)")
+    vacancy_effect: float = param(
+        -0.13, "student SD per year", -1.0, 0.0,
+        source="Wang et al., REAP WP 328 (contract vs regular teachers in rural China: -0.13 SD)",
+        doc="effect of a class with no regular core teacher (taught by substitutes)")
+    resource_effect: float = param(
+        0.05, "student SD per year per unit of the resource index", 0.0, 1.0,
+        source="assumption, direction from Jackson, Johnson & Persico 2016 (+10% spending "
+               "for 12 years: +0.31 years of schooling)",
+        doc="effect of school facilities (mean ratio of the 4 facility indicators to their "
+            "standards, capped at resource_cap)")
+    resource_cap: float = param(1.5, "ratio to standard", 1.0, 5.0,
+                                doc="facility ratios above this add nothing")
+    peer_effect: float = param(
+        0.03, "student SD per SD of schoolmates' mean", 0.0, 0.5,
+        source="Gibbons & Telhaj (school-level peer effect +0.03 SD per 1 SD)",
+        doc="effect of schoolmates' mean prior achievement")
+    ses_effect: float = param(
+        0.05, "student SD per year per SD of SES", 0.0, 1.0,
+        doc="yearly family contribution to growth")
+    left_behind_effect: float = param(
+        -0.03, "student SD per year", -1.0, 1.0,
+        source="assumption (left-behind children score slightly lower; estimates vary)",
+        doc="yearly effect of being left behind")
+    entry_ses_gradient: float = param(
+        0.35, "student SD per SD of SES", 0.0, 2.0,
+        source="assumption (PISA-like SES gradients of 0.3-0.4 SD per SD)",
+        doc="school-readiness gap at grade 1 per SD of family SES")
+    entry_left_behind: float = param(-0.10, "student SD", -2.0, 1.0,
+                                     doc="school-readiness gap of left-behind children")
+    noise_sd: float = param(
+        0.58, "student SD", 0.0, 3.0,
+        doc="idiosyncratic yearly shock; with persistence 0.8 keeps each grade's SD near 1 "
+            "(var = 1 - persistence² minus the systematic part)")
+
+
+# --------------------------------------------------------------------------------------
+# Teachers
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class TeacherConfig:
+    """Teacher workforce: staffing, quality, careers."""
+
+    students_per_post_primary: float = param(
+        19.0, "pupils per post", 5.0, 60.0,
+        source="State Commission Office for Public Sector Reform 2014 (unified urban-rural "
+               "staffing norm 1:19 primary)",
+        doc="staffing quota (编制): one post per this many pupils")
+    students_per_post_junior: float = param(
+        13.5, "pupils per post", 5.0, 60.0, source="same norm, 1:13.5 junior")
+    min_posts_per_class: float = param(
+        1.5, "posts per class", 0.0, 5.0,
+        source="assumption (small rural schools are staffed by class, not by pupil ratio)",
+        doc="quota floor for small schools: posts per class")
+    core_per_class_primary: float = param(
+        2.0, "core teachers per class", 0.5, 10.0,
+        source="assumption (Chinese and mathematics teachers, each teaching about one class)",
+        doc="core teachers a primary class needs; fewer means part of its lessons are "
+            "taught by substitutes (vacancy_effect)")
+    core_per_class_junior: float = param(3.0, "core teachers per class", 0.5, 10.0,
+                                         source="assumption (more subject teachers per class)")
+    initial_staffing: ByTier = tiered(0.98, 0.95, 0.90, "staff / quota", 0.1, 2.0,
+                                      doc="initial teachers as a share of the quota")
+    skill_sd: float = param(
+        0.13, "student SD per year", 0.0, 1.0,
+        source="Hanushek & Rivkin 2010 (SD of teacher value added 0.11 reading - 0.15 math)",
+        doc="SD of teachers' effectiveness")
+    skill_mean: ByTier = tiered(
+        0.04, 0.0, -0.05, "student SD per year", -1.0, 1.0,
+        source="assumption (stronger teachers sort into urban schools; Goldhaber et al. 2023 "
+               "document teacher-quality gaps between advantaged and disadvantaged schools)",
+        doc="mean effectiveness of the initial teachers in each tier")
+    hire_skill_mean: ByTier = tiered(0.02, -0.01, -0.05, "student SD per year", -1.0, 1.0,
+                                     doc="mean effectiveness of new hires by tier")
+    qualification_skill: float = param(
+        0.02, "student SD per year per qualification level", -0.5, 0.5,
+        doc="effectiveness difference per qualification level (weak in the evidence)")
+    novice_penalty: float = param(
+        0.08, "student SD per year", 0.0, 1.0,
+        source="assumption (first-year teachers are 0.06-0.10 SD less effective; returns "
+               "to experience plateau after ~5 years, Rockoff 2004)",
+        doc="effectiveness gap of a teacher with no experience")
+    experience_tau: float = param(2.0, "years", 0.1, 20.0,
+                                  doc="time constant of the experience gain (plateau)")
+    training_hours: ByTier = tiered(
+        72.0, 60.0, 45.0, "hours per year", 0.0, 500.0,
+        source="official norm 360 hours per 5 years (DOMAIN.md §3.3); rural shortfall assumption",
+        doc="training actually received per teacher per year")
+    training_effect: float = param(
+        0.005, "student SD per 72 hours", 0.0, 0.2,
+        doc="effectiveness gain from one year of training at the official norm")
+    retirement_age: int = param(60, "years", 45, 70,
+                                source="statutory retirement age (men 60; simplified)")
+    attrition: ByTier = tiered(
+        0.03, 0.05, 0.08, "share per year", 0.0, 0.5,
+        source="assumption (doc 002 calls 5% rural attrition a historic low after incentives)",
+        doc="yearly probability of leaving the county's schools (excl. retirement), before pay")
+    pay_semi_elasticity: float = param(
+        2.0, "per unit of allowance / salary", 0.0, 20.0,
+        doc="attrition and transfer requests fall by exp(-elasticity × allowance share)")
+    rural_allowance: float = param(
+        0.10, "share of base salary", 0.0, 2.0,
+        source="assumption (rural teacher living allowances of 200-1000 yuan/month)",
+        doc="extra pay for teachers in rural schools")
+    transfer_request: ByTier = tiered(
+        0.0, 0.04, 0.08, "share per year", 0.0, 1.0,
+        source="assumption (doc 002: urban pull on rural teachers)",
+        doc="yearly probability that a teacher asks to move to a higher-tier school")
+    transfer_skill_slope: float = param(
+        2.0, "log-odds per student SD of effectiveness", 0.0, 20.0,
+        doc="more effective teachers are more likely to move up")
+    min_years_before_transfer: int = param(3, "years", 0, 20,
+                                           doc="years at a school before a transfer request")
+    hire_fill: ByTier = tiered(1.0, 0.9, 0.75, "share of vacancies filled per year", 0.0, 1.0,
+                               doc="rural schools struggle to recruit")
+    hire_qualification: dict[str, list[float]] = field(
+        default_factory=lambda: {
+            "urban": [0.0, 0.05, 0.75, 0.20],
+            "town": [0.02, 0.20, 0.73, 0.05],
+            "rural": [0.05, 0.35, 0.58, 0.02],
+        },
+        metadata={"unit": "shares of [secondary, 专科, 本科, 硕士+]", "lo": 0.0, "hi": 1.0,
+                  "source": "assumption (doc 002: rural teachers with a bachelor degree 60%)",
+                  "doc": "qualification mix of new hires by tier", "choices": None})
+    initial_qualification: dict[str, list[float]] = field(
+        default_factory=lambda: {
+            "urban": [0.02, 0.15, 0.70, 0.13],
+            "town": [0.05, 0.30, 0.62, 0.03],
+            "rural": [0.10, 0.35, 0.54, 0.01],
+        },
+        metadata={"unit": "shares of [secondary, 专科, 本科, 硕士+]", "lo": 0.0, "hi": 1.0,
+                  "source": "assumption (doc 002: rural bachelor share 60% before policy)",
+                  "doc": "qualification mix of the initial teachers by tier", "choices": None})
+    upgrade_rate: float = param(0.03, "share per year", 0.0, 1.0,
+                                doc="below-bachelor teachers gaining the next degree in service")
+    pe_arts_share: ByTier = tiered(
+        0.19, 0.12, 0.07, "share of teachers", 0.0, 1.0,
+        source="doc 004 urban school: 24 PE/arts of 136 teachers (0.18); rural shortfall assumption",
+        doc="initial share of PE and arts specialists")
+    specialist_fill: ByTier = tiered(0.9, 0.6, 0.3, "probability", 0.0, 1.0,
+                                     doc="chance that a school short of PE/arts teachers hires one")
+    backbone_target: float = param(
+        0.14, "share of teachers", 0.0, 1.0,
+        source="assumption (doc 004 urban school: 30 of 136 = 22%; standard 1 per 100 pupils)",
+        doc="county keeps this share of its teachers designated backbone (骨干)")
+    backbone_visibility: ByTier = tiered(
+        0.06, 0.03, 0.0, "student SD", 0.0, 1.0,
+        doc="bonus in the designation score: urban teachers are more visible to evaluators")
+    backbone_min_experience: int = param(5, "years", 0, 40)
+    initial_backbone: ByTier = tiered(0.24, 0.10, 0.03, "share of teachers", 0.0, 1.0,
+                                      doc="initial backbone share by tier")
+    promotion_mid: ByTier = tiered(0.15, 0.12, 0.08, "probability per year", 0.0, 1.0,
+                                   doc="junior → intermediate title after 5 years")
+    promotion_senior: ByTier = tiered(0.06, 0.04, 0.03, "probability per year", 0.0, 1.0,
+                                      doc="intermediate → senior title after 12 years")
+    base_salary: float = param(
+        80_000.0, "yuan per year", 0.0, 1e6,
+        source="assumption (compulsory-school teachers' pay is tied to local civil servants', "
+               "DOMAIN.md §3.3)",
+        doc="average teacher salary before allowances (used for costs)")
+
+
+# --------------------------------------------------------------------------------------
+# Finance
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class FinanceConfig:
+    """School budgets and the stocks behind the official indicators."""
+
+    per_student_funds_primary: float = param(
+        650.0, "yuan per pupil per year", 0.0, 1e5,
+        source="State Council 2015 No. 67 (unified per-pupil public-funds benchmark: primary 650)")
+    per_student_funds_junior: float = param(
+        850.0, "yuan per pupil per year", 0.0, 1e5, source="same benchmark: junior 850")
+    funds_ratio: ByTier = tiered(
+        1.0, 0.95, 0.85, "share of the benchmark", 0.0, 5.0,
+        source="assumption (doc 002: rural funds raised to ≥ 90% of urban only by policy)",
+        doc="funds actually reaching schools of each tier")
+    small_school_floor: int = param(
+        100, "pupils", 0, 1000,
+        source="MOF/MOE 2015 (schools and teaching points under 100 pupils funded as 100)")
+    stock_share: float = param(
+        0.25, "share of operating funds", 0.0, 1.0,
+        doc="share of the per-pupil operating funds spent on equipment, multimedia rooms, "
+            "computers and books")
+    capital_per_student: ByTier = tiered(
+        350.0, 300.0, 220.0, "yuan per pupil per year", 0.0, 1e5,
+        source="assumption (county capital programmes; chosen so that urban stocks stay near "
+               "the doc-004 school's values)",
+        doc="county capital spending on equipment-type stocks per pupil")
+    equipment_share: float = param(0.52, "share of stock spending", 0.0, 1.0)
+    multimedia_share: float = param(0.25, "share of stock spending", 0.0, 1.0)
+    computer_share: float = param(0.16, "share of stock spending", 0.0, 1.0)
+    book_share: float = param(0.07, "share of stock spending", 0.0, 1.0)
+    equipment_depreciation: float = param(0.10, "share per year", 0.0, 1.0,
+                                          doc="10-year useful life")
+    multimedia_depreciation: float = param(0.125, "share per year", 0.0, 1.0,
+                                           doc="8-year useful life")
+    computer_depreciation: float = param(0.167, "share per year", 0.0, 1.0,
+                                         doc="6-year useful life")
+    book_depreciation: float = param(0.04, "share per year", 0.0, 1.0)
+    multimedia_room_cost: float = param(40_000.0, "yuan per room", 1.0, 1e7)
+    computer_cost: float = param(4_000.0, "yuan per computer", 1.0, 1e6)
+    book_cost: float = param(30.0, "yuan per book", 0.1, 1e4)
+    initial_stock: dict[str, list[float]] = field(
+        default_factory=lambda: {
+            # ratios to the 2017 standard for [building, sports, equipment, multimedia]
+            "urban": [1.03, 1.19, 1.34, 1.09],
+            "town": [1.05, 1.05, 0.90, 0.85],
+            "rural": [1.15, 1.10, 0.55, 0.50],
+        },
+        metadata={"unit": "ratio to the 2017 standard [building, sports, equipment, multimedia]",
+                  "lo": 0.0, "hi": 10.0,
+                  "source": "urban: doc 004 school (4.64 m², 8.89 m², 2683 yuan, 2.5 rooms per "
+                            "100); town/rural: assumption (rural schools short on equipment)",
+                  "doc": "initial per-pupil stocks by tier relative to the standard",
+                  "choices": None})
+    computers_per_100: float = param(
+        12.0, "computers per 100 pupils", 0.0, 200.0,
+        doc="urban primary reference level of the 2012 computer indicator (junior ×1.25); other "
+            "tiers scale with their equipment ratio")
+    books_per_student: float = param(
+        30.0, "books per pupil", 0.0, 500.0,
+        source="assumption (near the library regulations' 25 primary / 35 junior)",
+        doc="urban primary reference level (junior ×1.3); other tiers scale with equipment")
+    stock_dispersion: float = param(0.15, "log-SD", 0.0, 2.0,
+                                    doc="school-to-school spread of initial stocks within a tier")
+
+
+# --------------------------------------------------------------------------------------
+# The whole model
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class SimConfig:
+    """Everything the model needs besides the seed."""
+
+    region: RegionConfig = field(default_factory=RegionConfig)
+    demography: DemographyConfig = field(default_factory=DemographyConfig)
+    enrolment: EnrolmentConfig = field(default_factory=EnrolmentConfig)
+    learning: LearningConfig = field(default_factory=LearningConfig)
+    teachers: TeacherConfig = field(default_factory=TeacherConfig)
+    finance: FinanceConfig = field(default_factory=FinanceConfig)
+
+    # ---- construction -----------------------------------------------------------------
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, Any] | None = None) -> SimConfig:
+        """Build the default config and apply ``{"section.field": value}`` overrides.
+
+        ``"__"`` is accepted in place of ``"."`` (``teachers__rural_allowance``), so that
+        overrides can be passed as Python keyword arguments (``mesa.batch_run``,
+        ``SolaraViz``). Tier values are addressed as ``teachers.attrition.rural``. The
+        result is validated.
+        """
+        cfg = cls()
+        for key, value in (overrides or {}).items():
+            cfg.set(key, value)
+        cfg.validate()
+        return cfg
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SimConfig:
+        """Build from a nested dict (e.g. a Hydra/OmegaConf container); validated."""
+        flat: dict[str, Any] = {}
+
+        def walk(prefix: str, node: Any, target: Any) -> None:
+            for k, v in node.items():
+                path = f"{prefix}{k}"
+                sub = getattr(target, k, None) if target is not None else None
+                if isinstance(v, dict) and dataclasses.is_dataclass(sub):
+                    walk(path + ".", v, sub)
+                else:
+                    flat[path] = v
+
+        walk("", data, cls())
+        return cls.from_overrides(flat)
+
+    def set(self, key: str, value: Any) -> None:
+        """Set one parameter by its dotted name; unknown names raise ConfigError."""
+        parts = key.replace("__", ".").split(".")
+        node: Any = self
+        for i, part in enumerate(parts[:-1]):
+            if not dataclasses.is_dataclass(node) or not hasattr(node, part):
+                raise ConfigError(f"unknown config field '{'.'.join(parts[:i + 1])}'"
+                                  f" (known: {_field_names(node)})")
+            node = getattr(node, part)
+        last = parts[-1]
+        if dataclasses.is_dataclass(node):
+            if last not in {f.name for f in dataclasses.fields(node)}:
+                raise ConfigError(f"unknown config field '{'.'.join(parts)}'"
+                                  f" (known: {_field_names(node)})")
+            current = getattr(node, last)
+            if dataclasses.is_dataclass(current) and isinstance(value, dict):
+                for k, v in value.items():
+                    self.set(f"{'.'.join(parts)}.{k}", v)
+                return
+            setattr(node, last, value)
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
+            raise ConfigError(f"unknown config field '{'.'.join(parts)}'")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    # ---- validation -------------------------------------------------------------------
+    def validate(self) -> SimConfig:
+        """Check every value's type and range; raise one ConfigError listing all problems."""
+        problems: list[str] = []
+        _validate_node(self, "", problems)
+        shares = self.region.student_share.as_tuple()
+        if sum(shares) <= 0:
+            problems.append("region.student_share: the three tier shares must not all be 0")
+        if sum(self.region.school_share.as_tuple()) <= 0:
+            problems.append("region.school_share: the three tier shares must not all be 0")
+        f = self.finance
+        spent = f.equipment_share + f.multimedia_share + f.computer_share + f.book_share
+        if abs(spent - 1.0) > 1e-6:
+            problems.append(f"finance: equipment_share + multimedia_share + computer_share + "
+                            f"book_share = {spent:.3f} must be 1")
+        for name in ("hire_qualification", "initial_qualification"):
+            for tier in TIERS:
+                shares = getattr(self.teachers, name).get(tier)
+                if shares is None or len(shares) != 4 or abs(sum(shares) - 1) > 1e-6:
+                    problems.append(f"teachers.{name}.{tier}: must be 4 shares summing to 1 "
+                                    f"(got {shares})")
+        for tier in TIERS:
+            ratios = self.finance.initial_stock.get(tier)
+            if ratios is None or len(ratios) != 4:
+                problems.append(f"finance.initial_stock.{tier}: must be 4 ratios (got {ratios})")
+        if problems:
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+        return self
+
+
+def _field_names(node: Any) -> str:
+    if dataclasses.is_dataclass(node):
+        return ", ".join(f.name for f in dataclasses.fields(node))
+    return ""
+
+
+def _range_text(meta: dict) -> str:
+    if meta.get("choices"):
+        return "one of " + ", ".join(map(str, meta["choices"]))
+    lo, hi = meta.get("lo"), meta.get("hi")
+    unit = f" {meta['unit']}" if meta.get("unit") else ""
+    return f"[{lo}, {hi}]{unit}"
+
+
+def _check_number(path: str, value: Any, meta: dict, want_int: bool, problems: list[str]) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.append(f"{path}: expected a number in {_range_text(meta)}, got {value!r}")
+        return
+    if want_int and not float(value).is_integer():
+        problems.append(f"{path}: expected an integer in {_range_text(meta)}, got {value!r}")
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.append(f"{path}: {value!r} is not finite; allowed range {_range_text(meta)}")
+        return
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        problems.append(f"{path}: {value!r} is outside the allowed range {_range_text(meta)}")
+
+
+def _validate_node(node: Any, prefix: str, problems: list[str]) -> None:
+    for f in dataclasses.fields(node):
+        path = f"{prefix}{f.name}"
+        value = getattr(node, f.name)
+        meta = dict(f.metadata)
+        ftype = str(f.type)
+        if isinstance(value, ByTier):
+            for tier in TIERS:
+                _check_number(f"{path}.{tier}", getattr(value, tier), meta, False, problems)
+        elif dataclasses.is_dataclass(value):
+            _validate_node(value, path + ".", problems)
+        elif meta.get("choices"):
+            if value not in meta["choices"]:
+                problems.append(f"{path}: {value!r} is not allowed; expected {_range_text(meta)}")
+        elif isinstance(value, dict):
+            for key, seq in value.items():
+                for x in seq if isinstance(seq, (list, tuple)) else [seq]:
+                    _check_number(f"{path}.{key}", x, meta, False, problems)
+        elif ftype.startswith("bool"):
+            if not isinstance(value, bool):
+                problems.append(f"{path}: expected true or false, got {value!r}")
+        elif ftype.startswith("int") or ftype.startswith("float"):
+            if value is None:
+                if "None" not in ftype:
+                    problems.append(f"{path}: a value is required ({_range_text(meta)})")
+                continue
+            _check_number(path, value, meta, ftype.startswith("int"), problems)
+        elif ftype.startswith("str"):
+            if not isinstance(value, str):
+                problems.append(f"{path}: expected a string, got {value!r}")
+
+
+def parameter_table(cfg: SimConfig | None = None):
+    """Every parameter as a pandas DataFrame: name, value, unit, range, source, meaning."""
+    import pandas as pd
+
+    cfg = cfg or SimConfig()
+    rows: list[dict[str, Any]] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if dataclasses.is_dataclass(value) and not isinstance(value, ByTier):
+                walk(value, f"{prefix}{f.name}.")
+                continue
+            meta = f.metadata
+            if isinstance(value, ByTier):
+                value = dataclasses.asdict(value)
+            rows.append({
+                "parameter": f"{prefix}{f.name}", "value": value, "unit": meta.get("unit", ""),
+                "range": _range_text(meta) if meta else "", "source": meta.get("source", ""),
+                "meaning": meta.get("doc", ""),
+            })
+
+    walk(cfg, "")
+    return pd.DataFrame(rows)

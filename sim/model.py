@@ -1,0 +1,653 @@
+"""EducationModel: a county's compulsory-education system, simulated year by year."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import metrics
+from sim.agents import School, Student, Teacher
+from sim.config import SimConfig
+from sim.population import Table
+from sim.processes import careers, enrolment, finance, learning
+from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN, build_county, catchments
+
+__all__ = ["EducationModel", "STANDARDS_PER_STUDENT", "TIER_NAMES"]
+
+TIER_NAMES = ("urban", "town", "rural")
+
+#: 2017 standards of the four facility indicators, per pupil, for [primary, junior]
+#: (building m², sports m², equipment yuan, multimedia rooms); DOMAIN.md §3.1.
+STANDARDS_PER_STUDENT = np.array([
+    [4.5, 7.5, 2000.0, 0.023],
+    [5.8, 10.2, 2500.0, 0.024],
+])
+#: reference levels used to split computers and books between the sections of a nine-year
+#: school (per pupil, [primary, junior]); assumption, see FinanceConfig.
+_COMPUTER_BOOK_REF = np.array([[0.12, 30.0], [0.15, 39.0]])
+
+STUDENT_SCHEMA = {
+    "school": np.int32, "grade": np.int8, "zone": np.int32, "ses": np.float64,
+    "achievement": np.float64, "left_behind": np.bool_, "migrant": np.bool_,
+    "disabled": np.bool_, "klass": np.int16, "entry_year": np.int16,
+}
+TEACHER_SCHEMA = {
+    "school": np.int32, "section": np.int8, "subject": np.int8, "qualification": np.int8,
+    "title": np.int8, "backbone": np.bool_, "age": np.int16, "experience": np.int16,
+    "years_at_school": np.int16, "skill": np.float64, "home_zone": np.int32,
+    "class_key": np.int64,
+}
+SCHOOL_SCHEMA = {
+    "level": np.int8, "tier": np.int8, "x": np.float64, "y": np.float64,
+    "capacity": np.int64, "open": np.bool_, "building_area": np.float64,
+    "sports_area": np.float64, "equipment_value": np.float64, "multimedia_rooms": np.float64,
+    "computers": np.float64, "books": np.float64, "funds": np.float64,
+}
+
+#: names of the independent random streams; each is spawned from the run seed by name, so
+#: adding a stream (e.g. a policy's) never changes the draws of the others.
+STREAMS = ("region", "population", "enrolment", "learning", "careers", "finance")
+
+
+def _stream(seed: int, name: str) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
+
+
+class EducationModel(mesa.Model):
+    """A county of schools, teachers and pupils, one step per school year.
+
+    Args:
+        config: a :class:`~sim.config.SimConfig`, a nested dict of overrides, or None for
+            the default county.
+        rng: the run's integer seed (Mesa's ``rng``); ``seed`` is accepted as an alias.
+            None draws a fresh seed (recorded in ``model.seed``).
+        region: shortcut for ``region.preset`` ("tiny", "default", "county_l").
+        **overrides: single parameters by dotted or double-underscore name
+            (``teachers__rural_allowance=0.3``), as ``mesa.batch_run`` and ``SolaraViz``
+            pass them.
+
+    State: pupils in ``model.students`` and teachers in ``model.teachers`` (columnar
+    :class:`~sim.population.Table`), schools in ``model.schools`` with a
+    :class:`~sim.agents.School` agent each (``model.school_agents``). ``model.student(id)``
+    and ``model.teacher(id)`` return Mesa agent views of individuals.
+
+    **Yearly step** (``step``), in this order:
+
+    1. *enrolment* (:mod:`sim.processes.enrolment`): graduation after grade 9 and families
+       leaving; everyone moves up a grade; rural families move to town or city; a new
+       grade-1 cohort per catchment zone (birth trend per tier) and migrant arrivals;
+       placement by catchment (就近入学) with capacity, school choice by richer families,
+       overflow to the nearest school with seats; optional seat expansion; optional merging
+       of schools below a minimum size; classes formed and core teachers assigned to them.
+    2. *learning* (:mod:`sim.processes.learning`): every pupil's achievement grows from
+       prior achievement, the class's teachers, the school's facilities, peers, family SES
+       and left-behind status.
+    3. *teacher careers* (:mod:`sim.processes.careers`): ageing and training; retirement
+       and attrition (rural higher, lowered by the rural allowance); transfer requests
+       toward urban schools; hiring into vacancies of the staffing quota; qualification
+       upgrades, promotions and backbone designation.
+    4. *school finance* (:mod:`sim.processes.finance`): operating funds and capital
+       programme buy equipment, multimedia rooms, computers and books after depreciation.
+    5. *record*: county metrics (``timeseries()``) and the per-school table of the official
+       indicators (``school_history()``).
+
+    Each process draws from its own random stream spawned from the seed (common random
+    numbers across scenarios).
+    """
+
+    def __init__(self, config: SimConfig | dict | None = None, *, rng: Any = None,
+                 seed: Any = None, region: str | None = None, **overrides: Any) -> None:
+        if seed is not None and rng is not None:
+            raise ValueError("pass either rng or seed, not both")
+        rng = seed if rng is None else rng
+        if rng is None:
+            rng = int(np.random.SeedSequence().generate_state(1)[0])
+        if isinstance(rng, (bool, float)) or not isinstance(rng, (int, np.integer)):
+            raise TypeError(f"rng (the run's seed) must be an integer, got {rng!r}")
+        super().__init__(rng=int(rng))
+        self.seed = int(rng)
+
+        if isinstance(config, SimConfig):
+            cfg = config
+        elif isinstance(config, dict):
+            cfg = SimConfig.from_dict(config)
+        elif config is None:
+            cfg = SimConfig()
+        else:
+            raise TypeError(f"config must be a SimConfig, a dict or None, not {type(config)}")
+        if region is not None:
+            cfg.region.preset = region
+        for key, value in overrides.items():
+            cfg.set(key, value)
+        self.cfg = cfg.validate()
+        self.streams = {name: _stream(self.seed, name) for name in STREAMS}
+
+        self.year = 0
+        self.flows: dict[str, int] = {}
+        self.costs: dict[str, float] = {}
+        self._records: list[dict[str, Any]] = []
+        self._school_frames: list[pd.DataFrame] = []
+        self._views: dict[str, dict[int, Any]] = {"students": {}, "teachers": {}}
+        self._cache: dict[str, Any] = {}
+
+        self._build()
+        self._record()
+
+    # ==================================================================================
+    # construction
+    # ==================================================================================
+    def _build(self) -> None:
+        cfg = self.cfg
+        county = build_county(cfg, self.streams["region"])
+        rng = self.streams["population"]
+        n_sch = county.n_schools
+
+        self.schools = Table("school", SCHOOL_SCHEMA, capacity=n_sch)
+        self.schools.add(n_sch, level=county.school_level, tier=county.school_tier,
+                         x=county.school_x, y=county.school_y, open=True)
+        self.school_names = list(county.school_name)
+        self.school_agents = [School(self, i, county.school_name[i]) for i in range(n_sch)]
+        for agent in self.school_agents:
+            agent.pos = (agent.x, agent.y)
+
+        self.zone_x, self.zone_y = county.zone_x, county.zone_y
+        self.zone_tier, self.zone_weight = county.zone_tier, county.zone_weight
+        self.zone_own_school = county.zone_school
+        self.zone_dist = np.hypot(self.zone_x[:, None] - county.school_x[None, :],
+                                  self.zone_y[:, None] - county.school_y[None, :])
+        self.school_dist = np.hypot(county.school_x[:, None] - county.school_x[None, :],
+                                    county.school_y[:, None] - county.school_y[None, :])
+        self.school_zone = np.argmin(self.zone_dist, axis=0).astype(np.int32)
+        self._update_catchments()
+
+        # ---- pupils: cohort per zone and grade, falling births over the past ----------
+        n_total = int(cfg.region.resolved()["n_students"])
+        trend = np.array(cfg.demography.birth_trend.as_tuple())[self.zone_tier]
+        grades = np.arange(1, 10)
+        # a pupil in grade g entered g-1 years ago, when cohorts were (1+trend)^-(g-1) as large
+        rel = (1.0 + trend[:, None]) ** (-(grades[None, :] - 1))
+        expected = self.zone_weight[:, None] * rel
+        expected *= n_total / expected.sum()
+        counts = rng.poisson(expected)
+        self.zone_cohort0 = expected[:, 0].copy()  # expected grade-1 entrants in year 0
+        zone = np.repeat(np.repeat(np.arange(len(self.zone_x)), 9), counts.reshape(-1))
+        grade = np.repeat(np.tile(grades, len(self.zone_x)), counts.reshape(-1)).astype(np.int8)
+        self.students = Table("student", STUDENT_SCHEMA, capacity=int(len(zone) * 1.3))
+        self.students.on_remove.append(lambda ids: self._retire_views("students", ids))
+        new = enrolment.new_pupils(self, rng, zone, grade)
+        self.students.add(len(zone), **new)
+        s = self.students
+        s.school[:] = np.where(s.grade >= 7, self.catch_junior[s.zone], self.catch_primary[s.zone])
+
+        # ---- capacity and facility stocks from the initial enrolment -----------------
+        sch = self.schools
+        n_sec = self.section_enrolment()
+        headroom = np.array(cfg.enrolment.capacity_headroom.as_tuple())[sch.tier]
+        sch.capacity[:] = np.ceil(n_sec.sum(axis=1) * headroom).astype(np.int64)
+        ratios = np.array([cfg.finance.initial_stock[t] for t in TIER_NAMES])[sch.tier]  # S×4
+        noise = rng.lognormal(0.0, cfg.finance.stock_dispersion, size=(n_sch, 4))
+        need = n_sec @ STANDARDS_PER_STUDENT  # S×4: stock that exactly meets the standard
+        stock = need * ratios * noise
+        sch.building_area[:], sch.sports_area[:] = stock[:, 0], stock[:, 1]
+        sch.equipment_value[:], sch.multimedia_rooms[:] = stock[:, 2], stock[:, 3]
+        equip_ratio = ratios[:, 2] * noise[:, 2]
+        fc = cfg.finance
+        sch.computers[:] = (n_sec @ np.array([1.0, 1.25])) * fc.computers_per_100 / 100 * equip_ratio
+        sch.books[:] = (n_sec @ np.array([1.0, 1.3])) * fc.books_per_student * equip_ratio
+
+        # ---- teachers ------------------------------------------------------------------
+        self.teachers = Table("teacher", TEACHER_SCHEMA, capacity=int(n_sec.sum() / 10) + 64)
+        self.teachers.on_remove.append(lambda ids: self._retire_views("teachers", ids))
+        self._populate_teachers(rng)
+
+        # ---- classes and achievement ---------------------------------------------------
+        enrolment.form_classes(self, self.streams["enrolment"])
+        self._init_achievement(rng)
+        self.school_quality = self.school_mean_z()
+
+    def _populate_teachers(self, rng: np.random.Generator) -> None:
+        tc = self.cfg.teachers
+        sch = self.schools
+        # provisional class counts for the quota's per-class floor
+        quota = self.staffing_quota(self._provisional_section_classes())
+        fill = np.array(tc.initial_staffing.as_tuple())[sch.tier]
+        staff = np.where(quota > 0, np.maximum(np.rint(quota * fill[:, None]), 1), 0).astype(int)
+        school = np.repeat(np.repeat(np.arange(sch.n), 2), staff.reshape(-1)).astype(np.int32)
+        section = np.repeat(np.tile([0, 1], sch.n), staff.reshape(-1)).astype(np.int8)
+        n = len(school)
+        tier = sch.tier[school]
+        pe = rng.random(n) < np.array(tc.pe_arts_share.as_tuple())[tier]
+        subject = np.where(pe, 1 + (rng.random(n) < 0.5), 0).astype(np.int8)
+        qualification = careers._draw_category(rng, tier, tc.initial_qualification)
+        age = rng.integers(23, tc.retirement_age, size=n)
+        experience = np.maximum(age - 23 - rng.integers(0, 3, size=n), 0)
+        years_here = np.floor(rng.random(n) * (np.minimum(experience, 25) + 1)).astype(int)
+        u = rng.random(n)
+        title = np.where((experience >= 12) & (u < 0.35), 2,
+                         np.where((experience >= 5) & (u < 0.75), 1, 0))
+        skill = (np.array(tc.skill_mean.as_tuple())[tier]
+                 + tc.qualification_skill * (qualification - 2)
+                 + tc.skill_sd * rng.standard_normal(n))
+        self.teachers.add(n, school=school, section=section, subject=subject,
+                          qualification=qualification, title=title, age=age,
+                          experience=experience, years_at_school=years_here, skill=skill,
+                          home_zone=self.school_zone[school], class_key=-1)
+        t = self.teachers
+        eff = self.teacher_effectiveness()
+        score = eff + 0.05 * rng.standard_normal(n)
+        for k, name in enumerate(TIER_NAMES):
+            idx = np.flatnonzero((tier == k) & (t.experience >= tc.backbone_min_experience))
+            m = int(round(getattr(tc.initial_backbone, name) * np.count_nonzero(tier == k)))
+            t.backbone[idx[np.argsort(-score[idx])[:m]]] = True
+
+    def _provisional_section_classes(self) -> np.ndarray:
+        s = self.students
+        ec = self.cfg.enrolment
+        sg = np.bincount(s.school.astype(np.int64) * 10 + s.grade, minlength=self.schools.n * 10)
+        sg = sg.reshape(-1, 10)
+        prim = -(-sg[:, 1:7] // ec.max_class_size_primary)
+        jun = -(-sg[:, 7:10] // ec.max_class_size_junior)
+        return np.column_stack([prim.sum(axis=1), jun.sum(axis=1)])
+
+    def _expected_growth_parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per pupil: school-side yearly growth (teachers, facilities, peers) and family part."""
+        learn = self.cfg.learning
+        s = self.students
+        school_side = (learn.teacher_effect_weight
+                       * learning.class_teacher_effect(self)[self.class_of_student]
+                       + learn.resource_effect * (self.resource_index()[s.school] - 1.0)
+                       + learn.peer_effect * self._peer_term()[s.school])
+        family = learn.ses_effect * s.ses + learn.left_behind_effect * s.left_behind
+        return school_side, family
+
+    def _peer_term(self) -> np.ndarray:
+        return self._cache.get("peer0", np.zeros(self.schools.n))
+
+    def _init_achievement(self, rng: np.random.Generator) -> None:
+        """Start every pupil at the expected achievement of someone who spent g-1 years in
+        the current school: a_g = ρ^{g-1} a_1 + m (1-ρ^{g-1})/(1-ρ) + noise (exact for
+        constant inputs), then fix the year-0 norms of each grade."""
+        learn = self.cfg.learning
+        s = self.students
+        entry = s.achievement.copy()  # readiness drawn at creation
+        noise = rng.standard_normal(s.n)
+        self.grade_mean0 = np.zeros(10)
+        self.grade_sd0 = np.ones(10)
+        for _ in range(2):  # peers depend on everyone's achievement: one fixed-point pass
+            school_side, family = self._expected_growth_parts()
+            s.achievement[:] = _accumulate(entry, school_side + family, s.grade, learn, noise)
+            self._set_norms()
+            self._cache["peer0"] = self.school_mean_z()
+        self._cache["mean_school_side"] = float(school_side.mean()) if s.n else 0.0
+
+    def _set_norms(self) -> None:
+        s = self.students
+        cnt = np.bincount(s.grade, minlength=10)
+        mean = np.bincount(s.grade, weights=s.achievement, minlength=10) / np.maximum(cnt, 1)
+        var = np.bincount(s.grade, weights=s.achievement ** 2, minlength=10) / np.maximum(cnt, 1)
+        self.grade_mean0 = mean
+        self.grade_sd0 = np.where(cnt > 1, np.sqrt(np.maximum(var - mean ** 2, 1e-12)), 1.0)
+
+    # ==================================================================================
+    # the year
+    # ==================================================================================
+    def step(self) -> None:
+        """Advance one school year (see the class docstring for the order)."""
+        self.year += 1
+        self.flows = {}
+        self.costs = {}
+        self._cache.pop("school_table", None)
+        self.school_quality = self.school_mean_z()
+        if self.cfg.enrolment.merge_below > 0:
+            self._merge_small_schools()
+        enrolment.step(self, self.streams["enrolment"])
+        learning.step(self, self.streams["learning"])
+        careers.step(self, self.streams["careers"])
+        finance.step(self, self.streams["finance"])
+        self._record()
+
+    def run(self, years: int) -> EducationModel:
+        """Run ``years`` steps; returns the model."""
+        for _ in range(int(years)):
+            self.step()
+        return self
+
+    def _merge_small_schools(self) -> None:
+        """Merge open schools below ``enrolment.merge_below`` pupils into the nearest open
+        school that teaches all of their grades; pupils, teachers and movable stocks move."""
+        sch = self.schools
+        enrol = self.section_enrolment().sum(axis=1)
+        small = np.flatnonzero(sch.open & (enrol < self.cfg.enrolment.merge_below))
+        merged = 0
+        for i in small[np.argsort(enrol[small])]:
+            covers = sch.open & (np.arange(sch.n) != i) & (
+                (sch.level == sch.level[i]) | (sch.level == NINE_YEAR))
+            if not covers.any():
+                continue
+            j = int(np.argmin(np.where(covers, self.school_dist[i], np.inf)))
+            s, t = self.students, self.teachers
+            moving = s.school == i
+            s.school[moving] = j
+            tm = t.school == i
+            t.school[tm] = j
+            t.years_at_school[tm] = 0
+            if sch.level[j] != NINE_YEAR and sch.level[i] != NINE_YEAR:
+                t.section[tm] = 0 if sch.level[j] == PRIMARY else 1
+            for col in ("equipment_value", "multimedia_rooms", "computers", "books"):
+                sch.column(col)[j] += sch.column(col)[i]
+                sch.column(col)[i] = 0.0
+            sch.capacity[j] += int(moving.sum())
+            sch.capacity[i] = 0
+            sch.open[i] = False
+            merged += 1
+        if merged:
+            self._update_catchments()
+        self.flows["schools_merged"] = merged
+
+    def _update_catchments(self) -> None:
+        self.catch_primary, self.catch_junior = catchments(
+            self.zone_dist, self.schools.level, self.schools.open, self.zone_own_school)
+
+    # ==================================================================================
+    # population bookkeeping (used by the processes)
+    # ==================================================================================
+    def add_students(self, values: dict[str, Any], initialise_achievement: bool = False) -> np.ndarray:
+        """Append pupils; with ``initialise_achievement`` their achievement is moved from
+        grade-1 readiness to the level expected for their grade (county-average school)."""
+        n = len(values["zone"])
+        if initialise_achievement and n:
+            learn = self.cfg.learning
+            family = learn.ses_effect * values["ses"] + learn.left_behind_effect * values["left_behind"]
+            m = family + self._cache.get("mean_school_side", 0.0)
+            noise = self.streams["enrolment"].standard_normal(n)
+            values = dict(values)
+            values["achievement"] = _accumulate(values["achievement"], m, values["grade"], learn, noise)
+        return self.students.add(n, **values)
+
+    def remove_students(self, mask: np.ndarray) -> np.ndarray:
+        return self.students.remove(mask)
+
+    def add_teachers(self, values: dict[str, Any]) -> np.ndarray:
+        return self.teachers.add(len(values["school"]), **values)
+
+    def remove_teachers(self, mask: np.ndarray) -> np.ndarray:
+        return self.teachers.remove(mask)
+
+    # ==================================================================================
+    # derived quantities (vectorised; computed from the columns, never stored twice)
+    # ==================================================================================
+    def teacher_effectiveness(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Value added (student SD per year): skill minus the novice gap, which fades with
+        experience: ``skill − novice_penalty · exp(−experience / experience_tau)``."""
+        tc = self.cfg.teachers
+        t = self.teachers
+        skill = t.skill if rows is None else t.skill[rows]
+        exp = t.experience if rows is None else t.experience[rows]
+        return skill - tc.novice_penalty * np.exp(-exp / tc.experience_tau)
+
+    def achievement_z(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Achievement in year-0 SD units of each pupil's grade (mean 0 in year 0)."""
+        s = self.students
+        a = s.achievement if rows is None else s.achievement[rows]
+        g = s.grade if rows is None else s.grade[rows]
+        return (a - self.grade_mean0[g]) / self.grade_sd0[g]
+
+    def school_mean_z(self) -> np.ndarray:
+        """Mean achievement (z) of each school's pupils; 0 for schools without pupils."""
+        s = self.students
+        n = self.schools.n
+        cnt = np.bincount(s.school, minlength=n)
+        tot = np.bincount(s.school, weights=self.achievement_z(), minlength=n)
+        return np.divide(tot, cnt, out=np.zeros(n), where=cnt > 0)
+
+    def section_enrolment(self) -> np.ndarray:
+        """Pupils per school and section: array (schools, 2) for [primary, junior]."""
+        s = self.students
+        key = s.school.astype(np.int64) * 2 + (s.grade >= 7)
+        return np.bincount(key, minlength=self.schools.n * 2).reshape(-1, 2)
+
+    def section_staff(self) -> np.ndarray:
+        t = self.teachers
+        key = t.school.astype(np.int64) * 2 + t.section
+        return np.bincount(key, minlength=self.schools.n * 2).reshape(-1, 2)
+
+    def staffing_quota(self, section_classes: np.ndarray | None = None) -> np.ndarray:
+        """Teacher posts (编制) per school and section: pupils / norm, with a floor of
+        ``min_posts_per_class`` per class for small schools."""
+        tc = self.cfg.teachers
+        n_sec = self.section_enrolment()
+        classes = self.section_classes if section_classes is None else section_classes
+        by_ratio = np.ceil(n_sec / np.array([tc.students_per_post_primary,
+                                             tc.students_per_post_junior]))
+        by_class = np.ceil(classes * tc.min_posts_per_class)
+        quota = np.maximum(by_ratio, by_class).astype(np.int64)
+        quota[~self.schools.open] = 0
+        return np.where(n_sec > 0, quota, 0)
+
+    def vacancy_slots(self, rng: np.random.Generator, tiers: tuple[int, ...] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """One (school, section) entry per vacant post, in random order."""
+        vac = np.maximum(self.staffing_quota() - self.section_staff(), 0)
+        if tiers is not None:
+            vac[~np.isin(self.schools.tier, tiers)] = 0
+        flat = vac.reshape(-1)
+        keys = np.repeat(np.arange(len(flat)), flat)
+        keys = keys[rng.permutation(len(keys))]
+        return (keys // 2).astype(np.int32), (keys % 2).astype(np.int8)
+
+    def pe_arts_per_100(self) -> np.ndarray:
+        """PE and arts teachers per 100 pupils, per school."""
+        t = self.teachers
+        n = self.schools.n
+        pe = np.bincount(t.school[t.subject > 0], minlength=n)
+        pupils = self.section_enrolment().sum(axis=1)
+        return np.divide(100.0 * pe, pupils, out=np.full(n, np.inf), where=pupils > 0)
+
+    def resource_index(self) -> np.ndarray:
+        """Mean ratio of building, sports, equipment and multimedia stocks to what the
+        2017 standards require for the school's pupils, each capped at ``resource_cap``."""
+        sch = self.schools
+        need = self.section_enrolment() @ STANDARDS_PER_STUDENT  # S×4
+        have = np.column_stack([sch.building_area, sch.sports_area, sch.equipment_value,
+                                sch.multimedia_rooms])
+        ratio = np.divide(have, need, out=np.ones_like(have), where=need > 0)
+        return np.minimum(ratio, self.cfg.learning.resource_cap).mean(axis=1)
+
+    def rural_allowance(self) -> float:
+        """Rural allowance as a share of base salary (policies may raise it)."""
+        return self.cfg.teachers.rural_allowance
+
+    def class_school_section(self) -> tuple[np.ndarray, np.ndarray]:
+        """School and section (0 primary, 1 junior) of every class."""
+        sc = self.section_classes
+        counts = sc.reshape(-1)
+        keys = np.repeat(np.arange(len(counts)), counts)
+        return keys // 2, keys % 2
+
+    # ==================================================================================
+    # agent views
+    # ==================================================================================
+    def student(self, person_id: int) -> Student:
+        """The Mesa agent view of one pupil (created on first use)."""
+        return self._view("students", Student, person_id)
+
+    def teacher(self, person_id: int) -> Teacher:
+        """The Mesa agent view of one teacher (created on first use)."""
+        return self._view("teachers", Teacher, person_id)
+
+    def _view(self, table: str, cls: type, person_id: int) -> Any:
+        person_id = int(person_id)
+        cache = self._views[table]
+        view = cache.get(person_id)
+        if view is None:
+            getattr(self, table).row_of(person_id)  # raises KeyError if absent
+            view = cls(self, person_id)
+            cache[person_id] = view
+        return view
+
+    def _retire_views(self, table: str, ids: np.ndarray) -> None:
+        cache = self._views[table]
+        if not cache:
+            return
+        for pid in np.intersect1d(ids, np.fromiter(cache, dtype=np.int64)):
+            view = cache.pop(int(pid))
+            view._gone = True
+            view.remove()
+
+    # ==================================================================================
+    # outputs
+    # ==================================================================================
+    def school_table(self) -> pd.DataFrame:
+        """This year's per-school table in the evaluation format (:mod:`sim.evaluation`):
+        one row per open school and level section with pupils (a nine-year school gives a
+        primary and a junior row with the same ``school_id``).
+
+        Stocks of a nine-year school are split between its sections in proportion to
+        pupils × the section's standard, so both sections show the same ratio to standard.
+        """
+        cached = self._cache.get("school_table")
+        if cached is not None and cached[0] == self.year:
+            return cached[1]
+        sch, t, s = self.schools, self.teachers, self.students
+        n = sch.n
+        n_sec = self.section_enrolment()
+        key_t = t.school.astype(np.int64) * 2 + t.section
+
+        def per_section(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(key_t[mask], minlength=2 * n).reshape(-1, 2)
+
+        teachers = per_section(np.ones(t.n, dtype=bool))
+        required = np.where(t.section == 0, 1, 2)  # primary: 专科+, junior: 本科+
+        above = per_section(t.qualification >= required)
+        backbone = per_section(t.backbone)
+        pe_arts = per_section(t.subject > 0)
+        mid_title = per_section(t.title >= 1)
+        eff_sum = np.bincount(key_t, weights=self.teacher_effectiveness(), minlength=2 * n)
+        key_s = s.school.astype(np.int64) * 2 + (s.grade >= 7)
+        z_sum = np.bincount(key_s, weights=self.achievement_z(), minlength=2 * n)
+        ses_sum = np.bincount(key_s, weights=s.ses, minlength=2 * n)
+
+        def split(stock: np.ndarray, std: np.ndarray) -> np.ndarray:
+            w = n_sec * std[None, :]
+            tot = w.sum(axis=1, keepdims=True)
+            share = np.divide(w, tot, out=np.full_like(w, 0.5, dtype=float), where=tot > 0)
+            return stock[:, None] * share
+
+        cols = {
+            "building_area_m2": split(sch.building_area, STANDARDS_PER_STUDENT[:, 0]),
+            "sports_area_m2": split(sch.sports_area, STANDARDS_PER_STUDENT[:, 1]),
+            "equipment_value_yuan": split(sch.equipment_value, STANDARDS_PER_STUDENT[:, 2]),
+            "multimedia_rooms": split(sch.multimedia_rooms, STANDARDS_PER_STUDENT[:, 3]),
+            "computers": split(sch.computers, _COMPUTER_BOOK_REF[:, 0]),
+            "books": split(sch.books, _COMPUTER_BOOK_REF[:, 1]),
+        }
+        keep = (n_sec > 0) & sch.open[:, None]
+        school_idx, section = np.nonzero(keep)
+        pupils = n_sec[school_idx, section]
+        n_t = teachers[school_idx, section]
+        frame = pd.DataFrame({
+            "year": self.year,
+            "school_id": school_idx,
+            "name": np.array(self.school_names, dtype=object)[school_idx],
+            "level": np.where(section == 0, "primary", "junior"),
+            "tier": np.array(TIER_NAMES, dtype=object)[sch.tier[school_idx]],
+            "school_type": np.array(["primary", "junior", "nine_year"], dtype=object)[
+                sch.level[school_idx]],
+            "students": pupils,
+            "teachers": n_t,
+            "teachers_above_required_qualification": above[school_idx, section],
+            "backbone_teachers": backbone[school_idx, section],
+            "pe_arts_teachers": pe_arts[school_idx, section],
+            "teachers_mid_title": mid_title[school_idx, section],
+            **{k: v[school_idx, section] for k, v in cols.items()},
+            "x": sch.x[school_idx], "y": sch.y[school_idx],
+            "capacity": sch.capacity[school_idx],
+            "mean_achievement": z_sum.reshape(-1, 2)[school_idx, section] / pupils,
+            "mean_ses": ses_sum.reshape(-1, 2)[school_idx, section] / pupils,
+            "teacher_effectiveness": np.divide(
+                eff_sum.reshape(-1, 2)[school_idx, section], n_t,
+                out=np.full(len(n_t), np.nan), where=n_t > 0),
+        })
+        self._cache["school_table"] = (self.year, frame)
+        return frame
+
+    def _record(self) -> None:
+        s, t, sch = self.students, self.teachers, self.schools
+        z = self.achievement_z()
+        s_tier = sch.tier[s.school]
+        t_tier = sch.tier[t.school]
+        eff = self.teacher_effectiveness()
+        rec: dict[str, Any] = {
+            "year": self.year,
+            "students": s.n,
+            "teachers": t.n,
+            "schools_open": int(sch.open.sum()),
+            "mean_achievement": float(z.mean()) if s.n else np.nan,
+            "sd_achievement": float(z.std()) if s.n else np.nan,
+        }
+        if s.n:
+            q1, q3 = np.quantile(s.ses, [0.25, 0.75])
+            rec["ses_gap"] = metrics.group_gap(z, s.ses >= q3, s.ses <= q1)
+            rec["urban_rural_gap"] = metrics.group_gap(z, s_tier == URBAN, s_tier == RURAL)
+            rec["between_school_share"] = metrics.between_share(z, s.school)
+            low = s.ses <= q1
+            rec["ses_dissimilarity"] = metrics.dissimilarity_index(
+                np.bincount(s.school[low], minlength=sch.n), np.bincount(s.school, minlength=sch.n))
+            rec["left_behind_share"] = float(s.left_behind.mean())
+            rec["migrant_share"] = float(s.migrant.mean())
+        per_tier_students = np.bincount(s_tier, minlength=3)
+        per_tier_teachers = np.bincount(t_tier, minlength=3)
+        eff_sum = np.bincount(t_tier, weights=eff, minlength=3)
+        bb = np.bincount(t_tier[t.backbone], minlength=3)
+        z_sum = np.bincount(s_tier, weights=z, minlength=3)
+        for k, name in enumerate(TIER_NAMES):
+            rec[f"students_{name}"] = int(per_tier_students[k])
+            rec[f"teachers_{name}"] = int(per_tier_teachers[k])
+            rec[f"achievement_{name}"] = (z_sum[k] / per_tier_students[k]
+                                          if per_tier_students[k] else np.nan)
+            rec[f"teacher_effectiveness_{name}"] = (eff_sum[k] / per_tier_teachers[k]
+                                                    if per_tier_teachers[k] else np.nan)
+            rec[f"backbone_per_100_{name}"] = (100.0 * bb[k] / per_tier_students[k]
+                                               if per_tier_students[k] else np.nan)
+            start = self.flows.get(f"staff_start_{name}", 0)
+            rec[f"attrition_rate_{name}"] = (self.flows.get(f"attrition_{name}", 0) / start
+                                             if start else np.nan)
+        rec["vacancies"] = int(np.maximum(self.staffing_quota() - self.section_staff(), 0).sum())
+        sizes = getattr(self, "class_size", np.zeros(0))
+        if len(sizes):
+            rec["mean_class_size"] = float(sizes.mean())
+            rec["large_class_share"] = float((sizes > 55).mean())  # 大班额: 56 or more
+        enrol = self.section_enrolment().sum(axis=1)
+        rec["schools_over_capacity"] = int(((enrol > sch.capacity) & sch.open).sum())
+        for key in ("entrants", "graduates", "out_migrants", "internal_movers", "migrant_arrivals",
+                    "choosers", "overflow", "retirements", "attrition", "transfers", "hires",
+                    "unfilled_vacancies", "new_backbone", "seats_added", "schools_merged"):
+            rec[key] = int(self.flows.get(key, 0))
+        rec["spending_yuan"] = float(sum(self.costs.values()))
+        for key, value in self.costs.items():
+            rec[f"cost_{key}"] = float(value)
+        self._records.append(rec)
+        self._school_frames.append(self.school_table())
+
+    def timeseries(self) -> pd.DataFrame:
+        """County metrics, one row per year (year 0 = initial state)."""
+        return pd.DataFrame(self._records).fillna({"spending_yuan": 0.0})
+
+    def school_history(self) -> pd.DataFrame:
+        """The per-school table of every recorded year, stacked."""
+        return pd.concat(self._school_frames, ignore_index=True)
+
+
+def _accumulate(entry: np.ndarray, growth: np.ndarray, grade: np.ndarray, learn: Any,
+                noise: np.ndarray) -> np.ndarray:
+    """Achievement after g-1 years of constant yearly growth from grade-1 readiness."""
+    rho = learn.persistence
+    k = grade.astype(float) - 1.0
+    carry = rho ** k
+    mean_part = growth * (1.0 - carry) / (1.0 - rho)
+    sd_part = learn.noise_sd * np.sqrt((1.0 - rho ** (2 * k)) / (1.0 - rho ** 2))
+    return carry * entry + mean_part + sd_part * noise

@@ -1,0 +1,137 @@
+"""Columnar tables of individuals (students, teachers) keyed by stable integer ids.
+
+A :class:`Table` holds one numpy array per attribute. Row ``i`` of every column belongs to
+the individual whose id is ``table.id[i]``. Ids are handed out in increasing order and
+never reused; removing rows keeps the order of the remaining ones, so the id column stays
+sorted and ``row_of(id)`` is a binary search. Yearly processes work on whole columns::
+
+    s = model.students
+    s.achievement[:] += gain            # one vectorised update for every student
+    s.remove(s.grade > 9)               # graduates leave; survivors keep their ids
+
+Column attributes (``s.grade``) are *views* of the live rows: valid until the next
+``add`` or ``remove`` (which may reallocate or compact). Never keep them across a call
+that changes the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Table"]
+
+
+class Table:
+    """A growable struct-of-arrays with stable ids.
+
+    Args:
+        name: used in error messages ("student", "teacher").
+        schema: column name → numpy dtype. An ``id`` column (int64) is added.
+        capacity: initial allocation (rows); grows geometrically.
+    """
+
+    def __init__(self, name: str, schema: dict[str, Any], capacity: int = 1024) -> None:
+        self.name = name
+        self.schema = {"id": np.dtype(np.int64)} | {k: np.dtype(v) for k, v in schema.items()}
+        self._cap = max(int(capacity), 16)
+        self._data = {k: np.zeros(self._cap, dtype=dt) for k, dt in self.schema.items()}
+        self.n = 0
+        self.next_id = 0
+        #: callbacks called with the ids of removed rows (e.g. to retire agent views)
+        self.on_remove: list[Callable[[np.ndarray], None]] = []
+
+    # ---- column access ----------------------------------------------------------------
+    def __getattr__(self, key: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is not None and key in data:
+            return data[key][: self.n]
+        raise AttributeError(f"{type(self).__name__} '{self.__dict__.get('name')}' has no "
+                             f"column '{key}'")
+
+    def column(self, key: str) -> np.ndarray:
+        """The live rows of one column (a view)."""
+        return self._data[key][: self.n]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema)
+
+    def __len__(self) -> int:
+        return self.n
+
+    # ---- rows ---------------------------------------------------------------------------
+    def add(self, count: int, **values: Any) -> np.ndarray:
+        """Append ``count`` rows; ``values`` give columns (scalars or arrays). Returns ids."""
+        count = int(count)
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        unknown = set(values) - set(self.schema)
+        if unknown:
+            raise KeyError(f"unknown {self.name} column(s): {sorted(unknown)}")
+        if self.n + count > self._cap:
+            new_cap = max(self._cap * 2, self.n + count)
+            for k, arr in self._data.items():
+                grown = np.zeros(new_cap, dtype=arr.dtype)
+                grown[: self.n] = arr[: self.n]
+                self._data[k] = grown
+            self._cap = new_cap
+        lo, hi = self.n, self.n + count
+        ids = np.arange(self.next_id, self.next_id + count, dtype=np.int64)
+        for k, arr in self._data.items():
+            if k == "id":
+                arr[lo:hi] = ids
+            elif k in values:
+                arr[lo:hi] = values[k]
+            else:
+                arr[lo:hi] = 0
+        self.n = hi
+        self.next_id += count
+        return ids
+
+    def remove(self, mask: np.ndarray) -> np.ndarray:
+        """Remove the rows where ``mask`` is true, keeping the others in order. Returns ids."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (self.n,):
+            raise ValueError(f"mask has shape {mask.shape}, expected ({self.n},)")
+        if not mask.any():
+            return np.empty(0, dtype=np.int64)
+        removed = self.id[mask].copy()
+        keep = ~mask
+        k = int(keep.sum())
+        for name, arr in self._data.items():
+            arr[:k] = arr[: self.n][keep]
+        self.n = k
+        for callback in self.on_remove:
+            callback(removed)
+        return removed
+
+    def rows_of(self, ids: Any) -> np.ndarray:
+        """Row positions of ``ids``; raises KeyError for ids no longer present."""
+        ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        rows = np.searchsorted(self.id, ids)
+        ok = (rows < self.n) & (self.id[np.minimum(rows, max(self.n - 1, 0))] == ids)
+        if not ok.all():
+            missing = ids[~ok][:5].tolist()
+            raise KeyError(f"{self.name} id(s) {missing} not present (left or never existed)")
+        return rows
+
+    def row_of(self, id_: int) -> int:
+        return int(self.rows_of(id_)[0])
+
+    def contains(self, ids: Any) -> np.ndarray:
+        ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        rows = np.searchsorted(self.id, ids)
+        return (rows < self.n) & (self.id[np.minimum(rows, max(self.n - 1, 0))] == ids)
+
+    def to_frame(self, columns: list[str] | None = None):
+        """A pandas DataFrame copy of the live rows."""
+        import pandas as pd
+
+        cols = columns or self.columns
+        return pd.DataFrame({c: self.column(c).copy() for c in cols})
+
+    def nbytes(self) -> int:
+        return sum(arr.nbytes for arr in self._data.values())

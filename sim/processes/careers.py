@@ -1,0 +1,176 @@
+"""Teacher careers, once a year after learning (vectorised over teachers).
+
+1. **ageing** — age, experience and years at the school grow by one;
+2. **training** — skill grows with the tier's training hours (``training_effect`` per 72 h,
+   the official 360 h / 5 years);
+3. **exits** — retirement at ``retirement_age``; attrition with the tier's base rate,
+   lowered by pay: ``p = attrition_tier · exp(−pay_semi_elasticity · allowance)`` where the
+   allowance is ``rural_allowance`` in rural schools and 0 elsewhere;
+4. **transfers** — town and rural teachers with at least ``min_years_before_transfer``
+   years at their school ask to move up (more effective ones more often; pay lowers the
+   urge like attrition); urban vacancies are filled first from the best applicants, then
+   town vacancies from rural applicants;
+5. **hiring** — each school-section's vacancies (staffing quota 编制 minus staff) are filled
+   with the tier's probability; new hires' qualification and effectiveness depend on tier,
+   and a school short of PE/arts teachers hires a specialist with the tier's probability;
+6. **qualification upgrades, title promotion and backbone designation** — the county tops
+   up its backbone (骨干) teachers to ``backbone_target`` of all teachers from the highest
+   designation scores (effectiveness + tier visibility + noise) among experienced teachers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.processes.enrolment import _sigmoid
+from sim.region import RURAL, TOWN, URBAN
+
+if TYPE_CHECKING:
+    from sim.model import EducationModel
+
+
+def pay_factor(model: EducationModel, tier: np.ndarray) -> np.ndarray:
+    """Multiplier on exit and transfer propensities from the rural allowance."""
+    tc = model.cfg.teachers
+    allowance = np.where(tier == RURAL, model.rural_allowance(), 0.0)
+    return np.exp(-tc.pay_semi_elasticity * allowance)
+
+
+def step(model: EducationModel, rng: np.random.Generator) -> None:
+    t = model.teachers
+    tc = model.cfg.teachers
+    flows = model.flows
+
+    # 1-2. ageing and training
+    t.age[:] += 1
+    t.experience[:] += 1
+    t.years_at_school[:] += 1
+    tier = model.schools.tier[t.school]
+    hours = np.array(tc.training_hours.as_tuple())[tier]
+    t.skill[:] += tc.training_effect * hours / 72.0
+
+    # 3. exits
+    staff_by_tier = np.bincount(tier, minlength=3)
+    retire = t.age >= tc.retirement_age
+    p_leave = np.array(tc.attrition.as_tuple())[tier] * pay_factor(model, tier)
+    quit_ = ~retire & (rng.random(t.n) < p_leave)
+    for name, mask in (("retirements", retire), ("attrition", quit_)):
+        by_tier = np.bincount(tier[mask], minlength=3)
+        flows[name] = int(mask.sum())
+        for k, tname in enumerate(("urban", "town", "rural")):
+            flows[f"{name}_{tname}"] = int(by_tier[k])
+    for k, tname in enumerate(("urban", "town", "rural")):
+        flows[f"staff_start_{tname}"] = int(staff_by_tier[k])
+    model.remove_teachers(retire | quit_)
+
+    # 4. transfers toward higher tiers
+    _transfers(model, rng)
+
+    # 5. hiring
+    _hire(model, rng)
+
+    # 6. upgrades, promotions, backbone designation
+    t = model.teachers
+    tier = model.schools.tier[t.school]
+    up = (t.qualification < 2) & (rng.random(t.n) < tc.upgrade_rate)
+    t.qualification[up] += 1
+    u = rng.random(t.n)
+    to_mid = (t.title == 0) & (t.experience >= 5) & (u < np.array(tc.promotion_mid.as_tuple())[tier])
+    to_senior = (t.title == 1) & (t.experience >= 12) & (
+        u < np.array(tc.promotion_senior.as_tuple())[tier])
+    t.title[to_mid] = 1
+    t.title[to_senior] = 2
+    designate_backbone(model, rng)
+
+
+def _transfers(model: EducationModel, rng: np.random.Generator) -> None:
+    t = model.teachers
+    tc = model.cfg.teachers
+    tier = model.schools.tier[t.school]
+    eff = model.teacher_effectiveness()
+    base = np.array(tc.transfer_request.as_tuple())[tier]
+    logit = np.log(np.maximum(base, 1e-12) / np.maximum(1 - base, 1e-12))
+    p = _sigmoid(logit + tc.transfer_skill_slope * (eff - eff.mean())) * pay_factor(model, tier)
+    p = np.where(base > 0, p, 0.0)
+    ask = (t.years_at_school >= tc.min_years_before_transfer) & (rng.random(t.n) < p)
+    moved_total = 0
+    for dest_tier, from_tiers in ((URBAN, (TOWN, RURAL)), (TOWN, (RURAL,))):
+        applicants = np.flatnonzero(ask & np.isin(tier, from_tiers))
+        if len(applicants) == 0:
+            continue
+        slots_school, slots_section = model.vacancy_slots(rng, tiers=(dest_tier,))
+        k = min(len(applicants), len(slots_school))
+        if k == 0:
+            continue
+        # receiving schools pick the most effective applicants (with noise)
+        score = eff[applicants] + 0.05 * rng.standard_normal(len(applicants))
+        chosen = applicants[np.argsort(-score)[:k]]
+        t.school[chosen] = slots_school[:k]
+        t.section[chosen] = slots_section[:k]
+        t.years_at_school[chosen] = 0
+        ask[chosen] = False
+        moved_total += k
+    model.flows["transfers"] = moved_total
+
+
+def _hire(model: EducationModel, rng: np.random.Generator) -> None:
+    tc = model.cfg.teachers
+    sch = model.schools
+    slots_school, slots_section = model.vacancy_slots(rng)
+    if len(slots_school) == 0:
+        model.flows["hires"] = 0
+        return
+    tier = sch.tier[slots_school]
+    filled = rng.random(len(slots_school)) < np.array(tc.hire_fill.as_tuple())[tier]
+    school, section, tier = slots_school[filled], slots_section[filled], tier[filled]
+    n = len(school)
+    model.flows["hires"] = n
+    model.flows["unfilled_vacancies"] = int((~filled).sum())
+    if n == 0:
+        return
+    # PE/arts specialists where the school is below the 0.9 per 100 pupils standard
+    pe_short = model.pe_arts_per_100() < 0.9
+    specialist = pe_short[school] & (rng.random(n) < np.array(tc.specialist_fill.as_tuple())[tier])
+    subject = np.where(specialist, 1 + (rng.random(n) < 0.5), 0).astype(np.int8)
+    qualification = _draw_category(rng, tier, tc.hire_qualification)
+    skill = (np.array(tc.hire_skill_mean.as_tuple())[tier]
+             + tc.qualification_skill * (qualification - 2)
+             + tc.skill_sd * rng.standard_normal(n))
+    age = rng.integers(22, 27, size=n)
+    model.add_teachers({
+        "school": school, "section": section, "subject": subject,
+        "qualification": qualification, "title": 0, "backbone": False, "age": age,
+        "experience": 0, "years_at_school": 0, "skill": skill,
+        "home_zone": model.school_zone[school], "class_key": -1,
+    })
+
+
+def _draw_category(rng: np.random.Generator, tier: np.ndarray,
+                   shares: dict[str, list[float]]) -> np.ndarray:
+    """Draw qualification levels 0-3 from the tier's shares."""
+    cum = np.cumsum(np.array([shares["urban"], shares["town"], shares["rural"]]), axis=1)
+    u = rng.random(len(tier))
+    return np.minimum((u[:, None] > cum[tier]).sum(axis=1), 3).astype(np.int8)
+
+
+def designate_backbone(model: EducationModel, rng: np.random.Generator) -> None:
+    """Top up backbone teachers to the county target from the best designation scores."""
+    t = model.teachers
+    tc = model.cfg.teachers
+    need = int(round(tc.backbone_target * t.n)) - int(t.backbone.sum())
+    if need <= 0:
+        model.flows["new_backbone"] = 0
+        return
+    tier = model.schools.tier[t.school]
+    eligible = np.flatnonzero(~t.backbone & (t.experience >= tc.backbone_min_experience))
+    score = (model.teacher_effectiveness()[eligible]
+             + np.array(tc.backbone_visibility.as_tuple())[tier[eligible]]
+             + 0.05 * rng.standard_normal(len(eligible)))
+    chosen = eligible[np.argsort(-score)[:need]]
+    t.backbone[chosen] = True
+    model.flows["new_backbone"] = len(chosen)
+
+
+__all__ = ["designate_backbone", "pay_factor", "step"]

@@ -1,0 +1,269 @@
+"""Enrolment: demography, placement of pupils in schools, and classes.
+
+Runs first in each year (see ``EducationModel.step``):
+
+1. **exits** — grade-9 pupils graduate; a share of families leaves the county;
+2. **progression** — everyone else moves up one grade; pupils finishing grade 6 in a
+   primary-only school need a junior school;
+3. **migration** — a share of rural families moves to the urban district or a township
+   centre (their children change school); migrant children (随迁子女) arrive;
+4. **entry** — a grade-1 cohort per catchment zone, its size following the tier's birth
+   trend, with SES, left-behind and migrant status drawn per tier;
+5. **placement** — pupils who need a school (entrants, grade-7 movers, migrants) are placed:
+   families that choose (richer ones more often) apply to the school they prefer by quality
+   and distance and win seats in SES order; everyone else goes to the catchment school
+   (就近入学); a full school sends its overflow to the nearest school with free seats;
+   optionally the county adds seats (``enrolment.expand_capacity``);
+6. **classes** — each school-grade is split into classes of at most the class-size limit;
+   pupils are assigned at random (mixed-ability), and core teachers round-robin to the
+   classes of their section.
+
+All steps are vectorised over pupils; Python loops run over schools at most.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN
+
+if TYPE_CHECKING:
+    from sim.model import EducationModel
+
+MAX_GRADE_KEY = 10  # school-grade key = school * 10 + grade
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
+
+
+def new_pupils(model: EducationModel, rng: np.random.Generator, zones: np.ndarray,
+               grades: np.ndarray, migrant: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Draw the characteristics of new pupils living in ``zones`` (not yet placed)."""
+    dem, learn = model.cfg.demography, model.cfg.learning
+    n = len(zones)
+    tier = model.zone_tier[zones]
+    ses_mean = np.array(dem.ses_mean.as_tuple())[tier]
+    if migrant is None:
+        migrant = rng.random(n) < np.array(dem.migrant_entry_share.as_tuple())[tier]
+    ses = ses_mean + dem.ses_sd * rng.standard_normal(n) + migrant * dem.migrant_ses_shift
+    left_behind = (rng.random(n) < np.array(dem.left_behind_share.as_tuple())[tier]) & ~migrant
+    disabled = rng.random(n) < dem.disabled_share
+    readiness = (learn.entry_ses_gradient * ses + learn.entry_left_behind * left_behind
+                 + rng.standard_normal(n))
+    return {"zone": zones, "grade": grades, "ses": ses, "left_behind": left_behind,
+            "migrant": migrant, "disabled": disabled, "achievement": readiness,
+            "school": np.full(n, -1, dtype=np.int32), "entry_year": model.year}
+
+
+def step(model: EducationModel, rng: np.random.Generator) -> None:
+    s = model.students
+    dem = model.cfg.demography
+    flows = model.flows
+
+    # 1. exits: graduation after grade 9, families leaving the county
+    graduating = s.grade >= 9
+    leaving = ~graduating & (rng.random(s.n) < dem.out_migration)
+    flows["graduates"] = int(graduating.sum())
+    flows["out_migrants"] = int(leaving.sum())
+    model.remove_students(graduating | leaving)
+
+    # 2. progression
+    s.grade[:] += 1
+    level = model.schools.level
+    needs_school = (s.grade == 7) & (level[s.school] == PRIMARY)
+
+    # 3. migration within the county: rural families move to the city or a township centre
+    rural = model.zone_tier[s.zone] == RURAL
+    u = rng.random(s.n)
+    to_urban = rural & (u < dem.rural_to_urban_migration)
+    to_town = rural & ~to_urban & (u < dem.rural_to_urban_migration + dem.rural_to_town_migration)
+    for mask, tier in ((to_urban, URBAN), (to_town, TOWN)):
+        k = int(mask.sum())
+        targets = np.flatnonzero(model.zone_tier == tier)
+        if k == 0 or len(targets) == 0:
+            continue
+        w = model.zone_weight[targets] / model.zone_weight[targets].sum()
+        s.zone[mask] = rng.choice(targets, size=k, p=w)
+        s.left_behind[mask] = False  # the family moves together
+    movers = to_urban | to_town
+    flows["internal_movers"] = int(movers.sum())
+    needs_school |= movers
+    # pupils whose school has closed
+    needs_school |= ~model.schools.open[s.school]
+    s.school[needs_school] = -1
+
+    # 4. entry: grade-1 cohort per zone, and migrant arrivals in grades 2-9
+    trend = np.array(dem.birth_trend.as_tuple())[model.zone_tier]
+    expected = model.zone_cohort0 * (1.0 + trend) ** model.year
+    n1 = rng.poisson(expected)
+    zones = np.repeat(np.arange(len(n1)), n1)
+    new = new_pupils(model, rng, zones, np.ones(len(zones), dtype=np.int8))
+    model.add_students(new)
+    flows["entrants"] = len(zones)
+
+    urbanish = model.zone_tier[s.zone] != RURAL
+    grade_counts = np.bincount(s.zone[urbanish & (s.grade >= 2)], minlength=len(model.zone_x))
+    n_arr = rng.poisson(grade_counts * dem.migrant_arrivals)
+    zones = np.repeat(np.arange(len(n_arr)), n_arr)
+    grades = rng.integers(2, 10, size=len(zones)).astype(np.int8)
+    new = new_pupils(model, rng, zones, grades, migrant=np.ones(len(zones), dtype=bool))
+    # arrivals are as far along as their grade implies: shrink readiness toward the grade
+    model.add_students(new, initialise_achievement=True)
+    flows["migrant_arrivals"] = len(zones)
+
+    # 5. placement
+    place(model, rng)
+
+    # 6. classes
+    form_classes(model, rng)
+
+
+def place(model: EducationModel, rng: np.random.Generator) -> None:
+    """Place every pupil whose school is -1: choice, catchment, overflow."""
+    s = model.students
+    cfg = model.cfg.enrolment
+    sch = model.schools
+    n_sch = sch.n
+    todo = np.flatnonzero(s.school < 0)
+    if len(todo) == 0:
+        return
+    occupied = np.bincount(s.school[s.school >= 0], minlength=n_sch)
+    free = np.maximum(sch.capacity - occupied, 0).astype(np.int64)
+    free[~sch.open] = 0
+
+    junior = s.grade[todo] >= 7
+    zone = s.zone[todo]
+    catch = np.where(junior, model.catch_junior[zone], model.catch_primary[zone])
+    target = catch.copy()
+
+    # school choice at the entry grades (1 and 7)
+    entry = (s.grade[todo] == 1) | (s.grade[todo] == 7)
+    if cfg.choice_rate > 0 and entry.any():
+        p = _sigmoid(_logit(cfg.choice_rate) + cfg.choice_ses_slope * s.ses[todo])
+        choosers = entry & (rng.random(len(todo)) < p)
+        if choosers.any():
+            ci = np.flatnonzero(choosers)
+            teaches_j = sch.open & np.isin(sch.level, (JUNIOR, NINE_YEAR))
+            teaches_p = sch.open & np.isin(sch.level, (PRIMARY, NINE_YEAR))
+            d = model.zone_dist[zone[ci]]  # choosers × schools
+            util = model.school_quality[None, :] - cfg.choice_distance_cost * d
+            allowed = np.where(junior[ci, None], teaches_j[None, :], teaches_p[None, :])
+            allowed &= d <= cfg.choice_max_km
+            util = np.where(allowed, util, -np.inf)
+            best = np.argmax(util, axis=1)
+            ok = np.isfinite(util[np.arange(len(ci)), best]) & (best != catch[ci])
+            ci, best = ci[ok], best[ok]
+            # seats go to the richest applicants first
+            order = np.lexsort((-s.ses[todo[ci]], best))
+            ci, best = ci[order], best[order]
+            rank = _rank_within(best)
+            won = rank < free[best]
+            target[ci[won]] = best[won]
+            np.subtract.at(free, best[won], 1)
+            model.flows["choosers"] = int(won.sum())
+            chosen = np.zeros(len(todo), dtype=bool)
+            chosen[ci[won]] = True
+        else:
+            chosen = np.zeros(len(todo), dtype=bool)
+    else:
+        chosen = np.zeros(len(todo), dtype=bool)
+
+    # catchment placement with capacity
+    rest = np.flatnonzero(~chosen)
+    order = rest[np.argsort(catch[rest] + rng.random(len(rest)), kind="stable")]
+    rank = _rank_within(catch[order])
+    demand = np.bincount(catch[order], minlength=n_sch)
+    if cfg.expand_capacity:
+        _expand(model, demand, free)
+    fits = rank < free[catch[order]]
+    np.subtract.at(free, catch[order][fits], 1)
+    overflow = order[~fits]
+    model.flows["overflow"] = len(overflow)
+    if len(overflow):
+        # nearest school teaching the grade with free seats; if none, the catchment school
+        jun = junior[overflow]
+        for is_junior in (False, True):
+            idx = overflow[jun == is_junior]
+            if len(idx) == 0:
+                continue
+            levels = (JUNIOR, NINE_YEAR) if is_junior else (PRIMARY, NINE_YEAR)
+            teaches = sch.open & np.isin(sch.level, levels)
+            for k in idx[np.argsort(zone[idx], kind="stable")]:
+                d = np.where(teaches & (free > 0), model.zone_dist[zone[k]], np.inf)
+                j = int(np.argmin(d))
+                if np.isfinite(d[j]):
+                    catch[k] = j
+                    free[j] -= 1
+    target[~chosen] = catch[~chosen]
+    s.school[todo] = target
+
+
+def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None:
+    """Add seats where catchment demand exceeds free seats (up to the school-size limit)."""
+    cfg = model.cfg.enrolment
+    sch = model.schools
+    short = np.maximum(demand - free, 0)
+    limit = np.where(sch.level == NINE_YEAR, cfg.max_school_size_nine_year, cfg.max_school_size)
+    add = np.minimum(short, np.maximum(limit - sch.capacity, 0))
+    add[~sch.open] = 0
+    if add.sum() == 0:
+        return
+    area_per_seat = np.where(sch.level == JUNIOR, 5.8, 4.5)
+    sch.capacity[:] += add
+    sch.building_area[:] += add * area_per_seat
+    free += add
+    model.flows["seats_added"] = int(add.sum())
+    model.costs["capacity_expansion"] = model.costs.get("capacity_expansion", 0.0) + float(
+        add.sum() * cfg.expansion_cost_per_seat)
+
+
+def _rank_within(sorted_keys: np.ndarray) -> np.ndarray:
+    """0,1,2,... within runs of equal values of an already sorted key array."""
+    n = len(sorted_keys)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1]
+    first = np.repeat(starts, np.diff(np.r_[starts, n]))
+    return np.arange(n) - first
+
+
+def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
+    """Split school-grades into classes and assign core teachers to classes."""
+    s, t, sch = model.students, model.teachers, model.schools
+    cfg = model.cfg.enrolment
+    sg = s.school.astype(np.int64) * MAX_GRADE_KEY + s.grade
+    n_sg = np.bincount(sg, minlength=sch.n * MAX_GRADE_KEY)
+    grade_of_key = np.tile(np.arange(MAX_GRADE_KEY), sch.n)
+    max_size = np.where(grade_of_key >= 7, cfg.max_class_size_junior, cfg.max_class_size_primary)
+    n_classes = -(-n_sg // max_size)  # ceil
+    offset = np.r_[0, np.cumsum(n_classes)[:-1]]
+    s.klass[:] = (rng.random(s.n) * n_classes[sg]).astype(np.int16)
+    model.class_of_student = offset[sg] + s.klass
+    model.n_classes = int(n_classes.sum())
+    model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
+
+    # classes per school-section: primary grades 1-6, junior 7-9 (contiguous in the key order)
+    nc = n_classes.reshape(sch.n, MAX_GRADE_KEY)
+    sec_classes = np.column_stack([nc[:, 1:7].sum(axis=1), nc[:, 7:10].sum(axis=1)])
+    sec_start = np.column_stack([offset.reshape(sch.n, MAX_GRADE_KEY)[:, 1],
+                                 offset.reshape(sch.n, MAX_GRADE_KEY)[:, 7]])
+    model.section_classes = sec_classes
+
+    core = t.subject == 0
+    key = t.school.astype(np.int64) * 2 + t.section
+    order = np.lexsort((rng.random(t.n), key))
+    order = order[core[order]]
+    rank = _rank_within(key[order])
+    sec_n = sec_classes.reshape(-1)[key[order]]
+    cls = np.full(t.n, -1, dtype=np.int64)
+    has = sec_n > 0
+    cls[order[has]] = sec_start.reshape(-1)[key[order][has]] + rank[has] % sec_n[has]
+    t.class_key[:] = cls

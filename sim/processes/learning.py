@@ -1,0 +1,71 @@
+"""Learning: one year of achievement growth for every pupil (vectorised).
+
+For pupil *i* in class *c* of school *s*::
+
+    a_i' = ρ a_i                                   persistence of prior achievement
+         + T_c                                     the class's core teachers (see below)
+         + β_res · (R_s − 1)                       facilities vs the 2017 standards
+         + β_peer · z̄_s                            schoolmates' mean prior achievement
+         + β_ses · SES_i + β_lb · left_behind_i    family
+         + ε_i,   ε ~ N(0, σ²)
+
+``T_c = (1 − v) · mean effectiveness of the core teachers assigned to class c + v · vacancy``
+where ``v`` is the school-section's shortfall of core teachers against
+``core_per_class × classes`` (a class without enough regular teachers is partly taught by
+substitutes, REAP WP 328: −0.13 SD). ``R_s`` is the mean over building area, sports area,
+equipment and multimedia rooms of the school's per-pupil value as a ratio to its standard,
+capped at ``resource_cap``. Defaults and sources: :class:`sim.config.LearningConfig`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import EducationModel
+
+
+def class_teacher_effect(model: EducationModel) -> np.ndarray:
+    """Teacher contribution T_c of every class (student SD per year)."""
+    t = model.teachers
+    tc = model.cfg.teachers
+    learn = model.cfg.learning
+    n_cls = model.n_classes
+    assigned = t.class_key >= 0
+    eff = model.teacher_effectiveness()
+    cls = t.class_key[assigned]
+    total = np.bincount(cls, weights=eff[assigned], minlength=n_cls)
+    count = np.bincount(cls, minlength=n_cls)
+    mean = np.divide(total, count, out=np.full(n_cls, learn.vacancy_effect), where=count > 0)
+
+    # shortfall of core teachers per school-section
+    core = t.subject == 0
+    key = t.school[core].astype(np.int64) * 2 + t.section[core]
+    staff = np.bincount(key, minlength=model.schools.n * 2).reshape(-1, 2)
+    need = model.section_classes * np.array([tc.core_per_class_primary,
+                                             tc.core_per_class_junior])
+    short = np.clip(1.0 - np.divide(staff, need, out=np.ones_like(need, dtype=float),
+                                    where=need > 0), 0.0, 1.0)
+    # map each class to its school-section
+    cls_school, cls_section = model.class_school_section()
+    v = short[cls_school, cls_section]
+    return (1.0 - v) * mean + v * learn.vacancy_effect
+
+
+def step(model: EducationModel, rng: np.random.Generator) -> None:
+    s = model.students
+    learn = model.cfg.learning
+    if s.n == 0:
+        return
+    teacher = class_teacher_effect(model)[model.class_of_student]
+    resources = model.resource_index()[s.school]
+    peers = model.school_mean_z()[s.school]
+    growth = (learn.teacher_effect_weight * teacher
+              + learn.resource_effect * (resources - 1.0)
+              + learn.peer_effect * peers
+              + learn.ses_effect * s.ses
+              + learn.left_behind_effect * s.left_behind)
+    s.achievement[:] = (learn.persistence * s.achievement + growth
+                        + learn.noise_sd * rng.standard_normal(s.n))
