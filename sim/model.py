@@ -50,11 +50,13 @@ SCHOOL_SCHEMA = {
 
 #: names of the independent random streams; each is spawned from the run seed by name, so
 #: adding a stream (e.g. a policy's) never changes the draws of the others.
-STREAMS = ("region", "population", "enrolment", "learning", "careers", "finance")
+STREAMS = ("region", "population", "demography", "placement", "classes", "learning", "careers",
+           "finance")
 
 
-def _stream(seed: int, name: str) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
+def _stream(seed: int, name: str, year: int) -> np.random.Generator:
+    key = (zlib.crc32(name.encode()), year)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
 class EducationModel(mesa.Model):
@@ -95,8 +97,8 @@ class EducationModel(mesa.Model):
     5. *record*: county metrics (``timeseries()``) and the per-school table of the official
        indicators (``school_history()``).
 
-    Each process draws from its own random stream spawned from the seed (common random
-    numbers across scenarios).
+    Each process draws from its own random stream per year, spawned from the seed
+    (``stream``), so scenarios share common random numbers.
     """
 
     def __init__(self, config: SimConfig | dict | None = None, *, rng: Any = None,
@@ -124,7 +126,6 @@ class EducationModel(mesa.Model):
         for key, value in overrides.items():
             cfg.set(key, value)
         self.cfg = cfg.validate()
-        self.streams = {name: _stream(self.seed, name) for name in STREAMS}
 
         self.year = 0
         self.flows: dict[str, int] = {}
@@ -133,17 +134,38 @@ class EducationModel(mesa.Model):
         self._school_frames: list[pd.DataFrame] = []
         self._views: dict[str, dict[int, Any]] = {"students": {}, "teachers": {}}
         self._cache: dict[str, Any] = {}
+        self._streams: dict[tuple[str, int], np.random.Generator] = {}
 
+        #: Mesa DataCollector with the headline county metrics (model-level only: per-pupil
+        #: reporters would dominate the run time); ``timeseries()`` has every metric.
+        self.datacollector = mesa.DataCollector(model_reporters={
+            key: _latest(key) for key in DATACOLLECTOR_METRICS})
         self._build()
         self._record()
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The random generator of process ``name`` for the current year.
+
+        Each (process, year) pair has its own generator spawned from the run seed, so the
+        draws of one process never depend on how many numbers another process (or the same
+        process in an earlier year) consumed: switching a policy on leaves every unrelated
+        draw unchanged (common random numbers).
+        """
+        key = (name, self.year)
+        gen = self._streams.get(key)
+        if gen is None:
+            if len(self._streams) > 64:
+                self._streams.clear()
+            gen = self._streams[key] = _stream(self.seed, name, self.year)
+        return gen
 
     # ==================================================================================
     # construction
     # ==================================================================================
     def _build(self) -> None:
         cfg = self.cfg
-        county = build_county(cfg, self.streams["region"])
-        rng = self.streams["population"]
+        county = build_county(cfg, self.stream("region"))
+        rng = self.stream("population")
         n_sch = county.n_schools
 
         self.schools = Table("school", SCHOOL_SCHEMA, capacity=n_sch)
@@ -205,7 +227,7 @@ class EducationModel(mesa.Model):
         self._populate_teachers(rng)
 
         # ---- classes and achievement ---------------------------------------------------
-        enrolment.form_classes(self, self.streams["enrolment"])
+        enrolment.form_classes(self, self.stream("classes"))
         self._init_achievement(rng)
         self.school_quality = self.school_mean_z()
 
@@ -304,10 +326,10 @@ class EducationModel(mesa.Model):
         self.school_quality = self.school_mean_z()
         if self.cfg.enrolment.merge_below > 0:
             self._merge_small_schools()
-        enrolment.step(self, self.streams["enrolment"])
-        learning.step(self, self.streams["learning"])
-        careers.step(self, self.streams["careers"])
-        finance.step(self, self.streams["finance"])
+        enrolment.step(self)
+        learning.step(self, self.stream("learning"))
+        careers.step(self, self.stream("careers"))
+        finance.step(self, self.stream("finance"))
         self._record()
 
     def run(self, years: int) -> EducationModel:
@@ -363,7 +385,7 @@ class EducationModel(mesa.Model):
             learn = self.cfg.learning
             family = learn.ses_effect * values["ses"] + learn.left_behind_effect * values["left_behind"]
             m = family + self._cache.get("mean_school_side", 0.0)
-            noise = self.streams["enrolment"].standard_normal(n)
+            noise = self.stream("arrivals").standard_normal(n)
             values = dict(values)
             values["achievement"] = _accumulate(values["achievement"], m, values["grade"], learn, noise)
         return self.students.add(n, **values)
@@ -627,11 +649,12 @@ class EducationModel(mesa.Model):
                     "choosers", "overflow", "retirements", "attrition", "transfers", "hires",
                     "unfilled_vacancies", "new_backbone", "seats_added", "schools_merged"):
             rec[key] = int(self.flows.get(key, 0))
-        rec["spending_yuan"] = float(sum(self.costs.values()))
+        rec["spending_yuan"] = float(sum(self.costs.values())) if self.year else np.nan
         for key, value in self.costs.items():
             rec[f"cost_{key}"] = float(value)
         self._records.append(rec)
         self._school_frames.append(self.school_table())
+        self.datacollector.collect(self)
 
     def timeseries(self) -> pd.DataFrame:
         """County metrics, one row per year (year 0 = initial state)."""
@@ -640,6 +663,18 @@ class EducationModel(mesa.Model):
     def school_history(self) -> pd.DataFrame:
         """The per-school table of every recorded year, stacked."""
         return pd.concat(self._school_frames, ignore_index=True)
+
+
+DATACOLLECTOR_METRICS = ("students", "teachers", "mean_achievement", "ses_gap", "urban_rural_gap",
+                         "between_school_share", "spending_yuan")
+
+
+def _latest(key: str):
+    def report(model: EducationModel) -> Any:
+        return model._records[-1].get(key)
+
+    report.__name__ = f"latest_{key}"
+    return report
 
 
 def _accumulate(entry: np.ndarray, growth: np.ndarray, grade: np.ndarray, learn: Any,

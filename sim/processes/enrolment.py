@@ -63,7 +63,11 @@ def new_pupils(model: EducationModel, rng: np.random.Generator, zones: np.ndarra
             "school": np.full(n, -1, dtype=np.int32), "entry_year": model.year}
 
 
-def step(model: EducationModel, rng: np.random.Generator) -> None:
+def step(model: EducationModel) -> None:
+    """One year of enrolment. Demographic draws (exits, migration, entry), placement and
+    class formation use separate streams, so that a change in what schools offer never
+    shifts who is born, moves or leaves (common random numbers)."""
+    rng = model.stream("demography")
     s = model.students
     dem = model.cfg.demography
     flows = model.flows
@@ -120,10 +124,10 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
     flows["migrant_arrivals"] = len(zones)
 
     # 5. placement
-    place(model, rng)
+    place(model, model.stream("placement"))
 
     # 6. classes
-    form_classes(model, rng)
+    form_classes(model, model.stream("classes"))
 
 
 def place(model: EducationModel, rng: np.random.Generator) -> None:
@@ -139,6 +143,9 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
     free = np.maximum(sch.capacity - occupied, 0).astype(np.int64)
     free[~sch.open] = 0
 
+    # fixed-size draws first, so the stream advances the same whatever the outcome
+    u_choice = rng.random(len(todo))
+    u_order = rng.random(len(todo))
     junior = s.grade[todo] >= 7
     zone = s.zone[todo]
     catch = np.where(junior, model.catch_junior[zone], model.catch_primary[zone])
@@ -148,7 +155,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
     entry = (s.grade[todo] == 1) | (s.grade[todo] == 7)
     if cfg.choice_rate > 0 and entry.any():
         p = _sigmoid(_logit(cfg.choice_rate) + cfg.choice_ses_slope * s.ses[todo])
-        choosers = entry & (rng.random(len(todo)) < p)
+        choosers = entry & (u_choice < p)
         if choosers.any():
             ci = np.flatnonzero(choosers)
             teaches_j = sch.open & np.isin(sch.level, (JUNIOR, NINE_YEAR))
@@ -178,7 +185,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
 
     # catchment placement with capacity
     rest = np.flatnonzero(~chosen)
-    order = rest[np.argsort(catch[rest] + rng.random(len(rest)), kind="stable")]
+    order = rest[np.argsort(catch[rest] + u_order[rest], kind="stable")]
     rank = _rank_within(catch[order])
     demand = np.bincount(catch[order], minlength=n_sch)
     if cfg.expand_capacity:

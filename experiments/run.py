@@ -1,0 +1,118 @@
+"""``edusim``: run one simulation (or a Hydra multirun of them) and write its outputs.
+
+    edusim                                   # default county, 20 years, no policy
+    edusim seed=7 years=30 region=county_l   # Hydra overrides
+    edusim teachers.rural_allowance=0.5      # any model parameter by its dotted name
+    edusim --cfg job                         # print the composed configuration
+
+This is the only module that imports Hydra; it turns the composed config into a
+:class:`sim.config.SimConfig`, runs :class:`sim.EducationModel`, and writes the files
+described in :mod:`sim.results` into Hydra's output directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import ConfigError, SimConfig, param
+
+log = logging.getLogger("edusim")
+
+CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
+
+
+@dataclass
+class RunConfig(SimConfig):
+    """The model's parameters plus what a run needs (the Hydra schema)."""
+
+    seed: int = param(0, "", 0, 2**63 - 1, doc="integer seed of the run")
+    years: int = param(20, "years", 0, 500, doc="simulated school years after year 0")
+    figures: bool = param(True, doc="write equity.png")
+    progress: bool = param(True, doc="show a progress bar for a single run")
+
+
+def register_schema() -> None:
+    ConfigStore.instance().store(name="edusim_schema", node=RunConfig)
+
+
+def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) -> Any:
+    """Validate ``cfg`` (a plain nested dict), run the model, write outputs; returns it."""
+    from sim.model import EducationModel
+    from sim.results import write_outputs
+
+    cfg = dict(cfg)
+    seed, years = cfg.pop("seed"), cfg.pop("years")
+    figures = cfg.pop("figures", True)
+    cfg.pop("progress", None)
+    cfg.pop("hydra", None)
+    _check_run_keys(seed, years)
+    sim_cfg = SimConfig.from_dict(cfg)
+    model = EducationModel(sim_cfg, rng=int(seed))
+    steps = range(int(years))
+    if progress:
+        from tqdm import tqdm
+
+        steps = tqdm(steps, desc=f"seed {seed}", unit="year", leave=False, file=sys.stderr)
+    for _ in steps:
+        model.step()
+    write_outputs(model, out_dir, figures=figures)
+    return model
+
+
+def _check_run_keys(seed: Any, years: Any) -> None:
+    problems = []
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        problems.append(f"seed: {seed!r} must be an integer ≥ 0")
+    if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 500:
+        problems.append(f"years: {years!r} is outside the allowed range [0, 500] years")
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
+def _main(cfg: DictConfig) -> None:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    container = OmegaConf.to_container(cfg, resolve=True)
+    multirun = HydraConfig.get().mode.name == "MULTIRUN"
+    try:
+        model = run_from_config(container, out_dir, progress=bool(cfg.progress) and not multirun)
+    except ConfigError as err:
+        _discard_run_dir(out_dir)
+        print(f"edusim: {err}", file=sys.stderr)
+        sys.exit(2)
+    from sim.results import summary_table
+
+    print(f"\nedusim: {model.cfg.region.preset} county, seed {model.seed}, "
+          f"{int(cfg.years)} years\n")
+    print(summary_table(model))
+    print(f"\noutputs: {out_dir}")
+    log.info("run finished: %s", out_dir)
+
+
+def _discard_run_dir(out_dir: Path) -> None:
+    """Remove a run directory that holds nothing but Hydra's own bookkeeping."""
+    if not out_dir.is_dir():
+        return
+    leftovers = {p.name for p in out_dir.iterdir()} - {".hydra", "run.log", "main.log"}
+    if not leftovers:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def main() -> None:
+    """Console entry point (``edusim``)."""
+    register_schema()
+    _main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Run outputs: tidy tables, a JSON summary and the equity figure, written atomically.
+
+A finished run directory holds::
+
+    timeseries.parquet   one row per year: county metrics (see EducationModel._record)
+    schools.parquet      one row per school, level section and year: the official indicators
+    summary.json         seed, configuration, first and last year's key metrics, verdicts
+    equity.png           equity and quality trajectories
+    COMPLETE             written last: the run finished and every file above is whole
+
+Every file is written to a temporary name in the same directory and renamed into place,
+so an interrupted run never leaves a truncated file under a final name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.model import EducationModel
+
+__all__ = ["KEY_METRICS", "atomic_write", "equity_figure", "summarise", "summary_table",
+           "write_outputs"]
+
+#: headline metrics of the printed summary: column, label, unit
+KEY_METRICS: list[tuple[str, str, str]] = [
+    ("students", "pupils", "count"),
+    ("teachers", "teachers", "count"),
+    ("mean_achievement", "mean achievement (quality)", "year-0 SD"),
+    ("urban_rural_gap", "urban-rural achievement gap", "year-0 SD"),
+    ("ses_gap", "SES top-bottom quartile gap", "year-0 SD"),
+    ("between_school_share", "between-school share of variance", "share"),
+    ("ses_dissimilarity", "SES segregation (dissimilarity, bottom quartile)", "index"),
+    ("teacher_effectiveness_urban", "teacher effectiveness, urban", "student SD/yr"),
+    ("teacher_effectiveness_rural", "teacher effectiveness, rural", "student SD/yr"),
+    ("backbone_per_100_urban", "backbone teachers per 100 pupils, urban", "per 100"),
+    ("backbone_per_100_rural", "backbone teachers per 100 pupils, rural", "per 100"),
+    ("attrition_rate_rural", "rural teacher attrition", "share/yr"),
+    ("spending_yuan", "county spending", "yuan/yr"),
+]
+
+
+def atomic_write(path: Path, write: Any) -> None:
+    """Call ``write(tmp_path)`` and rename the result to ``path``."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def summarise(model: EducationModel) -> dict[str, Any]:
+    """The run's summary: identity, configuration, and first / last year's key metrics."""
+    ts = model.timeseries()
+    first, last = ts.iloc[0], ts.iloc[-1]
+    out: dict[str, Any] = {
+        "seed": model.seed,
+        "years": int(last["year"]),
+        "region": model.cfg.region.preset,
+        "first_year": {k: first.get(k) for k, _, _ in KEY_METRICS},
+        "last_year": {k: last.get(k) for k, _, _ in KEY_METRICS},
+        "config": model.cfg.to_dict(),
+    }
+    extra = getattr(model, "summary_extras", None)
+    if callable(extra):
+        out.update(extra())
+    return _clean(out)
+
+
+def summary_table(model: EducationModel) -> str:
+    """A short plain-text table: each headline metric in year 0 and the last year."""
+    ts = model.timeseries()
+    first, last = ts.iloc[0], ts.iloc[-1]
+    year = int(last["year"])
+    rows = [("metric", "unit", "year 0", f"year {year}")]
+    for key, label, unit in KEY_METRICS:
+        if key not in ts:
+            continue
+        a, b = first.get(key), last.get(key)
+        rows.append((label, unit, _fmt(a), _fmt(b)))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for i, r in enumerate(rows):
+        lines.append(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  "
+                     f"{r[3]:>{widths[3]}}")
+        if i == 0:
+            lines.append("-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def _fmt(x: Any) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    x = float(x)
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.1f} m"
+    if float(x).is_integer() and abs(x) >= 10:
+        return f"{int(x):,}"
+    return f"{x:.3f}"
+
+
+def equity_figure(ts: pd.DataFrame, path: Path, title: str = "") -> None:
+    """Equity and quality over the years: achievement by tier, gaps, teachers, CVs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
+    years = ts["year"]
+    colors = {"urban": "#1f77b4", "town": "#ff7f0e", "rural": "#2ca02c"}
+
+    ax = axes[0, 0]
+    ax.plot(years, ts["mean_achievement"], color="black", lw=2, label="county mean")
+    for tier, c in colors.items():
+        ax.plot(years, ts[f"achievement_{tier}"], color=c, label=f"{tier} schools")
+    ax.set_title("Quality: mean achievement")
+    ax.set_ylabel("achievement (year-0 SD)")
+    ax.legend(fontsize=8)
+
+    ax = axes[0, 1]
+    ax.plot(years, ts["ses_gap"], label="SES gap (top − bottom quartile)")
+    ax.plot(years, ts["urban_rural_gap"], label="urban − rural gap")
+    ax.plot(years, ts["between_school_share"], label="between-school share of variance")
+    ax.set_title("Equity: achievement gaps")
+    ax.set_ylabel("gap (year-0 SD) / share")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+
+    ax = axes[1, 0]
+    for tier, c in colors.items():
+        ax.plot(years, ts[f"teacher_effectiveness_{tier}"], color=c, label=f"{tier}: effectiveness")
+    ax.set_ylabel("teacher effectiveness (student SD / year)")
+    ax2 = ax.twinx()
+    for tier, c in colors.items():
+        ax2.plot(years, ts[f"backbone_per_100_{tier}"], color=c, ls="--",
+                 label=f"{tier}: backbone per 100 pupils")
+    ax2.set_ylabel("backbone teachers per 100 pupils (dashed)")
+    ax.set_title("Teachers by tier")
+    ax.legend(fontsize=7, loc="upper left")
+
+    ax = axes[1, 1]
+    cv_cols = [c for c in ts.columns if c.startswith("cv_primary_")]
+    if cv_cols:
+        for c in cv_cols:
+            ax.plot(years, ts[c], label=c.removeprefix("cv_primary_").replace("_", " "))
+        ax.axhline(0.50, color="red", ls=":", label="2017 limit, primary (0.50)")
+        ax.set_title("Official difference coefficients, primary")
+        ax.set_ylabel("difference coefficient (CV)")
+        ax.legend(fontsize=6)
+    else:
+        ax.plot(years, ts["students"], color="black")
+        ax.set_title("Enrolment")
+        ax.set_ylabel("pupils")
+    for a in axes.flat:
+        a.set_xlabel("simulated year")
+        a.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bool = True) -> Path:
+    """Write the run's files into ``out_dir`` (created if needed); returns the directory."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    marker = out / "COMPLETE"
+    if marker.exists():
+        marker.unlink()
+    ts = model.timeseries()
+    schools = model.school_history()
+    atomic_write(out / "timeseries.parquet", lambda p: ts.to_parquet(p, index=False))
+    atomic_write(out / "schools.parquet", lambda p: schools.to_parquet(p, index=False))
+    summary = summarise(model)
+    atomic_write(out / "summary.json",
+                 lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
+    if figures:
+        title = f"{model.cfg.region.preset} county, seed {model.seed}"
+        atomic_write(out / "equity.png", lambda p: equity_figure(ts, p, title))
+    atomic_write(marker, lambda p: p.write_text("ok\n"))
+    return out

@@ -1,0 +1,278 @@
+"""Core model: determinism, conservation, long-run sanity, directions, views."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import ConfigError, EducationModel, School, SimConfig, Student, Teacher
+from tests.conftest import equalised_config
+
+# ---------------------------------------------------------------------------------------
+# determinism and common random numbers
+# ---------------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_tables():
+    a = EducationModel(region="tiny", rng=3).run(6)
+    b = EducationModel(region="tiny", rng=3).run(6)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+    pd.testing.assert_frame_equal(a.school_history(), b.school_history())
+    np.testing.assert_array_equal(a.students.achievement, b.students.achievement)
+
+
+def test_different_seeds_differ():
+    a = EducationModel(region="tiny", rng=3).run(3)
+    b = EducationModel(region="tiny", rng=4).run(3)
+    assert not a.timeseries()["mean_achievement"].equals(b.timeseries()["mean_achievement"])
+    assert a.students.n != b.students.n or not np.array_equal(a.students.ses, b.students.ses)
+
+
+def test_seed_alias_and_mesa_rng():
+    a = EducationModel(region="tiny", seed=9)
+    b = EducationModel(region="tiny", rng=9)
+    assert a.seed == b.seed == 9
+    np.testing.assert_array_equal(a.students.ses, b.students.ses)
+    with pytest.raises(ValueError):
+        EducationModel(region="tiny", rng=1, seed=1)
+    with pytest.raises(TypeError):
+        EducationModel(region="tiny", rng=1.5)
+
+
+def test_processes_draw_from_separate_streams():
+    """Changing a learning parameter changes achievement but not the demographic draws."""
+    base = EducationModel(region="tiny", rng=21).run(5).timeseries()
+    other = EducationModel(region="tiny", rng=21, learning__ses_effect=0.2).run(5).timeseries()
+    for col in ("entrants", "graduates", "out_migrants", "migrant_arrivals"):
+        pd.testing.assert_series_equal(base[col], other[col])
+    assert not np.allclose(base["mean_achievement"].iloc[1:], other["mean_achievement"].iloc[1:])
+
+
+# ---------------------------------------------------------------------------------------
+# conservation
+# ---------------------------------------------------------------------------------------
+
+
+def test_every_individual_in_one_open_school_and_counts_reconcile():
+    m = EducationModel(region="tiny", rng=8)
+    prev_students, prev_teachers = m.students.n, m.teachers.n
+    for _ in range(12):
+        m.step()
+        s, t, sch = m.students, m.teachers, m.schools
+        assert ((s.school >= 0) & (s.school < sch.n)).all()
+        assert sch.open[s.school].all()
+        assert ((s.grade >= 1) & (s.grade <= 9)).all()
+        assert ((t.school >= 0) & (t.school < sch.n)).all()
+        assert len(np.unique(s.id)) == s.n and len(np.unique(t.id)) == t.n
+        # primary grades only in schools that teach them, junior likewise
+        level = sch.level[s.school]
+        assert not ((s.grade <= 6) & (level == 1)).any()
+        assert not ((s.grade >= 7) & (level == 0)).any()
+        rec = m.timeseries().iloc[-1]
+        assert s.n == (prev_students - rec["graduates"] - rec["out_migrants"]
+                       + rec["entrants"] + rec["migrant_arrivals"])
+        assert t.n == prev_teachers - rec["retirements"] - rec["attrition"] + rec["hires"]
+        # the per-school table accounts for everyone
+        table = m.school_table()
+        assert table["students"].sum() == s.n
+        assert table["teachers"].sum() == t.n
+        prev_students, prev_teachers = s.n, t.n
+
+
+def test_classes_respect_size_limits_and_cover_pupils(tiny_run):
+    m = tiny_run
+    sizes = m.class_size
+    assert sizes.sum() == m.students.n
+    # every class holds at most the limit on average (random split: allow binomial spread)
+    assert sizes.mean() <= m.cfg.enrolment.max_class_size_junior
+    assert (sizes > 0).mean() > 0.9
+    core = m.teachers.subject == 0
+    assigned = m.teachers.class_key >= 0
+    assert assigned[core].mean() > 0.95
+    assert not assigned[~core].any()
+
+
+# ---------------------------------------------------------------------------------------
+# long run
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_fifty_years_stay_sane():
+    m = EducationModel(rng=2).run(50)
+    ts = m.timeseries()
+    key = ["mean_achievement", "ses_gap", "urban_rural_gap", "between_school_share",
+           "teacher_effectiveness_urban", "teacher_effectiveness_rural", "students", "teachers"]
+    assert not ts[key].isna().any().any()
+    assert ts["students"].min() > 0 and ts["teachers"].min() > 0
+    assert ts["mean_achievement"].abs().max() < 2.0
+    assert ts["sd_achievement"].between(0.5, 2.0).all()
+    assert ts["between_school_share"].between(0, 0.6).all()
+    for tier in ("urban", "town", "rural"):
+        assert ts[f"teacher_effectiveness_{tier}"].abs().max() < 0.5
+    sch = m.schools
+    for col in ("building_area", "sports_area", "equipment_value", "multimedia_rooms",
+                "computers", "books", "capacity"):
+        assert (sch.column(col) >= 0).all(), col
+    hist = m.school_history()
+    numeric = hist.select_dtypes("number")
+    assert not numeric.drop(columns=["teacher_effectiveness"]).isna().any().any()
+    per_student = hist["equipment_value_yuan"] / hist["students"]
+    assert per_student.between(0, 50_000).all()
+    per_100 = 100 * hist["multimedia_rooms"] / hist["students"]
+    assert per_100.between(0, 50).all()
+    assert (m.teachers.age < m.cfg.teachers.retirement_age + 1).all()
+    assert (m.teachers.experience >= 0).all()
+
+
+# ---------------------------------------------------------------------------------------
+# directions
+# ---------------------------------------------------------------------------------------
+
+
+def test_identical_schools_stay_near_equal():
+    gaps, shares = [], []
+    for seed in range(3):
+        m = EducationModel(equalised_config("tiny"), rng=seed).run(15)
+        ts = m.timeseries()
+        gaps.append(ts["urban_rural_gap"].iloc[-5:].mean())
+        shares.append(ts["between_school_share"].iloc[-1])
+    assert abs(np.mean(gaps)) < 0.1
+    assert max(shares) < 0.03
+    # while the realistic county keeps a clear urban advantage
+    real = EducationModel(region="tiny", rng=0).run(15).timeseries()
+    assert real["urban_rural_gap"].iloc[-5:].mean() > 0.25
+
+
+def test_more_effective_teachers_raise_learning():
+    base = EducationModel(region="tiny", rng=4)
+    better = EducationModel(region="tiny", rng=4)
+    better.teachers.skill[:] += 0.1
+    better.cfg.teachers.hire_skill_mean = type(better.cfg.teachers.hire_skill_mean)(
+        *(v + 0.1 for v in better.cfg.teachers.hire_skill_mean.as_tuple()))
+    base.run(4)
+    better.run(4)
+    gain = better.timeseries()["mean_achievement"] - base.timeseries()["mean_achievement"]
+    assert gain.iloc[0] == 0
+    # 0.1 SD per year, carried forward with persistence 0.8: ≥ 0.1 after one year
+    assert gain.iloc[1] > 0.05
+    assert (np.diff(gain.iloc[1:]) > 0).all()
+
+
+def test_rural_allowance_lowers_rural_attrition():
+    def attrition(allowance: float) -> float:
+        rates = []
+        for seed in range(3):
+            m = EducationModel(rng=seed, teachers__rural_allowance=allowance,
+                               region="tiny").run(10)
+            ts = m.timeseries().iloc[1:]
+            rates.append(ts["attrition"].sum() and
+                         (ts["attrition_rate_rural"] * ts["teachers_rural"]).sum()
+                         / ts["teachers_rural"].sum())
+        return float(np.mean(rates))
+
+    low, high = attrition(0.0), attrition(0.5)
+    assert high < 0.6 * low
+
+
+# ---------------------------------------------------------------------------------------
+# agents and views
+# ---------------------------------------------------------------------------------------
+
+
+def test_school_agents_are_mesa_agents(tiny_run):
+    m = tiny_run
+    schools = m.agents_by_type[School]
+    assert len(schools) == m.schools.n
+    agent = m.school_agents[0]
+    assert agent.name == m.school_names[0]
+    assert agent.enrolment == int((m.students.school == 0).sum())
+    assert agent.tier in ("urban", "town", "rural")
+
+
+def test_views_read_and_write_the_columns():
+    m = EducationModel(region="tiny", rng=1)
+    sid = int(m.students.id[10])
+    st = m.student(sid)
+    assert isinstance(st, Student)
+    row = m.students.row_of(sid)
+    assert st.grade == m.students.grade[row]
+    assert st.ses == m.students.ses[row]
+    st.achievement = 3.25
+    assert m.students.achievement[row] == 3.25
+    assert m.student(sid) is st  # cached
+    assert st in m.agents_by_type[Student]
+
+    tid = int(m.teachers.id[5])
+    te = m.teacher(tid)
+    assert isinstance(te, Teacher)
+    te.skill = 0.5
+    assert m.teachers.skill[m.teachers.row_of(tid)] == 0.5
+    m.teachers.experience[m.teachers.row_of(tid)] = 40
+    assert te.experience == 40
+    assert te.effectiveness == pytest.approx(0.5 - m.cfg.teachers.novice_penalty * np.exp(-20))
+    assert te.school is m.school_agents[te.school_index]
+
+    teachers_of_school = m.school_agents[te.school_index].teachers()
+    assert te in teachers_of_school
+
+
+def test_views_of_departed_individuals_are_removed():
+    m = EducationModel(region="tiny", rng=1)
+    grade9 = int(m.students.id[m.students.grade == 9][0])
+    view = m.student(grade9)
+    assert view in m.agents_by_type[Student]
+    m.step()  # grade 9 graduates
+    assert not view.present
+    assert view not in m.agents_by_type[Student]
+    with pytest.raises(LookupError):
+        _ = view.grade
+    with pytest.raises(KeyError):
+        m.student(grade9)
+
+
+def test_no_views_are_created_by_a_run(tiny_run):
+    assert len(tiny_run.agents_by_type.get(Student, [])) == 0
+
+
+# ---------------------------------------------------------------------------------------
+# configuration
+# ---------------------------------------------------------------------------------------
+
+
+def test_keyword_overrides_and_errors():
+    m = EducationModel(region="tiny", rng=1, teachers__rural_allowance=0.3,
+                       **{"learning.persistence": 0.7})
+    assert m.cfg.teachers.rural_allowance == 0.3
+    assert m.cfg.learning.persistence == 0.7
+    with pytest.raises(ConfigError, match=r"learning\.persistence: 1\.5 is outside .*\[0\.0, 0\.99\]"):
+        EducationModel(region="tiny", rng=1, learning__persistence=1.5)
+    with pytest.raises(ConfigError, match="unknown config field 'teachers.salary'"):
+        EducationModel(region="tiny", rng=1, teachers__salary=1)
+    with pytest.raises(ConfigError, match=r"region\.preset: 'huge' is not allowed"):
+        EducationModel(region="huge", rng=1)
+    with pytest.raises(ConfigError, match=r"teachers\.attrition\.rural"):
+        SimConfig.from_overrides({"teachers.attrition.rural": -0.1})
+
+
+def test_all_problems_reported_at_once():
+    with pytest.raises(ConfigError) as err:
+        SimConfig.from_overrides({"learning.noise_sd": -1, "teachers.retirement_age": 90,
+                                  "enrolment.expand_capacity": "yes"})
+    text = str(err.value)
+    assert "learning.noise_sd" in text and "teachers.retirement_age" in text
+    assert "enrolment.expand_capacity" in text
+
+
+def test_batch_run_constructs_the_model():
+    import mesa
+
+    results = mesa.batch_run(
+        EducationModel,
+        parameters={"region": "tiny", "teachers__rural_allowance": [0.0, 0.4]},
+        rng=[1], max_steps=2, number_processes=1, data_collection_period=-1,
+        display_progress=False,
+    )
+    assert len(results) == 2
+    assert {r["teachers__rural_allowance"] for r in results} == {0.0, 0.4}
