@@ -138,7 +138,7 @@ class DemographyConfig:
     """Cohort sizes, migration and pupil characteristics."""
 
     birth_trend: ByTier = tiered(
-        -0.01, -0.02, -0.04, "per year", -0.3, 0.3,
+        -0.005, -0.015, -0.03, "per year", -0.3, 0.3,
         source="assumption (China's births fell from 17.9 m in 2016 to 9.0 m in 2023, "
                "National Bureau of Statistics; rural cohorts fall faster)",
         doc="yearly relative change of the grade-1 cohort in each tier's catchments")
@@ -156,7 +156,7 @@ class DemographyConfig:
     migrant_arrivals: float = param(
         0.01, "share of urban/town pupils per year", 0.0, 0.5,
         doc="migrant children arriving in grades 2-9 of urban and town catchments each year")
-    out_migration: float = param(0.01, "share per year", 0.0, 0.5,
+    out_migration: float = param(0.005, "share per year", 0.0, 0.5,
                                  doc="share of pupils whose family leaves the county each year")
     left_behind_share: ByTier = tiered(
         0.03, 0.12, 0.30, "share of pupils", 0.0, 1.0,
@@ -327,7 +327,7 @@ class TeacherConfig:
         source="official norm 360 hours per 5 years (DOMAIN.md §3.3); rural shortfall assumption",
         doc="training actually received per teacher per year")
     training_effect: float = param(
-        0.005, "student SD per 72 hours", 0.0, 0.2,
+        0.003, "student SD per 72 hours", 0.0, 0.2,
         doc="effectiveness gain from one year of training at the official norm")
     retirement_age: int = param(60, "years", 45, 70,
                                 source="statutory retirement age (men 60; simplified)")
