@@ -87,10 +87,19 @@ def test_classes_respect_size_limits_and_cover_pupils(tiny_run):
     # every class holds at most the limit on average (random split: allow binomial spread)
     assert sizes.mean() <= m.cfg.enrolment.max_class_size_junior
     assert (sizes > 0).mean() > 0.9
-    core = m.teachers.subject == 0
-    assigned = m.teachers.class_key >= 0
-    assert assigned[core].mean() > 0.95
+    t = m.teachers
+    core = t.subject == 0
+    assigned = t.class_key >= 0
+    # this year's hires and movers get classes at next year's enrolment
+    settled = t.years_at_school > 0
+    assert assigned[core & settled].all()
+    assert not assigned[~settled].any()
     assert not assigned[~core].any()
+    # every assigned teacher teaches a class of their own school and section
+    cls_school, cls_section = m.class_school_section()
+    k = t.class_key[assigned]
+    np.testing.assert_array_equal(cls_school[k], t.school[assigned])
+    np.testing.assert_array_equal(cls_section[k], t.section[assigned])
 
 
 # ---------------------------------------------------------------------------------------

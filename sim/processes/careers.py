@@ -110,6 +110,7 @@ def _transfers(model: EducationModel, rng: np.random.Generator) -> None:
         t.school[chosen] = slots_school[:k]
         t.section[chosen] = slots_section[:k]
         t.years_at_school[chosen] = 0
+        t.class_key[chosen] = -1  # classes are assigned again at next year's enrolment
         ask[chosen] = False
         moved_total += k
     model.flows["transfers"] = moved_total
