@@ -8,9 +8,11 @@ Public API::
     model.school_history()    # per-school official indicators per year
 """
 
+from sim import evaluation, metrics
 from sim.agents import School, Student, Teacher
 from sim.config import ConfigError, SimConfig
 from sim.model import EducationModel
 
-__all__ = ["ConfigError", "EducationModel", "School", "SimConfig", "Student", "Teacher"]
+__all__ = ["ConfigError", "EducationModel", "School", "SimConfig", "Student", "Teacher", "evaluation",
+           "metrics"]
 __version__ = "0.1.0"

@@ -29,6 +29,7 @@ __all__ = [
     "ConfigError",
     "DemographyConfig",
     "EnrolmentConfig",
+    "EvaluationConfig",
     "FinanceConfig",
     "LearningConfig",
     "REGION_PRESETS",
@@ -469,6 +470,25 @@ class FinanceConfig:
 
 
 # --------------------------------------------------------------------------------------
+# Official evaluation applied to every simulated year
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class EvaluationConfig:
+    """How each simulated year is judged against the official balance standards."""
+
+    quality_threshold: float | None = param(
+        None, "difference coefficient", 0.01, 1.0,
+        source="MOE 2017 (0.50 primary / 0.45 junior) unless set; doc 001 sets a local "
+               "target of 0.30 for junior schools by 2025",
+        doc="a county's own stricter CV limit for every 2017 indicator (None: official limits)")
+    basic_threshold: float | None = param(
+        None, "difference coefficient", 0.01, 1.0,
+        source="MOE 2012 (mean CV 0.65 primary / 0.55 junior) unless set",
+        doc="a stricter limit for the mean CV of the 2012 test (None: official limits)")
+
+
+# --------------------------------------------------------------------------------------
 # The whole model
 # --------------------------------------------------------------------------------------
 
@@ -482,6 +502,7 @@ class SimConfig:
     learning: LearningConfig = field(default_factory=LearningConfig)
     teachers: TeacherConfig = field(default_factory=TeacherConfig)
     finance: FinanceConfig = field(default_factory=FinanceConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
     # ---- construction -----------------------------------------------------------------
     @classmethod

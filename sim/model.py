@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import metrics
+from sim import evaluation, metrics
 from sim.agents import School, Student, Teacher
 from sim.config import SimConfig
 from sim.population import Table
@@ -652,9 +652,55 @@ class EducationModel(mesa.Model):
         rec["spending_yuan"] = float(sum(self.costs.values())) if self.year else np.nan
         for key, value in self.costs.items():
             rec[f"cost_{key}"] = float(value)
+        rec.update(self._official_tests())
         self._records.append(rec)
         self._school_frames.append(self.school_table())
         self.datacollector.collect(self)
+
+    def _official_tests(self) -> dict[str, Any]:
+        """The 2017 (quality) and 2012 (basic) county tests on this year's school table."""
+        table = self.school_table()
+        ev = self.cfg.evaluation
+        out: dict[str, Any] = {}
+        below_pupils = 0
+        verdict = {"quality": True, "basic": True}
+        for level in ("primary", "junior"):
+            rows = table[table["level"] == level]
+            columns = {c: rows[c].to_numpy() for c in rows.columns}
+            q = evaluation.evaluate_arrays(columns, level, "quality", ev.quality_threshold)
+            for name, cv in zip(q.names, q.cv, strict=True):
+                out[f"cv_{level}_{name}"] = float(cv)
+            out[f"quality_cv_passed_{level}"] = q.cv_passed
+            out[f"quality_schools_complying_{level}"] = (
+                float(q.complies[q.included].mean()) if q.included.any() else np.nan)
+            out[f"quality_passed_{level}"] = q.passed
+            below_pupils += int(rows["students"].to_numpy()[q.included & ~q.complies].sum())
+            try:
+                b = evaluation.evaluate_arrays(columns, level, "basic", ev.basic_threshold)
+                out[f"basic_mean_cv_{level}"] = b.mean_cv
+                out[f"basic_passed_{level}"] = b.passed
+            except ValueError:  # a section without teachers: ratio undefined
+                out[f"basic_mean_cv_{level}"] = np.nan
+                out[f"basic_passed_{level}"] = False
+            verdict["quality"] &= q.passed
+            verdict["basic"] &= out[f"basic_passed_{level}"]
+        out["quality_passed"] = verdict["quality"]
+        out["basic_passed"] = verdict["basic"]
+        out["pupils_in_noncomplying_schools"] = below_pupils / max(int(table["students"].sum()), 1)
+        return out
+
+    def summary_extras(self) -> dict[str, Any]:
+        """First year each official standard is met (None if never), for summary.json."""
+        ts = self.timeseries()
+        first: dict[str, Any] = {}
+        for col in ("quality_passed", "basic_passed", "quality_passed_primary",
+                    "quality_passed_junior", "basic_passed_primary", "basic_passed_junior",
+                    "quality_cv_passed_primary", "quality_cv_passed_junior"):
+            met = ts.loc[ts[col].astype(bool), "year"]
+            first[col.replace("_passed", "")] = int(met.iloc[0]) if len(met) else None
+        last = ts.iloc[-1]
+        cvs = {c: last[c] for c in ts.columns if c.startswith("cv_")}
+        return {"first_year_standard_met": first, "last_year_cv": cvs}
 
     def timeseries(self) -> pd.DataFrame:
         """County metrics, one row per year (year 0 = initial state)."""

@@ -1,0 +1,55 @@
+"""The official tests applied to every simulated year."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import EducationModel, evaluation
+from sim.evaluation import QUALITY_INDICATORS
+
+
+def test_yearly_cvs_equal_the_table_evaluation(tiny_run):
+    m = tiny_run
+    ts = m.timeseries()
+    hist = m.school_history()
+    for year in (0, 5, 10):
+        table = hist[hist["year"] == year]
+        for level in ("primary", "junior"):
+            result = evaluation.evaluate(table, level, "quality")
+            for name in QUALITY_INDICATORS:
+                assert ts.loc[year, f"cv_{level}_{name}"] == pytest.approx(result.cv[name], abs=1e-12)
+            assert ts.loc[year, f"quality_passed_{level}"] == result.passed
+            basic = evaluation.evaluate(table, level, "basic")
+            assert ts.loc[year, f"basic_mean_cv_{level}"] == pytest.approx(basic.mean_cv, abs=1e-12)
+
+
+def test_school_table_passes_validation(tiny_run):
+    table = tiny_run.school_table()
+    evaluation.validate_school_table(table, source="simulated year")  # raises if malformed
+
+
+def test_threshold_override_and_first_pass_year():
+    official = EducationModel(region="tiny", rng=2).run(3)
+    lenient = EducationModel(region="tiny", rng=2, evaluation__quality_threshold=1.0,
+                             evaluation__basic_threshold=1.0).run(3)
+    strict = EducationModel(region="tiny", rng=2, evaluation__basic_threshold=0.01).run(3)
+    ts_o, ts_l = official.timeseries(), lenient.timeseries()
+    # same simulation, only the verdicts differ
+    np.testing.assert_array_equal(ts_o["mean_achievement"], ts_l["mean_achievement"])
+    assert ts_l["quality_cv_passed_primary"].all()
+    assert not ts_o["quality_cv_passed_primary"].any()  # backbone CV far above 0.50
+    assert not strict.timeseries()["basic_passed"].any()
+    first = official.summary_extras()["first_year_standard_met"]
+    assert first["quality"] is None
+    assert first["basic"] == 0
+    assert strict.summary_extras()["first_year_standard_met"]["basic"] is None
+
+
+def test_default_county_starts_realistic(default_model):
+    """Passes the 2012 basic test, fails the 2017 test on backbone teachers (DOMAIN §3)."""
+    rec = default_model.timeseries().iloc[0]
+    assert rec["basic_passed"]
+    assert not rec["quality_passed"]
+    assert rec["cv_primary_backbone_teachers_per_100"] > 0.5
+    assert rec["cv_primary_teachers_above_required_qualification_per_100"] < 0.5
