@@ -14,7 +14,7 @@ from sim.agents import School, Student, Teacher
 from sim.config import SimConfig
 from sim.population import Table
 from sim.processes import careers, enrolment, finance, learning
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN, build_county, catchments
+from sim.region import NINE_YEAR, PRIMARY, RURAL, URBAN, build_county, catchments
 
 __all__ = ["EducationModel", "STANDARDS_PER_STUDENT", "TIER_NAMES"]
 

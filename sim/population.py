@@ -101,7 +101,7 @@ class Table:
         removed = self.id[mask].copy()
         keep = ~mask
         k = int(keep.sum())
-        for name, arr in self._data.items():
+        for _name, arr in self._data.items():
             arr[:k] = arr[: self.n][keep]
         self.n = k
         for callback in self.on_remove:

@@ -110,11 +110,12 @@ def build_county(cfg: SimConfig, rng: np.random.Generator) -> County:
 
     level_arr = np.array(level, dtype=np.int8)
     tier_arr = np.array(tier, dtype=np.int8)
-    # every tier needs a school teaching each level somewhere in the county
-    for lv_needed, ok_levels in ((PRIMARY, (PRIMARY, NINE_YEAR)), (JUNIOR, (JUNIOR, NINE_YEAR))):
+    # the county needs a school teaching each level: if one is missing, the last school
+    # becomes a nine-year school
+    for ok_levels in ((PRIMARY, NINE_YEAR), (JUNIOR, NINE_YEAR)):
         if not np.isin(level_arr, ok_levels).any():
             level_arr[-1] = NINE_YEAR
-            names[-1] = names[-1].rsplit(" ", 2)[0] + f" Nine-year {len(names)}"
+            names[-1] = f"{tier_label[int(tier_arr[-1])]} Nine-year {len(names)}"
     x_arr, y_arr = np.array(xs), np.array(ys)
 
     # catchment zones: one per school that teaches primary grades
