@@ -704,7 +704,7 @@ class EducationModel(mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         """County metrics, one row per year (year 0 = initial state)."""
-        return pd.DataFrame(self._records).fillna({"spending_yuan": 0.0})
+        return pd.DataFrame(self._records)
 
     def school_history(self) -> pd.DataFrame:
         """The per-school table of every recorded year, stacked."""

@@ -109,7 +109,38 @@ def summary_table(model: EducationModel) -> str:
                      f"{r[3]:>{widths[3]}}")
         if i == 0:
             lines.append("-" * len(lines[0]))
+    if "quality_passed" in ts:
+        lines += ["", f"Official county tests in year {year}:"] + _verdict_lines(ts)
     return "\n".join(lines)
+
+
+def _verdict_lines(ts: pd.DataFrame) -> list[str]:
+    """One line per standard: verdict per level, failing indicators, first year met."""
+    from sim.evaluation import CV_LIMITS, INDICATORS
+
+    last = ts.iloc[-1]
+    out = []
+    for standard, title in (("quality", "2017 high-quality balance (优质均衡)"),
+                            ("basic", "2012 basic balance (基本均衡)")):
+        parts = []
+        for level in ("primary", "junior"):
+            ok = bool(last[f"{standard}_passed_{level}"])
+            if standard == "quality":
+                limit = CV_LIMITS["quality"][level]
+                bad = [f"{INDICATORS[c.removeprefix(f'cv_{level}_')].label} CV "
+                       f"{last[c]:.2f}" for c in ts.columns
+                       if c.startswith(f"cv_{level}_") and not last[c] <= limit]
+                share = last[f"quality_schools_complying_{level}"]
+                detail = (f"{'; '.join(bad) or 'all CVs within ' + str(limit)}; "
+                          f"{100 * share:.0f}% of schools comply")
+            else:
+                detail = f"mean CV {last[f'basic_mean_cv_{level}']:.2f}"
+            parts.append(f"{level} {'met' if ok else 'FAILED'} ({detail})")
+        met = ts.loc[ts[f"{standard}_passed"].astype(bool), "year"]
+        first = f"first met in year {int(met.iloc[0])}" if len(met) else "never met in this run"
+        out.append(f"  {title}: {first}")
+        out += [f"    {p}" for p in parts]
+    return out
 
 
 def _fmt(x: Any) -> str:
@@ -166,8 +197,12 @@ def equity_figure(ts: pd.DataFrame, path: Path, title: str = "") -> None:
     ax = axes[1, 1]
     cv_cols = [c for c in ts.columns if c.startswith("cv_primary_")]
     if cv_cols:
+        from sim.evaluation import INDICATORS
+
         for c in cv_cols:
-            ax.plot(years, ts[c], label=c.removeprefix("cv_primary_").replace("_", " "))
+            name = c.removeprefix("cv_primary_")
+            label = INDICATORS[name].label if name in INDICATORS else name
+            ax.plot(years, ts[c], label=label)
         ax.axhline(0.50, color="red", ls=":", label="2017 limit, primary (0.50)")
         ax.set_title("Official difference coefficients, primary")
         ax.set_ylabel("difference coefficient (CV)")
