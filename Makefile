@@ -1,0 +1,40 @@
+# edusim: set-up and everyday commands. From a fresh clone each of these is the single command:
+#   make run     create .venv, install edusim, run the default experiment
+#                (Hydra overrides via ARGS, e.g.  make run ARGS="seed=7 years=30")
+#   make test    install the test extras and run the whole test suite
+#                (pytest options via PYTEST_ARGS, e.g.  make test PYTEST_ARGS="-m 'not slow'")
+#   make lint    install the dev extras and run ruff
+#   make clean   remove .venv and caches (keeps outputs/ and multirun/)
+# The Python >= 3.12 used for .venv is found by scripts/find-python.sh
+# (override: EDUSIM_PYTHON=/path/to/python3.12). scripts/setup-venv.sh skips pip when
+# pyproject.toml and the extras are unchanged since the last successful install.
+
+SHELL := /bin/bash
+VENV := .venv
+ARGS ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint clean
+
+help:
+	@sed -n '2,7s/^# \{0,1\}//p' Makefile
+
+venv:
+	@bash scripts/setup-venv.sh
+
+run:
+	@bash scripts/setup-venv.sh
+	$(VENV)/bin/edusim $(ARGS)
+
+test:
+	@bash scripts/setup-venv.sh test
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	@bash scripts/setup-venv.sh dev
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
