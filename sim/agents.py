@@ -201,7 +201,7 @@ class School(mesa.Agent):
     def indicators(self) -> dict[str, Any]:
         """This school's rows of the latest per-school table (one per level section)."""
         table = self.model.school_table()
-        return table[table["school_index"] == self.index].to_dict("records")
+        return table[table["school_id"] == self.index].to_dict("records")
 
     def __repr__(self) -> str:
         return f"<School {self.index} {self.name!r} {self.tier} {self.level}>"

@@ -294,12 +294,15 @@ class TeacherConfig:
         source="assumption (small rural schools are staffed by class, not by pupil ratio)",
         doc="quota floor for small schools: posts per class")
     core_per_class_primary: float = param(
-        2.0, "core teachers per class", 0.5, 10.0,
-        source="assumption (Chinese and mathematics teachers, each teaching about one class)",
+        1.5, "core teachers per class", 0.5, 10.0,
+        source="assumption (about 26 weekly lessons per primary class, of which ~20 core, at "
+               "~14 lessons per teacher)",
         doc="core teachers a primary class needs; fewer means part of its lessons are "
-            "taught by substitutes (vacancy_effect)")
-    core_per_class_junior: float = param(3.0, "core teachers per class", 0.5, 10.0,
-                                         source="assumption (more subject teachers per class)")
+            "taught by substitutes (learning.vacancy_effect)")
+    core_per_class_junior: float = param(
+        2.2, "core teachers per class", 0.5, 10.0,
+        source="assumption (about 34 weekly lessons per junior class, of which ~28 core, at "
+               "~13 lessons per teacher)")
     initial_staffing: ByTier = tiered(0.98, 0.95, 0.90, "staff / quota", 0.1, 2.0,
                                       doc="initial teachers as a share of the quota")
     skill_sd: float = param(

@@ -48,10 +48,10 @@ SCHOOL_SCHEMA = {
     "computers": np.float64, "books": np.float64, "funds": np.float64,
 }
 
-#: names of the independent random streams; each is spawned from the run seed by name, so
-#: adding a stream (e.g. a policy's) never changes the draws of the others.
-STREAMS = ("region", "population", "demography", "placement", "classes", "learning", "careers",
-           "finance")
+#: the random streams the core processes use (see ``EducationModel.stream``); each is
+#: spawned from the run seed by name and year, so adding a stream never changes the others.
+STREAMS = ("region", "population", "demography", "arrivals", "placement", "classes",
+           "learning", "careers", "finance")
 
 
 def _stream(seed: int, name: str, year: int) -> np.random.Generator:
@@ -79,12 +79,14 @@ class EducationModel(mesa.Model):
 
     **Yearly step** (``step``), in this order:
 
+    0. *merging* (only if ``enrolment.merge_below`` > 0): schools that ended last year
+       below that size merge into the nearest school teaching their grades.
     1. *enrolment* (:mod:`sim.processes.enrolment`): graduation after grade 9 and families
        leaving; everyone moves up a grade; rural families move to town or city; a new
        grade-1 cohort per catchment zone (birth trend per tier) and migrant arrivals;
        placement by catchment (就近入学) with capacity, school choice by richer families,
-       overflow to the nearest school with seats; optional seat expansion; optional merging
-       of schools below a minimum size; classes formed and core teachers assigned to them.
+       overflow to the nearest school with seats; optional seat expansion; classes formed
+       and core teachers assigned to them.
     2. *learning* (:mod:`sim.processes.learning`): every pupil's achievement grows from
        prior achievement, the class's teachers, the school's facilities, peers, family SES
        and left-behind status.
@@ -290,9 +292,9 @@ class EducationModel(mesa.Model):
         return self._cache.get("peer0", np.zeros(self.schools.n))
 
     def _init_achievement(self, rng: np.random.Generator) -> None:
-        """Start every pupil at the expected achievement of someone who spent g-1 years in
-        the current school: a_g = ρ^{g-1} a_1 + m (1-ρ^{g-1})/(1-ρ) + noise (exact for
-        constant inputs), then fix the year-0 norms of each grade."""
+        """Start every pupil at the expected achievement of someone who completed g years in
+        the current school (year 0 is recorded as an end-of-year state, like every later
+        year), then fix the year-0 norms of each grade."""
         learn = self.cfg.learning
         s = self.students
         entry = s.achievement.copy()  # readiness drawn at creation
@@ -301,6 +303,8 @@ class EducationModel(mesa.Model):
         self.grade_sd0 = np.ones(10)
         for _ in range(2):  # peers depend on everyone's achievement: one fixed-point pass
             school_side, family = self._expected_growth_parts()
+            # year-0 records, like every later one, are end-of-year states: a pupil in grade g
+            # has completed g years of school
             s.achievement[:] = _accumulate(entry, school_side + family, s.grade, learn, noise)
             self._set_norms()
             self._cache["peer0"] = self.school_mean_z()
@@ -387,7 +391,9 @@ class EducationModel(mesa.Model):
             m = family + self._cache.get("mean_school_side", 0.0)
             noise = self.stream("arrivals").standard_normal(n)
             values = dict(values)
-            values["achievement"] = _accumulate(values["achievement"], m, values["grade"], learn, noise)
+            # arrivals in grade g have completed g-1 years; they learn this year's in the county
+            years = np.asarray(values["grade"]) - 1
+            values["achievement"] = _accumulate(values["achievement"], m, years, learn, noise)
         return self.students.add(n, **values)
 
     def remove_students(self, mask: np.ndarray) -> np.ndarray:
@@ -723,11 +729,13 @@ def _latest(key: str):
     return report
 
 
-def _accumulate(entry: np.ndarray, growth: np.ndarray, grade: np.ndarray, learn: Any,
+def _accumulate(entry: np.ndarray, growth: np.ndarray, years: Any, learn: Any,
                 noise: np.ndarray) -> np.ndarray:
-    """Achievement after g-1 years of constant yearly growth from grade-1 readiness."""
+    """Achievement after ``years`` years of constant yearly growth from grade-1 readiness:
+    a = ρ^k a_1 + m (1 - ρ^k)/(1 - ρ) + σ sqrt((1 - ρ^{2k})/(1 - ρ²)) ε (exact for constant
+    inputs)."""
     rho = learn.persistence
-    k = grade.astype(float) - 1.0
+    k = np.asarray(years, dtype=float)
     carry = rho ** k
     mean_part = growth * (1.0 - carry) / (1.0 - rho)
     sd_part = learn.noise_sd * np.sqrt((1.0 - rho ** (2 * k)) / (1.0 - rho ** 2))

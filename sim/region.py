@@ -13,7 +13,7 @@ log-normal size draw within its tier, so that village schools range from teachin
 teaches them (a village's children go to the township junior school, as in most counties).
 
 :func:`build_county` returns a :class:`County` (arrays only); the model synthesises the
-individuals from it (``EducationModel._populate``).
+individuals from it (``EducationModel._build``).
 """
 
 from __future__ import annotations

@@ -84,9 +84,19 @@ def test_classes_respect_size_limits_and_cover_pupils(tiny_run):
     m = tiny_run
     sizes = m.class_size
     assert sizes.sum() == m.students.n
-    # every class holds at most the limit on average (random split: allow binomial spread)
-    assert sizes.mean() <= m.cfg.enrolment.max_class_size_junior
-    assert (sizes > 0).mean() > 0.9
+    assert (sizes > 0).all()
+    cls_school, cls_section = m.class_school_section()
+    limit = np.where(cls_section == 1, m.cfg.enrolment.max_class_size_junior,
+                     m.cfg.enrolment.max_class_size_primary)
+    assert (sizes <= limit).all()
+    # classes of one school-grade differ by at most one pupil
+    s = m.students
+    key = (s.school.astype(np.int64) * 10 + s.grade) * 1000 + s.klass
+    uniq, counts = np.unique(key, return_counts=True)
+    by_grade = uniq // 1000
+    for g in np.unique(by_grade):
+        c = counts[by_grade == g]
+        assert c.max() - c.min() <= 1
     t = m.teachers
     core = t.subject == 0
     assigned = t.class_key >= 0
@@ -239,6 +249,15 @@ def test_views_of_departed_individuals_are_removed():
         _ = view.grade
     with pytest.raises(KeyError):
         m.student(grade9)
+
+
+def test_school_indicators(tiny_run):
+    m = tiny_run
+    nine = [a for a in m.school_agents if a.level == "nine_year" and a.is_open]
+    rows = (nine or m.school_agents)[0].indicators()
+    assert 1 <= len(rows) <= 2
+    assert {r["level"] for r in rows} <= {"primary", "junior"}
+    assert sum(r["students"] for r in rows) == (nine or m.school_agents)[0].enrolment
 
 
 def test_no_views_are_created_by_a_run(tiny_run):

@@ -33,17 +33,20 @@ def test_threshold_override_and_first_pass_year():
     official = EducationModel(region="tiny", rng=2).run(3)
     lenient = EducationModel(region="tiny", rng=2, evaluation__quality_threshold=1.0,
                              evaluation__basic_threshold=1.0).run(3)
-    strict = EducationModel(region="tiny", rng=2, evaluation__basic_threshold=0.01).run(3)
-    ts_o, ts_l = official.timeseries(), lenient.timeseries()
+    strict = EducationModel(region="tiny", rng=2, evaluation__quality_threshold=0.05,
+                            evaluation__basic_threshold=0.01).run(3)
+    ts_o, ts_l, ts_s = official.timeseries(), lenient.timeseries(), strict.timeseries()
     # same simulation, only the verdicts differ
     np.testing.assert_array_equal(ts_o["mean_achievement"], ts_l["mean_achievement"])
+    np.testing.assert_array_equal(ts_o["mean_achievement"], ts_s["mean_achievement"])
     assert ts_l["quality_cv_passed_primary"].all()
-    assert not ts_o["quality_cv_passed_primary"].any()  # backbone CV far above 0.50
-    assert not strict.timeseries()["basic_passed"].any()
+    assert not ts_s["quality_cv_passed_primary"].any()
+    assert not ts_o.loc[0, "quality_cv_passed_primary"]  # backbone CV far above 0.50 in year 0
+    assert not ts_s["basic_passed"].any()
     first = official.summary_extras()["first_year_standard_met"]
-    assert first["quality"] is None
     assert first["basic"] == 0
     assert strict.summary_extras()["first_year_standard_met"]["basic"] is None
+    assert strict.summary_extras()["first_year_standard_met"]["quality"] is None
 
 
 def test_default_county_starts_realistic(default_model):

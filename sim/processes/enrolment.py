@@ -14,9 +14,9 @@ Runs first in each year (see ``EducationModel.step``):
    and distance and win seats in SES order; everyone else goes to the catchment school
    (就近入学); a full school sends its overflow to the nearest school with free seats;
    optionally the county adds seats (``enrolment.expand_capacity``);
-6. **classes** — each school-grade is split into classes of at most the class-size limit;
-   pupils are assigned at random (mixed-ability), and core teachers round-robin to the
-   classes of their section.
+6. **classes** — each school-grade is split into the fewest classes within the class-size
+   limit; pupils in random order are dealt round-robin to them (mixed-ability classes of
+   equal size), and core teachers round-robin to the classes of their section.
 
 All steps are vectorised over pupils; Python loops run over schools at most.
 """
@@ -252,7 +252,11 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     max_size = np.where(grade_of_key >= 7, cfg.max_class_size_junior, cfg.max_class_size_primary)
     n_classes = -(-n_sg // max_size)  # ceil
     offset = np.r_[0, np.cumsum(n_classes)[:-1]]
-    s.klass[:] = (rng.random(s.n) * n_classes[sg]).astype(np.int16)
+    # mixed-ability classes: pupils in random order dealt round-robin to the classes of
+    # their school-grade, so no class exceeds the limit
+    order = np.argsort(sg + rng.random(s.n), kind="stable")
+    rank = _rank_within(sg[order])
+    s.klass[order] = (rank % n_classes[sg[order]]).astype(np.int16)
     model.class_of_student = offset[sg] + s.klass
     model.n_classes = int(n_classes.sum())
     model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
