@@ -37,4 +37,4 @@ lint:
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
-	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -2,7 +2,7 @@
 
 Every parameter is a dataclass field declared with :func:`param` (or :func:`tiered` for
 values that differ between the urban, town and rural tiers), which records its unit, valid
-range, and source. A source is either a citation (see DOMAIN.md for the references) or
+range, and source. A source is either a citation (see docs/sources.md) or
 the word "assumption": a modelling choice with no direct empirical anchor that must stay a
 parameter and is a candidate for sensitivity analysis.
 
@@ -180,14 +180,14 @@ class EnrolmentConfig:
     """Placement of pupils: catchments (就近入学), capacity, class sizes and school choice."""
 
     max_class_size_primary: int = param(
-        45, "pupils", 10, 80, source="DOMAIN.md §3.3 (class size ≤ 45 primary)",
+        45, "pupils", 10, 80, source="MOE 2017 (教督〔2017〕6号): class size ≤ 45 primary",
         doc="classes are split so that none exceeds this size")
     max_class_size_junior: int = param(
-        50, "pupils", 10, 80, source="DOMAIN.md §3.3 (class size ≤ 50 junior)")
+        50, "pupils", 10, 80, source="MOE 2017 (教督〔2017〕6号): class size ≤ 50 junior")
     max_school_size: int = param(
-        2000, "pupils", 50, 10_000, source="DOMAIN.md §3.3 (school size ≤ 2000; 2500 nine-year)",
+        2000, "pupils", 50, 10_000, source="MOE 2017 (教督〔2017〕6号): school size ≤ 2000",
         doc="upper limit used when the county expands a school's capacity")
-    max_school_size_nine_year: int = param(2500, "pupils", 50, 10_000, source="DOMAIN.md §3.3")
+    max_school_size_nine_year: int = param(2500, "pupils", 50, 10_000, source="MOE 2017 (教督〔2017〕6号): nine-year school size ≤ 2500")
     capacity_headroom: ByTier = tiered(
         1.02, 1.10, 1.40, "capacity / initial enrolment", 1.0, 5.0,
         doc="initial seats per pupil: urban schools start near full, village schools half empty")
@@ -328,7 +328,7 @@ class TeacherConfig:
                                   doc="time constant of the experience gain (plateau)")
     training_hours: ByTier = tiered(
         72.0, 60.0, 45.0, "hours per year", 0.0, 500.0,
-        source="official norm 360 hours per 5 years (DOMAIN.md §3.3); rural shortfall assumption",
+        source="MOE 2017 (教督〔2017〕6号): 360 hours per 5 years; rural shortfall assumption",
         doc="training actually received per teacher per year")
     training_effect: float = param(
         0.003, "student SD per 72 hours", 0.0, 0.2,
@@ -400,7 +400,7 @@ class TeacherConfig:
     base_salary: float = param(
         80_000.0, "yuan per year", 0.0, 1e6,
         source="assumption (compulsory-school teachers' pay is tied to local civil servants', "
-               "DOMAIN.md §3.3)",
+               "MOE 2017)",
         doc="average teacher salary before allowances (used for costs)")
 
 
@@ -683,3 +683,42 @@ def parameter_table(cfg: SimConfig | None = None):
 
     walk(cfg, "")
     return pd.DataFrame(rows)
+
+
+_PARAMETERS_HEADER = """# edusim parameters
+
+Every parameter of the model, with its default value, unit, allowed range, source and meaning:
+{n} parameters. This file is **generated from `sim/config.py`** (the dataclass schema, via
+`sim.config.parameter_table()`); do not edit it by hand. Regenerate it with:
+
+```bash
+.venv/bin/python -m experiments.make_parameter_docs
+```
+
+How to read the table:
+
+- **source**: a citation (see [`sources.md`](sources.md); "doc 00N" is one of the policy
+  documents listed there) or **assumption**, a modelling choice with no direct empirical
+  anchor. Assumptions are candidates for sensitivity analysis.
+- **Tiered values** are given as `{{'urban': …, 'town': …, 'rural': …}}`. The range applies to
+  each tier's value.
+- **None** for `region.n_*` and `region.extent_km` means "take the value of `region.preset`"
+  (tiny / default / county_l). For `evaluation.*_threshold` it means "use the official limit".
+- **Overrides**: any parameter can be set by its dotted name (`edusim teachers.attrition.rural=0.06`)
+  or as a keyword (`EducationModel(teachers__rural_allowance=0.3)`). Values are checked for type
+  and range when the model is built.
+
+The model that uses these parameters is described in [`ODD.md`](ODD.md).
+
+"""
+
+
+def parameters_markdown(cfg: SimConfig | None = None) -> str:
+    """docs/parameters.md: the parameter table as a Markdown document."""
+    table = parameter_table(cfg)
+    cols = list(table.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":---" for _ in cols) + "|"]
+    for row in table.itertuples(index=False):
+        cells = [str(v).replace("|", "\\|").replace("\n", " ") for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return _PARAMETERS_HEADER.format(n=len(table)) + "\n".join(lines) + "\n"

@@ -1,7 +1,7 @@
 """The official county balance tests applied to a table of schools, and the ``edusim-evaluate`` CLI.
 
 Two national standards judge whether a county's compulsory-education schools are balanced
-(DOMAIN.md §3):
+(MOE 2017 and MOE 2012; see docs/sources.md):
 
 * **quality** -- the 2017 *high-quality balance* standard (县域义务教育优质均衡发展督导评估办法,
   MOE 2017, 教督〔2017〕6号), resource-allocation part. Seven indicators per school
@@ -181,11 +181,11 @@ __all__ = [
 
 SOURCE_2017 = (
     "MOE 2017, 县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号), resource allocation, "
-    "indicators 1-7 and the school/CV rules; DOMAIN.md §3.1-3.2"
+    "indicators 1-7 and the school/CV rules"
 )
 SOURCE_2012 = (
     "MOE 2012, 县域义务教育均衡发展督导评估暂行办法 (basic balance), 8 indicators and the "
-    "mean-CV rule; DOMAIN.md §3.2"
+    "mean-CV rule"
 )
 SOURCES: dict[str, str] = {"quality": SOURCE_2017, "basic": SOURCE_2012}
 """Source of each standard (its indicators, standards and CV limits)."""

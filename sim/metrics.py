@@ -1,7 +1,7 @@
 """Equity and inequality measures as pure functions on numpy arrays.
 
 Every function takes plain arrays (values, optional weights / group labels) and returns
-floats; none of them knows about the model. Formulas follow DOMAIN.md §3.2 and §6.
+floats; none of them knows about the model. The official difference coefficient follows MOE 2017 / MOE 2012 (docs/sources.md).
 """
 
 from __future__ import annotations
@@ -283,7 +283,7 @@ def group_gap(values, mask_a, mask_b, sd=None, weights=None) -> float:
         gap = mean_w(x | mask_a) - mean_w(x | mask_b)      [/ sd, if sd is given]
 
     with mean_w(x | m) = sum_{i in m} w_i x_i / sum_{i in m} w_i. Pass the baseline SD
-    of the outcome as ``sd`` to get the gap in baseline-SD units (DOMAIN.md §6:
+    of the outcome as ``sd`` to get the gap in baseline-SD units (as researchers report equity gaps;
     SES-quartile and urban-rural gaps). ``mask_a`` and ``mask_b`` are boolean arrays
     shaped like ``values`` (they may overlap). Returns ``nan`` if either group is empty
     or has zero total weight; ``sd`` must be a positive finite number.

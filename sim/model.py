@@ -21,7 +21,7 @@ __all__ = ["EducationModel", "STANDARDS_PER_STUDENT", "TIER_NAMES"]
 TIER_NAMES = ("urban", "town", "rural")
 
 #: 2017 standards of the four facility indicators, per pupil, for [primary, junior]
-#: (building m², sports m², equipment yuan, multimedia rooms); DOMAIN.md §3.1.
+#: (building m², sports m², equipment yuan, multimedia rooms); MOE 2017 (docs/sources.md).
 STANDARDS_PER_STUDENT = np.array([
     [4.5, 7.5, 2000.0, 0.023],
     [5.8, 10.2, 2500.0, 0.024],

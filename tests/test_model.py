@@ -304,3 +304,22 @@ def test_batch_run_constructs_the_model():
     )
     assert len(results) == 2
     assert {r["teachers__rural_allowance"] for r in results} == {0.0, 0.4}
+
+
+def test_parameter_docs_are_current():
+    """docs/parameters.md is generated from the schema: regenerate it after a change
+    (`python -m experiments.make_parameter_docs`)."""
+    from pathlib import Path
+
+    from sim.config import parameters_markdown
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
+    assert doc.read_text(encoding="utf-8") == parameters_markdown()
+
+
+def test_every_parameter_has_unit_range_and_source():
+    from sim.config import parameter_table
+
+    table = parameter_table()
+    assert (table["source"].str.len() > 0).all()
+    assert (table["range"].str.len() > 0).all()

@@ -50,7 +50,7 @@ def test_threshold_override_and_first_pass_year():
 
 
 def test_default_county_starts_realistic(default_model):
-    """Passes the 2012 basic test, fails the 2017 test on backbone teachers (DOMAIN §3)."""
+    """Passes the 2012 basic test, fails the 2017 test on backbone teachers (as most counties before 2017)."""
     rec = default_model.timeseries().iloc[0]
     assert rec["basic_passed"]
     assert not rec["quality_passed"]

@@ -8,7 +8,7 @@ import pytest
 from sim import EducationModel
 from sim.config import REGION_PRESETS
 
-# 2017 standards per pupil for primary schools (DOMAIN.md §3.1)
+# 2017 standards per pupil for primary schools (MOE 2017)
 PRIMARY_STANDARD = {"q": 4.2, "bb": 1.0, "pe": 0.9, "bld": 4.5, "spt": 7.5, "eq": 2000.0,
                     "mm": 2.3}
 # doc 004's urban primary school, per pupil / per 100 pupils
