@@ -658,10 +658,46 @@ class EducationModel(mesa.Model):
         rec["spending_yuan"] = float(sum(self.costs.values())) if self.year else np.nan
         for key, value in self.costs.items():
             rec[f"cost_{key}"] = float(value)
+        rec.update(self._resource_equity())
         rec.update(self._official_tests())
         self._records.append(rec)
         self._school_frames.append(self.school_table())
         self.datacollector.collect(self)
+
+    def _resource_equity(self) -> dict[str, Any]:
+        """Inequality of resources across schools, pupil-weighted: Gini, Theil T with its
+        between-tier share, and the McLoone index, for operating funds, equipment value and
+        teachers above the required qualification. Each school's amount is divided by what
+        its pupils would have at the level's standard (funds: the per-pupil benchmark;
+        equipment and qualified teachers: the 2017 standards), so that primary and junior
+        sections are comparable; equal schools give 0 (Gini, Theil) and 1 (McLoone)."""
+        sch = self.schools
+        n_sec = self.section_enrolment().astype(float)
+        pupils = n_sec.sum(axis=1)
+        keep = sch.open & (pupils > 0)
+        if not keep.any():
+            return {}
+        fc = self.cfg.finance
+        t = self.teachers
+        required = np.where(t.section == 0, 1, 2)
+        qualified = np.bincount(t.school[t.qualification >= required], minlength=sch.n)
+        per_pupil = {
+            "funds": (finance.school_funds(self),
+                      n_sec @ np.array([fc.per_student_funds_primary, fc.per_student_funds_junior])),
+            "equipment": (sch.equipment_value, n_sec @ STANDARDS_PER_STUDENT[:, 2]),
+            "qualified_teachers": (qualified.astype(float), n_sec @ np.array([0.042, 0.053])),
+        }
+        w, tier = pupils[keep], sch.tier[keep]
+        out: dict[str, Any] = {}
+        for name, (have, standard) in per_pupil.items():
+            x = have[keep] / standard[keep]
+            out[f"gini_{name}"] = metrics.gini(x, w)
+            dec = metrics.theil_decomposition(x, tier, w)
+            out[f"theil_{name}"] = dec.total
+            out[f"theil_{name}_between_tier_share"] = (
+                min(max(dec.between / dec.total, 0.0), 1.0) if dec.total > 0 else np.nan)
+            out[f"mcloone_{name}"] = metrics.mcloone_index(x, w)
+        return out
 
     def _official_tests(self) -> dict[str, Any]:
         """The 2017 (quality) and 2012 (basic) county tests on this year's school table."""

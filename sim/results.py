@@ -43,6 +43,10 @@ KEY_METRICS: list[tuple[str, str, str]] = [
     ("backbone_per_100_urban", "backbone teachers per 100 pupils, urban", "per 100"),
     ("backbone_per_100_rural", "backbone teachers per 100 pupils, rural", "per 100"),
     ("attrition_rate_rural", "rural teacher attrition", "share/yr"),
+    ("gini_equipment", "Gini of equipment value per pupil", "index"),
+    ("theil_funds_between_tier_share", "between-tier share of Theil, funds per pupil", "share"),
+    ("mcloone_funds", "McLoone index of funds per pupil", "index"),
+    ("pupils_in_noncomplying_schools", "pupils in schools below the 2017 standard", "share"),
     ("spending_yuan", "county spending", "yuan/yr"),
 ]
 

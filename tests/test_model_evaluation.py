@@ -56,3 +56,35 @@ def test_default_county_starts_realistic(default_model):
     assert not rec["quality_passed"]
     assert rec["cv_primary_backbone_teachers_per_100"] > 0.5
     assert rec["cv_primary_teachers_above_required_qualification_per_100"] < 0.5
+
+
+def test_resource_equity_measures(tiny_run):
+    ts = tiny_run.timeseries()
+    for name in ("funds", "equipment", "qualified_teachers"):
+        assert ts[f"gini_{name}"].between(0, 1).all()
+        assert (ts[f"theil_{name}"] >= 0).all()
+        assert ts[f"theil_{name}_between_tier_share"].between(0, 1).all()
+        assert ts[f"mcloone_{name}"].between(0, 1 + 1e-12).all()
+    # recomputed by hand from the school table of the last year: equipment relative to the
+    # 2017 standard (2000 / 2500 yuan per primary / junior pupil)
+    m = tiny_run
+    table = m.school_table()
+    need = table["students"] * np.where(table["level"] == "primary", 2000.0, 2500.0)
+    by_school = table.assign(need=need).groupby("school_id")[["students", "need"]].sum()
+    ids = by_school.index.to_numpy()
+    ratio = m.schools.equipment_value[ids] / by_school["need"].to_numpy()
+    from sim import metrics
+
+    assert ts["gini_equipment"].iloc[-1] == pytest.approx(
+        metrics.gini(ratio, by_school["students"].to_numpy()), abs=1e-12)
+
+
+def test_equal_county_has_equal_resources():
+    from tests.conftest import equalised_config
+
+    ts = EducationModel(equalised_config("tiny"), rng=0).run(2).timeseries()
+    assert ts["gini_equipment"].iloc[0] < 1e-9
+    assert ts["mcloone_equipment"].iloc[0] == pytest.approx(1.0)
+    real = EducationModel(region="tiny", rng=0).timeseries()
+    assert real["gini_equipment"].iloc[0] > 0.05
+    assert real["theil_equipment_between_tier_share"].iloc[0] > 0.5

@@ -195,22 +195,37 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
     overflow = order[~fits]
     model.flows["overflow"] = len(overflow)
     if len(overflow):
-        # nearest school teaching the grade with free seats; if none, the catchment school
-        jun = junior[overflow]
-        for is_junior in (False, True):
-            idx = overflow[jun == is_junior]
-            if len(idx) == 0:
-                continue
-            levels = (JUNIOR, NINE_YEAR) if is_junior else (PRIMARY, NINE_YEAR)
-            teaches = sch.open & np.isin(sch.level, levels)
-            for k in idx[np.argsort(zone[idx], kind="stable")]:
-                d = np.where(teaches & (free > 0), model.zone_dist[zone[k]], np.inf)
-                j = int(np.argmin(d))
-                if np.isfinite(d[j]):
-                    catch[k] = j
-                    free[j] -= 1
+        _place_overflow(model, overflow, zone, junior, catch, free)
     target[~chosen] = catch[~chosen]
     s.school[todo] = target
+
+
+def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarray,
+                    junior: np.ndarray, catch: np.ndarray, free: np.ndarray) -> None:
+    """Send pupils who found no seat at their catchment school to the nearest schools
+    teaching their grade that have free seats, zone by zone (a loop over zones, not
+    pupils); with no free seat anywhere they stay at the catchment school (over capacity).
+    ``catch`` and ``free`` are updated in place."""
+    sch = model.schools
+    for is_junior in (False, True):
+        idx = overflow[junior[overflow] == is_junior]
+        if len(idx) == 0:
+            continue
+        levels = (JUNIOR, NINE_YEAR) if is_junior else (PRIMARY, NINE_YEAR)
+        teaches = sch.open & np.isin(sch.level, levels)
+        idx = idx[np.argsort(zone[idx], kind="stable")]
+        zones, starts, counts = np.unique(zone[idx], return_index=True, return_counts=True)
+        for z, start, count in zip(zones, starts, counts, strict=True):
+            cand = np.flatnonzero(teaches & (free > 0))
+            if len(cand) == 0:
+                break
+            cand = cand[np.argsort(model.zone_dist[z, cand], kind="stable")]
+            seats = np.minimum(free[cand], count)
+            # the first pupils of this zone fill the nearest school, the next ones the next
+            school_of_pupil = np.repeat(cand, seats)[:count]
+            pupils = idx[start:start + len(school_of_pupil)]
+            catch[pupils] = school_of_pupil
+            np.subtract.at(free, school_of_pupil, 1)
 
 
 def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None:
