@@ -506,6 +506,11 @@ class SimConfig:
     teachers: TeacherConfig = field(default_factory=TeacherConfig)
     finance: FinanceConfig = field(default_factory=FinanceConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    #: active policies: {name: {parameter: value}} (see sim.policies; {} = none)
+    policies: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"unit": "", "lo": None, "hi": None, "choices": None, "policies": True,
+                  "source": "see each policy's parameters", "doc": "active policies"})
 
     # ---- construction -----------------------------------------------------------------
     @classmethod
@@ -543,6 +548,9 @@ class SimConfig:
     def set(self, key: str, value: Any) -> None:
         """Set one parameter by its dotted name; unknown names raise ConfigError."""
         parts = key.replace("__", ".").split(".")
+        if parts[0] == "policies":
+            self._set_policy(parts[1:], value)
+            return
         node: Any = self
         for i, part in enumerate(parts[:-1]):
             if not dataclasses.is_dataclass(node) or not hasattr(node, part):
@@ -565,6 +573,24 @@ class SimConfig:
         else:
             raise ConfigError(f"unknown config field '{'.'.join(parts)}'")
 
+    def _set_policy(self, parts: list[str], value: Any) -> None:
+        """``policies`` = {...}; ``policies.NAME`` = {params} (or None to switch it off);
+        ``policies.NAME.PARAM`` = value (switches NAME on)."""
+        if not parts:
+            if not isinstance(value, dict):
+                raise ConfigError(f"policies: expected a mapping of policy names, got {value!r}")
+            self.policies = {k: dict(v or {}) for k, v in value.items()}
+        elif len(parts) == 1:
+            if value is None:
+                self.policies.pop(parts[0], None)
+            elif isinstance(value, dict):
+                self.policies[parts[0]] = dict(value)
+            else:
+                raise ConfigError(f"policies.{parts[0]}: expected a mapping of parameters, "
+                                  f"got {value!r}")
+        else:
+            self.policies.setdefault(parts[0], {})[".".join(parts[1:])] = value
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -573,6 +599,13 @@ class SimConfig:
         """Check every value's type and range; raise one ConfigError listing all problems."""
         problems: list[str] = []
         _validate_node(self, "", problems)
+        if self.policies:
+            from sim.policies.base import build_policies
+
+            try:
+                build_policies(self.policies)
+            except ConfigError as err:
+                problems += [line.strip() for line in str(err).splitlines()[1:]]
         shares = self.region.student_share.as_tuple()
         if sum(shares) <= 0:
             problems.append("region.student_share: the three tier shares must not all be 0")
@@ -633,6 +666,8 @@ def _validate_node(node: Any, prefix: str, problems: list[str]) -> None:
         value = getattr(node, f.name)
         meta = dict(f.metadata)
         ftype = str(f.type)
+        if meta.get("policies"):
+            continue  # validated by sim.policies.base.build_policies
         if isinstance(value, ByTier):
             for tier in TIERS:
                 _check_number(f"{path}.{tier}", getattr(value, tier), meta, False, problems)
@@ -673,6 +708,8 @@ def parameter_table(cfg: SimConfig | None = None):
                 walk(value, f"{prefix}{f.name}.")
                 continue
             meta = f.metadata
+            if meta.get("policies"):
+                continue  # each policy documents its own parameters
             if isinstance(value, ByTier):
                 value = dataclasses.asdict(value)
             rows.append({

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from typing import Any
 
@@ -12,6 +13,7 @@ import pandas as pd
 from sim import evaluation, metrics
 from sim.agents import School, Student, Teacher
 from sim.config import SimConfig
+from sim.policies.base import build_policies
 from sim.population import Table
 from sim.processes import careers, enrolment, finance, learning
 from sim.region import NINE_YEAR, PRIMARY, RURAL, URBAN, build_county, catchments
@@ -39,13 +41,14 @@ TEACHER_SCHEMA = {
     "school": np.int32, "section": np.int8, "subject": np.int8, "qualification": np.int8,
     "title": np.int8, "backbone": np.bool_, "age": np.int16, "experience": np.int16,
     "years_at_school": np.int16, "skill": np.float64, "home_zone": np.int32,
-    "class_key": np.int64,
+    "class_key": np.int64, "post_school": np.int32,
 }
 SCHOOL_SCHEMA = {
     "level": np.int8, "tier": np.int8, "x": np.float64, "y": np.float64,
     "capacity": np.int64, "open": np.bool_, "building_area": np.float64,
     "sports_area": np.float64, "equipment_value": np.float64, "multimedia_rooms": np.float64,
     "computers": np.float64, "books": np.float64, "funds": np.float64,
+    "designated_weak": np.bool_,
 }
 
 #: the random streams the core processes use (see ``EducationModel.stream``); each is
@@ -128,6 +131,7 @@ class EducationModel(mesa.Model):
         for key, value in overrides.items():
             cfg.set(key, value)
         self.cfg = cfg.validate()
+        self.policies = build_policies(cfg.policies)
 
         self.year = 0
         self.flows: dict[str, int] = {}
@@ -143,6 +147,8 @@ class EducationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters={
             key: _latest(key) for key in DATACOLLECTOR_METRICS})
         self._build()
+        for policy in self.policies:
+            policy.setup(self)
         self._record()
 
     def stream(self, name: str) -> np.random.Generator:
@@ -259,7 +265,7 @@ class EducationModel(mesa.Model):
         self.teachers.add(n, school=school, section=section, subject=subject,
                           qualification=qualification, title=title, age=age,
                           experience=experience, years_at_school=years_here, skill=skill,
-                          home_zone=self.school_zone[school], class_key=-1)
+                          home_zone=self.school_zone[school], class_key=-1, post_school=school)
         t = self.teachers
         eff = self.teacher_effectiveness()
         score = eff + 0.05 * rng.standard_normal(n)
@@ -328,12 +334,22 @@ class EducationModel(mesa.Model):
         self.costs = {}
         self._cache.pop("school_table", None)
         self.school_quality = self.school_mean_z()
-        if self.cfg.enrolment.merge_below > 0:
-            self._merge_small_schools()
+        self._merge_small_schools()
+        active = [p for p in self.policies if p.active(self)]
+        for p in active:
+            p.before_enrolment(self)
         enrolment.step(self)
+        for p in active:
+            p.after_enrolment(self)
         learning.step(self, self.stream("learning"))
+        for p in active:
+            p.before_careers(self)
         careers.step(self, self.stream("careers"))
+        for p in active:
+            p.after_careers(self)
         finance.step(self, self.stream("finance"))
+        for p in active:
+            p.after_finance(self)
         self._record()
 
     def run(self, years: int) -> EducationModel:
@@ -343,11 +359,12 @@ class EducationModel(mesa.Model):
         return self
 
     def _merge_small_schools(self) -> None:
-        """Merge open schools below ``enrolment.merge_below`` pupils into the nearest open
-        school that teaches all of their grades; pupils, teachers and movable stocks move."""
+        """Merge open schools below ``enrolment.merge_below`` pupils (always: schools left
+        without pupils) into the nearest open school that teaches all of their grades;
+        pupils, teachers and movable stocks move."""
         sch = self.schools
         enrol = self.section_enrolment().sum(axis=1)
-        small = np.flatnonzero(sch.open & (enrol < self.cfg.enrolment.merge_below))
+        small = np.flatnonzero(sch.open & (enrol < max(self.cfg.enrolment.merge_below, 1)))
         merged = 0
         for i in small[np.argsort(enrol[small])]:
             covers = sch.open & (np.arange(sch.n) != i) & (
@@ -360,6 +377,7 @@ class EducationModel(mesa.Model):
             s.school[moving] = j
             tm = t.school == i
             t.school[tm] = j
+            t.post_school[t.post_school == i] = j
             t.years_at_school[tm] = 0
             if sch.level[j] != NINE_YEAR and sch.level[i] != NINE_YEAR:
                 t.section[tm] = 0 if sch.level[j] == PRIMARY else 1
@@ -439,9 +457,23 @@ class EducationModel(mesa.Model):
         return np.bincount(key, minlength=self.schools.n * 2).reshape(-1, 2)
 
     def section_staff(self) -> np.ndarray:
+        """Teacher posts held per school and section (by ``post_school``: a teacher on
+        rotation keeps the post at the home school)."""
         t = self.teachers
-        key = t.school.astype(np.int64) * 2 + t.section
+        key = t.post_school.astype(np.int64) * 2 + t.section
         return np.bincount(key, minlength=self.schools.n * 2).reshape(-1, 2)
+
+    def fit_sections(self, rows: np.ndarray | None = None) -> None:
+        """Teachers (all, or ``rows``) whose section has no pupils at their school move to
+        the school's other section when that one has pupils (redeployment within a school)."""
+        t = self.teachers
+        rows = np.arange(t.n) if rows is None else np.asarray(rows)
+        n_sec = self.section_enrolment()
+        school, section = t.school[rows], t.section[rows].astype(np.int64)
+        empty = n_sec[school, section] == 0
+        other = 1 - section
+        switch = empty & (n_sec[school, other] > 0)
+        t.section[rows[switch]] = other[switch]
 
     def staffing_quota(self, section_classes: np.ndarray | None = None) -> np.ndarray:
         """Teacher posts (编制) per school and section: pupils / norm, with a floor of
@@ -484,6 +516,62 @@ class EducationModel(mesa.Model):
                                 sch.multimedia_rooms])
         ratio = np.divide(have, need, out=np.ones_like(have), where=need > 0)
         return np.minimum(ratio, self.cfg.learning.resource_cap).mean(axis=1)
+
+    # ---- what active policies contribute (queried by the processes) ---------------------
+    def active_policies(self) -> list:
+        return [p for p in self.policies if p.active(self)]
+
+    def policy(self, name: str):
+        """The policy instance called ``name`` (KeyError if it is not switched on)."""
+        for p in self.policies:
+            if p.name == name:
+                return p
+        raise KeyError(f"policy '{name}' is not active in this model")
+
+    def policy_product(self, hook: str, *args: Any) -> np.ndarray | float:
+        """Product of the active policies' multipliers from ``hook`` (1 if none)."""
+        out: np.ndarray | float = 1.0
+        for p in self.active_policies():
+            m = getattr(p, hook)(self, *args)
+            if m is not None:
+                out = out * m
+        return out
+
+    def policy_sum(self, hook: str, *args: Any) -> np.ndarray | float:
+        """Sum of the active policies' contributions from ``hook`` (0 if none)."""
+        out: np.ndarray | float = 0.0
+        for p in self.active_policies():
+            m = getattr(p, hook)(self, *args)
+            if m is not None:
+                out = out + m
+        return out
+
+    def school_strength(self, measure: str = "achievement") -> np.ndarray:
+        """A per-school strength score used to rank schools (higher = stronger):
+        ``achievement`` (mean z of pupils), ``teachers`` (mean teacher effectiveness),
+        ``resources`` (resource index) or ``composite`` (mean of the three, each
+        standardised across open schools). Closed schools get -inf."""
+        sch = self.schools
+        if measure == "achievement":
+            score = self.school_mean_z()
+        elif measure == "teachers":
+            t = self.teachers
+            cnt = np.bincount(t.school, minlength=sch.n)
+            tot = np.bincount(t.school, weights=self.teacher_effectiveness(), minlength=sch.n)
+            score = np.divide(tot, cnt, out=np.zeros(sch.n), where=cnt > 0)
+        elif measure == "resources":
+            score = self.resource_index()
+        elif measure == "composite":
+            parts = [self.school_strength(m) for m in ("achievement", "teachers", "resources")]
+            score = np.zeros(sch.n)
+            for part in parts:
+                ok = sch.open
+                sd = part[ok].std()
+                score += (part - part[ok].mean()) / (sd if sd > 0 else 1.0)
+        else:
+            raise ValueError(f"measure must be achievement, teachers, resources or composite, "
+                             f"not {measure!r}")
+        return np.where(sch.open, score, -np.inf)
 
     def rural_allowance(self) -> float:
         """Rural allowance as a share of base salary (policies may raise it)."""
@@ -655,6 +743,12 @@ class EducationModel(mesa.Model):
                     "choosers", "overflow", "retirements", "attrition", "transfers", "hires",
                     "unfilled_vacancies", "new_backbone", "seats_added", "schools_merged"):
             rec[key] = int(self.flows.get(key, 0))
+        for p in self.policies:
+            rec[f"cost_policy_{p.name}"] = p.take_cost() if p.active(self) else 0.0
+            self.costs[f"policy_{p.name}"] = rec[f"cost_policy_{p.name}"]
+            if p.active(self):
+                for key, value in p.report(self).items():
+                    rec[f"{p.name}.{key}"] = value
         rec["spending_yuan"] = float(sum(self.costs.values())) if self.year else np.nan
         for key, value in self.costs.items():
             rec[f"cost_{key}"] = float(value)
@@ -742,7 +836,12 @@ class EducationModel(mesa.Model):
             first[col.replace("_passed", "")] = int(met.iloc[0]) if len(met) else None
         last = ts.iloc[-1]
         cvs = {c: last[c] for c in ts.columns if c.startswith("cv_")}
-        return {"first_year_standard_met": first, "last_year_cv": cvs}
+        out: dict[str, Any] = {"first_year_standard_met": first, "last_year_cv": cvs}
+        if self.policies:
+            out["policies"] = {
+                p.name: {"config": dataclasses.asdict(p.config), "total_cost_yuan": p.total_cost}
+                for p in self.policies}
+        return out
 
     def timeseries(self) -> pd.DataFrame:
         """County metrics, one row per year (year 0 = initial state)."""

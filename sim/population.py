@@ -51,6 +51,15 @@ class Table:
         raise AttributeError(f"{type(self).__name__} '{self.__dict__.get('name')}' has no "
                              f"column '{key}'")
 
+    def add_column(self, name: str, dtype: Any, fill: Any = 0) -> None:
+        """Add a column (e.g. a policy's own state); existing rows get ``fill``."""
+        if name in self._data:
+            raise KeyError(f"{self.name} column '{name}' exists already")
+        self.schema[name] = np.dtype(dtype)
+        arr = np.zeros(self._cap, dtype=dtype)
+        arr[: self.n] = fill
+        self._data[name] = arr
+
     def column(self, key: str) -> np.ndarray:
         """The live rows of one column (a view)."""
         return self._data[key][: self.n]

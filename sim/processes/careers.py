@@ -54,7 +54,9 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
     # 3. exits
     staff_by_tier = np.bincount(tier, minlength=3)
     retire = t.age >= tc.retirement_age
-    p_leave = np.array(tc.attrition.as_tuple())[tier] * pay_factor(model, tier)
+    p_leave = (np.array(tc.attrition.as_tuple())[tier] * pay_factor(model, tier)
+               * model.policy_product("attrition_multiplier"))
+    p_leave = np.minimum(p_leave, 1.0)
     quit_ = ~retire & (rng.random(t.n) < p_leave)
     for name, mask in (("retirements", retire), ("attrition", quit_)):
         by_tier = np.bincount(tier[mask], minlength=3)
@@ -92,7 +94,8 @@ def _transfers(model: EducationModel, rng: np.random.Generator) -> None:
     eff = model.teacher_effectiveness()
     base = np.array(tc.transfer_request.as_tuple())[tier]
     logit = np.log(np.maximum(base, 1e-12) / np.maximum(1 - base, 1e-12))
-    p = _sigmoid(logit + tc.transfer_skill_slope * (eff - eff.mean())) * pay_factor(model, tier)
+    p = (_sigmoid(logit + tc.transfer_skill_slope * (eff - eff.mean())) * pay_factor(model, tier)
+         * model.policy_product("transfer_multiplier"))
     p = np.where(base > 0, p, 0.0)
     ask = (t.years_at_school >= tc.min_years_before_transfer) & (rng.random(t.n) < p)
     moved_total = 0
@@ -108,6 +111,7 @@ def _transfers(model: EducationModel, rng: np.random.Generator) -> None:
         score = eff[applicants] + 0.05 * rng.standard_normal(len(applicants))
         chosen = applicants[np.argsort(-score)[:k]]
         t.school[chosen] = slots_school[:k]
+        t.post_school[chosen] = slots_school[:k]
         t.section[chosen] = slots_section[:k]
         t.years_at_school[chosen] = 0
         t.class_key[chosen] = -1  # classes are assigned again at next year's enrolment
@@ -138,13 +142,14 @@ def _hire(model: EducationModel, rng: np.random.Generator) -> None:
     qualification = _draw_category(rng, tier, tc.hire_qualification)
     skill = (np.array(tc.hire_skill_mean.as_tuple())[tier]
              + tc.qualification_skill * (qualification - 2)
-             + tc.skill_sd * rng.standard_normal(n))
+             + tc.skill_sd * rng.standard_normal(n)
+             + model.policy_sum("hire_skill_shift", school))
     age = rng.integers(22, 27, size=n)
     model.add_teachers({
         "school": school, "section": section, "subject": subject,
         "qualification": qualification, "title": 0, "backbone": False, "age": age,
         "experience": 0, "years_at_school": 0, "skill": skill,
-        "home_zone": model.school_zone[school], "class_key": -1,
+        "home_zone": model.school_zone[school], "class_key": -1, "post_school": school,
     })
 
 

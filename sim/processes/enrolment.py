@@ -155,6 +155,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
     entry = (s.grade[todo] == 1) | (s.grade[todo] == 7)
     if cfg.choice_rate > 0 and entry.any():
         p = _sigmoid(_logit(cfg.choice_rate) + cfg.choice_ses_slope * s.ses[todo])
+        p = np.minimum(p * model.policy_product("choice_multiplier", todo), 1.0)
         choosers = entry & (u_choice < p)
         if choosers.any():
             ci = np.flatnonzero(choosers)
@@ -283,6 +284,7 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
                                  offset.reshape(sch.n, MAX_GRADE_KEY)[:, 7]])
     model.section_classes = sec_classes
 
+    model.fit_sections()
     core = t.subject == 0
     key = t.school.astype(np.int64) * 2 + t.section
     order = np.lexsort((rng.random(t.n), key))

@@ -7,6 +7,7 @@ For pupil *i* in class *c* of school *s*::
          + β_res · (R_s − 1)                       facilities vs the 2017 standards
          + β_peer · z̄_s                            schoolmates' mean prior achievement
          + β_ses · SES_i + β_lb · left_behind_i    family
+         + P_i                                     active policies' learning effects
          + ε_i,   ε ~ N(0, σ²)
 
 ``T_c = (1 − v) · mean effectiveness of the core teachers assigned to class c + v · vacancy``
@@ -67,5 +68,6 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
               + learn.peer_effect * peers
               + learn.ses_effect * s.ses
               + learn.left_behind_effect * s.left_behind)
+    growth = growth + model.policy_sum("learning_effect")
     s.achievement[:] = (learn.persistence * s.achievement + growth
                         + learn.noise_sd * rng.standard_normal(s.n))

@@ -1,0 +1,209 @@
+"""Policies: the base class, the registry, and the one place where their yearly order is fixed.
+
+A policy is a class registered by name (:func:`register`) with a dataclass ``Config``
+(subclass of :class:`PolicyConfig`: every field declared with :func:`sim.config.param`, so it
+carries a unit, range and source and is validated like the model's own parameters). Every
+config has a start year, an optional end year and an implementation ``fidelity``: the share
+of the nominal intensity that really happens (the policy documents stress weak local
+execution and fiscal limits, doc 002: 落实不到位, 敷衍应付).
+
+Switching policies on::
+
+    EducationModel(region="tiny", rng=1, policies={"teacher_rotation": {"rate": 0.15}})
+
+**When policies act.** The model calls the hooks below at fixed points of its year; within a
+hook, active policies act in :data:`POLICY_ORDER`. This is the one place where the order is
+documented::
+
+    year t (EducationModel.step)
+      0  merging of small schools (core, if enabled)
+      1  before_enrolment   enrolment_rules (catchment redraw, choice limits)
+         -- core enrolment: exits, progression, migration, entry, placement, classes --
+         after_enrolment    school_groups (formation), weak_school_program (designation),
+                            class_assignment (tracking / balanced teams)
+      2  learning_effect    school_groups, remote_classrooms, teacher_rotation,
+                            class_assignment: extra yearly growth per pupil, added to the
+                            core learning equation
+         -- core learning --
+      3  before_careers     rural_incentives (directed graduates' service)
+         -- core careers: ageing, training, exits, transfers, hiring, promotion --
+            (modifiers queried here: attrition_multiplier, transfer_multiplier,
+             hire_skill_shift: rural_incentives, teacher_rotation)
+         after_careers      teacher_training, school_groups (practice spill-over),
+                            teacher_rotation (returns, then this year's rotation)
+      4  -- core finance --
+         after_finance      weak_school_program, targeted_funding (money and capital)
+      5  cost, report       every active policy's cost (yuan) and own metrics are recorded
+
+Each policy draws random numbers only from its own stream (``model.stream("policy:NAME")``),
+so switching it on leaves every other draw unchanged (common random numbers); at zero
+intensity a policy changes nothing and the run equals the baseline exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from sim.config import ConfigError, _validate_node, param
+
+if TYPE_CHECKING:
+    from sim.model import EducationModel
+
+__all__ = ["POLICIES", "POLICY_ORDER", "Policy", "PolicyConfig", "build_policies", "register"]
+
+#: the order in which active policies act within each hook (see the module docstring)
+POLICY_ORDER: tuple[str, ...] = (
+    "enrolment_rules",
+    "class_assignment",
+    "weak_school_program",
+    "school_groups",
+    "remote_classrooms",
+    "rural_incentives",
+    "teacher_training",
+    "teacher_rotation",
+    "targeted_funding",
+)
+
+#: registered policies by name
+POLICIES: dict[str, type[Policy]] = {}
+
+
+@dataclass
+class PolicyConfig:
+    """Parameters every policy has."""
+
+    start_year: int = param(1, "simulated year", 1, 500,
+                            doc="first year in which the policy acts")
+    end_year: int | None = param(None, "simulated year", 1, 500,
+                                 doc="last year in which it acts (None: to the end of the run)")
+    fidelity: float = param(
+        1.0, "share of nominal intensity", 0.0, 1.0,
+        source="assumption (doc 002: weak local execution, 落实不到位; set below 1 to study it)",
+        doc="share of the nominal intensity that really happens")
+
+
+def register(name: str):
+    """Class decorator: register a policy under ``name``."""
+
+    def deco(cls: type[Policy]) -> type[Policy]:
+        if name in POLICIES and POLICIES[name] is not cls:
+            raise ValueError(f"policy '{name}' is already registered")
+        cls.name = name
+        POLICIES[name] = cls
+        return cls
+
+    return deco
+
+
+class Policy:
+    """Base class: hooks are no-ops, cost is 0. Subclasses set ``Config`` and
+    ``intensity_fields`` (the fields that scale what the policy does; all set to 0, the
+    policy must change nothing)."""
+
+    name: ClassVar[str] = ""
+    Config: ClassVar[type[PolicyConfig]] = PolicyConfig
+    intensity_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: PolicyConfig) -> None:
+        self.config = config
+        self._cost = 0.0
+        #: total cost over the run so far (yuan)
+        self.total_cost = 0.0
+
+    # ---- helpers --------------------------------------------------------------------
+    def active(self, model: EducationModel) -> bool:
+        c = self.config
+        return model.year >= c.start_year and (c.end_year is None or model.year <= c.end_year)
+
+    def rng(self, model: EducationModel) -> np.random.Generator:
+        return model.stream(f"policy:{self.name}")
+
+    def spend(self, yuan: float) -> None:
+        """Book ``yuan`` as this year's cost of the policy."""
+        if yuan < 0:
+            raise ValueError(f"{self.name}: negative cost {yuan}")
+        self._cost += float(yuan)
+
+    # ---- hooks (override what the policy needs) ---------------------------------------
+    def setup(self, model: EducationModel) -> None:
+        """Once, after the county is built (e.g. add columns)."""
+
+    def before_enrolment(self, model: EducationModel) -> None: ...
+
+    def after_enrolment(self, model: EducationModel) -> None: ...
+
+    def learning_effect(self, model: EducationModel) -> np.ndarray | None:
+        """Extra achievement growth this year per pupil (aligned with ``model.students``)."""
+        return None
+
+    def before_careers(self, model: EducationModel) -> None: ...
+
+    def after_careers(self, model: EducationModel) -> None: ...
+
+    def after_finance(self, model: EducationModel) -> None: ...
+
+    def attrition_multiplier(self, model: EducationModel) -> np.ndarray | None:
+        """Per teacher (aligned with ``model.teachers``): factor on the attrition probability."""
+        return None
+
+    def transfer_multiplier(self, model: EducationModel) -> np.ndarray | None:
+        """Per teacher: factor on the probability of asking for an up-tier transfer."""
+        return None
+
+    def hire_skill_shift(self, model: EducationModel, school: np.ndarray) -> np.ndarray | None:
+        """Per new hire (their schools given): shift of the hire's effectiveness."""
+        return None
+
+    def choice_multiplier(self, model: EducationModel, pupils: np.ndarray) -> np.ndarray | None:
+        """Per pupil row in ``pupils`` seeking a school: factor on the choice probability."""
+        return None
+
+    def report(self, model: EducationModel) -> dict[str, float]:
+        """Policy-specific metrics of this year (recorded as ``NAME.key``)."""
+        return {}
+
+    # ---- bookkeeping used by the model -----------------------------------------------
+    def take_cost(self) -> float:
+        cost, self._cost = self._cost, 0.0
+        self.total_cost += cost
+        return cost
+
+
+def build_policies(spec: dict[str, Any] | None) -> list[Policy]:
+    """Instantiate and validate policies from ``{name: {param: value}}``, in POLICY_ORDER.
+
+    Unknown names or parameters, wrong types and out-of-range values raise one ConfigError
+    naming each field as ``policies.NAME.FIELD`` with its allowed range.
+    """
+    import sim.policies  # noqa: F401  (registers the built-in policies)
+
+    spec = dict(spec or {})
+    problems: list[str] = []
+    built: dict[str, Policy] = {}
+    for name, params in spec.items():
+        if name not in POLICIES:
+            problems.append(f"policies.{name}: unknown policy; registered: "
+                            f"{', '.join(sorted(POLICIES))}")
+            continue
+        cls = POLICIES[name]
+        cfg = cls.Config()
+        known = {f.name for f in fields(cfg)}
+        for key, value in dict(params or {}).items():
+            if key not in known:
+                problems.append(f"policies.{name}.{key}: unknown parameter "
+                                f"(known: {', '.join(sorted(known))})")
+                continue
+            setattr(cfg, key, value)
+        _validate_node(cfg, f"policies.{name}.", problems)
+        if cfg.end_year is not None and isinstance(cfg.end_year, int) \
+                and isinstance(cfg.start_year, int) and cfg.end_year < cfg.start_year:
+            problems.append(f"policies.{name}.end_year: {cfg.end_year} is before start_year "
+                            f"{cfg.start_year}")
+        built[name] = cls(cfg)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    order = {n: i for i, n in enumerate(POLICY_ORDER)}
+    return [built[n] for n in sorted(built, key=lambda n: (order.get(n, len(order)), n))]
