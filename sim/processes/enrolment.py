@@ -258,6 +258,18 @@ def _rank_within(sorted_keys: np.ndarray) -> np.ndarray:
     return np.arange(n) - first
 
 
+def set_pupil_classes(model: EducationModel, klass: np.ndarray) -> None:
+    """Put pupils in classes ``klass`` (index within their school-grade, < the number of
+    classes of that school-grade) and update the derived class tables."""
+    s = model.students
+    sg = s.school.astype(np.int64) * MAX_GRADE_KEY + s.grade
+    if (klass < 0).any() or (klass >= model.classes_per_key[sg]).any():
+        raise ValueError("class index outside the classes of the pupil's school and grade")
+    s.klass[:] = klass
+    model.class_of_student = model.class_offset[sg] + s.klass
+    model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
+
+
 def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     """Split school-grades into classes and assign core teachers to classes."""
     s, t, sch = model.students, model.teachers, model.schools
@@ -273,9 +285,10 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     order = np.argsort(sg + rng.random(s.n), kind="stable")
     rank = _rank_within(sg[order])
     s.klass[order] = (rank % n_classes[sg[order]]).astype(np.int16)
-    model.class_of_student = offset[sg] + s.klass
+    model.class_offset = offset  # first class index of each school-grade key
+    model.classes_per_key = n_classes  # classes of each school-grade key
     model.n_classes = int(n_classes.sum())
-    model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
+    set_pupil_classes(model, s.klass)
 
     # classes per school-section: primary grades 1-6, junior 7-9 (contiguous in the key order)
     nc = n_classes.reshape(sch.n, MAX_GRADE_KEY)
