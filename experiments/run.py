@@ -38,6 +38,8 @@ class RunConfig(SimConfig):
     seed: int = param(0, "", 0, 2**63 - 1, doc="integer seed of the run")
     years: int = param(20, "years", 0, 500, doc="simulated school years after year 0")
     figures: bool = param(True, doc="write equity.png")
+    compare_baseline: bool = param(
+        True, doc="when policies are on, also run the same-seed baseline and compare")
     progress: bool = param(True, doc="show a progress bar for a single run")
 
 
@@ -53,6 +55,7 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     cfg = dict(cfg)
     seed, years = cfg.pop("seed"), cfg.pop("years")
     figures = cfg.pop("figures", True)
+    compare = cfg.pop("compare_baseline", True)
     cfg.pop("progress", None)
     cfg.pop("hydra", None)
     _check_run_keys(seed, years)
@@ -65,7 +68,12 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
         steps = tqdm(steps, desc=f"seed {seed}", unit="year", leave=False, file=sys.stderr)
     for _ in steps:
         model.step()
-    write_outputs(model, out_dir, figures=figures)
+    baseline = None
+    if compare and sim_cfg.policies:
+        base_cfg = SimConfig.from_dict({**cfg, "policies": {}})
+        baseline = EducationModel(base_cfg, rng=int(seed)).run(int(years))
+    write_outputs(model, out_dir, figures=figures, baseline=baseline)
+    model.baseline = baseline
     return model
 
 
@@ -95,6 +103,11 @@ def _main(cfg: DictConfig) -> None:
     print(f"\nedusim: {model.cfg.region.preset} county, seed {model.seed}, "
           f"{int(cfg.years)} years\n")
     print(summary_table(model))
+    if getattr(model, "baseline", None) is not None:
+        from sim.results import compare_to_baseline, comparison_table
+
+        print("\nAgainst the same-seed baseline (no policy):\n")
+        print(comparison_table(compare_to_baseline(model, model.baseline)))
     print(f"\noutputs: {out_dir}")
     log.info("run finished: %s", out_dir)
 

@@ -26,8 +26,23 @@ import pandas as pd
 if TYPE_CHECKING:
     from sim.model import EducationModel
 
-__all__ = ["KEY_METRICS", "atomic_write", "equity_figure", "summarise", "summary_table",
-           "write_outputs"]
+__all__ = ["EQUITY_MEASURES", "KEY_METRICS", "atomic_write", "compare_to_baseline",
+           "comparison_table", "equity_figure", "summarise", "summary_table", "write_outputs"]
+
+#: measures compared with a same-seed baseline: column, label; lower is more equal
+EQUITY_MEASURES: list[tuple[str, str]] = [
+    ("urban_rural_gap", "urban-rural achievement gap (year-0 SD)"),
+    ("ses_gap", "SES top-bottom quartile gap (year-0 SD)"),
+    ("between_school_share", "between-school share of achievement variance"),
+    ("ses_dissimilarity", "SES segregation (dissimilarity index)"),
+    ("cv_primary_backbone_teachers_per_100", "backbone-teacher CV, primary"),
+    ("cv_junior_backbone_teachers_per_100", "backbone-teacher CV, junior"),
+    ("cv_primary_equipment_value_yuan_per_student", "equipment CV, primary"),
+    ("cv_primary_multimedia_rooms_per_100", "multimedia-room CV, primary"),
+    ("gini_qualified_teachers", "Gini of qualified teachers per pupil"),
+    ("gini_equipment", "Gini of equipment per pupil"),
+    ("pupils_in_noncomplying_schools", "pupils in schools below the 2017 standard (share)"),
+]
 
 #: headline metrics of the printed summary: column, label, unit
 KEY_METRICS: list[tuple[str, str, str]] = [
@@ -147,6 +162,69 @@ def _verdict_lines(ts: pd.DataFrame) -> list[str]:
     return out
 
 
+def compare_to_baseline(model: EducationModel, baseline: EducationModel) -> dict[str, Any]:
+    """Policy run vs the same-seed baseline, at the last year.
+
+    For each equity measure: both values, the change (policy − baseline; negative = more
+    equal) and the equity gained per million yuan of policy cost (baseline − policy, per
+    million yuan; positive = more equal per money spent). Also the change in mean
+    achievement (quality: a gain must not come from levelling down), each policy's total cost
+    and the first year each official standard is met in both runs.
+    """
+    if model.seed != baseline.seed:
+        raise ValueError(f"baseline seed {baseline.seed} differs from the run's {model.seed}")
+    a, b = model.timeseries().iloc[-1], baseline.timeseries().iloc[-1]
+    if a["year"] != b["year"]:
+        raise ValueError("the baseline ran for a different number of years")
+    cost = float(sum(p.total_cost for p in model.policies))
+    per_million = cost / 1e6
+    measures = {}
+    for key, label in EQUITY_MEASURES:
+        if key not in a or key not in b:
+            continue
+        pol, base = float(a[key]), float(b[key])
+        measures[key] = {
+            "label": label, "policy": pol, "baseline": base, "change": pol - base,
+            "gain_per_million_yuan": (base - pol) / per_million if per_million > 0 else None,
+        }
+    first = {"policy": model.summary_extras()["first_year_standard_met"],
+             "baseline": baseline.summary_extras()["first_year_standard_met"]}
+    return _clean({
+        "years": int(a["year"]),
+        "total_policy_cost_yuan": cost,
+        "policy_cost_yuan": {p.name: p.total_cost for p in model.policies},
+        "mean_achievement": {"policy": float(a["mean_achievement"]),
+                             "baseline": float(b["mean_achievement"]),
+                             "change": float(a["mean_achievement"] - b["mean_achievement"])},
+        "equity": measures,
+        "first_year_standard_met": first,
+    })
+
+
+def comparison_table(comparison: dict[str, Any]) -> str:
+    """Plain-text table of :func:`compare_to_baseline`."""
+    rows = [("measure (last year)", "baseline", "policy", "change", "gain per m yuan")]
+    q = comparison["mean_achievement"]
+    rows.append(("mean achievement (quality, year-0 SD)", _fmt(q["baseline"]), _fmt(q["policy"]),
+                 f"{q['change']:+.3f}", ""))
+    for m in comparison["equity"].values():
+        gain = m["gain_per_million_yuan"]
+        rows.append((m["label"], _fmt(m["baseline"]), _fmt(m["policy"]), f"{m['change']:+.3f}",
+                     "–" if gain is None else f"{gain:+.5f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = []
+    for i, r in enumerate(rows):
+        lines.append(f"{r[0]:<{widths[0]}}  " + "  ".join(
+            f"{r[k]:>{widths[k]}}" for k in range(1, 5)))
+        if i == 0:
+            lines.append("-" * len(lines[0]))
+    cost = comparison["total_policy_cost_yuan"]
+    lines.append(f"total policy cost over {comparison['years']} years: {cost / 1e6:,.1f} million yuan "
+                 + "(" + ", ".join(f"{k} {v / 1e6:,.1f} m" for k, v in
+                                   comparison["policy_cost_yuan"].items()) + ")")
+    return "\n".join(lines)
+
+
 def _fmt(x: Any) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
@@ -224,8 +302,11 @@ def equity_figure(ts: pd.DataFrame, path: Path, title: str = "") -> None:
     plt.close(fig)
 
 
-def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bool = True) -> Path:
-    """Write the run's files into ``out_dir`` (created if needed); returns the directory."""
+def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bool = True,
+                  baseline: EducationModel | None = None) -> Path:
+    """Write the run's files into ``out_dir`` (created if needed); returns the directory.
+    With a same-seed ``baseline`` run, summary.json gains a ``vs_baseline`` comparison and
+    ``baseline_timeseries.parquet`` is written too."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     marker = out / "COMPLETE"
@@ -236,6 +317,11 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
     atomic_write(out / "timeseries.parquet", lambda p: ts.to_parquet(p, index=False))
     atomic_write(out / "schools.parquet", lambda p: schools.to_parquet(p, index=False))
     summary = summarise(model)
+    if baseline is not None:
+        summary["vs_baseline"] = compare_to_baseline(model, baseline)
+        base_ts = baseline.timeseries()
+        atomic_write(out / "baseline_timeseries.parquet",
+                     lambda p: base_ts.to_parquet(p, index=False))
     atomic_write(out / "summary.json",
                  lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
     if figures:

@@ -80,3 +80,38 @@ def test_wrong_types_and_names_fail_at_composition(tmp_path, override, message):
     assert proc.returncode != 0
     assert message in proc.stderr
     assert not out.exists()
+
+
+def test_policy_run_is_compared_with_the_same_seed_baseline(tmp_path):
+    out = tmp_path / "run"
+    proc = run_edusim("region=tiny", "years=4", "seed=2", "+policies.teacher_rotation.rate=0.2",
+                      f"hydra.run.dir={out}")
+    assert proc.returncode == 0, proc.stderr
+    assert "Against the same-seed baseline" in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    vs = summary["vs_baseline"]
+    from sim import EducationModel
+
+    base = EducationModel(region="tiny", rng=2).run(4).timeseries().iloc[-1]
+    pol = pd.read_parquet(out / "timeseries.parquet").iloc[-1]
+    gap = vs["equity"]["urban_rural_gap"]
+    assert gap["baseline"] == pytest.approx(base["urban_rural_gap"])
+    assert gap["policy"] == pytest.approx(pol["urban_rural_gap"])
+    cost = vs["total_policy_cost_yuan"]
+    yearly = pd.read_parquet(out / "timeseries.parquet")["cost_policy_teacher_rotation"]
+    assert cost == pytest.approx(yearly.sum()) and cost > 0
+    assert summary["policies"]["teacher_rotation"]["total_cost_yuan"] == pytest.approx(cost)
+    assert gap["gain_per_million_yuan"] == pytest.approx(
+        (gap["baseline"] - gap["policy"]) / (cost / 1e6))
+    assert vs["mean_achievement"]["change"] == pytest.approx(
+        pol["mean_achievement"] - base["mean_achievement"])
+    assert (out / "baseline_timeseries.parquet").is_file()
+
+
+def test_unknown_policy_fails_cleanly(tmp_path):
+    out = tmp_path / "run"
+    proc = run_edusim("region=tiny", "years=1", "+policies.teleportation.rate=1",
+                      f"hydra.run.dir={out}")
+    assert proc.returncode == 2
+    assert "policies.teleportation: unknown policy; registered:" in proc.stderr
+    assert not out.exists()

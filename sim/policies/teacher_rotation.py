@@ -15,9 +15,9 @@ from the next school year):
    ``refusal_base × (1 + distance / refusal_distance_km) × exp(−pay_semi_elasticity ×
    allowance / base_salary)`` (doc 002: 城市教师不愿长期派驻农村; Guo et al. 2026 report
    rotation raising teacher attrition);
-5. **placement** — the others go to the *receiving* schools, weakest first in turn
-   (``urban_to_rural`` and ``strong_to_weak``) or to the nearest receiving school
-   (``nearest_weak``), for ``term_years``. Their post stays at the home school (the home
+5. **placement** — the others go to the *receiving* schools in proportion to their pupils
+   (``urban_to_rural`` and ``strong_to_weak``; remainders to the weakest) or each to the
+   nearest receiving school (``nearest_weak``), for ``term_years``. Their post stays at the home school (the home
    school cannot fill it: the vacancy is part of the continuity cost), and the pupils of a
    sending school lose ``continuity_cost`` × the share of its teachers sent away in the next
    year's learning.
@@ -195,7 +195,15 @@ class TeacherRotation(Policy):
             d = model.school_dist[np.ix_(t.school[chosen], receivers)]
             dest = receivers[np.argmin(d, axis=1)]
         else:
-            dest = receivers[np.arange(len(chosen)) % len(receivers)]
+            # in proportion to the receiving schools' pupils (largest remainder, weakest first)
+            pupils = model.section_enrolment().sum(axis=1)[receivers].astype(float)
+            share = pupils / pupils.sum() if pupils.sum() > 0 else np.full(len(receivers),
+                                                                          1 / len(receivers))
+            raw = share * len(chosen)
+            count = np.floor(raw).astype(int)
+            rest = len(chosen) - count.sum()
+            count[np.argsort(-(raw - count), kind="stable")[:rest]] += 1
+            dest = np.repeat(receivers, count)
         dist = model.school_dist[t.school[chosen], dest]
 
         # refusal: leave the county instead
