@@ -694,11 +694,12 @@ def _validate_node(node: Any, prefix: str, problems: list[str]) -> None:
                 problems.append(f"{path}: expected a string, got {value!r}")
 
 
-def parameter_table(cfg: SimConfig | None = None):
-    """Every parameter as a pandas DataFrame: name, value, unit, range, source, meaning."""
+def parameter_table(cfg: Any = None, prefix: str = ""):
+    """Every parameter of a config dataclass (default: ``SimConfig()``) as a pandas
+    DataFrame: name, value, unit, range, source, meaning."""
     import pandas as pd
 
-    cfg = cfg or SimConfig()
+    cfg = cfg if cfg is not None else SimConfig()
     rows: list[dict[str, Any]] = []
 
     def walk(node: Any, prefix: str) -> None:
@@ -718,7 +719,7 @@ def parameter_table(cfg: SimConfig | None = None):
                 "meaning": meta.get("doc", ""),
             })
 
-    walk(cfg, "")
+    walk(cfg, prefix)
     return pd.DataFrame(rows)
 
 
@@ -750,12 +751,17 @@ The model that uses these parameters is described in [`ODD.md`](ODD.md).
 """
 
 
-def parameters_markdown(cfg: SimConfig | None = None) -> str:
-    """docs/parameters.md: the parameter table as a Markdown document."""
-    table = parameter_table(cfg)
+def markdown_table(table) -> str:
+    """A pandas DataFrame as a Markdown pipe table."""
     cols = list(table.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":---" for _ in cols) + "|"]
     for row in table.itertuples(index=False):
         cells = [str(v).replace("|", "\\|").replace("\n", " ") for v in row]
         lines.append("| " + " | ".join(cells) + " |")
-    return _PARAMETERS_HEADER.format(n=len(table)) + "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def parameters_markdown(cfg: SimConfig | None = None) -> str:
+    """docs/parameters.md: the parameter table as a Markdown document."""
+    table = parameter_table(cfg)
+    return _PARAMETERS_HEADER.format(n=len(table)) + markdown_table(table)

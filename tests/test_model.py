@@ -313,8 +313,11 @@ def test_parameter_docs_are_current():
 
     from sim.config import parameters_markdown
 
-    doc = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
-    assert doc.read_text(encoding="utf-8") == parameters_markdown()
+    from experiments.make_parameter_docs import policies_markdown
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    assert (docs / "parameters.md").read_text(encoding="utf-8") == parameters_markdown()
+    assert (docs / "policies.md").read_text(encoding="utf-8") == policies_markdown()
 
 
 def test_every_parameter_has_unit_range_and_source():
