@@ -37,7 +37,9 @@ class RunConfig(SimConfig):
 
     seed: int = param(0, "", 0, 2**63 - 1, doc="integer seed of the run")
     years: int = param(20, "years", 0, 500, doc="simulated school years after year 0")
-    figures: bool = param(True, doc="write equity.png")
+    figures: bool | None = param(
+        None, doc="write equity.png (None: for single runs, not for the runs of a sweep, "
+                  "whose figures edusim-figures makes)")
     compare_baseline: bool = param(
         True, doc="when policies are on, also run the same-seed baseline and compare")
     progress: bool = param(True, doc="show a progress bar for a single run")
@@ -47,19 +49,61 @@ def register_schema() -> None:
     ConfigStore.instance().store(name="edusim_schema", node=RunConfig)
 
 
+RUN_KEYS = ("seed", "years", "figures", "compare_baseline", "progress", "hydra")
+
+
+def check_config(cfg: dict[str, Any]) -> list[str]:
+    """All problems of a run configuration (plain nested dict), each naming the field and
+    its allowed range; [] if it is valid."""
+    problems = []
+    seed, years = cfg.get("seed"), cfg.get("years")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        problems.append(f"seed: {seed!r} must be an integer ≥ 0")
+    if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 500:
+        problems.append(f"years: {years!r} is outside the allowed range [0, 500] years")
+    try:
+        SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS})
+    except ConfigError as err:
+        problems += [line.strip() for line in str(err).splitlines()[1:]]
+    return problems
+
+
+def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -> bool:
+    """Whether ``out_dir`` holds a finished run of exactly this configuration (resume)."""
+    import json
+
+    from sim.results import _clean
+
+    marker, summary = out_dir / "COMPLETE", out_dir / "summary.json"
+    if not (marker.is_file() and summary.is_file()):
+        return False
+    try:
+        done = json.loads(summary.read_text())
+    except (OSError, ValueError):
+        return False
+    return (done.get("seed") == seed and done.get("years") == years
+            and done.get("config") == json.loads(json.dumps(_clean(sim_cfg.to_dict()))))
+
+
 def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) -> Any:
-    """Validate ``cfg`` (a plain nested dict), run the model, write outputs; returns it."""
+    """Validate ``cfg`` (a plain nested dict), run the model, write outputs; returns the
+    model, or None when ``out_dir`` already holds this finished run (a resumed sweep)."""
     from sim.model import EducationModel
     from sim.results import write_outputs
 
+    problems = check_config(cfg)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     cfg = dict(cfg)
     seed, years = cfg.pop("seed"), cfg.pop("years")
-    figures = cfg.pop("figures", True)
+    figures = cfg.pop("figures", None)
+    figures = (not _in_multirun()) if figures is None else figures
     compare = cfg.pop("compare_baseline", True)
     cfg.pop("progress", None)
     cfg.pop("hydra", None)
-    _check_run_keys(seed, years)
     sim_cfg = SimConfig.from_dict(cfg)
+    if already_complete(out_dir, seed, years, sim_cfg):
+        return None
     model = EducationModel(sim_cfg, rng=int(seed))
     steps = range(int(years))
     if progress:
@@ -77,16 +121,6 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     return model
 
 
-def _check_run_keys(seed: Any, years: Any) -> None:
-    problems = []
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        problems.append(f"seed: {seed!r} must be an integer ≥ 0")
-    if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 500:
-        problems.append(f"years: {years!r} is outside the allowed range [0, 500] years")
-    if problems:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-
-
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def _main(cfg: DictConfig) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
@@ -98,6 +132,11 @@ def _main(cfg: DictConfig) -> None:
         _discard_run_dir(out_dir)
         print(f"edusim: {err}", file=sys.stderr)
         sys.exit(2)
+    if model is None:
+        print(f"edusim: {out_dir} already holds this finished run; skipped", file=sys.stderr)
+        return
+    if multirun:
+        return
     from sim.results import summary_table
 
     print(f"\nedusim: {model.cfg.region.preset} county, seed {model.seed}, "
@@ -110,6 +149,13 @@ def _main(cfg: DictConfig) -> None:
         print(comparison_table(compare_to_baseline(model, model.baseline)))
     print(f"\noutputs: {out_dir}")
     log.info("run finished: %s", out_dir)
+
+
+def _in_multirun() -> bool:
+    try:
+        return HydraConfig.get().mode.name == "MULTIRUN"
+    except ValueError:  # not running under Hydra
+        return False
 
 
 def _discard_run_dir(out_dir: Path) -> None:
