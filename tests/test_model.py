@@ -313,11 +313,21 @@ def test_parameter_docs_are_current():
 
     from sim.config import parameters_markdown
 
-    from experiments.make_parameter_docs import policies_markdown
+    from experiments.make_parameter_docs import (
+        EXPERIMENT_CONFIGS,
+        POLICY_CONFIGS,
+        experiment_configs,
+        policies_markdown,
+        policy_configs,
+    )
 
     docs = Path(__file__).resolve().parent.parent / "docs"
     assert (docs / "parameters.md").read_text(encoding="utf-8") == parameters_markdown()
     assert (docs / "policies.md").read_text(encoding="utf-8") == policies_markdown()
+    for folder, files in ((POLICY_CONFIGS, policy_configs()),
+                          (EXPERIMENT_CONFIGS, experiment_configs())):
+        for name, text in files.items():
+            assert (folder / name).read_text(encoding="utf-8") == text, name
 
 
 def test_every_parameter_has_unit_range_and_source():

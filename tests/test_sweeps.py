@@ -1,0 +1,210 @@
+"""Experiments layer: every config composes and runs; sweeps on the joblib, basic and Ray
+launchers agree; a killed sweep resumes without losing finished runs; bad sweeps fail
+before anything runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from experiments.run import CONFIG_DIR, check_config, register_schema, run_from_config
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = Path(CONFIG_DIR)
+EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
+SWEEPS = sorted(p.stem for p in (CONFIGS / "sweep").glob("*.yaml"))
+POLICY_FILES = sorted(p.stem for p in (CONFIGS / "policy").glob("*.yaml"))
+
+
+def composed(*overrides: str, hydra_cfg: bool = False):
+    register_schema()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=hydra_cfg)
+
+
+def container(cfg) -> dict:
+    c = OmegaConf.to_container(cfg, resolve=False)
+    c.pop("hydra", None)
+    return c
+
+
+def edusim(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.run", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})}, **kw)
+
+
+def test_canonical_experiments_exist():
+    from sim.policies import POLICIES
+
+    assert {"baseline", "county_plan", "all_levers"} <= set(EXPERIMENTS)
+    assert set(POLICIES) <= set(EXPERIMENTS), "one experiment per policy"
+    assert set(POLICIES) == set(POLICY_FILES), "one policy config per registered policy"
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_experiment_composes_validates_and_runs_two_years(name, tmp_path):
+    cfg = composed(f"+experiment={name}", "region=tiny", "years=2")
+    c = container(cfg)
+    assert check_config(c) == []
+    if name != "baseline":
+        assert c["policies"], f"experiment {name} switches no policy on"
+    model = run_from_config(c, tmp_path / name)
+    assert model.year == 2
+    assert (tmp_path / name / "COMPLETE").is_file()
+
+
+@pytest.mark.parametrize("region", ["tiny", "default", "county_l"])
+def test_region_configs_compose(region):
+    assert check_config(container(composed(f"region={region}"))) == []
+
+
+@pytest.mark.parametrize("name", SWEEPS)
+def test_every_sweep_composes_and_all_its_jobs_validate(name):
+    from experiments.callbacks import sweep_jobs, validate_job
+
+    cfg = composed(f"+sweep={name}", hydra_cfg=True)
+    assert cfg.hydra.mode.name == "MULTIRUN"
+    jobs, pending = sweep_jobs(cfg)
+    assert len(jobs) >= 2
+    for overrides in jobs:
+        assert validate_job(cfg, overrides, pending) == [], overrides
+
+
+def _tables(sweep_dir: Path) -> dict[str, pd.DataFrame]:
+    out = {}
+    for run in sorted(sweep_dir.glob("*/COMPLETE")):
+        overrides = (run.parent / ".hydra" / "overrides.yaml").read_text()
+        out[overrides] = pd.read_parquet(run.parent / "timeseries.parquet")
+    return out
+
+
+def test_joblib_and_basic_launchers_give_the_same_numbers(tmp_path):
+    args = ["--multirun", "region=tiny", "years=3", "seed=0,1",
+            "+policies.teacher_rotation.rate=0.0,0.3", "+policies.rural_incentives={}",
+            "compare_baseline=false"]
+    a = edusim(*args, "hydra/launcher=workstation", f"hydra.sweep.dir={tmp_path / 'joblib'}")
+    b = edusim(*args, "hydra/launcher=serial", f"hydra.sweep.dir={tmp_path / 'basic'}")
+    assert a.returncode == 0, a.stderr
+    assert b.returncode == 0, b.stderr
+    assert "Joblib" in a.stdout + a.stderr
+    ta, tb = _tables(tmp_path / "joblib"), _tables(tmp_path / "basic")
+    assert len(ta) == len(tb) == 4
+    for key in ta:
+        pd.testing.assert_frame_equal(ta[key], tb[key])
+    assert "[edusim] sweep 4/4 runs done" in a.stderr
+
+
+def test_invalid_sweep_fails_before_any_run(tmp_path):
+    out = tmp_path / "sweep"
+    proc = edusim("--multirun", "region=tiny", "years=1", "seed=0,1",
+                  "teachers.attrition.rural=0.1,0.9", f"hydra.sweep.dir={out}")
+    assert proc.returncode == 2
+    assert "teachers.attrition.rural: 0.9 is outside the allowed range [0.0, 0.5]" in proc.stderr
+    assert "no run was started" in proc.stderr
+    assert not out.exists()
+
+
+def test_killed_sweep_resumes_without_losing_finished_runs(tmp_path):
+    out = tmp_path / "sweep"
+    args = ["--multirun", "region=default", "years=12", "seed=0,1,2,3", "hydra/launcher=serial",
+            f"hydra.sweep.dir={out}"]
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.run", *args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and len(list(out.glob("*/COMPLETE"))) < 1:
+            time.sleep(0.05)
+        # let the next run start, then kill the sweep mid-run
+        while time.time() < deadline and not (out / str(len(list(out.glob("*/COMPLETE"))))).exists():
+            time.sleep(0.05)
+        time.sleep(0.3)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finished = sorted(p.parent.name for p in out.glob("*/COMPLETE"))
+    assert 1 <= len(finished) < 4, finished
+    for name in finished:  # finished runs are whole
+        pd.read_parquet(out / name / "timeseries.parquet")
+    stamps = {n: (out / n / "timeseries.parquet").stat().st_mtime_ns for n in finished}
+
+    again = edusim(*args)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("already holds this finished run; skipped") == len(finished)
+    assert sorted(p.parent.name for p in out.glob("*/COMPLETE")) == ["0", "1", "2", "3"]
+    for name, stamp in stamps.items():  # not redone
+        assert (out / name / "timeseries.parquet").stat().st_mtime_ns == stamp
+    assert not list(out.glob("*/.*.tmp-*"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_ray_launcher_against_a_local_head(tmp_path):
+    """Start a Ray head on 127.0.0.1, run a tiny sweep on it, stop the head by its pid."""
+    import shutil
+    import tempfile
+
+    import psutil
+
+    ray = Path(sys.executable).with_name("ray")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    port = _free_port()
+    # Ray's unix sockets need a short path: not pytest's long tmp_path
+    ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    head = subprocess.Popen(
+        [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
+         "--include-dashboard=false", "--num-cpus=2", f"--temp-dir={ray_tmp}"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        log = ""
+        while time.time() < deadline and "Ray runtime started" not in log:
+            line = head.stdout.readline()
+            if not line and head.poll() is not None:
+                break
+            log += line
+        assert "Ray runtime started" in log, log[-2000:]
+        out = tmp_path / "sweep"
+        proc = edusim("--multirun", "region=tiny", "years=2", "seed=0,1",
+                      "hydra/launcher=ray_cluster",
+                      f"hydra.launcher.ray.init.address=127.0.0.1:{port}",
+                      f"hydra.sweep.dir={out}", env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "Ray Launcher is launching 2 jobs" in proc.stdout + proc.stderr
+        ray_tables = _tables(out)
+        basic = edusim("--multirun", "region=tiny", "years=2", "seed=0,1",
+                       "hydra/launcher=serial", f"hydra.sweep.dir={tmp_path / 'basic'}")
+        assert basic.returncode == 0
+        basic_tables = _tables(tmp_path / "basic")
+        assert len(ray_tables) == 2
+        for key in ray_tables:
+            pd.testing.assert_frame_equal(ray_tables[key], basic_tables[key])
+    finally:
+        # stop the head and every process it started, by their own process ids
+        procs = psutil.Process(head.pid).children(recursive=True)
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        head.kill()
+        head.wait()
+        psutil.wait_procs(procs, timeout=10)
+        shutil.rmtree(ray_tmp, ignore_errors=True)
