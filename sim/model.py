@@ -692,6 +692,9 @@ class EducationModel(mesa.Model):
         return frame
 
     def _record(self) -> None:
+        # the year's table is built from the final state of the year (a policy may have
+        # looked at an earlier state of it during the year)
+        self._cache.pop("school_table", None)
         s, t, sch = self.students, self.teachers, self.schools
         z = self.achievement_z()
         s_tier = sch.tier[s.school]
