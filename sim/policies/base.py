@@ -16,23 +16,29 @@ hook, active policies act in :data:`POLICY_ORDER`. This is the one place where t
 documented::
 
     year t (EducationModel.step)
-      0  merging of small schools (core, if enabled)
-      1  before_enrolment   enrolment_rules (catchment redraw, choice limits)
+      0  merging of schools without pupils (and small ones, if enabled)
+      1  before_enrolment   enrolment_rules (catchment redraw)
          -- core enrolment: exits, progression, migration, entry, placement, classes --
-         after_enrolment    school_groups (formation), weak_school_program (designation),
-                            class_assignment (tracking / balanced teams)
-      2  learning_effect    school_groups, remote_classrooms, teacher_rotation,
-                            class_assignment: extra yearly growth per pupil, added to the
+            (choice_multiplier: enrolment_rules)
+         after_enrolment    enrolment_rules (pupils beyond the travel limit, transport cost),
+                            class_assignment (tracking / balanced teams),
+                            weak_school_program (designation), school_groups (formation),
+                            remote_classrooms (connections, adoption)
+      2  learning_effect    class_assignment, school_groups, remote_classrooms,
+                            teacher_rotation: extra yearly growth per pupil, added to the
                             core learning equation
          -- core learning --
-      3  before_careers     rural_incentives (directed graduates' service)
+      3  before_careers     teacher_rotation (trainees' mentoring gain)
          -- core careers: ageing, training, exits, transfers, hiring, promotion --
-            (modifiers queried here: attrition_multiplier, transfer_multiplier,
-             hire_skill_shift: rural_incentives, teacher_rotation)
-         after_careers      teacher_training, school_groups (practice spill-over),
-                            teacher_rotation (returns, then this year's rotation)
+            (attrition_multiplier: rural_incentives, targeted_funding;
+             transfer_multiplier: rural_incentives, teacher_rotation, targeted_funding;
+             hire_skill_shift: available, unused by the built-in policies)
+         after_careers      school_groups (practice spill-over), rural_incentives (directed
+                            graduates, promotion), teacher_training, teacher_rotation
+                            (returns, then this year's rotation)
       4  -- core finance --
-         after_finance      weak_school_program, targeted_funding (money and capital)
+         after_finance      weak_school_program (plan money), remote_classrooms (room
+                            upgrades), targeted_funding (money, capital pipeline)
       5  cost, report       every active policy's cost (yuan) and own metrics are recorded
 
 Each policy draws random numbers only from its own stream (``model.stream("policy:NAME")``),
