@@ -311,8 +311,6 @@ def test_parameter_docs_are_current():
     (`python -m experiments.make_parameter_docs`)."""
     from pathlib import Path
 
-    from sim.config import parameters_markdown
-
     from experiments.make_parameter_docs import (
         EXPERIMENT_CONFIGS,
         POLICY_CONFIGS,
@@ -320,6 +318,7 @@ def test_parameter_docs_are_current():
         policies_markdown,
         policy_configs,
     )
+    from sim.config import parameters_markdown
 
     docs = Path(__file__).resolve().parent.parent / "docs"
     assert (docs / "parameters.md").read_text(encoding="utf-8") == parameters_markdown()
