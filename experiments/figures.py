@@ -859,9 +859,10 @@ def _first_pass(res: AggregateResult) -> Any:
     return fig
 
 
-_CE_MEASURES = [("urban_rural_gap", "Urban–rural gap reduced", "year-0 SD per million yuan"),
+_CE_MEASURES = [("urban_rural_gap", "Urban–rural gap reduced",
+                  "year-0 SD per 100 million yuan"),
                 ("between_school_share", "Between-school share reduced",
-                 "share of variance per million yuan")]
+                 "share of variance per 100 million yuan")]
 
 
 def _cost_effectiveness(res: AggregateResult) -> Any:
@@ -889,8 +890,9 @@ def _cost_effectiveness(res: AggregateResult) -> Any:
     ypos = np.arange(len(arms))
     for ax, (m, title, unit) in zip(axes, _CE_MEASURES, strict=True):
         g = gains[m].reindex(arms)
-        mean = g["mean"].to_numpy(dtype=float)
-        lo, hi = g["ci_low"].to_numpy(dtype=float), g["ci_high"].to_numpy(dtype=float)
+        # tables give gains per million yuan; the figure shows them per 100 million 
+        mean = 100 * g["mean"].to_numpy(dtype=float)
+        lo, hi = 100 * g["ci_low"].to_numpy(dtype=float), 100 * g["ci_high"].to_numpy(dtype=float)
         colours = ["#2ca02c" if v >= 0 else "#d62728" for v in np.nan_to_num(mean)]
         ax.barh(ypos, np.nan_to_num(mean), color=colours, alpha=0.8, height=0.6)
         has = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(mean)
@@ -902,13 +904,12 @@ def _cost_effectiveness(res: AggregateResult) -> Any:
         ax.set_title(title)
         ax.set_xlabel(unit)
         ax.grid(axis="y", alpha=0)
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
     axes[0].set_yticks(ypos, ticklabels)
     if names.title:
         axes[0].set_ylabel(names.title)
     axes[0].set_ylim(len(arms) - 0.5, -0.5)
-    _suptitle(sub, "Equity gained per million yuan of policy cost\nyear "
+    _suptitle(sub, "Equity gained per 100 million yuan of policy cost\nyear "
                  f"{int(res.arms['last_year'].max())}, vs the {_reference_text(res)}\nmean of "
                  f"{_n_seeds_text(res)} per arm; "
                  + _band_text(res, True, "").replace("shaded", "bars"))
