@@ -890,7 +890,7 @@ def _cost_effectiveness(res: AggregateResult) -> Any:
     ypos = np.arange(len(arms))
     for ax, (m, title, unit) in zip(axes, _CE_MEASURES, strict=True):
         g = gains[m].reindex(arms)
-        # tables give gains per million yuan; the figure shows them per 100 million 
+        # tables give gains per million yuan; the figure shows them per 100 million yuan
         mean = 100 * g["mean"].to_numpy(dtype=float)
         lo, hi = 100 * g["ci_low"].to_numpy(dtype=float), 100 * g["ci_high"].to_numpy(dtype=float)
         colours = ["#2ca02c" if v >= 0 else "#d62728" for v in np.nan_to_num(mean)]
