@@ -97,6 +97,16 @@ class RegionConfig:
 
     preset: str = param("default", choices=tuple(REGION_PRESETS),
                         doc="size preset of the synthetic county")
+    path: str | None = param(
+        None, source="the county's own statistics (see sim.real_county)",
+        doc="a county school table (CSV or XLSX, the official school-table format): the county "
+            "is built from it instead of the synthetic one (None: synthetic)")
+    teachers_path: str | None = param(None, source="the county's own statistics",
+                                      doc="optional per-school teacher breakdowns")
+    grades_path: str | None = param(None, source="the county's own statistics",
+                                    doc="optional per-school pupils by grade")
+    tiers_path: str | None = param(None, source="the county's own statistics",
+                                   doc="optional tier-level SES, left-behind and migrant shares")
     n_schools: int | None = param(None, "schools", 3, 5000, doc="number of schools (None: preset)")
     n_students: int | None = param(None, "students", 300, 5_000_000,
                                    doc="initial enrolment, grades 1-9 (None: preset)")
@@ -690,6 +700,8 @@ def _validate_node(node: Any, prefix: str, problems: list[str]) -> None:
                 continue
             _check_number(path, value, meta, ftype.startswith("int"), problems)
         elif ftype.startswith("str"):
+            if value is None and "None" in ftype:
+                continue
             if not isinstance(value, str):
                 problems.append(f"{path}: expected a string, got {value!r}")
 

@@ -172,9 +172,28 @@ class EducationModel(mesa.Model):
     # ==================================================================================
     def _build(self) -> None:
         cfg = self.cfg
-        county = build_county(cfg, self.stream("region"))
         rng = self.stream("population")
+        #: what was synthesised because the input did not give it (real counties)
+        self.synthesis_notes: list[str] = []
+        table = None
+        if cfg.region.path:
+            from sim.county_table import load_county_table
+            from sim.real_county import county_from_table
+
+            r = cfg.region
+            table = load_county_table(r.path, teachers_path=r.teachers_path,
+                                      grades_path=r.grades_path, tiers_path=r.tiers_path)
+            county, self.school_codes = county_from_table(table.schools, self.stream("region"),
+                                                          self.synthesis_notes)
+        else:
+            county = build_county(cfg, self.stream("region"))
+            self.school_codes = [str(i) for i in range(county.n_schools)]
+            self.synthesis_notes.append(f"synthetic county (preset {cfg.region.preset})")
         n_sch = county.n_schools
+        #: per stock (building, sports, equipment, multimedia, computers, books), school and
+        #: level: factor on pupils × standard when a nine-year school's stocks are split
+        #: between its levels (1 for the synthetic county; a loaded county's year-0 split)
+        self.split_adj = np.ones((6, n_sch, 2))
 
         self.schools = Table("school", SCHOOL_SCHEMA, capacity=n_sch)
         self.schools.add(n_sch, level=county.school_level, tier=county.school_tier,
@@ -193,6 +212,14 @@ class EducationModel(mesa.Model):
                                     county.school_y[:, None] - county.school_y[None, :])
         self.school_zone = np.argmin(self.zone_dist, axis=0).astype(np.int32)
         self._update_catchments()
+
+        if table is not None:
+            from sim.real_county import populate_from_table
+
+            self.zone_cohort0 = np.zeros(len(self.zone_x))
+            populate_from_table(self, table, self.school_codes, rng)
+            self._finish_build(rng)
+            return
 
         # ---- pupils: cohort per zone and grade, falling births over the past ----------
         n_total = int(cfg.region.resolved()["n_students"])
@@ -233,9 +260,17 @@ class EducationModel(mesa.Model):
         self.teachers = Table("teacher", TEACHER_SCHEMA, capacity=int(n_sec.sum() / 10) + 64)
         self.teachers.on_remove.append(lambda ids: self._retire_views("teachers", ids))
         self._populate_teachers(rng)
+        self._finish_build(rng)
 
+    def _finish_build(self, rng: np.random.Generator) -> None:
         # ---- classes and achievement ---------------------------------------------------
         enrolment.form_classes(self, self.stream("classes"))
+        # a school staffed above the national norm in year 0 (a real county's table) keeps
+        # its staffing level: its quota is scaled up to its year-0 staff
+        self.quota_scale = np.ones((self.schools.n, 2))
+        quota0, staff0 = self.staffing_quota(), self.section_staff()
+        self.quota_scale = np.maximum(
+            1.0, np.divide(staff0, quota0, out=np.ones(quota0.shape), where=quota0 > 0))
         self._init_achievement(rng)
         self.school_quality = self.school_mean_z()
 
@@ -484,7 +519,11 @@ class EducationModel(mesa.Model):
         by_ratio = np.ceil(n_sec / np.array([tc.students_per_post_primary,
                                              tc.students_per_post_junior]))
         by_class = np.ceil(classes * tc.min_posts_per_class)
-        quota = np.maximum(by_ratio, by_class).astype(np.int64)
+        quota = np.maximum(by_ratio, by_class)
+        scale = getattr(self, "quota_scale", None)
+        if scale is not None:
+            quota = np.ceil(quota * scale - 1e-9)
+        quota = quota.astype(np.int64)
         quota[~self.schools.open] = 0
         return np.where(n_sec > 0, quota, 0)
 
@@ -647,19 +686,19 @@ class EducationModel(mesa.Model):
         z_sum = np.bincount(key_s, weights=self.achievement_z(), minlength=2 * n)
         ses_sum = np.bincount(key_s, weights=s.ses, minlength=2 * n)
 
-        def split(stock: np.ndarray, std: np.ndarray) -> np.ndarray:
-            w = n_sec * std[None, :]
+        def split(stock: np.ndarray, std: np.ndarray, k: int) -> np.ndarray:
+            w = n_sec * std[None, :] * self.split_adj[k]
             tot = w.sum(axis=1, keepdims=True)
             share = np.divide(w, tot, out=np.full_like(w, 0.5, dtype=float), where=tot > 0)
             return stock[:, None] * share
 
         cols = {
-            "building_area_m2": split(sch.building_area, STANDARDS_PER_STUDENT[:, 0]),
-            "sports_area_m2": split(sch.sports_area, STANDARDS_PER_STUDENT[:, 1]),
-            "equipment_value_yuan": split(sch.equipment_value, STANDARDS_PER_STUDENT[:, 2]),
-            "multimedia_rooms": split(sch.multimedia_rooms, STANDARDS_PER_STUDENT[:, 3]),
-            "computers": split(sch.computers, _COMPUTER_BOOK_REF[:, 0]),
-            "books": split(sch.books, _COMPUTER_BOOK_REF[:, 1]),
+            "building_area_m2": split(sch.building_area, STANDARDS_PER_STUDENT[:, 0], 0),
+            "sports_area_m2": split(sch.sports_area, STANDARDS_PER_STUDENT[:, 1], 1),
+            "equipment_value_yuan": split(sch.equipment_value, STANDARDS_PER_STUDENT[:, 2], 2),
+            "multimedia_rooms": split(sch.multimedia_rooms, STANDARDS_PER_STUDENT[:, 3], 3),
+            "computers": split(sch.computers, _COMPUTER_BOOK_REF[:, 0], 4),
+            "books": split(sch.books, _COMPUTER_BOOK_REF[:, 1], 5),
         }
         keep = (n_sec > 0) & sch.open[:, None]
         school_idx, section = np.nonzero(keep)
@@ -668,6 +707,7 @@ class EducationModel(mesa.Model):
         frame = pd.DataFrame({
             "year": self.year,
             "school_id": school_idx,
+            "school_code": np.array(self.school_codes, dtype=object)[school_idx],
             "name": np.array(self.school_names, dtype=object)[school_idx],
             "level": np.where(section == 0, "primary", "junior"),
             "tier": np.array(TIER_NAMES, dtype=object)[sch.tier[school_idx]],
@@ -839,7 +879,9 @@ class EducationModel(mesa.Model):
             first[col.replace("_passed", "")] = int(met.iloc[0]) if len(met) else None
         last = ts.iloc[-1]
         cvs = {c: last[c] for c in ts.columns if c.startswith("cv_")}
-        out: dict[str, Any] = {"first_year_standard_met": first, "last_year_cv": cvs}
+        out: dict[str, Any] = {"first_year_standard_met": first, "last_year_cv": cvs,
+                               "county": {"path": self.cfg.region.path,
+                                          "synthesised": list(self.synthesis_notes)}}
         if self.policies:
             out["policies"] = {
                 p.name: {"config": dataclasses.asdict(p.config), "total_cost_yuan": p.total_cost}
