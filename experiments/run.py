@@ -128,7 +128,15 @@ def _main(cfg: DictConfig) -> None:
     multirun = HydraConfig.get().mode.name == "MULTIRUN"
     try:
         model = run_from_config(container, out_dir, progress=bool(cfg.progress) and not multirun)
-    except ConfigError as err:
+    except (ConfigError, FileNotFoundError) as err:
+        _discard_run_dir(out_dir)
+        print(f"edusim: {err}", file=sys.stderr)
+        sys.exit(2)
+    except ValueError as err:
+        from sim.county_table import CountyTableError
+
+        if not isinstance(err, CountyTableError):
+            raise
         _discard_run_dir(out_dir)
         print(f"edusim: {err}", file=sys.stderr)
         sys.exit(2)
@@ -142,6 +150,10 @@ def _main(cfg: DictConfig) -> None:
     print(f"\nedusim: {model.cfg.region.preset} county, seed {model.seed}, "
           f"{int(cfg.years)} years\n")
     print(summary_table(model))
+    if model.cfg.region.path:
+        print(f"\nCounty from {model.cfg.region.path}; synthesised where the tables are silent:")
+        for note in model.synthesis_notes:
+            print(f"  - {note}")
     if getattr(model, "baseline", None) is not None:
         from sim.results import compare_to_baseline, comparison_table
 
