@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import zlib
 from typing import Any
@@ -119,7 +120,7 @@ class EducationModel(mesa.Model):
         self.seed = int(rng)
 
         if isinstance(config, SimConfig):
-            cfg = config
+            cfg = copy.deepcopy(config)  # the model may adapt its copy (e.g. a loaded county)
         elif isinstance(config, dict):
             cfg = SimConfig.from_dict(config)
         elif config is None:

@@ -15,6 +15,7 @@ the same difference coefficients and verdicts as evaluating the input table:
   exactly the given numbers above the required qualification, backbone, PE/arts and with an
   intermediate-or-higher title; the rest of each teacher (age, experience, effectiveness) is
   synthesised from the tier defaults, or from the optional teachers table's breakdowns;
+* the county keeps its year-0 share of backbone teachers as its designation target;
 * stocks (building and sports area, equipment, multimedia rooms, computers, books) as given;
   a nine-year school's stocks are kept per level in year 0 and then shared by pupils ×
   standard as in the synthetic county.
@@ -243,6 +244,11 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
     notes.append("teachers: counts above the required qualification, backbone, PE/arts and "
                  "titles as in the table; ages, experience and effectiveness synthesised from "
                  "the tier defaults")
+    if n:
+        share = float(backbone.mean())
+        cfg.teachers.backbone_target = share
+        notes.append(f"teachers: the county keeps its year-0 share of backbone teachers "
+                     f"({share:.3f}) as its designation target")
     model.teachers = Table("teacher", TEACHER_SCHEMA, capacity=n + 64)
     model.teachers.on_remove.append(lambda ids: model._retire_views("teachers", ids))
     model.teachers.add(n, school=t_school, section=t_section, subject=subject,
