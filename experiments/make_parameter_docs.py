@@ -43,6 +43,42 @@ def policies_markdown() -> str:
     return "\n".join(parts)
 
 
+def county_tables_markdown() -> str:
+    """docs/county_tables.md: the header aliases and values accepted in county tables."""
+    from sim import county_table as ct
+
+    parts = ["# County tables: accepted headers and values\n",
+             "Generated from `sim/county_table.py` by "
+             "`.venv/bin/python -m experiments.make_parameter_docs`; do not edit by hand.\n",
+             "A county table (`edusim region=file region.path=...`, `edusim-check-county`) may "
+             "use the English column names of the school-table format (see `sim/evaluation.py`) "
+             "or any alias below. Matching ignores case, full-width characters, spaces, "
+             "`_ - 、` and bracketed parts such as units; a unit in brackets is read "
+             "((万元) and (千元) become yuan, (万册) books, (%) a share).\n"]
+    for title, aliases in (("School table", ct.COLUMN_ALIASES),
+                           ("Teachers table", ct.TEACHER_COLUMN_ALIASES),
+                           ("Grades table", ct.GRADE_COLUMN_ALIASES),
+                           ("Tiers table", ct.TIER_COLUMN_ALIASES)):
+        by_col: dict[str, list[str]] = {}
+        for alias, col in aliases.items():
+            by_col.setdefault(col, []).append(alias)
+        parts.append(f"## {title}\n")
+        parts.append("| column | aliases |\n|:---|:---|")
+        parts += [f"| `{c}` | {', '.join(a)} |" for c, a in by_col.items()]
+        parts.append("")
+    for title, values in (("Level values", ct.LEVEL_VALUES), ("Tier values", ct.TIER_VALUES)):
+        by_val: dict[str, list[str]] = {}
+        for raw, val in values.items():
+            by_val.setdefault(val, []).append(str(raw))
+        parts.append(f"## {title}\n")
+        parts.append("| value | accepted |\n|:---|:---|")
+        parts += [f"| `{v}` | {', '.join(a)} |" for v, a in by_val.items()]
+        parts.append("")
+    parts.append("A nine-year school (九年一贯制) is not a level: it is two rows with the same "
+                 "school_id, one primary (小学) and one junior (初中).\n")
+    return "\n".join(parts)
+
+
 POLICY_CONFIGS = DOCS.parent / "configs" / "policy"
 
 
@@ -114,6 +150,7 @@ def experiment_configs() -> dict[str, str]:
 def main() -> None:
     (DOCS / "parameters.md").write_text(parameters_markdown(), encoding="utf-8")
     (DOCS / "policies.md").write_text(policies_markdown(), encoding="utf-8")
+    (DOCS / "county_tables.md").write_text(county_tables_markdown(), encoding="utf-8")
     POLICY_CONFIGS.mkdir(parents=True, exist_ok=True)
     for name, text in policy_configs().items():
         (POLICY_CONFIGS / name).write_text(text, encoding="utf-8")

@@ -323,6 +323,9 @@ def test_parameter_docs_are_current():
     docs = Path(__file__).resolve().parent.parent / "docs"
     assert (docs / "parameters.md").read_text(encoding="utf-8") == parameters_markdown()
     assert (docs / "policies.md").read_text(encoding="utf-8") == policies_markdown()
+    from experiments.make_parameter_docs import county_tables_markdown
+
+    assert (docs / "county_tables.md").read_text(encoding="utf-8") == county_tables_markdown()
     for folder, files in ((POLICY_CONFIGS, policy_configs()),
                           (EXPERIMENT_CONFIGS, experiment_configs())):
         for name, text in files.items():
