@@ -10,6 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
+def _dot(a, b) -> float:
+    """Sum of the elementwise product (faster than a threaded BLAS dot for these sizes)."""
+    return float(np.sum(np.multiply(a, b)))
+
+
 __all__ = [
     "TheilDecomposition",
     "between_share",
@@ -46,10 +52,10 @@ def difference_coefficient(values, weights) -> float:
     total = w.sum()
     if x.size == 0 or total <= 0:
         return float("nan")
-    mean = float(np.dot(w, x) / total)
+    mean = float(_dot(w, x) / total)
     if mean == 0:
         return float("nan")
-    var = float(np.dot(w, (x - mean) ** 2) / total)
+    var = float(_dot(w, (x - mean) ** 2) / total)
     return float(np.sqrt(var) / mean)
 
 
@@ -113,7 +119,7 @@ def _sum_wxlnx(w: np.ndarray, x: np.ndarray, ref: np.ndarray | float) -> float:
     wx = w * x
     pos = wx > 0
     ratio = np.divide(x, ref, out=np.ones_like(x), where=pos)
-    return float(np.dot(wx, np.log(ratio)))
+    return float(_dot(wx, np.log(ratio)))
 
 
 # ---------------------------------------------------------------------------
@@ -157,7 +163,7 @@ def gini(values, weights=None) -> float:
     total_wx = wx.sum()
     if total_w <= 0 or total_wx <= 0:
         return float("nan")
-    return float(np.dot(wx, 2.0 * cum - ws - total_w) / (total_w * total_wx))
+    return float(_dot(wx, 2.0 * cum - ws - total_w) / (total_w * total_wx))
 
 
 def theil(values, weights=None) -> float:
@@ -177,7 +183,7 @@ def theil(values, weights=None) -> float:
     if np.any(x < 0):
         raise ValueError("values must be >= 0 for the Theil index")
     total_w = w.sum()
-    total_wx = np.dot(w, x)
+    total_wx = _dot(w, x)
     if x.size == 0 or total_w <= 0 or total_wx <= 0:
         return float("nan")
     mu = total_wx / total_w
@@ -235,7 +241,7 @@ def theil_decomposition(values, groups, weights=None) -> TheilDecomposition:
     shares = g_wx / total_wx
     total = _sum_wxlnx(w, x, mu) / total_wx
     within = _sum_wxlnx(w, x, g_mu[inv]) / total_wx
-    between = np.dot(shares, np.log(np.where(g_wx > 0, g_mu / mu, 1.0)))
+    between = _dot(shares, np.log(np.where(g_wx > 0, g_mu / mu, 1.0)))
     present = g_w > 0
     group_shares = {
         _label(lab): float(s) for lab, s in zip(labels[present], shares[present], strict=True)
@@ -266,12 +272,12 @@ def between_share(values, groups, weights=None) -> float:
     xw = x[w > 0]
     if xw.max() == xw.min():  # exact test: rounding in mu must not fake a variance
         return float("nan")
-    mu = np.dot(w, x) / total_w
-    v_total = np.dot(w, (x - mu) ** 2) / total_w
+    mu = _dot(w, x) / total_w
+    v_total = _dot(w, (x - mu) ** 2) / total_w
     g_w = np.bincount(inv, weights=w, minlength=labels.size)
     g_wx = np.bincount(inv, weights=w * x, minlength=labels.size)
     g_mu = np.divide(g_wx, g_w, out=np.full_like(g_wx, mu), where=g_w > 0)
-    v_between = np.dot(g_w, (g_mu - mu) ** 2) / total_w
+    v_between = _dot(g_w, (g_mu - mu) ** 2) / total_w
     return float(v_between / v_total)
 
 
@@ -299,7 +305,7 @@ def group_gap(values, mask_a, mask_b, sd=None, weights=None) -> float:
     wa, wb = w[a].sum(), w[b].sum()
     if wa <= 0 or wb <= 0:
         return float("nan")
-    gap = np.dot(w[a], x[a]) / wa - np.dot(w[b], x[b]) / wb
+    gap = _dot(w[a], x[a]) / wa - _dot(w[b], x[b]) / wb
     if sd is not None:
         gap = gap / sd
     return float(gap)
@@ -381,4 +387,4 @@ def mcloone_index(values, weights) -> float:
     w_below = w[below].sum()
     if w_below <= 0:
         return 1.0
-    return float(np.dot(w[below], x[below]) / (m * w_below))
+    return float(_dot(w[below], x[below]) / (m * w_below))

@@ -1,0 +1,286 @@
+"""Benchmark: the main model against the naive per-agent Mesa model and the numpy floor.
+
+    python -m benchmarks.run [--quick]
+
+Every workload runs in its own fresh Python process (``--worker SPEC``), so that peak memory
+is that workload's: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the worker (whole
+process, including the interpreter, numpy, pandas and mesa), and also shown above the
+worker's RSS right after its imports. Times are wall clock (``time.perf_counter``), from
+model construction to the last year's metrics, imports excluded (imports are timed in a
+separate fresh process). Student-years = the sum over simulated years 1..N of the pupils
+at the end of each year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TARGETS = {
+    "county_l_s": 1.0, "county_l_mib": 500.0, "vs_naive": 50.0, "vs_floor": 3.0,
+    "step_ms": 50.0, "million_s": 10.0,
+}
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# ======================================================================================
+# worker side (one workload per process)
+# ======================================================================================
+def _worker(spec: dict) -> dict:
+    if spec["kind"] == "imports":
+        t0 = time.perf_counter()
+        import mesa  # noqa: F401
+        t1 = time.perf_counter()
+        import sim  # noqa: F401
+        import sim.policies  # noqa: F401
+        t2 = time.perf_counter()
+        return {"import_mesa_s": t1 - t0, "import_sim_after_mesa_s": t2 - t1,
+                "rss_after_imports_mib": _rss_mib()}
+
+    import numpy as np
+
+    import sim.policies
+    from sim import EducationModel
+
+    if spec["kind"] != "main":
+        from benchmarks.common import initial_state, params
+        from benchmarks.floor import Floor
+        from benchmarks.naive import NaiveModel
+    rss0 = _rss_mib()
+    kw = dict(spec.get("overrides", {}))
+    if spec.get("region"):
+        kw["region"] = spec["region"]
+    years = spec["years"]
+    pol_main = {name: {} for name in sim.policies.POLICIES}
+    pol_rot = {"teacher_rotation": {}}
+    out: dict = {"rss_after_imports_mib": rss0}
+
+    if spec["kind"] == "main":
+        pol = pol_main if spec["policies"] else {}
+        t0 = time.perf_counter()
+        m = EducationModel(rng=spec["seed"], policies=pol, **kw)
+        t1 = time.perf_counter()
+        steps = []
+        for _ in range(years):
+            a = time.perf_counter()
+            m.step()  # includes the year's metrics (EducationModel._record)
+            steps.append(time.perf_counter() - a)
+        t2 = time.perf_counter()
+        students = m.timeseries()["students"].to_numpy()
+        out.update(build_s=t1 - t0, steps_s=t2 - t1, total_s=t2 - t0,
+                   step_ms=[1000 * s for s in steps], students0=int(students[0]))
+        out["student_years"] = int(students[1:].sum())
+    elif spec["kind"] == "naive":
+        pol = pol_rot if spec["policies"] else {}
+        t0 = time.perf_counter()
+        n = NaiveModel(rng=spec["seed"], policies=pol, **kw)  # builds the main model's year 0
+        t1 = time.perf_counter()
+        n.run(years)
+        t2 = time.perf_counter()
+        students = n.timeseries()["students"].to_numpy()
+        out.update(build_s=t1 - t0, steps_s=t2 - t1, total_s=t2 - t0,
+                   students0=int(students[0]), student_years=int(students[1:].sum()))
+    elif spec["kind"] == "floor":
+        pol = pol_rot if spec["policies"] else {}
+        m = EducationModel(rng=spec["seed"], policies=pol, **kw)
+        state, p = initial_state(m), params(m)
+        del m
+        t1 = time.perf_counter()
+        f = Floor(state, p, spec["seed"] + 1)
+        recs = f.run(years)
+        t2 = time.perf_counter()
+        students = np.array([r[1] for r in recs])
+        # the floor has no construction of its own: its time is the yearly loop
+        out.update(build_s=0.0, steps_s=t2 - t1, total_s=t2 - t1,
+                   students0=int(students[0]), student_years=int(students[1:].sum()))
+    out["peak_rss_mib"] = _rss_mib()
+    return out
+
+
+# ======================================================================================
+# driver
+# ======================================================================================
+def _spawn(spec: dict, timeout: float = 900.0) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--worker", json.dumps(spec)],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _workloads(quick: bool) -> list[tuple[str, dict]]:
+    def w(kind, region, years, policies, overrides=None):
+        return {"kind": kind, "region": region, "years": years, "policies": policies,
+                "seed": 1, "overrides": overrides or {}}
+
+    if quick:
+        return [
+            ("main tiny 10y, all policies", w("main", "tiny", 10, True)),
+            ("main tiny 10y, no policies", w("main", "tiny", 10, False)),
+            ("naive tiny 10y, rotation", w("naive", "tiny", 10, True)),
+            ("naive tiny 10y, no policies", w("naive", "tiny", 10, False)),
+            ("floor tiny 10y, rotation", w("floor", "tiny", 10, True)),
+            ("main default 3y, all policies", w("main", "default", 3, True)),
+            ("floor default 3y, rotation", w("floor", "default", 3, True)),
+        ]
+    big = lambda n, s: {"region__n_students": n, "region__n_schools": s}  # noqa: E731
+    return [
+        ("main county_l 30y, all policies", w("main", "county_l", 30, True)),
+        ("main county_l 30y, no policies", w("main", "county_l", 30, False)),
+        ("floor county_l 30y, rotation", w("floor", "county_l", 30, True)),
+        ("main default 20y, all policies", w("main", "default", 20, True)),
+        ("main default 20y, no policies", w("main", "default", 20, False)),
+        ("naive default 20y, rotation", w("naive", "default", 20, True)),
+        ("naive default 20y, no policies", w("naive", "default", 20, False)),
+        ("floor default 20y, rotation", w("floor", "default", 20, True)),
+        ("main tiny 20y, all policies", w("main", "tiny", 20, True)),
+        ("main tiny 20y, no policies", w("main", "tiny", 20, False)),
+        ("naive tiny 20y, rotation", w("naive", "tiny", 20, True)),
+        ("naive tiny 20y, no policies", w("naive", "tiny", 20, False)),
+        ("main 250k/250 schools 30y, all policies",
+         w("main", None, 30, True, big(250_000, 250))),
+        ("main 500k/500 schools 30y, all policies",
+         w("main", None, 30, True, big(500_000, 500))),
+        ("main 1M/1000 schools 30y, all policies",
+         w("main", None, 30, True, big(1_000_000, 1000))),
+        ("main 1M/1000 schools 30y, no policies",
+         w("main", None, 30, False, big(1_000_000, 1000))),
+        ("floor 1M/1000 schools 30y, rotation",
+         w("floor", None, 30, True, big(1_000_000, 1000))),
+    ]
+
+
+def _fmt(x: float, nd: int = 2) -> str:
+    return "n/a" if x is None or x != x else f"{x:,.{nd}f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small smoke version (tiny county)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(_worker(json.loads(args.worker))))
+        return 0
+
+    import platform
+
+    print(f"edusim benchmark ({'quick' if args.quick else 'full'}); Python "
+          f"{platform.python_version()}, {os.cpu_count()} CPUs; seed 1; one fresh process "
+          f"per workload")
+    imp = _spawn({"kind": "imports"})
+    print(f"imports (fresh process, not counted below): import mesa {imp['import_mesa_s']:.2f} s, "
+          f"then import sim (+ policies) {imp['import_sim_after_mesa_s']:.2f} s; "
+          f"RSS after imports {imp['rss_after_imports_mib']:.0f} MiB")
+    print("time = model construction to the last year's metrics (floor: yearly loop only, "
+          "from the copied year-0 state); memory = ru_maxrss of the worker process (whole "
+          "process), and its rise above the RSS after imports\n")
+    head = (f"{'workload':42s} {'pupils0':>9s} {'build s':>8s} {'steps s':>8s} {'total s':>8s} "
+            f"{'stud-yr/s':>11s} {'ns/stud-yr':>10s} {'peak MiB':>9s} {'+MiB':>6s}")
+    print(head)
+    print("-" * len(head))
+    res: dict[str, dict] = {}
+    for name, spec in _workloads(args.quick):
+        r = _spawn(spec)
+        res[name] = r
+        if "error" in r:
+            print(f"{name:42s} ERROR: {r['error']}")
+            continue
+        r["ns_per_sy"] = 1e9 * r["total_s"] / max(r["student_years"], 1)
+        r["steps_ns_per_sy"] = 1e9 * r["steps_s"] / max(r["student_years"], 1)
+        print(f"{name:42s} {r['students0']:9,d} {r['build_s']:8.2f} {r['steps_s']:8.2f} "
+              f"{r['total_s']:8.2f} {r['student_years'] / r['total_s']:11,.0f} "
+              f"{r['ns_per_sy']:10,.0f} {r['peak_rss_mib']:9.0f} "
+              f"{r['peak_rss_mib'] - r['rss_after_imports_mib']:6.0f}")
+        sys.stdout.flush()
+    if not args.quick:
+        print("\n(the naive model runs on tiny and default only: county_l would take too long "
+              "for it;\n ratios to it compare per-student-year costs)")
+
+    # ---- ratios and targets -----------------------------------------------------------
+    def g(name: str, key: str = "ns_per_sy") -> float:
+        r = res.get(name, {})
+        return r.get(key, float("nan"))
+
+    print("\nratios (per student-year)")
+    pairs = ([("tiny", "10y")] if args.quick else [("tiny", "20y"), ("default", "20y")])
+    for county, yrs in pairs:
+        for pm, pn in (("all policies", "rotation"), ("no policies", "no policies")):
+            a = g(f"main {county} {yrs}, {pm}")
+            b = g(f"naive {county} {yrs}, {pn}")
+            print(f"  naive/main {county} ({pm} vs naive {pn}): {_fmt(b / a, 1)}x "
+                  f"(main {_fmt(a, 0)} ns, naive {_fmt(b, 0)} ns per student-year)")
+    if args.quick:
+        floors = [("tiny 10y", "main tiny 10y, all policies", "floor tiny 10y, rotation"),
+                  ("default 3y", "main default 3y, all policies", "floor default 3y, rotation")]
+    else:
+        floors = [("county_l 30y", "main county_l 30y, all policies",
+                   "floor county_l 30y, rotation"),
+                  ("default 20y", "main default 20y, all policies", "floor default 20y, rotation"),
+                  ("1M 30y", "main 1M/1000 schools 30y, all policies",
+                   "floor 1M/1000 schools 30y, rotation")]
+    for label, mn, fn in floors:
+        print(f"  main/floor {label}: total {_fmt(g(mn) / g(fn), 1)}x, steps only "
+              f"{_fmt(g(mn, 'steps_ns_per_sy') / g(fn, 'steps_ns_per_sy'), 1)}x "
+              f"(main all policies vs floor with rotation)")
+    if not args.quick:
+        print("\nmemory and time by county size (main, all policies, 30 years)")
+        for name in ("main county_l 30y, all policies", "main 250k/250 schools 30y, all policies",
+                     "main 500k/500 schools 30y, all policies",
+                     "main 1M/1000 schools 30y, all policies"):
+            r = res.get(name, {})
+            if "total_s" in r:
+                print(f"  {r['students0']:9,d} pupils: {r['total_s']:6.2f} s, peak "
+                      f"{r['peak_rss_mib']:6.0f} MiB (+{r['peak_rss_mib'] - r['rss_after_imports_mib']:.0f}"
+                      f" MiB above imports; {1024 * (r['peak_rss_mib'] - r['rss_after_imports_mib']) / r['students0']:.2f}"
+                      f" KiB per pupil)")
+
+    # ---- targets ----------------------------------------------------------------------
+    step_name = "main default 3y, all policies" if args.quick else "main county_l 30y, all policies"
+    steps = res.get(step_name, {}).get("step_ms", [])
+    if steps:
+        srt = sorted(steps)
+        print(f"\none step incl. metrics, {step_name.split(',')[0]}: median "
+              f"{srt[len(srt) // 2]:.0f} ms, first {steps[0]:.0f} ms, max {srt[-1]:.0f} ms")
+    if args.quick:
+        print("\n(quick mode: the issue's targets are checked in the full run only)")
+        return 0
+    cl = res.get("main county_l 30y, all policies", {})
+    mil = res.get("main 1M/1000 schools 30y, all policies", {})
+    vs_naive = g("naive default 20y, rotation") / g("main default 20y, all policies")
+    vs_floor = g("main county_l 30y, all policies") / g("floor county_l 30y, rotation")
+    med = sorted(steps)[len(steps) // 2] if steps else float("nan")
+    rows = [
+        ("county_l 30 y, all policies: seconds", cl.get("total_s"), "<=", TARGETS["county_l_s"]),
+        ("county_l 30 y, all policies: peak MiB", cl.get("peak_rss_mib"), "<=",
+         TARGETS["county_l_mib"]),
+        ("faster than naive per student-year (default)", vs_naive, ">=", TARGETS["vs_naive"]),
+        ("main / floor per student-year (county_l)", vs_floor, "<=", TARGETS["vs_floor"]),
+        ("one county_l step (median), ms", med, "<=", TARGETS["step_ms"]),
+        ("1M pupils 30 y, all policies: seconds", mil.get("total_s"), "<=",
+         TARGETS["million_s"]),
+    ]
+    print("\ntargets of the issue")
+    for label, value, op, target in rows:
+        ok = value is not None and value == value and (
+            value <= target if op == "<=" else value >= target)
+        print(f"  {label:46s} {_fmt(value):>10s}  target {op} {target:g}  "
+              f"{'PASS' if ok else 'MISS'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
