@@ -13,8 +13,9 @@ the same difference coefficients and verdicts as evaluating the input table:
   tier (config defaults, or the optional tiers table);
 * teachers per school and level as given (``teachers``; without it, the staffing norm), with
   exactly the given numbers above the required qualification, backbone, PE/arts and with an
-  intermediate-or-higher title; the rest of each teacher (age, experience, effectiveness) is
-  synthesised from the tier defaults, or from the optional teachers table's breakdowns;
+  intermediate-or-higher title; with the optional teachers table, exactly its qualification,
+  title and age-band counts per school and level; the rest (experience, effectiveness, and
+  what no table gives) is synthesised from the tier defaults;
 * the county keeps its year-0 share of backbone teachers as its designation target;
 * stocks (building and sports area, equipment, multimedia rooms, computers, books) as given;
   a nine-year school's stocks are kept per level in year 0 and then shared by pupils ×
@@ -230,6 +231,7 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
     experience = np.maximum(age - 23 - rng.integers(0, 3, size=n), 0)
     # backbone teachers are experienced
     experience = np.where(backbone, np.maximum(experience, tc.backbone_min_experience), experience)
+    mid = None
     if "teachers_mid_title" in rows.columns and rows["teachers_mid_title"].notna().all():
         mid = exact("teachers_mid_title")
         title = np.where(mid, np.where((experience >= 12) & (rng.random(n) < 0.35), 2, 1), 0)
@@ -238,12 +240,21 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
         title = np.where((experience >= 12) & (u < 0.35), 2,
                          np.where((experience >= 5) & (u < 0.75), 1, 0))
         notes.append("teachers: titles synthesised (no teachers_mid_title column)")
+    breakdowns = getattr(table, "teachers", None)
+    if breakdowns is not None and len(breakdowns):
+        used = _apply_breakdowns(rows, breakdowns, row_of, above, mid, qualification, title,
+                                 age, tc.retirement_age, rng)
+        experience = np.maximum(age - 23 - rng.integers(0, 3, size=n), 0)
+        experience = np.where(backbone, np.maximum(experience, tc.backbone_min_experience),
+                              experience)
+        notes.append(f"teachers: {', '.join(used) or 'no'} breakdowns per school and level "
+                     "exactly as in the teachers table")
     years_here = np.floor(rng.random(n) * (np.minimum(experience, 25) + 1)).astype(int)
     skill = (np.array(tc.skill_mean.as_tuple())[tier] + tc.qualification_skill * (qualification - 2)
              + tc.skill_sd * rng.standard_normal(n))
     notes.append("teachers: counts above the required qualification, backbone, PE/arts and "
-                 "titles as in the table; ages, experience and effectiveness synthesised from "
-                 "the tier defaults")
+                 "titles as in the table; experience and effectiveness synthesised from "
+                 "the tier defaults (ages too, unless the teachers table gives age bands)")
     if n:
         share = float(backbone.mean())
         cfg.teachers.backbone_target = share
@@ -256,3 +267,51 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
                        experience=experience, years_at_school=years_here, skill=skill,
                        home_zone=model.school_zone[t_school], class_key=-1,
                        post_school=t_school, backbone=backbone)
+
+
+#: age bands of the teachers table: (first, last) age of each band
+AGE_BANDS = {"age_under_30": (22, 29), "age_30_39": (30, 39), "age_40_49": (40, 49),
+             "age_50_plus": (50, None)}
+QUALIFICATION_COLUMNS = ("qual_secondary", "qual_zhuanke", "qual_bachelor", "qual_master")
+
+
+def _apply_breakdowns(rows: pd.DataFrame, breakdowns: pd.DataFrame, row_of: np.ndarray,
+                      above: np.ndarray, mid: np.ndarray | None, qualification: np.ndarray,
+                      title: np.ndarray, age: np.ndarray, retirement_age: int,
+                      rng: np.random.Generator) -> list[str]:
+    """Give each school-level's teachers exactly the qualification, title and age counts of
+    the teachers table (arrays changed in place; a loop over table rows, not teachers).
+    The loader has checked that the breakdowns agree with the school table's counts, so
+    the flagged teachers (above the required qualification, intermediate title or higher)
+    receive exactly the categories that make those counts."""
+    b = breakdowns.copy()
+    b["school_id"] = b["school_id"].astype(str)
+    b = b.set_index(["school_id", "level"])
+    used = [name for name, cols in (("qualification", QUALIFICATION_COLUMNS),
+                                    ("title", ("title_intermediate", "title_senior")),
+                                    ("age", tuple(AGE_BANDS)))
+            if set(cols) <= set(b.columns)]
+    for r, (key, row) in enumerate(rows.set_index(["school_id", "level"]).iterrows()):
+        if key not in b.index:
+            continue
+        counts = b.loc[key]
+        idx = np.flatnonzero(row_of == r)
+        if "qualification" in used:
+            required = 1 if row["section"] == 0 else 2
+            for flag, cats in ((True, range(required, 4)), (False, range(required))):
+                who = idx[above[idx] == flag]
+                labels = np.repeat(np.array(list(cats)),
+                                   [int(counts[QUALIFICATION_COLUMNS[c]]) for c in cats])
+                qualification[who] = rng.permutation(labels)[: len(who)]
+        if "title" in used and mid is not None:
+            who = idx[mid[idx]]
+            labels = np.repeat([1, 2], [int(counts["title_intermediate"]),
+                                        int(counts["title_senior"])])
+            title[who] = rng.permutation(labels)[: len(who)]
+        if "age" in used:
+            ages = np.concatenate([
+                rng.integers(lo, (hi if hi is not None else retirement_age - 1) + 1,
+                             size=int(counts[band]))
+                for band, (lo, hi) in AGE_BANDS.items()])
+            age[idx] = rng.permutation(ages)[: len(idx)]
+    return used

@@ -120,3 +120,55 @@ def test_cli_bad_table_fails_cleanly(tmp_path):
     assert "line 2" in proc.stderr and "students" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def _breakdown_table() -> pd.DataFrame:
+    """A teachers table consistent with the example county table."""
+    t = evaluation.load_school_table(EXAMPLE)
+    out = []
+    for _, r in t.iterrows():
+        n, above = int(r["teachers"]), int(r["teachers_above_required_qualification"])
+        mid, pe = int(r["teachers_mid_title"]), int(r["pe_arts_teachers"])
+        below = n - above
+        if r["level"] == "primary":  # required: 专科; above = 专科 + 本科 + 硕士
+            q = [below, above // 3, above - above // 3 - above // 10, above // 10]
+        else:  # required: 本科; above = 本科 + 硕士
+            q = [below // 2, below - below // 2, above - above // 5, above // 5]
+        ages = [n // 4, n // 4, n // 4, n - 3 * (n // 4)]
+        out.append({"school_id": r["school_id"], "level": r["level"],
+                    "qual_secondary": q[0], "qual_zhuanke": q[1], "qual_bachelor": q[2],
+                    "qual_master": q[3], "title_junior": n - mid,
+                    "title_intermediate": mid - mid // 4, "title_senior": mid // 4,
+                    "subject_core": n - pe, "subject_pe_arts": pe,
+                    "age_under_30": ages[0], "age_30_39": ages[1], "age_40_49": ages[2],
+                    "age_50_plus": ages[3]})
+    return pd.DataFrame(out)
+
+
+def test_teachers_table_breakdowns_are_reproduced_exactly(tmp_path):
+    breakdown = _breakdown_table()
+    path = tmp_path / "teachers.csv"
+    breakdown.to_csv(path, index=False)
+    m = EducationModel(rng=2, region__path=str(EXAMPLE), region__teachers_path=str(path))
+    assert any("qualification, title, age breakdowns" in n for n in m.synthesis_notes)
+    t = m.teachers
+    for _, r in breakdown.iterrows():
+        school = m.school_codes.index(str(r["school_id"]))
+        section = 0 if r["level"] == "primary" else 1
+        sel = (t.school == school) & (t.section == section)
+        got_q = np.bincount(t.qualification[sel], minlength=4)
+        assert list(got_q) == [r["qual_secondary"], r["qual_zhuanke"], r["qual_bachelor"],
+                               r["qual_master"]]
+        assert list(np.bincount(t.title[sel], minlength=3)) == [
+            r["title_junior"], r["title_intermediate"], r["title_senior"]]
+        ages = t.age[sel]
+        assert [int(((ages >= lo) & (ages <= hi)).sum()) for lo, hi in
+                ((22, 29), (30, 39), (40, 49), (50, 99))] == [
+            r["age_under_30"], r["age_30_39"], r["age_40_49"], r["age_50_plus"]]
+    # the official indicators still reproduce the school table
+    table = evaluation.load_school_table(EXAMPLE)
+    for level in ("primary", "junior"):
+        a = evaluation.evaluate(table, level).cv
+        b = evaluation.evaluate(m.school_table(), level).cv
+        for k in a:
+            assert b[k] == pytest.approx(a[k], abs=1e-9)
