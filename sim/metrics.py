@@ -93,6 +93,12 @@ def _groups_like(groups, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     g = np.asarray(groups)
     if g.shape != x.shape:
         raise ValueError(f"groups must have the shape of values: {g.shape} vs {x.shape}")
+    if g.dtype.kind in "iu" and g.size and 0 <= g.min() and g.max() < 4 * g.size + 1024:
+        # small non-negative integer labels (e.g. school indices): no sort needed
+        present = np.bincount(g.reshape(-1)) > 0
+        labels = np.flatnonzero(present).astype(g.dtype)
+        index = np.cumsum(present) - 1
+        return labels, index[g.reshape(-1)]
     labels, inverse = np.unique(g, return_inverse=True)
     return labels, inverse.reshape(-1)
 
