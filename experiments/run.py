@@ -147,8 +147,9 @@ def _main(cfg: DictConfig) -> None:
         return
     from sim.results import summary_table
 
-    print(f"\nedusim: {model.cfg.region.preset} county, seed {model.seed}, "
-          f"{int(cfg.years)} years\n")
+    county = (f"county from {model.cfg.region.path}" if model.cfg.region.path
+              else f"{model.cfg.region.preset} county")
+    print(f"\nedusim: {county}, seed {model.seed}, {int(cfg.years)} years\n")
     print(summary_table(model))
     if model.cfg.region.path:
         print(f"\nCounty from {model.cfg.region.path}; synthesised where the tables are silent:")

@@ -325,7 +325,9 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
     atomic_write(out / "summary.json",
                  lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
     if figures:
-        title = f"{model.cfg.region.preset} county, seed {model.seed}"
+        county = (f"county from {os.path.basename(model.cfg.region.path)}"
+                  if model.cfg.region.path else f"{model.cfg.region.preset} county")
+        title = f"{county}, seed {model.seed}"
         atomic_write(out / "equity.png", lambda p: equity_figure(ts, p, title))
     atomic_write(marker, lambda p: p.write_text("ok\n"))
     return out

@@ -172,3 +172,14 @@ def test_teachers_table_breakdowns_are_reproduced_exactly(tmp_path):
         b = evaluation.evaluate(m.school_table(), level).cv
         for k in a:
             assert b[k] == pytest.approx(a[k], abs=1e-9)
+
+
+def test_published_example_county_loads_and_reproduces():
+    path = ROOT / "examples" / "published_county" / "schools.csv"
+    m = EducationModel(rng=0, region__path=str(path))
+    table = evaluation.load_school_table(path)
+    for level in ("primary", "junior"):
+        direct, simulated = evaluation.evaluate(table, level), evaluation.evaluate(m.school_table(), level)
+        assert simulated.passed == direct.passed
+        for k, cv in direct.cv.items():
+            assert simulated.cv[k] == pytest.approx(cv, abs=1e-9)
