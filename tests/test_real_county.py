@@ -183,3 +183,18 @@ def test_published_example_county_loads_and_reproduces():
         assert simulated.passed == direct.passed
         for k, cv in direct.cv.items():
             assert simulated.cv[k] == pytest.approx(cv, abs=1e-9)
+
+
+def test_tiers_table_sets_ses_and_left_behind(tmp_path):
+    path = tmp_path / "tiers.csv"
+    pd.DataFrame({"tier": ["urban", "town", "rural"], "ses_mean": [1.0, 0.0, -1.0],
+                  "left_behind_share": [0.0, 0.2, 0.6], "migrant_share": [0.1, 0.05, 0.0]}
+                 ).to_csv(path, index=False)
+    m = EducationModel(rng=5, region__path=str(EXAMPLE), region__tiers_path=str(path))
+    s = m.students
+    tier = m.zone_tier[s.zone]
+    assert abs(s.ses[tier == 2].mean() - (-1.0)) < 0.1
+    assert abs(s.ses[tier == 0].mean() - 1.0) < 0.1
+    assert abs(s.left_behind[tier == 2].mean() - 0.6) < 0.05
+    assert s.left_behind[tier == 0].sum() == 0
+    assert any("tiers table" in n for n in m.synthesis_notes)
