@@ -52,11 +52,6 @@ SCHOOL_SCHEMA = {
     "designated_weak": np.bool_,
 }
 
-#: the random streams the core processes use (see ``EducationModel.stream``); each is
-#: spawned from the run seed by name and year, so adding a stream never changes the others.
-STREAMS = ("region", "population", "demography", "arrivals", "placement", "classes",
-           "learning", "careers", "finance")
-
 
 def _stream(seed: int, name: str, year: int) -> np.random.Generator:
     key = (zlib.crc32(name.encode()), year)

@@ -80,6 +80,7 @@ import numpy as np
 
 from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.processes.careers import pay_response
 from sim.region import RURAL
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class RuralIncentives(Policy):
         rural = self.rural(model)
         m = np.ones(model.teachers.n)
         if extra > 0:
-            m[rural] *= np.exp(-model.cfg.teachers.pay_semi_elasticity * extra)
+            m[rural] *= pay_response(model, extra)
         m[housed] *= c.housing_factor
         m[serving] = 0.0
         return m

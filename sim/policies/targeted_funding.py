@@ -99,6 +99,7 @@ import numpy as np
 
 from sim.config import ConfigError, param
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.processes.careers import pay_response
 from sim.region import NINE_YEAR, RURAL, TOWN, URBAN
 
 if TYPE_CHECKING:
@@ -434,8 +435,7 @@ class TargetedFunding(Policy):
     def _pay_factor(self, model: EducationModel) -> np.ndarray | None:
         if not self.supplement.any():
             return None
-        e = model.cfg.teachers.pay_semi_elasticity
-        return np.exp(-e * self.supplement[model.teachers.school])
+        return pay_response(model, self.supplement[model.teachers.school])
 
     def attrition_multiplier(self, model: EducationModel) -> np.ndarray | None:
         return self._pay_factor(model)

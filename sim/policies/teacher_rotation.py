@@ -41,6 +41,7 @@ import numpy as np
 
 from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.processes.careers import pay_response
 from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, URBAN
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ class TeacherRotation(Policy):
         # refusal: leave the county instead
         base = model.cfg.teachers.base_salary
         p_ref = (c.refusal_base * (1.0 + dist / c.refusal_distance_km)
-                 * np.exp(-model.cfg.teachers.pay_semi_elasticity * c.allowance_yuan / base))
+                 * pay_response(model, c.allowance_yuan / base))
         refuse = rng.random(len(chosen)) < np.minimum(p_ref, 1.0)
         go, dest = chosen[~refuse], dest[~refuse]
 

@@ -31,11 +31,16 @@ if TYPE_CHECKING:
     from sim.model import EducationModel
 
 
+def pay_response(model: EducationModel, extra_pay: np.ndarray | float) -> np.ndarray | float:
+    """The one pay mechanism of the model: exit and transfer propensities (and a rotated
+    teacher's refusal) are multiplied by ``exp(−pay_semi_elasticity × extra pay)``, the extra
+    pay as a share of base salary. The rural allowance and policies' pay all act through it."""
+    return np.exp(-model.cfg.teachers.pay_semi_elasticity * np.asarray(extra_pay, dtype=float))
+
+
 def pay_factor(model: EducationModel, tier: np.ndarray) -> np.ndarray:
     """Multiplier on exit and transfer propensities from the rural allowance."""
-    tc = model.cfg.teachers
-    allowance = np.where(tier == RURAL, model.rural_allowance(), 0.0)
-    return np.exp(-tc.pay_semi_elasticity * allowance)
+    return pay_response(model, np.where(tier == RURAL, model.rural_allowance(), 0.0))
 
 
 def step(model: EducationModel, rng: np.random.Generator) -> None:
