@@ -1,7 +1,9 @@
 # edusim: set-up and everyday commands. From a fresh clone each of these is the single command:
 #   make run     create .venv, install edusim, run the default experiment
 #                (Hydra overrides via ARGS, e.g.  make run ARGS="seed=7 years=30")
-#   make test    install the test extras and run the whole test suite
+#   make viz     set up, provide the page's front-end assets, serve the browser view
+#                on http://127.0.0.1:8765 (options via ARGS, e.g.  make viz ARGS="--port 9000")
+#   make test    install the test extras (and Chromium, assets) and run the whole test suite
 #                (pytest options via PYTEST_ARGS, e.g.  make test PYTEST_ARGS="-m 'not slow'")
 #   make lint    install the dev extras and run ruff
 #   make clean   remove .venv and caches (keeps outputs/ and multirun/)
@@ -15,10 +17,10 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint clean
+.PHONY: help venv run viz test lint clean
 
 help:
-	@sed -n '2,7s/^# \{0,1\}//p' Makefile
+	@sed -n '2,9s/^# \{0,1\}//p' Makefile
 
 venv:
 	@bash scripts/setup-venv.sh
@@ -27,8 +29,15 @@ run:
 	@bash scripts/setup-venv.sh
 	$(VENV)/bin/edusim $(ARGS)
 
+viz:
+	@bash scripts/setup-venv.sh
+	@$(VENV)/bin/python -m sim.viz.assets
+	$(VENV)/bin/edusim-viz $(ARGS)
+
 test:
 	@bash scripts/setup-venv.sh test
+	@$(VENV)/bin/python -m sim.viz.assets
+	@bash scripts/setup-browser.sh
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint:

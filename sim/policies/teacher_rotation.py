@@ -110,6 +110,9 @@ class TeacherRotation(Policy):
             model.teachers.add_column("rotation_kind", np.int8, 0)  # 1 rotation, 2 training
         self._sent_share = np.zeros(model.schools.n)
         self._stats: dict[str, float] = {}
+        #: this year's rotations: one row (sending school, receiving school) per teacher
+        #: who went (maps draw them as arrows)
+        self.moves = np.zeros((0, 2), dtype=np.int64)
 
     # ---- who sends, who receives -------------------------------------------------------
     def senders_receivers(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
@@ -137,6 +140,7 @@ class TeacherRotation(Policy):
         t = model.teachers
         rng = self.rng(model)
         self._sent_share = np.zeros(model.schools.n)
+        self.moves = np.zeros((0, 2), dtype=np.int64)
         stats = {"rotated": 0.0, "refused": 0.0, "eligible": 0.0, "returned": 0.0,
                  "backbone_share_rotated": np.nan, "trainees_placed": 0.0}
 
@@ -217,6 +221,7 @@ class TeacherRotation(Policy):
         sent = np.bincount(t.school[go], minlength=sch.n)
         staff = np.bincount(t.school, minlength=sch.n)
         self._sent_share = np.divide(sent, staff, out=np.zeros(sch.n), where=staff > 0)
+        self.moves = np.column_stack([t.school[go], dest]).astype(np.int64)
         t.school[go] = dest
         lvl = sch.level[dest]
         t.section[go] = np.where(lvl == PRIMARY, 0, np.where(lvl == JUNIOR, 1, t.section[go]))

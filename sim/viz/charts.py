@@ -1,0 +1,271 @@
+"""Matplotlib drawings of the browser view (pure functions: data in, Figure out).
+
+They use :class:`matplotlib.figure.Figure` directly (no pyplot state), so the page can
+draw from Solara's threads, and tests can draw without a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import colors, rc_context
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+
+from sim.evaluation import CV_LIMITS, QUALITY_INDICATORS
+from sim.viz.data import CV_LABELS, EQUITY_SERIES, MAP_MEASURES
+
+__all__ = ["cost_chart", "county_map", "cv_chart", "equity_chart", "quality_chart",
+           "school_chart"]
+
+TIER_MARKERS = {"urban": "s", "town": "^", "rural": "o"}
+TIER_LABELS = {"urban": "urban", "town": "town", "rural": "rural"}
+_STYLE = {"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 7.5,
+          "xtick.labelsize": 7.5, "ytick.labelsize": 7.5}
+_CV_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
+
+
+def _styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Draw with the page's font sizes (matplotlib reads them when artists are made)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with rc_context(_STYLE):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _style(ax: Any) -> None:
+    ax.tick_params(labelsize=_STYLE["xtick.labelsize"])
+    ax.title.set_fontsize(_STYLE["axes.titlesize"])
+    ax.xaxis.label.set_fontsize(_STYLE["axes.labelsize"])
+    ax.yaxis.label.set_fontsize(_STYLE["axes.labelsize"])
+    ax.grid(True, color="0.9", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _years_axis(ax: Any, ts: pd.DataFrame) -> None:
+    ax.set_xlabel("simulated year")
+    last = int(ts["year"].max()) if len(ts) else 1
+    ax.set_xlim(0, max(last, 5))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+
+
+@_styled
+def county_map(frame: pd.DataFrame, measure: str, links: np.ndarray, flows: pd.DataFrame,
+               year: int, width: float = 6.4, height: float = 5.4) -> Figure:
+    """Schools at their locations (marker: tier; area: pupils; colour: ``measure``), school
+    group links (grey lines, lead to member) and this year's rotations (arrows from the
+    sending to the receiving school, width: teachers)."""
+    if measure not in MAP_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MAP_MEASURES)}, not {measure!r}")
+    label, cmap, centre = MAP_MEASURES[measure]
+    fig = _figure(width, height)
+    ax = fig.add_subplot()
+    _style(ax)
+    ax.grid(False)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("km east")
+    ax.set_ylabel("km north")
+    ax.set_title(f"County in year {year}: {len(frame)} schools", loc="left")
+    if not len(frame):
+        return fig
+    pos = {int(s): (x, y) for s, x, y in zip(frame["school_id"], frame["x"], frame["y"],
+                                             strict=True)}
+    if len(links):
+        segs = [(pos[a], pos[b]) for a, b in links if a in pos and b in pos]
+        ax.add_collection(LineCollection(segs, colors="0.55", linewidths=0.8,
+                                         linestyles=(0, (3, 2)), zorder=1))
+    values = frame[measure].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if centre is not None and len(finite):
+        span = max(float(np.abs(finite - centre).max()), 1e-6)
+        norm: colors.Normalize = colors.TwoSlopeNorm(centre, centre - span, centre + span)
+    else:
+        lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+        norm = colors.Normalize(lo, hi if hi > lo else lo + 1e-6)
+    size = frame["students"].to_numpy(dtype=float)
+    area = 15 + 400 * size / max(size.max(), 1.0)
+    mappable = None
+    for tier, marker in TIER_MARKERS.items():
+        rows = (frame["tier"] == tier).to_numpy()
+        if rows.any():
+            mappable = ax.scatter(frame["x"][rows], frame["y"][rows], s=area[rows],
+                                  c=values[rows], cmap=cmap, norm=norm, marker=marker,
+                                  edgecolors="0.15", linewidths=0.6, zorder=3)
+    if len(flows):
+        widest = max(int(flows["teachers"].max()), 1)
+        for a, b, k in zip(flows["from"], flows["to"], flows["teachers"], strict=True):
+            if a not in pos or b not in pos:
+                continue
+            ax.add_patch(FancyArrowPatch(
+                pos[a], pos[b], arrowstyle="-|>", mutation_scale=7,
+                linewidth=0.6 + 2.4 * k / widest, color="#e66101", alpha=0.75,
+                connectionstyle="arc3,rad=0.18", shrinkA=4, shrinkB=5, zorder=2))
+    if mappable is not None:
+        bar = fig.colorbar(mappable, ax=ax, shrink=0.8, pad=0.01)
+        bar.set_label(label, fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+    handles = [Line2D([], [], marker=m, linestyle="", markerfacecolor="0.8",
+                      markeredgecolor="0.15", markersize=7, label=TIER_LABELS[t])
+               for t, m in TIER_MARKERS.items()]
+    handles.append(Line2D([], [], color="0.55", linestyle=(0, (3, 2)), label="school group link"))
+    handles.append(Line2D([], [], color="#e66101", marker=">", markersize=5,
+                          label=f"rotations this year ({int(flows['teachers'].sum()) if len(flows) else 0} teachers)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.1), ncol=3,
+              frameon=False, fontsize=7.5, title="marker area: pupils", title_fontsize=7.5)
+    ax.autoscale_view()
+    return fig
+
+
+@_styled
+def equity_chart(ts: pd.DataFrame, width: float = 6.4, height: float = 3.6) -> Figure:
+    """The equity measures over the years: SES and urban–rural achievement gaps and the
+    between-school share of achievement variance."""
+    fig = _figure(width, height)
+    ax = fig.add_subplot()
+    _style(ax)
+    for (col, label), colour in zip(EQUITY_SERIES.items(), ("#2166ac", "#b2182b", "#4d9221"),
+                                    strict=True):
+        if col in ts:
+            ax.plot(ts["year"], ts[col], marker="o", markersize=2.5, color=colour, label=label)
+    ax.set_title("Equity (lower is more equal)", loc="left")
+    ax.set_ylabel("gap in year-0 SD / share")
+    _years_axis(ax, ts)
+    ax.legend(loc="best", frameon=False)
+    return fig
+
+
+@_styled
+def cv_chart(ts: pd.DataFrame, thresholds: dict[str, float] | None = None,
+             width: float = 6.4, height: float = 3.8) -> Figure:
+    """The 7 official difference coefficients (2017 standard) per level against their
+    limit (dashed line)."""
+    thresholds = thresholds or CV_LIMITS["quality"]
+    fig = _figure(width, height)
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, level in zip(axes, ("primary", "junior"), strict=True):
+        _style(ax)
+        for name, colour in zip(QUALITY_INDICATORS, _CV_COLOURS, strict=True):
+            col = f"cv_{level}_{name}"
+            if col in ts:
+                ax.plot(ts["year"], ts[col], color=colour, linewidth=1.2, label=CV_LABELS[name])
+        limit = thresholds[level]
+        ax.axhline(limit, color="0.1", linestyle="--", linewidth=1.0)
+        ax.text(0.02, limit, f" limit {limit:.2f}", va="bottom", ha="left", fontsize=7.5,
+                transform=ax.get_yaxis_transform())
+        ax.set_title(f"Official CVs, {level} (2017)", loc="left")
+        _years_axis(ax, ts)
+        ax.set_ylim(bottom=0)
+    axes[0].set_ylabel("difference coefficient (CV)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False,
+               fontsize=7)
+    return fig
+
+
+@_styled
+def quality_chart(ts: pd.DataFrame, width: float = 6.4, height: float = 3.4) -> Figure:
+    """Mean achievement (quality) of the county and of each tier, in year-0 SD units."""
+    fig = _figure(width, height)
+    ax = fig.add_subplot()
+    _style(ax)
+    ax.plot(ts["year"], ts["mean_achievement"], color="0.1", linewidth=2.0, label="county")
+    for tier, colour in (("urban", "#5e3c99"), ("town", "#b2abd2"), ("rural", "#e66101")):
+        col = f"achievement_{tier}"
+        if col in ts:
+            ax.plot(ts["year"], ts[col], color=colour, linewidth=1.1, label=tier)
+    ax.axhline(0.0, color="0.6", linewidth=0.7)
+    ax.set_title("Quality: mean achievement", loc="left")
+    ax.set_ylabel("year-0 SD")
+    _years_axis(ax, ts)
+    ax.legend(loc="best", frameon=False, ncol=4)
+    return fig
+
+
+@_styled
+def cost_chart(costs: pd.DataFrame, width: float = 6.4, height: float = 3.4) -> Figure:
+    """Cumulative policy cost in million yuan, stacked by policy."""
+    fig = _figure(width, height)
+    ax = fig.add_subplot()
+    _style(ax)
+    names = [c for c in costs.columns if c not in ("year", "total")]
+    if names:
+        ax.stackplot(costs["year"], *[costs[c] for c in names], labels=names, alpha=0.85)
+        ax.legend(loc="upper left", frameon=False, fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no policy switched on", ha="center", va="center",
+                transform=ax.transAxes, color="0.4")
+    total = float(costs["total"].iloc[-1]) if len(costs) else 0.0
+    ax.set_title(f"Cumulative policy cost: {total:,.1f} million yuan", loc="left")
+    ax.set_ylabel("million yuan")
+    _years_axis(ax, costs)
+    ax.set_ylim(bottom=0)
+    return fig
+
+
+@_styled
+def school_chart(detail: dict[str, Any], width: float = 6.4, height: float = 5.6) -> Figure:
+    """One school: its 7 indicators per section against the 2017 standards, its teachers'
+    effectiveness and its pupils' achievement by county SES quarter."""
+    fig = _figure(width, height)
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1])
+    ax_ind = fig.add_subplot(grid[0, :])
+    ax_eff = fig.add_subplot(grid[1, 0])
+    ax_ses = fig.add_subplot(grid[1, 1])
+    for ax in (ax_ind, ax_eff, ax_ses):
+        _style(ax)
+    ind = detail["indicators"]
+    levels = list(dict.fromkeys(ind["level"]))
+    y = np.arange(len(QUALITY_INDICATORS))
+    h = 0.8 / max(len(levels), 1)
+    for k, (level, colour) in enumerate(zip(levels, ("#4393c3", "#d6604d"), strict=False)):
+        rows = ind[ind["level"] == level]
+        ratio = 100 * rows["ratio"].to_numpy()
+        bars = ax_ind.barh(y + (k - (len(levels) - 1) / 2) * h, np.minimum(ratio, 250), h,
+                           color=colour, label=level)
+        for bar, r in zip(bars, ratio, strict=True):
+            ax_ind.text(bar.get_width() + 2, bar.get_y() + bar.get_height() / 2, f"{r:.0f}%",
+                        va="center", fontsize=6.5, color="0.25")
+    ax_ind.axvline(100, color="0.1", linestyle="--", linewidth=1.0)
+    ax_ind.axvline(85, color="0.5", linestyle=":", linewidth=1.0)
+    ax_ind.set_yticks(y, [CV_LABELS[n] for n in QUALITY_INDICATORS])
+    ax_ind.invert_yaxis()
+    ax_ind.set_xlabel("share of the 2017 standard (%; dashed 100%, dotted 85% floor)")
+    ax_ind.set_xlim(0, 270)
+    if levels:
+        ax_ind.legend(loc="lower right", frameon=False)
+    ax_ind.set_title(f"{detail['name']} ({detail['tier']}, {detail['school_type']}): "
+                     f"{detail['students']:,} pupils, {detail['teachers']} teachers", loc="left")
+    eff = np.asarray(detail["teacher_effectiveness"])
+    if len(eff):
+        ax_eff.hist(eff, bins=min(20, max(5, len(eff) // 3)), color="#8073ac", edgecolor="white")
+        ax_eff.axvline(float(eff.mean()), color="0.1", linewidth=1.0)
+    ax_eff.set_title("Teachers' effectiveness", loc="left")
+    ax_eff.set_xlabel("pupil SD per year")
+    ax_eff.set_ylabel("teachers")
+    by_ses = detail["achievement_by_ses"]
+    x = np.arange(len(by_ses))
+    ax_ses.bar(x - 0.2, by_ses["mean_achievement"], 0.4, color="#35978f", label="this school")
+    if "county_mean_achievement" in by_ses:
+        ax_ses.bar(x + 0.2, by_ses["county_mean_achievement"], 0.4, color="0.75",
+                   label="county")
+    ax_ses.axhline(0, color="0.4", linewidth=0.7)
+    ax_ses.set_xticks(x, by_ses["ses_quarter"])
+    ax_ses.set_title("Achievement by SES quarter", loc="left")
+    ax_ses.set_ylabel("year-0 SD")
+    ax_ses.legend(loc="upper left", frameon=False)
+    return fig

@@ -1,0 +1,150 @@
+"""Solara components of the browser view: one card each for the map, the charts and the
+school panel. Each takes the model (as SolaraViz passes it), reads what it shows through
+:mod:`sim.viz.data` and draws with :mod:`sim.viz.charts`; each re-renders after every
+step (Mesa's ``update_counter``)."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization.utils import update_counter
+
+from sim import evaluation
+from sim.viz import charts, data
+from sim.viz.controls import POLICY_CONTROLS
+
+if TYPE_CHECKING:
+    from sim.model import EducationModel
+
+__all__ = ["COMPONENTS", "CostChart", "CountyMap", "CvChart", "EquityChart", "QualityChart",
+           "SchoolPanel", "grid_layout"]
+
+#: the measures the map can be coloured by, as the select box shows them
+MEASURE_BY_LABEL = {label: key for key, (label, _, _) in data.MAP_MEASURES.items()}
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+@solara.component
+def _Plot(fig: Figure, alt: str) -> None:
+    # full card width; the figure's own size sets the aspect ratio
+    solara.Image(_png(fig), width="100%", classes=["edusim-plot", alt])
+
+
+@solara.component
+def CountyMap(model: EducationModel) -> None:
+    """Schools on the county map, coloured by a selectable measure, with school-group
+    links and this year's rotations."""
+    update_counter.get()
+    label = solara.use_reactive(data.MAP_MEASURES["mean_achievement"][0])
+    frame = data.school_frame(model)
+    fig = charts.county_map(frame, MEASURE_BY_LABEL[label.value], data.group_links(model),
+                            data.rotation_flows(model), model.year, width=7.6, height=6.2)
+    with solara.Card("County map", classes=["edusim-map"], margin=0):
+        solara.Markdown(run_summary(model), style={"font-size": "0.85em"})
+        solara.Select("Colour schools by", value=label, values=list(MEASURE_BY_LABEL))
+        _Plot(fig, "edusim-map-plot")
+
+
+@solara.component
+def EquityChart(model: EducationModel) -> None:
+    """SES and urban–rural gaps and the between-school share over the years."""
+    update_counter.get()
+    with solara.Card("Equity", classes=["edusim-equity"], margin=0):
+        _Plot(charts.equity_chart(data.series(model), width=6.4, height=3.7),
+              "edusim-equity-plot")
+
+
+@solara.component
+def CvChart(model: EducationModel) -> None:
+    """The 7 official CVs per level against their limits."""
+    update_counter.get()
+    ev = model.cfg.evaluation
+    limits = {level: evaluation.cv_limit(level, "quality", ev.quality_threshold)
+              for level in ("primary", "junior")}
+    with solara.Card("Official difference coefficients", classes=["edusim-cv"], margin=0):
+        _Plot(charts.cv_chart(data.series(model), limits, width=6.4, height=3.7),
+              "edusim-cv-plot")
+
+
+@solara.component
+def QualityChart(model: EducationModel) -> None:
+    """Mean achievement of the county and each tier."""
+    update_counter.get()
+    with solara.Card("Quality", classes=["edusim-quality"], margin=0):
+        _Plot(charts.quality_chart(data.series(model), width=6.4, height=3.3),
+              "edusim-quality-plot")
+
+
+@solara.component
+def CostChart(model: EducationModel) -> None:
+    """Cumulative policy cost by policy."""
+    update_counter.get()
+    with solara.Card("Policy cost", classes=["edusim-cost"], margin=0):
+        _Plot(charts.cost_chart(data.cost_series(data.series(model)), width=6.4, height=3.3),
+              "edusim-cost-plot")
+
+
+def run_summary(model: EducationModel) -> str:
+    """One line on what the shown model runs (the controls apply only at Reset)."""
+    on = []
+    for p in model.policies:
+        control = POLICY_CONTROLS.get(p.name)
+        if control is not None:
+            on.append(f"{p.name} ({control.field} {getattr(p.config, control.field):g})")
+        else:
+            on.append(p.name)
+    county = getattr(model, "county", model.cfg.region.preset)
+    policies = ", ".join(on) if on else "none (baseline)"
+    return (f"**Running:** {county} county, seed {model.seed}, year {model.year}; "
+            f"policies: {policies}. Change the controls and press Reset to apply them.")
+
+
+def _school_choices(model: EducationModel) -> dict[str, int]:
+    frame = data.school_frame(model)
+    return {f"{name} · {tier} [{sid}]": int(sid)
+            for sid, name, tier in zip(frame["school_id"], frame["name"], frame["tier"],
+                                       strict=True)}
+
+
+@solara.component
+def SchoolPanel(model: EducationModel) -> None:
+    """One school's 7 indicators against the standards, its teachers' effectiveness and
+    its pupils' achievement by SES; the school is picked from a list."""
+    update_counter.get()
+    choices = _school_choices(model)
+    picked = solara.use_reactive("")
+    value = picked.value if picked.value in choices else next(iter(choices), "")
+    with solara.Card("School panel", classes=["edusim-school"], margin=0):
+        solara.Select("School", value=value, values=list(choices), on_value=picked.set)
+        if value:
+            detail = data.school_detail(model, choices[value])
+            _Plot(charts.school_chart(detail, width=5.6, height=5.8), "edusim-school-plot")
+        else:
+            solara.Text("no open school")
+
+
+#: the page's components, in grid order
+COMPONENTS: list[Any] = [CountyMap, SchoolPanel, EquityChart, CvChart, QualityChart, CostChart]
+
+
+def grid_layout(num_components: int) -> list[dict[str, Any]]:
+    """Initial grid (12 columns, 30-px rows) for :data:`COMPONENTS`: map and school panel
+    side by side on top, then the four charts two by two. Extra components go below."""
+    cells = [(0, 0, 7, 19), (7, 0, 5, 19), (0, 19, 6, 12), (6, 19, 6, 12), (0, 31, 6, 11),
+             (6, 31, 6, 11)]
+    layout = []
+    for i in range(num_components):
+        if i < len(cells):
+            x, y, w, h = cells[i]
+        else:
+            x, y, w, h = 6 * (i % 2), 42 + 12 * ((i - len(cells)) // 2), 6, 12
+        layout.append({"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False})
+    return layout

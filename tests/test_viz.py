@@ -1,0 +1,339 @@
+"""The browser view without a browser: controls, page data, drawings, and the page itself
+rendered with Solara's test helpers (Step, Reset with changed controls, map measure)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pandas as pd
+import pytest
+import solara
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.patches import FancyArrowPatch
+
+import sim.policies  # noqa: F401  (registers the policies)
+from sim import evaluation
+from sim.config import ConfigError
+from sim.policies.base import POLICIES
+from sim.viz import assets, charts, cli, components, data
+from sim.viz.controls import (
+    COUNTIES,
+    POLICY_CONTROLS,
+    CountyView,
+    default_controls,
+    field_range,
+    model_params,
+    policies_from_controls,
+)
+
+
+def _tiny(**controls):
+    base = {name: False for name in POLICY_CONTROLS}
+    return CountyView(county="tiny", rng=5, **{**base, **controls})
+
+
+@pytest.fixture(scope="module")
+def with_policies():
+    m = _tiny(teacher_rotation=True, teacher_rotation__rate=0.2, school_groups=True,
+              targeted_funding=True)
+    m.run(3)
+    return m
+
+
+# ---- controls ----------------------------------------------------------------------------
+def test_every_policy_has_a_control_inside_its_allowed_range():
+    assert set(POLICY_CONTROLS) == set(POLICIES)
+    for name, c in POLICY_CONTROLS.items():
+        lo, hi = field_range(name, c.field)
+        assert lo <= c.lo < c.hi <= hi, name
+        assert c.field in POLICIES[name].intensity_fields, name
+        default = getattr(POLICIES[name].Config(), c.field)
+        assert c.lo <= default <= c.hi, name
+
+
+def test_model_params_cover_county_seed_and_each_policy():
+    params = model_params()
+    assert params["county"]["values"] == list(COUNTIES)
+    assert params["rng"]["type"] == "SliderInt"
+    for name, c in POLICY_CONTROLS.items():
+        assert params[name]["type"] == "Checkbox"
+        assert params[f"{name}__{c.field}"]["type"] == "SliderFloat"
+    controls = default_controls()
+    assert controls["teacher_rotation"] is True and controls["targeted_funding"] is False
+
+
+def test_controls_build_the_policies_config():
+    got = policies_from_controls({"teacher_rotation": True, "teacher_rotation__rate": 0.25,
+                                  "school_groups": False, "school_groups__coverage": 0.3,
+                                  "teacher_training": True})
+    assert got == {"teacher_rotation": {"rate": 0.25}, "teacher_training": {}}
+    with pytest.raises(ConfigError, match="unknown control 'rotation'"):
+        policies_from_controls({"rotation": True})
+    with pytest.raises(ConfigError, match="teacher_rotation: expected on/off"):
+        policies_from_controls({"teacher_rotation": 0.1})
+
+
+def test_county_view_is_the_model_with_those_settings():
+    m = _tiny(teacher_rotation=True, teacher_rotation__rate=0.3)
+    assert m.cfg.region.preset == "tiny" and m.seed == 5
+    assert m.cfg.policies == {"teacher_rotation": {"rate": 0.3}}
+    assert [p.name for p in m.policies] == ["teacher_rotation"]
+    with pytest.raises(ConfigError, match="county: 'atlantis' is not one of"):
+        CountyView(county="atlantis")
+    with pytest.raises(ConfigError, match=r"policies.teacher_rotation.rate.*\[0.0, 1.0\]"):
+        _tiny(teacher_rotation=True, teacher_rotation__rate=1.5)
+
+
+def test_the_published_example_county_loads():
+    assert "published example" in COUNTIES
+    m = CountyView(county="published example", rng=1, teacher_rotation=False,
+                   school_groups=False)
+    assert m.schools.n == 39 and m.cfg.region.path.endswith("schools.csv")
+
+
+# ---- page data ----------------------------------------------------------------------------
+def test_school_frame_matches_the_model(with_policies):
+    m = with_policies
+    frame = data.school_frame(m)
+    table = m.school_table()
+    assert frame["students"].sum() == m.students.n
+    assert frame["teachers"].sum() == table["teachers"].sum()
+    assert set(frame["school_id"]) == set(table["school_id"])
+    # a one-section school's ratios and compliance are the evaluation's own
+    for level in ("primary", "junior"):
+        rows = table[table["level"] == level]
+        ev = evaluation.evaluate(rows, level)
+        single = frame.set_index("school_id")
+        counts = table["school_id"].value_counts()
+        for sid, row in zip(rows["school_id"], ev.schools.itertuples(), strict=True):
+            if counts[sid] != 1:
+                continue
+            got = single.loc[sid]
+            for name in evaluation.QUALITY_INDICATORS:
+                want = getattr(row, name) / evaluation.QUALITY_STANDARDS[level][name]
+                assert got[f"ratio_{name}"] == pytest.approx(want, rel=1e-12)
+            assert bool(got["complies"]) == bool(row.complies)
+
+
+def test_group_links_and_rotation_flows_come_from_the_policies(with_policies):
+    m = with_policies
+    links = data.group_links(m)
+    structure = m.policy("school_groups").structure
+    assert len(links) == len(structure.links()) > 0
+    assert all(structure.lead_of[member] >= 0 for _, member in links)
+    flows = data.rotation_flows(m)
+    moves = m.policy("teacher_rotation").moves
+    assert flows["teachers"].sum() == len(moves) == m.timeseries()["teacher_rotation.rotated"].iloc[-1]
+    assert (m.schools.tier[flows["to"]] == 2).all()  # urban -> rural by default
+    off = _tiny()
+    assert data.group_links(off).shape == (0, 2)
+    assert data.rotation_flows(off).empty
+
+
+def test_cost_series_is_the_cumulated_policy_cost(with_policies):
+    ts = data.series(with_policies)
+    costs = data.cost_series(ts)
+    for name in ("teacher_rotation", "school_groups", "targeted_funding"):
+        assert costs[name].iloc[-1] == pytest.approx(ts[f"cost_policy_{name}"].sum() / 1e6)
+    assert costs["total"].iloc[-1] > 0
+    assert np.all(np.diff(costs["total"]) >= 0)
+
+
+def test_school_detail(with_policies):
+    m = with_policies
+    sid = int(data.school_frame(m)["school_id"].iloc[-1])
+    d = data.school_detail(m, sid)
+    assert d["students"] == int((m.students.school == sid).sum())
+    assert d["achievement_by_ses"]["pupils"].sum() == d["students"]
+    assert len(d["teacher_effectiveness"]) == d["teachers"]
+    rows = m.school_table()
+    rows = rows[rows["school_id"] == sid]
+    assert len(d["indicators"]) == 7 * len(rows)
+    first = d["indicators"].iloc[0]
+    assert first["value"] == pytest.approx(first["ratio"] * first["standard"])
+    with pytest.raises(ValueError, match="school_id must be in"):
+        data.school_detail(m, m.schools.n)
+
+
+# ---- drawings -----------------------------------------------------------------------------
+def test_map_draws_schools_links_and_arrows(with_policies):
+    m = with_policies
+    frame, links, flows = data.school_frame(m), data.group_links(m), data.rotation_flows(m)
+    fig = charts.county_map(frame, "mean_achievement", links, flows, m.year)
+    ax = fig.axes[0]
+    points = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+    assert points == len(frame)
+    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert sum(len(c.get_segments()) for c in lines) == len(links)
+    assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == len(flows)
+    with pytest.raises(ValueError, match="measure must be one of"):
+        charts.county_map(frame, "happiness", links, flows, m.year)
+
+
+def test_charts_draw_the_recorded_series(with_policies):
+    ts = data.series(with_policies)
+    fig = charts.cv_chart(ts)
+    primary = fig.axes[0]
+    assert len(primary.lines) == 7 + 1  # the 7 CVs and the limit
+    np.testing.assert_allclose(primary.lines[0].get_ydata(),
+                               ts["cv_primary_teachers_above_required_qualification_per_100"])
+    eq = charts.equity_chart(ts).axes[0]
+    np.testing.assert_allclose(eq.lines[0].get_ydata(), ts["ses_gap"])
+    q = charts.quality_chart(ts).axes[0]
+    np.testing.assert_allclose(q.lines[0].get_ydata(), ts["mean_achievement"])
+    assert "million yuan" in charts.cost_chart(data.cost_series(ts)).axes[0].get_title(loc="left")
+
+
+# ---- the page, rendered without a browser -------------------------------------------------
+def _render(model):
+    from mesa.visualization import SolaraViz
+
+    reactive = solara.reactive(model)
+
+    @solara.component
+    def Page():
+        with solara.AppLayout():
+            SolaraViz(reactive, components=[(c, 0) for c in components.COMPONENTS],
+                      model_params=model_params())
+
+    import sim.viz.app  # noqa: F401  (the page's layout)
+
+    _, rc = solara.render(Page(), handle_error=False)
+    return reactive, rc
+
+
+def _images(rc):
+    return {c: next(w for w in rc.find(ipywidgets.Image).widgets if c in w._dom_classes)
+            .value for c in ("edusim-map-plot", "edusim-school-plot", "edusim-equity-plot",
+                             "edusim-cv-plot", "edusim-quality-plot", "edusim-cost-plot")}
+
+
+@pytest.mark.slow
+def test_page_step_reset_and_controls():
+    reactive, rc = _render(_tiny(teacher_rotation=True))
+    before = _images(rc)
+    assert all(len(img) > 1000 for img in before.values())  # every component drew a PNG
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert reactive.value.year == 1
+    after = _images(rc)
+    for key in ("edusim-map-plot", "edusim-equity-plot", "edusim-cv-plot"):
+        assert after[key] != before[key], key  # the charts and the map received the new year
+
+    # the page's initial grid gives the map and the school panel room
+    grid = rc.find(solara.widgets.GridLayout).widget
+    assert [cell["h"] for cell in grid.grid_layout][:2] == [19, 19]
+
+    # a changed control reaches the model's config on Reset
+    box = rc.find(v.Checkbox, label="Teacher training").widget
+    box.v_model = True
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    model = reactive.value
+    assert model.year == 0
+    assert "teacher_training" in model.cfg.policies
+    assert model.county == "default"  # the select box's value (the page's default county)
+
+    # the map's measure select changes what the map shows
+    map_before = _images(rc)["edusim-map-plot"]
+    sel = rc.find(v.Select, label="Colour schools by").widget
+    sel.v_model = data.MAP_MEASURES["ratio_backbone_teachers_per_100"][0]
+    assert _images(rc)["edusim-map-plot"] != map_before
+
+
+def test_run_summary_names_what_runs():
+    m = _tiny(teacher_rotation=True, teacher_rotation__rate=0.2)
+    text = components.run_summary(m)
+    assert "tiny county, seed 5" in text and "teacher_rotation (rate 0.2)" in text
+    assert "none (baseline)" in components.run_summary(_tiny())
+
+
+# ---- command line and assets ----------------------------------------------------------------
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "0"], "--port: 0 is outside the allowed range [1, 65535]"),
+    (["--port", "http"], "--port: 'http' is not a whole number"),
+    (["--host", " "], "--host: ' ' is not a host name or address"),
+])
+def test_cli_rejects_bad_arguments(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_binds_to_loopback_by_default():
+    args = cli.parser().parse_args([])
+    cmd = cli.server_command(args.host, args.port)
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--port") + 1] == "8765"
+    assert cmd[cmd.index("run") + 1].endswith("sim/viz/app.py")
+
+
+def test_required_assets_are_read_from_solara():
+    specs = assets.required_specs()
+    assert any(s.startswith("@widgetti/solara-vuetify-app@") for s in specs)
+    assert any(s.startswith("requirejs@") for s in specs)
+    assert "vega@5" in specs and not any("vuetify3" in s for s in specs)
+
+
+def test_installed_assets_are_complete():
+    # `make test` provides them (python -m sim.viz.assets); the browser test needs them
+    assert assets.missing() == [], "run: .venv/bin/python -m sim.viz.assets"
+
+
+def _fake_npm(tmp_path, fail_on=None):
+    """An `npm` that packs a tarball with a package/ top folder, like npm pack."""
+    script = tmp_path / "npm"
+    script.write_text(f"""#!{sys.executable}
+import json, sys, tarfile, io, pathlib
+spec = sys.argv[2]
+if spec == {fail_on!r}:
+    sys.stderr.write("404 Not Found"); sys.exit(1)
+dest = pathlib.Path(sys.argv[sys.argv.index("--pack-destination") + 1])
+name = spec.replace("@", "").replace("/", "-") + ".tgz"
+with tarfile.open(dest / name, "w:gz") as tar:
+    data = ("// " + spec).encode()
+    info = tarfile.TarInfo("package/dist/main.js"); info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+print(json.dumps([{{"filename": name}}]))
+""")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def test_fetch_unpacks_each_package_whole(tmp_path, monkeypatch):
+    npm = _fake_npm(tmp_path, fail_on="vega@5")
+    monkeypatch.setattr(assets, "required_specs", lambda: ["@scope/app@1.0.0", "vega@5"])
+    monkeypatch.setattr(assets.shutil, "which", lambda name: str(npm))
+    root = tmp_path / "cdn"
+    with pytest.raises(RuntimeError, match="npm pack vega@5 failed"):
+        assets.fetch(root, quiet=True)
+    # the package before the failure is complete, the failed one left nothing behind
+    assert (root / "@scope/app@1.0.0/dist/main.js").read_text() == "// @scope/app@1.0.0"
+    assert not (root / "vega@5").exists()
+    assert [p.name for p in (root).iterdir() if p.name.startswith(".fetch")] == []
+    assert assets.missing(root) == ["vega@5"]
+
+
+def test_fetch_without_npm_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets, "required_specs", lambda: ["vega@5"])
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="apt-get install -y npm"):
+        assets.fetch(tmp_path / "cdn", quiet=True)
+
+
+def test_assets_check_command_reports_state():
+    proc = subprocess.run([sys.executable, "-m", "sim.viz.assets", "--check"],
+                          capture_output=True, text=True, env={**os.environ})
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout == ""
+
+
+def test_page_data_has_everything_the_page_draws(with_policies):
+    d = data.page_data(with_policies)
+    assert set(d) == {"schools", "links", "rotations", "series", "costs", "school"}
+    assert isinstance(d["schools"], pd.DataFrame) and len(d["series"]) == 4
