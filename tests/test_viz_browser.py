@@ -1,0 +1,150 @@
+"""The browser view in a real browser: the page served by ``edusim-viz`` on 127.0.0.1,
+driven with Playwright in Debian's Chromium (``make test`` installs both)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("EDUSIM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PLOTS = ("edusim-map-plot", "edusim-school-plot", "edusim-equity-plot", "edusim-cv-plot",
+         "edusim-quality-plot", "edusim-cost-plot")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``edusim-viz`` on a free loopback port; stopped by its own process (group) id."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("viz") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.viz.cli", "--port", str(port), "--log-level", "info"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"edusim-viz exited ({proc.returncode}):\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"edusim-viz did not answer on {url}:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield url, log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def test_server_listens_on_loopback_only(server):
+    url, _ = server
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    # the page is reachable on 127.0.0.1 ...
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    # ... and the listening socket is bound to 127.0.0.1, not to every address
+    out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True)
+    if out.returncode == 0 and out.stdout.strip():
+        assert all(line.split()[3].startswith("127.0.0.1:") for line in out.stdout.splitlines())
+
+
+def _step_counter(page) -> float:
+    text = page.get_by_text(re.compile(r"^Time: ")).inner_text()
+    return float(text.split(":", 1)[1])
+
+
+def _plot_src(page, cls: str) -> str:
+    return page.locator(f"img.{cls}").get_attribute("src") or ""
+
+
+def test_page_renders_steps_plays_and_pauses(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, log = server
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (make test installs it)"
+    shot = tmp_path / "browser_view.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 2000})
+            page.goto(url)
+            step = page.get_by_role("button", name="Step")
+            step.wait_for(timeout=120_000)
+            # every component rendered: its card and a drawn (non-empty) image
+            for title in ("County map", "School panel", "Equity",
+                          "Official difference coefficients", "Quality", "Policy cost"):
+                page.get_by_text(title, exact=True).first.wait_for(timeout=60_000)
+            for cls in PLOTS:
+                img = page.locator(f"img.{cls}")
+                img.wait_for(timeout=60_000)
+                page.wait_for_function(
+                    "el => el.complete && el.naturalWidth > 100", arg=img.element_handle(),
+                    timeout=60_000)
+            assert page.get_by_text("Teacher rotation").first.is_visible()
+            assert _step_counter(page) == 0.0
+
+            before = _plot_src(page, "edusim-equity-plot")
+            for k in range(1, 4):
+                step.click()
+                page.wait_for_function(
+                    "k => [...document.querySelectorAll('*')].some("
+                    "e => e.childElementCount === 0 && e.textContent.trim() === `Time: ${k}.0`)",
+                    arg=k, timeout=120_000)
+            assert _step_counter(page) == 3.0
+            page.wait_for_function(
+                "([cls, old]) => document.querySelector(`img.${cls}`).src !== old",
+                arg=["edusim-equity-plot", before], timeout=60_000)
+            assert _plot_src(page, "edusim-equity-plot") != before
+
+            # Play runs on by itself; Pause stops it
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(
+                "() => { const t = [...document.querySelectorAll('*')].find("
+                "e => e.childElementCount === 0 && /^Time: /.test(e.textContent.trim()));"
+                " return t && parseFloat(t.textContent.split(':')[1]) >= 5; }",
+                timeout=120_000)
+            page.get_by_role("button", name="❚❚").click()
+            page.get_by_role("button", name="▶").wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            paused = _step_counter(page)
+            page.wait_for_timeout(2000)
+            assert _step_counter(page) == paused >= 5.0
+            page.wait_for_timeout(1500)  # let the last images arrive
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 50_000
+    print(f"screenshot: {shot}")
+    text = log.read_text(errors="replace")
+    assert "Could not load URL" not in text, "a front-end asset was fetched from a CDN"
+    assert "Traceback" not in text, text
