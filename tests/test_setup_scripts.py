@@ -146,3 +146,33 @@ def test_system_bin_dir_is_searched_last(tmp_path):
     proc = run_finder(tmp_path, [tmp_path / "empty-bin"], EDUSIM_SYSTEM_BIN_DIRS=str(sysbin))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(good)
+
+
+# ---- scripts/setup-browser.sh -------------------------------------------------------------
+SETUP_BROWSER = ROOT / "scripts" / "setup-browser.sh"
+
+
+def _run_setup_browser(tmp_path: Path, uid: str, **extra: str) -> subprocess.CompletedProcess:
+    """setup-browser.sh with PATH = a temp dir holding only a fake `id` (so no apt-get)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+    (bin_dir / "id").chmod(0o755)
+    env = {"PATH": str(bin_dir), "LANG": "C.UTF-8", **extra}
+    return subprocess.run([BASH, str(SETUP_BROWSER)], env=env, capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_setup_browser_accepts_a_given_chromium(tmp_path):
+    browser = fake_python(tmp_path / "chromium", "1.0")
+    proc = _run_setup_browser(tmp_path, "1000", EDUSIM_CHROMIUM=str(browser))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+def test_setup_browser_without_chromium_or_apt_says_what_to_do(tmp_path):
+    for uid in ("1000", "0"):  # not root; root without apt-get
+        proc = _run_setup_browser(tmp_path, uid, EDUSIM_CHROMIUM=str(tmp_path / "none"))
+        assert proc.returncode == 1
+        assert "needs Chromium, not found at" in proc.stderr
+        assert "apt-get install chromium" in proc.stderr and "EDUSIM_CHROMIUM" in proc.stderr

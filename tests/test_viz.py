@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import solara
-from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.collections import PathCollection
 
 import sim.policies  # noqa: F401  (registers the policies)
 from sim import evaluation
@@ -169,9 +168,12 @@ def test_map_draws_schools_links_and_arrows(with_policies):
     ax = fig.axes[0]
     points = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
     assert points == len(frame)
-    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
-    assert sum(len(c.get_segments()) for c in lines) == len(links)
-    assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == len(flows)
+    by_gid = {c.get_gid(): c for c in ax.collections}
+    assert len(by_gid["group-links"].get_segments()) == len(links)
+    assert len(by_gid["rotation-arrows"].get_segments()) == len(flows)
+    assert len(by_gid["rotation-heads"].get_paths()) == len(flows)
+    widths = by_gid["rotation-arrows"].get_linewidths()
+    assert widths[int(np.argmax(flows["teachers"]))] == max(widths)  # width by teachers
     with pytest.raises(ValueError, match="measure must be one of"):
         charts.county_map(frame, "happiness", links, flows, m.year)
 
