@@ -1,0 +1,1 @@
+"""Calibration and pattern checks: the experiments behind docs/calibration.md."""

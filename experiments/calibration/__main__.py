@@ -1,0 +1,207 @@
+"""Regenerate the calibration and pattern checks of docs/calibration.md.
+
+    python -m experiments.calibration            # all checks, figures, results JSON
+    python -m experiments.calibration --quick    # a smoke run (tiny county, 2 seeds)
+
+Writes ``docs/img/calibration/{transfer,gap_closing,stylised}.png`` and
+``docs/calibration_results.json`` (or under ``--out``). The sensitivity analysis has its
+own command: ``python -m experiments.calibration.sensitivity``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from experiments.calibration import gap_closing, stylised, transfer
+
+ROOT = Path(__file__).resolve().parents[2]
+STYLE = {"font.size": 8.5, "axes.titlesize": 9, "legend.fontsize": 8}
+
+
+def _save(fig: Figure, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
+    os.close(fd)
+    fig.savefig(tmp, dpi=150)
+    os.replace(tmp, path)
+
+
+def _axes_style(ax: Any) -> None:
+    ax.grid(True, color="0.9", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def transfer_figure(s: dict[str, Any]) -> Figure:
+    fig = Figure(figsize=(6.7, 2.9), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.25, 1])
+    levels = ("primary", "junior")
+    x = np.arange(2)
+    for k, (key, label, colour) in enumerate((
+            ("class_gain", "model: class (1–2 core teachers)", "#92c5de"),
+            ("teacher_gain", "model: per mover (as TTI)", "#2166ac"))):
+        means = [s[f"{key}_{lv}"]["mean"] for lv in levels]
+        cis = [s[f"{key}_{lv}"]["ci95"] for lv in levels]
+        ax1.bar(x + (k - 0.5) * 0.3, means, 0.3, yerr=cis, capsize=3, color=colour, label=label)
+    lo, hi = transfer.PUBLISHED["gain_primary_sd"]
+    ax1.fill_between([-0.45, 0.45], lo, hi, color="#f4a582", alpha=0.45, zorder=0,
+                     label="published (Glazerman et al. 2013)")
+    ax1.plot([0.55, 1.45], [0, 0], color="#d6604d", linewidth=3, alpha=0.7)
+    ax1.set_xticks(x, ["primary", "junior"])
+    ax1.set_ylabel("gain, pupil SD per year")
+    ax1.set_title("Receiving classrooms' gain", loc="left", fontsize=9)
+    ax1.legend(loc="upper right", frameon=False, fontsize=7)
+    ax1.axhline(0, color="0.4", linewidth=0.7)
+    _axes_style(ax1)
+    years = [1, 2, 3]
+    model = [s[f"stayed_{k}_years"]["mean"] for k in years]
+    ci = [s[f"stayed_{k}_years"]["ci95"] for k in years]
+    ax2.errorbar(years, model, yerr=ci, marker="o", color="#2166ac", capsize=3, label="model")
+    ax2.plot([2, 3], [transfer.PUBLISHED["stayed_2_years"], transfer.PUBLISHED["stayed_3_years"]],
+             "s", color="#d6604d", markersize=7, label="published")
+    ax2.set_xticks(years, ["1 year", "2 years\n(bonus ends)", "3 years"])
+    ax2.set_ylim(0, 1.05)
+    ax2.set_ylabel("movers still at the receiving school")
+    ax2.set_title("Movers' retention", loc="left", fontsize=9)
+    ax2.legend(loc="lower left", frameon=False)
+    _axes_style(ax2)
+    return fig
+
+
+def gap_figure(tidy: Any, s: dict[str, Any]) -> Figure:
+    fig = Figure(figsize=(6.7, 3.1), layout="constrained")
+    ax = fig.subplots()
+    labels = {"baseline": "baseline", "hiring_mobility": "hiring and mobility equalised",
+              "hiring": "hiring equalised", "attrition": "attrition equalised"}
+    colours = {"baseline": "0.4", "hiring_mobility": "#1b7837", "hiring": "#5aae61",
+               "attrition": "#9970ab"}
+    for arm in gap_closing.ARMS:
+        sub = tidy[tidy["arm"] == arm]
+        g0 = sub[sub["year"] == 0].set_index("seed")["gap"]
+        rel = sub.assign(rel=sub["gap"] / sub["seed"].map(g0))
+        stats = rel.groupby("year")["rel"].agg(["mean", "std", "count"])
+        half = 1.96 * stats["std"] / np.sqrt(stats["count"])
+        ax.plot(stats.index, stats["mean"], color=colours[arm], label=labels[arm], linewidth=1.6)
+        ax.fill_between(stats.index, stats["mean"] - half, stats["mean"] + half,
+                        color=colours[arm], alpha=0.2, linewidth=0)
+    ax.axhline(s["closed_share"], color="0.2", linestyle="--", linewidth=0.9)
+    ax.text(0.3, s["closed_share"] + 0.02, "closed (10% of the year-0 gap)", fontsize=7.5)
+    for yr, txt in ((5, "published: hiring+mobility\ncloses it within ~5 years"),
+                    (10, "published: hiring alone\nwithin ~10 years")):
+        ax.axvline(yr, color="#d6604d", linestyle=":", linewidth=1)
+        ax.text(yr + 0.2, 1.22, txt, fontsize=7, color="#b2182b", va="top")
+    ax.set_xlabel("simulated year")
+    ax.set_ylabel("urban − rural teacher-effectiveness gap\n(share of its year-0 value)")
+    ax.set_ylim(0, 1.6)
+    ax.set_title(f"Closing the teacher-quality gap (default county, {s['seeds']} seeds, "
+                 "95% bands)", loc="left", fontsize=9)
+    ax.legend(loc="upper right", frameon=False, fontsize=7.5, ncol=2)
+    _axes_style(ax)
+    return fig
+
+
+def stylised_figure(ri: dict[str, Any], sg: dict[str, Any]) -> Figure:
+    fig = Figure(figsize=(6.7, 2.7), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    vals = [100 * ri["baseline"]["mean"], 100 * ri["incentives"]["mean"]]
+    cis = [100 * ri["baseline"]["ci95"], 100 * ri["incentives"]["ci95"]]
+    ax1.bar([0, 1], vals, yerr=cis, capsize=3, color=["0.6", "#2166ac"], width=0.55)
+    ax1.axhline(100 * ri["published_after"], color="#d6604d", linestyle="--")
+    ax1.text(1.32, 100 * ri["published_after"], "doc 002:\n5%", color="#b2182b", fontsize=7.5,
+             va="center")
+    for i, v in enumerate(vals):
+        ax1.text(i, v / 2, f"{v:.1f}%", ha="center", color="white", fontsize=8)
+    ax1.set_xticks([0, 1], ["baseline", "allowance +50%,\nhousing 80%"])
+    ax1.set_xlim(-0.5, 1.8)
+    ax1.set_ylabel("rural attrition, % per year")
+    ax1.set_title("Rural teacher incentives", loc="left", fontsize=9)
+    _axes_style(ax1)
+    vals = [sg["gap_baseline"]["mean"], sg["gap_policy"]["mean"]]
+    cis = [sg["gap_baseline"]["ci95"], sg["gap_policy"]["ci95"]]
+    ax2.bar([0, 1], vals, yerr=cis, capsize=3, color=["0.6", "#1b7837"], width=0.55)
+    for i, v in enumerate(vals):
+        ax2.text(i, v / 2, f"{v:+.2f}", ha="center", color="white", fontsize=8)
+    ax2.axhline(0, color="0.4", linewidth=0.7)
+    ax2.set_xticks([0, 1], ["same groups,\nno policy", "school groups\n(1+X, fused, 80%)"])
+    ax2.set_ylabel("member − lead achievement\n(year-0 SD)")
+    ax2.set_title(f"School groups after {sg['years']} years", loc="left", fontsize=9)
+    _axes_style(ax2)
+    return fig
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    if isinstance(x, np.generic):
+        return _clean(x.item())
+    return x
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m experiments.calibration",
+                                 description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: tiny county, 2 seeds, short runs")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs",
+                    help="folder for calibration_results.json and img/calibration/ "
+                         "(default: docs/)")
+    args = ap.parse_args(argv)
+    from matplotlib import rc_context
+
+    if args.quick:
+        kw_t = {"seeds": 2, "region": "tiny"}
+        kw_g = {"seeds": 2, "years": 4, "region": "tiny"}
+        kw_s = {"seeds": 2, "years": 3, "region": "tiny"}
+    else:
+        kw_t = {"seeds": 40, "region": "default"}
+        kw_g = {"seeds": 10, "years": 25, "region": "default"}
+        kw_s = {"seeds": 10, "years": 10, "region": "default"}
+    results: dict[str, Any] = {}
+    timing: dict[str, float] = {}
+    with rc_context(STYLE):
+        start = time.perf_counter()
+        _, results["transfer"] = transfer.run(**kw_t)
+        timing["transfer"] = time.perf_counter() - start
+        _save(transfer_figure(results["transfer"]), args.out / "img/calibration/transfer.png")
+        print("edusim: teacher-transfer experiment done", file=sys.stderr)
+
+        start = time.perf_counter()
+        tidy, results["gap_closing"] = gap_closing.run(**kw_g)
+        timing["gap_closing"] = time.perf_counter() - start
+        _save(gap_figure(tidy, results["gap_closing"]), args.out / "img/calibration/gap_closing.png")
+        print("edusim: gap-closing experiment done", file=sys.stderr)
+
+        start = time.perf_counter()
+        _, results["rural_incentives"] = stylised.rural_incentives(**kw_s)
+        _, results["school_groups"] = stylised.school_groups(**kw_s)
+        timing["stylised"] = time.perf_counter() - start
+        _save(stylised_figure(results["rural_incentives"], results["school_groups"]),
+              args.out / "img/calibration/stylised.png")
+    results["wall_seconds"] = timing
+    path = args.out / "calibration_results.json"
+    fd, tmp = tempfile.mkstemp(dir=args.out, suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(_clean(results), f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, path)
+    print(f"edusim: calibration results in {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
