@@ -89,7 +89,7 @@ class TalentTransfer(Policy):
             return
         c = self.config
         rng = self.rng(model)
-        t, sch = model.teachers, model.schools
+        t = model.teachers
         table = model.school_table()
         eff = model.teacher_effectiveness()
         core_exp = (t.subject == 0) & (t.experience >= 3) & (t.post_school == t.school)
