@@ -153,3 +153,28 @@ def test_quick_run_writes_figures_and_results(tmp_path):
     results = json.loads((tmp_path / "calibration_results.json").read_text())
     assert {"transfer", "gap_closing", "rural_incentives", "school_groups"} <= set(results)
     assert results["transfer"]["published"]["stayed_3_years"] == 0.6
+
+
+# ---- the generated parameter table ----------------------------------------------------------
+def test_parameter_table_in_calibration_md_is_current():
+    from experiments.calibration import parameters
+
+    text = parameters.DOC.read_text(encoding="utf-8")
+    inside = text.split(parameters.START, 1)[1].split(parameters.END, 1)[0]
+    assert inside.strip() == parameters.markdown().strip(), (
+        "docs/calibration.md is stale: run python -m experiments.calibration.parameters")
+
+
+def test_parameter_table_covers_every_behavioural_parameter_and_range():
+    from experiments.calibration import parameters
+    from experiments.calibration.ranges import RANGES
+    from sim.config import parameter_table
+
+    table = parameters.behavioural_table()
+    names = set(parameter_table()["parameter"])
+    behavioural = {n for n in names if n.split(".")[0] in parameters.SECTIONS}
+    covered = {n for n in table["parameter"]} | {
+        n.rsplit(".", 1)[0] for n in table["parameter"]}
+    assert behavioural <= covered
+    assert {r.name for r in RANGES} <= set(table["parameter"])
+    assert (table["source"].str.len() > 0).all()
