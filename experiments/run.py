@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,15 @@ CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 
 
 @dataclass
+class SensitivityRow:
+    """One row of a sensitivity design applied as overrides (experiments.calibration)."""
+
+    design: str | None = param(None, doc="design CSV written by experiments.calibration."
+                                         "sensitivity (None: no design row applied)")
+    row: int | None = param(None, "row", 0, None, doc="row of the design to apply")
+
+
+@dataclass
 class RunConfig(SimConfig):
     """The model's parameters plus what a run needs (the Hydra schema)."""
 
@@ -43,13 +52,14 @@ class RunConfig(SimConfig):
     compare_baseline: bool = param(
         True, doc="when policies are on, also run the same-seed baseline and compare")
     progress: bool = param(True, doc="show a progress bar for a single run")
+    sensitivity: SensitivityRow = field(default_factory=SensitivityRow)
 
 
 def register_schema() -> None:
     ConfigStore.instance().store(name="edusim_schema", node=RunConfig)
 
 
-RUN_KEYS = ("seed", "years", "figures", "compare_baseline", "progress", "hydra")
+RUN_KEYS = ("seed", "years", "figures", "compare_baseline", "progress", "hydra", "sensitivity")
 
 
 def check_config(cfg: dict[str, Any]) -> list[str]:
@@ -61,6 +71,12 @@ def check_config(cfg: dict[str, Any]) -> list[str]:
         problems.append(f"seed: {seed!r} must be an integer ≥ 0")
     if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 500:
         problems.append(f"years: {years!r} is outside the allowed range [0, 500] years")
+    # sensitivity analysis: a design row's parameter values become overrides
+    from experiments.calibration.sensitivity import apply_design_row
+    try:
+        cfg = apply_design_row(cfg)
+    except ConfigError as err:
+        return problems + [str(err)]
     try:
         SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS})
     except ConfigError as err:
@@ -94,7 +110,9 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     problems = check_config(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-    cfg = dict(cfg)
+    from experiments.calibration.sensitivity import apply_design_row
+
+    cfg = apply_design_row(cfg)  # a sensitivity design row, if any, as overrides
     seed, years = cfg.pop("seed"), cfg.pop("years")
     figures = cfg.pop("figures", None)
     figures = (not _in_multirun()) if figures is None else figures
