@@ -217,6 +217,18 @@ def test_morris_wrapper_on_several_outcomes_and_top_selection():
         sa.morris_indices(p, X, Y.iloc[:-1])
 
 
+def test_top_selection_net_of_seed_noise():
+    idx = pd.DataFrame({
+        "outcome": ["gap"] * 3 + ["pass"] * 3,
+        "parameter": ["a", "b", "c"] * 2,
+        "mu_star": [1.0, 0.55, 0.5, 0.1, 0.2, 3.0]})
+    noise = pd.DataFrame({"outcome": ["gap", "pass"], "reseed_mu_star": [0.4, 5.0]})
+    # without noise c wins through "pass"; with it "pass" is noise only and b edges out c
+    assert sa.select_top(idx, 2) == ["a", "c"]  # both 1.0 somewhere: by name
+    assert sa.select_top(idx, 2, noise) == ["a", "b"]
+    assert sa.noise_dominated(idx, noise) == ["pass"]
+
+
 def test_sobol_wrapper_on_ishigami():
     from SALib.test_functions import Ishigami
 

@@ -20,13 +20,15 @@ Steps (everything is written under ``--out``, default ``multirun/sensitivity``):
    row's values are the ones in the job's ``summary.json`` configuration.
 4. **Morris indices** μ, μ*, its 95% bootstrap interval and σ per outcome
    (``morris/indices.csv``); the ``k`` parameters with the largest μ* relative to the
-   outcome's largest, maximised over outcomes, go on to step 5.
+   outcome's largest, both net of the seed noise of step 6 and maximised over the outcomes
+   (:func:`select_top`), go on to step 5.
 5. **Sobol design** (Saltelli/Sobol' sequence, ``N(k+2)`` runs, no second order), runs and
    read-back as above in ``sobol/``; first-order and total indices with 95% bootstrap
    intervals (``sobol/indices.csv``).
-6. **Noise reference**: the default parameter values under ``n`` seeds (``noise/``): how
-   much the outcomes move from the random seed alone (every design run uses one seed, so
-   parameter sets share their random numbers as far as the model's streams allow).
+6. **Noise reference** (run before step 5): the default parameter values under ``n`` seeds
+   (``noise/``): how much the outcomes move from the random seed alone (every design run
+   uses one seed, so parameter sets share their random numbers as far as the model's
+   streams allow; re-seeding is an upper bound of what is left of the noise).
 7. Figures ``sensitivity_morris.png`` and ``sensitivity_sobol.png`` (``--figures``, default
    ``docs/img/calibration``; with ``--quick`` ``OUT/figures``) and ``OUT/summary.json``
    (sizes, wall times, selected parameters).
@@ -86,7 +88,7 @@ class Scenario:
     noise_seeds: int = 8  # seeds of the noise reference (default parameter values)
     morris_r: int = 10  # Morris trajectories
     sobol_n: int = 64  # Sobol base sample (power of 2)
-    sobol_k: int = 4  # parameters taken from the screening to the Sobol stage
+    sobol_k: int = 5  # parameters taken from the screening to the Sobol stage
     sampler_seed: int = 20261201  # SALib samplers and bootstrap intervals (must be > 0)
 
 
@@ -417,11 +419,31 @@ def sobol_indices(problem: dict[str, Any], Y: Any, seed: int = 1,
     return pd.concat(frames, ignore_index=True)
 
 
-def select_top(indices: pd.DataFrame, k: int) -> list[str]:
-    """The ``k`` parameters with the largest relative μ* in any outcome (ties by name)."""
-    score = indices.groupby("parameter")["mu_star_rel"].max().fillna(0.0)
-    order = sorted(score.index, key=lambda p: (-score[p], p))
-    return order[:k]
+def select_top(indices: pd.DataFrame, k: int, noise: pd.DataFrame | None = None) -> list[str]:
+    """The ``k`` parameters that matter most for some outcome: per outcome, a parameter's
+    score is (μ* − noise) / (largest μ* − noise), where noise is the outcome's re-seeded μ*
+    (:func:`noise_reference`; 0 without ``noise``), and outcomes whose largest μ* does not
+    exceed their noise are left out; a parameter's score is its best over the outcomes
+    (ties by name)."""
+    ref = (noise.set_index("outcome")["reseed_mu_star"].to_dict() if noise is not None
+           else {})
+    scores: dict[str, float] = {p: 0.0 for p in indices["parameter"]}
+    for outcome, grp in indices.groupby("outcome", sort=False):
+        floor = float(ref.get(outcome, 0.0))
+        floor = floor if math.isfinite(floor) else 0.0
+        top = float(grp["mu_star"].max())
+        if not top > floor:
+            continue
+        for p, m in zip(grp["parameter"], grp["mu_star"], strict=True):
+            scores[p] = max(scores[p], max(0.0, (float(m) - floor) / (top - floor)))
+    return sorted(scores, key=lambda p: (-scores[p], p))[:k]
+
+
+def noise_dominated(indices: pd.DataFrame, noise: pd.DataFrame) -> list[str]:
+    """Outcomes whose largest μ* does not exceed what re-drawing the seed gives."""
+    ref = noise.set_index("outcome")["reseed_mu_star"]
+    top = indices.groupby("outcome", sort=False)["mu_star"].max()
+    return [o for o in top.index if o in ref and not top[o] > ref[o]]
 
 
 def noise_reference(noise: pd.DataFrame) -> pd.DataFrame:
@@ -454,6 +476,53 @@ def _style() -> dict[str, Any]:
             "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8}
 
 
+def _place_labels(ax: Any, xs: np.ndarray, ys: np.ndarray, texts: list[str],
+                  all_xy: np.ndarray) -> None:
+    """Annotate points without overlaps: for each label, the first of a list of offsets
+    whose text box stays inside the axes and clear of earlier labels and of the points."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    axbox = ax.get_window_extent(renderer)
+    dots = ax.transData.transform(all_xy)
+    placed: list[Any] = []
+    cands = [(5, 2, "left", "bottom"), (5, -2, "left", "top"), (-5, 2, "right", "bottom"),
+             (-5, -2, "right", "top"), (0, 6, "center", "bottom"), (0, -6, "center", "top")]
+    for step in (12, 20, 28, 36, 44, 52, 60):
+        for dx in (8, 24):
+            cands += [(dx, step, "left", "bottom"), (-dx, step, "right", "bottom"),
+                      (dx, -step, "left", "top"), (-dx, -step, "right", "top")]
+
+    def clash(bb: Any, own: np.ndarray) -> float:
+        pad = bb.expanded(1.05, 1.15)
+        bad = sum(pad.overlaps(o) for o in placed)
+        bad += sum(1 for d in dots if not np.allclose(d, own)
+                   and pad.x0 - 3 <= d[0] <= pad.x1 + 3 and pad.y0 - 3 <= d[1] <= pad.y1 + 3)
+        inside = (bb.x0 >= axbox.x0 + 1 and bb.x1 <= axbox.x1 - 1 and bb.y0 >= axbox.y0 + 1
+                  and bb.y1 <= axbox.y1 - 1)
+        return bad + (0 if inside else 100)
+
+    for x, y, text in zip(xs, ys, texts, strict=True):
+        own = ax.transData.transform((x, y))
+        best = None
+        for dx, dy, ha, va in cands:
+            far = abs(dy) > 10
+            t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                            ha=ha, va=va, fontsize=8, zorder=4,
+                            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4",
+                                        "shrinkA": 0, "shrinkB": 3} if far else None)
+            bb = t.get_window_extent(renderer)
+            score = clash(bb, own)
+            if best is None or score < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (score, t, bb)
+                if score == 0:
+                    break
+            else:
+                t.remove()
+        placed.append(best[2])
+
+
 def morris_figure(indices: pd.DataFrame, path: Path, noise: pd.DataFrame | None = None,
                   note: str = "", n_labels: int = 5) -> Path:
     """μ*–σ scatter, one panel per outcome; the ``n_labels`` largest μ* labelled."""
@@ -465,49 +534,48 @@ def morris_figure(indices: pd.DataFrame, path: Path, noise: pd.DataFrame | None 
     labels = _labels()
     outcomes = [o for o in OUTCOMES if o.key in set(indices["outcome"])]
     with plt.rc_context(_style()):
-        fig, axes = plt.subplots(3, 2, figsize=(7.0, 9.2))
+        fig, axes = plt.subplots(3, 2, figsize=(7.0, 9.4))
         axes = axes.ravel()
+        panels = []
         for ax, o in zip(axes, outcomes, strict=False):
             d = indices[indices["outcome"] == o.key].sort_values("mu_star", ascending=False)
             top = d.head(n_labels)
             ax.scatter(d["mu_star"], d["sigma"], s=14, color="0.6", zorder=2)
             ax.scatter(top["mu_star"], top["sigma"], s=22, color="C0", zorder=3)
-            hi = max(float(d["mu_star"].max()), float(d["sigma"].max()), 1e-12) * 1.15
-            ax.plot([0, hi], [0, hi], ls=":", color="0.5", lw=0.8, zorder=1)
+            xmax = max(float(d["mu_star"].max()), 1e-12) * 1.12
+            ymax = max(float(d["sigma"].max()), 1e-12) * 1.25
+            ax.plot([0, min(xmax, ymax)], [0, min(xmax, ymax)], ls=":", color="0.5", lw=0.8,
+                    zorder=1)
             if noise is not None:
                 ref = noise.set_index("outcome")["reseed_mu_star"].get(o.key, math.nan)
-                if math.isfinite(ref):
-                    ax.axvspan(0, ref, color="C1", alpha=0.12, lw=0, zorder=0)
-            placed: list[tuple[float, float]] = []
-            for _, r in top.iterrows():
-                x, y = r["mu_star"] / hi, r["sigma"] / hi
-                dy = 0.0
-                while any(abs(x - px) < 0.30 and abs(y + dy - py) < 0.06 for px, py in placed):
-                    dy -= 0.065
-                placed.append((x, y + dy))
-                ax.annotate(labels.get(r["parameter"], r["parameter"]),
-                            (r["mu_star"], r["sigma"]), xytext=(4, 2 + dy * 150),
-                            textcoords="offset points", fontsize=8,
-                            ha="left" if x < 0.6 else "right", va="bottom")
-            ax.set_xlim(0, hi)
-            ax.set_ylim(0, hi)
+                if math.isfinite(ref) and ref > 0:
+                    ax.axvspan(0, ref, color="C1", alpha=0.15, lw=0, zorder=0)
+            ax.set_xlim(0, xmax)
+            ax.set_ylim(0, ymax)
             ax.set_title(o.label)
             ax.set_xlabel(f"μ* ({o.unit})")
             ax.set_ylabel("σ")
             ax.grid(alpha=0.3, lw=0.5)
+            panels.append((ax, d, top))
         for ax in axes[len(outcomes):]:
             ax.axis("off")
-        key = axes[len(outcomes)] if len(outcomes) < len(axes) else None
-        if key is not None:
-            text = ("μ*: mean absolute elementary effect, the change of the\n"
-                    "outcome over a parameter's whole range (one step ×1.5).\n"
-                    "σ: spread of the effects (nonlinearity, interactions).\n"
-                    "Dotted: σ = μ*. Blue: the five largest μ*.\n"
-                    "Shaded: what re-drawing the seed alone gives (noise).")
+        if len(outcomes) < len(axes):
+            text = ("μ*: mean absolute elementary effect, in outcome\n"
+                    "units per parameter range (the change from the\n"
+                    "range's low to its high end if the effect is linear).\n"
+                    "σ: spread of the elementary effects (nonlinearity,\n"
+                    "interactions). Dotted line: σ = μ*.\n"
+                    "Blue, labelled: the five largest μ* of the panel.\n"
+                    "Shaded: the μ* of re-drawing the seed alone.")
             if note:
                 text += "\n\n" + note
-            key.text(0.0, 1.0, text, va="top", ha="left", fontsize=8, transform=key.transAxes)
+            axes[len(outcomes)].text(0.0, 1.0, text, va="top", ha="left", fontsize=8,
+                                     transform=axes[len(outcomes)].transAxes)
         fig.tight_layout()
+        for ax, d, top in panels:
+            _place_labels(ax, top["mu_star"].to_numpy(), top["sigma"].to_numpy(),
+                          [labels.get(p, p) for p in top["parameter"]],
+                          d[["mu_star", "sigma"]].to_numpy())
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=150)
         plt.close(fig)
@@ -515,7 +583,8 @@ def morris_figure(indices: pd.DataFrame, path: Path, noise: pd.DataFrame | None 
 
 
 def sobol_figure(indices: pd.DataFrame, path: Path, note: str = "") -> Path:
-    """S1 and ST bars with 95% intervals, one panel per outcome."""
+    """S1 and ST bars with 95% intervals, one panel per outcome (x clipped to −0.2…1.2;
+    an interval running off the panel ends in an arrow)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -524,26 +593,34 @@ def sobol_figure(indices: pd.DataFrame, path: Path, note: str = "") -> Path:
     labels = _labels()
     outcomes = [o for o in OUTCOMES if o.key in set(indices["outcome"])]
     params = list(dict.fromkeys(indices["parameter"]))
+    lo, hi = -0.2, 1.2
     with plt.rc_context(_style()):
-        fig, axes = plt.subplots(3, 2, figsize=(7.0, 8.4))
+        fig, axes = plt.subplots(3, 2, figsize=(7.0, 1.2 + 0.55 * 3 * (len(params) + 1)))
         axes = axes.ravel()
         y = np.arange(len(params))
         h = 0.38
         for ax, o in zip(axes, outcomes, strict=False):
             d = indices[indices["outcome"] == o.key].set_index("parameter").loc[params]
-            if d["constant"].all():
+            if d["constant"].astype(bool).all():
                 ax.text(0.5, 0.5, "constant over the design", ha="center", va="center",
                         transform=ax.transAxes)
-            else:
-                ax.barh(y - h / 2, d["S1"], h, xerr=d["S1_conf"], color="C0", label="first order S1",
-                        error_kw={"lw": 0.8, "capsize": 2})
-                ax.barh(y + h / 2, d["ST"], h, xerr=d["ST_conf"], color="C3", label="total ST",
-                        error_kw={"lw": 0.8, "capsize": 2})
+            for col, conf, off, color, name in (("S1", "S1_conf", -h / 2, "C0", "first order S1"),
+                                                ("ST", "ST_conf", h / 2, "C3", "total ST")):
+                v, e = d[col].to_numpy(dtype=float), d[conf].to_numpy(dtype=float)
+                ax.barh(y + off, np.clip(v, lo, hi), h, color=color, label=name)
+                a, b = np.clip(v - e, lo, hi), np.clip(v + e, lo, hi)
+                ax.hlines(y + off, a, b, color="black", lw=0.9)
+                for yi, ai, bi, va, ea in zip(y + off, a, b, v, e, strict=True):
+                    if not math.isfinite(va):
+                        continue
+                    for end, raw, mark in ((ai, va - ea, "<"), (bi, va + ea, ">")):
+                        clipped = raw < lo or raw > hi
+                        ax.plot(end, yi, marker=mark if clipped else "|", color="black",
+                                ms=4 if clipped else 5, mew=0.9)
             ax.set_yticks(y, [labels.get(p, p) for p in params])
             ax.invert_yaxis()
             ax.axvline(0, color="0.3", lw=0.6)
-            ax.set_xlim(min(-0.1, float(np.nanmin((d["S1"] - d["S1_conf"]).to_numpy())) - 0.02)
-                        if not d["constant"].all() else -0.1, 1.1)
+            ax.set_xlim(lo, hi)
             ax.set_title(o.label)
             ax.set_xlabel("share of the outcome's variance")
             ax.grid(axis="x", alpha=0.3, lw=0.5)
@@ -552,13 +629,16 @@ def sobol_figure(indices: pd.DataFrame, path: Path, note: str = "") -> Path:
         if len(outcomes) < len(axes):
             key = axes[len(outcomes)]
             handles, labs = axes[0].get_legend_handles_labels()
-            key.legend(handles, labs, loc="upper left", frameon=False)
-            text = ("S1: share of the variance due to the parameter alone.\n"
-                    "ST: including its interactions with the others.\n"
-                    "Bars: 95% bootstrap intervals.")
+            key.legend(handles, labs, loc="upper left", bbox_to_anchor=(0.0, 1.02),
+                       frameon=False)
+            text = ("S1: share of the variance due to the\n"
+                    "parameter alone; ST: including its\n"
+                    "interactions with the others.\n"
+                    "Black lines: 95% bootstrap intervals\n"
+                    "(an arrow: the interval runs off the panel).")
             if note:
                 text += "\n\n" + note
-            key.text(0.0, 0.72, text, va="top", ha="left", fontsize=8, transform=key.transAxes)
+            key.text(0.0, 0.62, text, va="top", ha="left", fontsize=8, transform=key.transAxes)
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=150)
@@ -614,11 +694,12 @@ def run_analysis(out: str | os.PathLike = DEFAULT_OUT, scenario: Scenario = SCEN
     noise = noise_reference(noise_runs)
     noise.to_csv(out / "noise" / "reference.csv", index=False)
 
-    top = select_top(morris, s.sobol_k)
+    top = select_top(morris, s.sobol_k, noise)
     sub = make_problem(top)
     Xs = sobol_design(sub, s.sobol_n, s.sampler_seed)
     meta = _meta("sobol", sub, s, base_samples=s.sobol_n, calc_second_order=False,
-                 selected_by="largest μ*/max μ* over the outcomes (Morris stage)")
+                 selected_by="largest (μ* − re-seeded μ*) / (max μ* − re-seeded μ*) over "
+                             "the outcomes (Morris stage, see select_top)")
     sobol_runs, sobol_wall = _stage(out, "sobol", Xs, sub, meta, s, None, n_jobs, quiet)
     sobol = sobol_indices(sub, sobol_runs, seed=s.sampler_seed,
                           outcomes=[o.key for o in OUTCOMES])
@@ -635,26 +716,40 @@ def run_analysis(out: str | os.PathLike = DEFAULT_OUT, scenario: Scenario = SCEN
                          "sobol": round(sobol_wall, 1),
                          "total": round(time.perf_counter() - t0, 1)},
         "cpus": os.cpu_count(), "selected_for_sobol": top,
+        "noise_dominated_outcomes": noise_dominated(morris, noise),
         "never_passing": "first_pass_cv_primary = years + 1",
         "share_never_passing": {
             "morris": float((morris_runs[FIRST_PASS] > s.years).mean()),
             "sobol": float((sobol_runs[FIRST_PASS] > s.years).mean()),
             "noise": float((noise_runs[FIRST_PASS] > s.years).mean())},
     }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     if figures is not None:
-        figures = Path(figures)
-        county = f"{s.region} county, {s.years} years, seed {s.seed}, teacher rotation"
-        morris_figure(morris, figures / "sensitivity_morris.png", noise,
-                      note=f"{len(morris_runs)} runs ({s.morris_r} trajectories × "
-                           f"{full['num_vars'] + 1});\n{county}.")
-        sobol_figure(sobol, figures / "sensitivity_sobol.png",
-                     note=f"{len(sobol_runs)} runs (N = {s.sobol_n}, k = {len(top)});\n"
-                          f"{county}.")
-        summary["figures"] = [str(figures / "sensitivity_morris.png"),
-                              str(figures / "sensitivity_sobol.png")]
+        summary["figures"] = [str(f) for f in draw_figures(out, figures)]
     summary["wall_seconds"]["total"] = round(time.perf_counter() - t0, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     return summary
+
+
+def draw_figures(out: str | os.PathLike, figures: str | os.PathLike) -> list[Path]:
+    """(Re)draw the two figures from the tables of an analysis in ``out``."""
+    out, figures = Path(out), Path(figures)
+    summary = json.loads((out / "summary.json").read_text())
+    s, runs = summary["scenario"], summary["runs"]
+    morris = pd.read_csv(out / "morris" / "indices.csv")
+    sobol = pd.read_csv(out / "sobol" / "indices.csv")
+    noise = pd.read_csv(out / "noise" / "reference.csv")
+    k = morris["parameter"].nunique()
+    county = (f"{s['region']} county, {s['years']} years, seed {s['seed']},\n"
+              "teacher rotation at its defaults")
+    return [
+        morris_figure(morris, figures / "sensitivity_morris.png", noise,
+                      note=f"{runs['morris']} runs ({s['morris_r']} trajectories × {k + 1});\n"
+                           f"{county}."),
+        sobol_figure(sobol, figures / "sensitivity_sobol.png",
+                     note=f"{runs['sobol']} runs (N = {s['sobol_n']}, "
+                          f"{sobol['parameter'].nunique()} parameters);\n{county}."),
+    ]
 
 
 def _policies_of(runs: pd.DataFrame) -> dict[str, Any]:
@@ -718,12 +813,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None,
                         help="parallel runs (default: the launcher's, one per core)")
     parser.add_argument("--report", action="store_true",
-                        help="only print Markdown tables of an existing analysis in OUT")
+                        help="only print Markdown tables of an existing analysis in OUT "
+                             "(and redraw its figures into --figures if given)")
     parser.add_argument("--quiet", action="store_true", help="hide the sweeps' progress")
     args = parser.parse_args(argv)
     out = Path(args.out) if args.out else DEFAULT_OUT
     if args.report:
         print(report(out))
+        if args.figures:
+            draw_figures(out, args.figures)
         return 0
     scenario = QUICK if args.quick else SCENARIO
     figures = Path(args.figures) if args.figures else (out / "figures" if args.quick
