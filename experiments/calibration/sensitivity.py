@@ -487,14 +487,14 @@ def _place_labels(ax: Any, xs: np.ndarray, ys: np.ndarray, texts: list[str],
     placed: list[Any] = []
     cands = [(5, 2, "left", "bottom"), (5, -2, "left", "top"), (-5, 2, "right", "bottom"),
              (-5, -2, "right", "top"), (0, 6, "center", "bottom"), (0, -6, "center", "top")]
-    for step in (12, 20, 28, 36, 44, 52, 60):
-        for dx in (8, 24):
+    for step in (12, 20, 28, 36, 44, 52, 60, 70, 80):
+        for dx in (8, 24, 40):
             cands += [(dx, step, "left", "bottom"), (-dx, step, "right", "bottom"),
                       (dx, -step, "left", "top"), (-dx, -step, "right", "top")]
 
     def clash(bb: Any, own: np.ndarray) -> float:
-        pad = bb.expanded(1.05, 1.15)
-        bad = sum(pad.overlaps(o) for o in placed)
+        pad = bb.expanded(1.04, 1.2)
+        bad = 10 * sum(pad.overlaps(o) for o in placed)
         bad += sum(1 for d in dots if not np.allclose(d, own)
                    and pad.x0 - 3 <= d[0] <= pad.x1 + 3 and pad.y0 - 3 <= d[1] <= pad.y1 + 3)
         inside = (bb.x0 >= axbox.x0 + 1 and bb.x1 <= axbox.x1 - 1 and bb.y0 >= axbox.y0 + 1
@@ -504,22 +504,23 @@ def _place_labels(ax: Any, xs: np.ndarray, ys: np.ndarray, texts: list[str],
     for x, y, text in zip(xs, ys, texts, strict=True):
         own = ax.transData.transform((x, y))
         best = None
-        for dx, dy, ha, va in cands:
-            far = abs(dy) > 10
+        for cand in cands:
+            dx, dy, ha, va = cand
+            # scored without a leader line: before drawing, its extent is not known
             t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                            ha=ha, va=va, fontsize=8, zorder=4,
-                            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4",
-                                        "shrinkA": 0, "shrinkB": 3} if far else None)
+                            ha=ha, va=va, fontsize=8, zorder=4)
             bb = t.get_window_extent(renderer)
+            t.remove()
             score = clash(bb, own)
             if best is None or score < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (score, t, bb)
+                best = (score, cand, bb)
                 if score == 0:
                     break
-            else:
-                t.remove()
+        dx, dy, ha, va = best[1]
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                    fontsize=8, zorder=4,
+                    arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4", "shrinkA": 1,
+                                "shrinkB": 3} if abs(dy) > 10 else None)
         placed.append(best[2])
 
 
@@ -550,6 +551,10 @@ def morris_figure(indices: pd.DataFrame, path: Path, noise: pd.DataFrame | None 
                 ref = noise.set_index("outcome")["reseed_mu_star"].get(o.key, math.nan)
                 if math.isfinite(ref) and ref > 0:
                     ax.axvspan(0, ref, color="C1", alpha=0.15, lw=0, zorder=0)
+                if math.isfinite(ref) and ref >= float(d["mu_star"].max()):
+                    ax.text(0.97, 0.05, f"every μ* within the seed noise\n(re-seeded μ* = "
+                                        f"{ref:.3g})", transform=ax.transAxes, ha="right",
+                            va="bottom", fontsize=8, color="0.25")
             ax.set_xlim(0, xmax)
             ax.set_ylim(0, ymax)
             ax.set_title(o.label)
