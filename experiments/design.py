@@ -61,8 +61,8 @@ __all__ = ["DesignConfig", "check_design", "evaluate", "levers_to_policies", "ma
 RESULT = "design_result.json"
 OBJECTIVES = ("min_cost", "max_equity_gain")
 #: official standards whose first-pass year is reported for every mix
-STANDARDS = ("quality_cv_passed_primary", "quality_cv_passed_junior", "quality_passed",
-             "basic_passed")
+STANDARDS = ("quality_cv_passed_primary", "quality_cv_passed_junior", "quality_cv_passed",
+             "quality_passed", "basic_passed")
 _COND = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:(<=|>=|<|>|==)\s*(-?[\d.]+(?:e-?\d+)?))?\s*$")
 #: penalty base of an infeasible mix (million yuan; above any plausible county budget)
 PENALTY = 1.0e5
@@ -81,7 +81,8 @@ class DesignConfig:
         default_factory=lambda: ["quality_cv_passed"],
         metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
                   "doc": "timeseries conditions that must hold in the target year: a "
-                         "boolean column (quality_cv_passed) or 'column <= number'"})
+                         "boolean column or 'column <= number'; quality_cv_passed (every "
+                         "2017 CV within its limit at both levels) is added to the columns"})
     min_pass_share: float = param(0.8, "share of seeds", 0.0, 1.0,
                                   doc="share of seeds in which every condition must hold")
     quality_floor: float = param(0.0, "year-0 SD", -1.0, 1.0,
@@ -244,13 +245,22 @@ def _timeseries(sim: dict[str, Any], seed: int, years: int,
         path = cache / f"seed{seed}_{_key([sim, years])}.parquet"
         if path.exists():
             return pd.read_parquet(path)
-    ts = EducationModel(SimConfig.from_dict(sim), rng=int(seed)).run(int(years)).timeseries()
+    ts = _with_derived(
+        EducationModel(SimConfig.from_dict(sim), rng=int(seed)).run(int(years)).timeseries())
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
         ts.to_parquet(tmp)
         os.replace(tmp, path)
+    return ts
+
+
+def _with_derived(ts: pd.DataFrame) -> pd.DataFrame:
+    """Add ``quality_cv_passed``: every 2017 CV within its limit at both levels."""
+    if {"quality_cv_passed_primary", "quality_cv_passed_junior"} <= set(ts.columns):
+        ts = ts.assign(quality_cv_passed=ts["quality_cv_passed_primary"].astype(bool)
+                       & ts["quality_cv_passed_junior"].astype(bool))
     return ts
 
 
@@ -417,7 +427,7 @@ def _mix_label(policies: dict[str, Any]) -> str:
         return "no policy"
     parts = []
     for name, params in policies.items():
-        inner = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool)
+        inner = ", ".join(f"{k} {v:.3g}" if isinstance(v, float)
                           else f"{k} {v}" for k, v in params.items())
         parts.append(f"{name} ({inner})" if inner else name)
     return "; ".join(parts)
@@ -589,7 +599,7 @@ def _figures(df, front, best, by_trial, out: Path, first) -> None:
     title = "Policy mixes searched" + ("" if len(good) else " — no mix met the target")
     ax.set_title(title, loc="left", fontsize=9)
     ax.grid(True, color="0.9")
-    ax.legend(loc="best", fontsize=7.5, frameon=False)
+    ax.legend(loc="best", fontsize=7.5, frameon=True, framealpha=0.9)
     fig.savefig(out / "front.png", dpi=150)
     top = by_trial[int(best.iloc[0]["trial"])] if len(best) else None
     if top is not None and any(top["cost_profile_million_yuan"].values()):

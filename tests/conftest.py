@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
 import pytest
 
 from sim import EducationModel, SimConfig
@@ -64,3 +73,44 @@ def equalised_config(preset: str = "tiny") -> SimConfig:
     cfg.teachers.initial_qualification = {t: list(q) for t in ("urban", "town", "rural")}
     cfg.finance.initial_stock = {t: [1.1, 1.1, 1.1, 1.1] for t in ("urban", "town", "rural")}
     return cfg.validate()
+
+
+@pytest.fixture(scope="session")
+def ray_head():
+    """A Ray head on 127.0.0.1 for the launcher tests: yields (address, env); stopped,
+    with every process it started, by their own process ids."""
+    import psutil
+
+    ray = Path(sys.executable).with_name("ray")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # Ray's unix sockets need a short path: not pytest's long tmp_path
+    ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    head = subprocess.Popen(
+        [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
+         "--include-dashboard=false", "--num-cpus=2", f"--temp-dir={ray_tmp}"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        log = ""
+        while time.time() < deadline and "Ray runtime started" not in log:
+            line = head.stdout.readline()
+            if not line and head.poll() is not None:
+                break
+            log += line
+        assert "Ray runtime started" in log, log[-2000:]
+        yield f"127.0.0.1:{port}", env
+    finally:
+        procs = psutil.Process(head.pid).children(recursive=True)
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        head.kill()
+        head.wait()
+        psutil.wait_procs(procs, timeout=10)
+        shutil.rmtree(ray_tmp, ignore_errors=True)

@@ -155,56 +155,20 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_ray_launcher_against_a_local_head(tmp_path):
-    """Start a Ray head on 127.0.0.1, run a tiny sweep on it, stop the head by its pid."""
-    import shutil
-    import tempfile
-
-    import psutil
-
-    ray = Path(sys.executable).with_name("ray")
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
-    port = _free_port()
-    # Ray's unix sockets need a short path: not pytest's long tmp_path
-    ray_tmp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
-    head = subprocess.Popen(
-        [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1", f"--port={port}",
-         "--include-dashboard=false", "--num-cpus=2", f"--temp-dir={ray_tmp}"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
-    try:
-        deadline = time.time() + 120
-        log = ""
-        while time.time() < deadline and "Ray runtime started" not in log:
-            line = head.stdout.readline()
-            if not line and head.poll() is not None:
-                break
-            log += line
-        assert "Ray runtime started" in log, log[-2000:]
-        out = tmp_path / "sweep"
-        proc = edusim("--multirun", "region=tiny", "years=2", "seed=0,1",
-                      "hydra/launcher=ray_cluster",
-                      f"hydra.launcher.ray.init.address=127.0.0.1:{port}",
-                      f"hydra.sweep.dir={out}", env=env)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        assert "Ray Launcher is launching 2 jobs" in proc.stdout + proc.stderr
-        ray_tables = _tables(out)
-        basic = edusim("--multirun", "region=tiny", "years=2", "seed=0,1",
-                       "hydra/launcher=serial", f"hydra.sweep.dir={tmp_path / 'basic'}")
-        assert basic.returncode == 0
-        basic_tables = _tables(tmp_path / "basic")
-        assert len(ray_tables) == 2
-        for key in ray_tables:
-            pd.testing.assert_frame_equal(ray_tables[key], basic_tables[key])
-    finally:
-        # stop the head and every process it started, by their own process ids
-        procs = psutil.Process(head.pid).children(recursive=True)
-        for p in procs:
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
-        head.kill()
-        head.wait()
-        psutil.wait_procs(procs, timeout=10)
-        shutil.rmtree(ray_tmp, ignore_errors=True)
+def test_ray_launcher_against_a_local_head(tmp_path, ray_head):
+    """A tiny sweep on a Ray head on 127.0.0.1 (conftest.ray_head) equals the serial one."""
+    address, env = ray_head
+    out = tmp_path / "sweep"
+    proc = edusim("--multirun", "region=tiny", "years=2", "seed=0,1",
+                  "hydra/launcher=ray_cluster", f"hydra.launcher.ray.init.address={address}",
+                  f"hydra.sweep.dir={out}", env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Ray Launcher is launching 2 jobs" in proc.stdout + proc.stderr
+    ray_tables = _tables(out)
+    basic = edusim("--multirun", "region=tiny", "years=2", "seed=0,1",
+                   "hydra/launcher=serial", f"hydra.sweep.dir={tmp_path / 'basic'}")
+    assert basic.returncode == 0
+    basic_tables = _tables(tmp_path / "basic")
+    assert len(ray_tables) == 2
+    for key in ray_tables:
+        pd.testing.assert_frame_equal(ray_tables[key], basic_tables[key])
