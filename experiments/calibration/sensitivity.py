@@ -540,21 +540,23 @@ def morris_figure(indices: pd.DataFrame, path: Path, noise: pd.DataFrame | None 
         panels = []
         for ax, o in zip(axes, outcomes, strict=False):
             d = indices[indices["outcome"] == o.key].sort_values("mu_star", ascending=False)
-            top = d.head(n_labels)
+            ref = math.nan
+            if noise is not None:
+                ref = float(noise.set_index("outcome")["reseed_mu_star"].get(o.key, math.nan))
+            # no parameter stands out of the seed noise: nothing highlighted or labelled
+            top = d.iloc[:0] if ref >= float(d["mu_star"].max()) else d.head(n_labels)
             ax.scatter(d["mu_star"], d["sigma"], s=14, color="0.6", zorder=2)
             ax.scatter(top["mu_star"], top["sigma"], s=22, color="C0", zorder=3)
             xmax = max(float(d["mu_star"].max()), 1e-12) * 1.12
             ymax = max(float(d["sigma"].max()), 1e-12) * 1.25
             ax.plot([0, min(xmax, ymax)], [0, min(xmax, ymax)], ls=":", color="0.5", lw=0.8,
                     zorder=1)
-            if noise is not None:
-                ref = noise.set_index("outcome")["reseed_mu_star"].get(o.key, math.nan)
-                if math.isfinite(ref) and ref > 0:
-                    ax.axvspan(0, ref, color="C1", alpha=0.15, lw=0, zorder=0)
-                if math.isfinite(ref) and ref >= float(d["mu_star"].max()):
-                    ax.text(0.97, 0.05, f"every μ* within the seed noise\n(re-seeded μ* = "
-                                        f"{ref:.3g})", transform=ax.transAxes, ha="right",
-                            va="bottom", fontsize=8, color="0.25")
+            if math.isfinite(ref) and ref > 0:
+                ax.axvspan(0, ref, color="C1", alpha=0.15, lw=0, zorder=0)
+            if math.isfinite(ref) and ref >= float(d["mu_star"].max()):
+                ax.text(0.97, 0.05, f"every μ* within the seed noise\n(re-seeded μ* = "
+                                    f"{ref:.3g}): none labelled", transform=ax.transAxes,
+                        ha="right", va="bottom", fontsize=8, color="0.25")
             ax.set_xlim(0, xmax)
             ax.set_ylim(0, ymax)
             ax.set_title(o.label)
@@ -570,7 +572,8 @@ def morris_figure(indices: pd.DataFrame, path: Path, noise: pd.DataFrame | None 
                     "range's low to its high end if the effect is linear).\n"
                     "σ: spread of the elementary effects (nonlinearity,\n"
                     "interactions). Dotted line: σ = μ*.\n"
-                    "Blue, labelled: the five largest μ* of the panel.\n"
+                    "Blue, labelled: the five largest μ* of the panel\n"
+                    "(unless all are within the seed noise).\n"
                     "Shaded: the μ* of re-drawing the seed alone.")
             if note:
                 text += "\n\n" + note
@@ -588,8 +591,9 @@ def morris_figure(indices: pd.DataFrame, path: Path, noise: pd.DataFrame | None 
 
 
 def sobol_figure(indices: pd.DataFrame, path: Path, note: str = "") -> Path:
-    """S1 and ST bars with 95% intervals, one panel per outcome (x clipped to −0.2…1.2;
-    an interval running off the panel ends in an arrow)."""
+    """S1 and ST bars with 95% intervals, one panel per outcome (x clipped to −0.4…1.2;
+    an interval running off the panel ends in an arrow); with a ``noise_share`` column, each
+    panel notes the seed noise's share of the outcome's variance."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -598,9 +602,9 @@ def sobol_figure(indices: pd.DataFrame, path: Path, note: str = "") -> Path:
     labels = _labels()
     outcomes = [o for o in OUTCOMES if o.key in set(indices["outcome"])]
     params = list(dict.fromkeys(indices["parameter"]))
-    lo, hi = -0.2, 1.2
+    lo, hi = -0.4, 1.2
     with plt.rc_context(_style()):
-        fig, axes = plt.subplots(3, 2, figsize=(7.0, 1.2 + 0.55 * 3 * (len(params) + 1)))
+        fig, axes = plt.subplots(3, 2, figsize=(7.0, 1.4 + 0.42 * 3 * (len(params) + 1)))
         axes = axes.ravel()
         y = np.arange(len(params))
         h = 0.38
@@ -626,7 +630,15 @@ def sobol_figure(indices: pd.DataFrame, path: Path, note: str = "") -> Path:
             ax.invert_yaxis()
             ax.axvline(0, color="0.3", lw=0.6)
             ax.set_xlim(lo, hi)
-            ax.set_title(o.label)
+            share = d["noise_share"].iloc[0] if "noise_share" in d else math.nan
+            if math.isfinite(share):
+                noise_text = ("seed noise ≥ its whole variance" if share >= 1
+                              else f"seed noise: {share:.0%} of its variance")
+                ax.set_title(o.label, pad=13)
+                ax.text(0.5, 1.012, noise_text, transform=ax.transAxes, ha="center",
+                        va="bottom", fontsize=8, color="0.3")
+            else:
+                ax.set_title(o.label)
             ax.set_xlabel("share of the outcome's variance")
             ax.grid(axis="x", alpha=0.3, lw=0.5)
         for ax in axes[len(outcomes):]:
@@ -640,7 +652,9 @@ def sobol_figure(indices: pd.DataFrame, path: Path, note: str = "") -> Path:
                     "parameter alone; ST: including its\n"
                     "interactions with the others.\n"
                     "Black lines: 95% bootstrap intervals\n"
-                    "(an arrow: the interval runs off the panel).")
+                    "(an arrow: it runs off the panel).\n"
+                    "Seed noise: variance over 8 seeds at\n"
+                    "the defaults / variance over the design.")
             if note:
                 text += "\n\n" + note
             key.text(0.0, 0.62, text, va="top", ha="left", fontsize=8, transform=key.transAxes)
