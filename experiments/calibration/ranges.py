@@ -38,7 +38,8 @@ class Range:
 #: the uncertain behavioural parameters, in the order of the designs' columns
 RANGES: tuple[Range, ...] = (
     Range("learning.persistence", 0.60, 0.85, "persistence",
-          "the cited lagged-score coefficients 0.6-0.8, plus a margin above the default 0.80"),
+          "the lagged-score coefficients 0.6-0.8 quoted in the schema (value-added models), "
+          "plus a margin above the default 0.80"),
     Range("learning.teacher_effect_weight", 0.5, 1.5, "teacher weight",
           "assumption: ±50% around the default (how much of teacher value added is real "
           "learning rather than test-specific)"),

@@ -93,7 +93,7 @@ class Scenario:
 
 
 SCENARIO = Scenario()
-#: smoke test: tiny county, 2 years, the fewest rows the designs allow
+#: smoke test: tiny county, 2 years, very few rows (2 Morris trajectories, Sobol N = 4)
 QUICK = Scenario(region="tiny", years=2, noise_seeds=2, morris_r=2, sobol_n=4, sobol_k=2)
 
 
