@@ -135,9 +135,16 @@ def test_page_renders_steps_plays_and_pauses(server, tmp_path):
                 timeout=120_000)
             page.get_by_role("button", name="❚❚").click()
             page.get_by_role("button", name="▶").wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
-            paused = _step_counter(page)
-            page.wait_for_timeout(2000)
+            # a step already under way when Pause was pressed may still finish: wait until
+            # the counter holds for 3 s, then it must not move again
+            paused, deadline = _step_counter(page), time.monotonic() + 60
+            while time.monotonic() < deadline:
+                page.wait_for_timeout(3000)
+                now = _step_counter(page)
+                if now == paused:
+                    break
+                paused = now
+            page.wait_for_timeout(4000)
             assert _step_counter(page) == paused >= 5.0
             page.wait_for_timeout(1500)  # let the last images arrive
             page.screenshot(path=str(shot), full_page=True)
