@@ -133,7 +133,9 @@ class EducationModel(mesa.Model):
         self.flows: dict[str, int] = {}
         self.costs: dict[str, float] = {}
         self._records: list[dict[str, Any]] = []
-        self._school_frames: list[pd.DataFrame] = []
+        #: per recorded year, the per-school table as numpy columns (school_columns());
+        #: school_history() builds the stacked DataFrame on demand
+        self._school_years: list[dict[str, np.ndarray]] = []
         self._views: dict[str, dict[int, Any]] = {"students": {}, "teachers": {}}
         self._cache: dict[str, Any] = {}
         self._streams: dict[tuple[str, int], np.random.Generator] = {}
@@ -659,7 +661,20 @@ class EducationModel(mesa.Model):
 
         Stocks of a nine-year school are split between its sections in proportion to
         pupils × the section's standard, so both sections show the same ratio to standard.
+        The frame is built on demand from :meth:`school_columns` (cached for the year).
         """
+        cached = self._cache.get("school_table")
+        if cached is not None and cached[0] == self.year and cached[2] is not None:
+            return cached[2]
+        columns = self.school_columns()
+        frame = pd.DataFrame(columns)
+        self._cache["school_table"] = (self.year, columns, frame)
+        return frame
+
+    def school_columns(self) -> dict[str, np.ndarray]:
+        """This year's per-school table (see :meth:`school_table`) as a dict of numpy
+        columns, without building a DataFrame (what the yearly record and the official
+        tests use). The arrays are shared with the cache: do not modify them."""
         cached = self._cache.get("school_table")
         if cached is not None and cached[0] == self.year:
             return cached[1]
@@ -668,10 +683,11 @@ class EducationModel(mesa.Model):
         n_sec = self.section_enrolment()
         key_t = t.school.astype(np.int64) * 2 + t.section
 
-        def per_section(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(key_t[mask], minlength=2 * n).reshape(-1, 2)
+        def per_section(mask: np.ndarray | None) -> np.ndarray:
+            keys = key_t if mask is None else key_t[mask]
+            return np.bincount(keys, minlength=2 * n).reshape(-1, 2)
 
-        teachers = per_section(np.ones(t.n, dtype=bool))
+        teachers = per_section(None)
         required = np.where(t.section == 0, 1, 2)  # primary: 专科+, junior: 本科+
         above = per_section(t.qualification >= required)
         backbone = per_section(t.backbone)
@@ -700,8 +716,8 @@ class EducationModel(mesa.Model):
         school_idx, section = np.nonzero(keep)
         pupils = n_sec[school_idx, section]
         n_t = teachers[school_idx, section]
-        frame = pd.DataFrame({
-            "year": self.year,
+        columns = {
+            "year": np.full(len(school_idx), self.year, dtype=np.int64),
             "school_id": school_idx,
             "school_code": np.array(self.school_codes, dtype=object)[school_idx],
             "name": np.array(self.school_names, dtype=object)[school_idx],
@@ -723,9 +739,9 @@ class EducationModel(mesa.Model):
             "teacher_effectiveness": np.divide(
                 eff_sum.reshape(-1, 2)[school_idx, section], n_t,
                 out=np.full(len(n_t), np.nan), where=n_t > 0),
-        })
-        self._cache["school_table"] = (self.year, frame)
-        return frame
+        }
+        self._cache["school_table"] = (self.year, columns, None)
+        return columns
 
     def _record(self) -> None:
         # the year's table is built from the final state of the year (a policy may have
@@ -794,7 +810,7 @@ class EducationModel(mesa.Model):
         rec.update(self._resource_equity())
         rec.update(self._official_tests())
         self._records.append(rec)
-        self._school_frames.append(self.school_table())
+        self._school_years.append(self.school_columns())
         self.datacollector.collect(self)
 
     def _resource_equity(self) -> dict[str, Any]:
@@ -834,14 +850,15 @@ class EducationModel(mesa.Model):
 
     def _official_tests(self) -> dict[str, Any]:
         """The 2017 (quality) and 2012 (basic) county tests on this year's school table."""
-        table = self.school_table()
+        table = self.school_columns()
         ev = self.cfg.evaluation
         out: dict[str, Any] = {}
         below_pupils = 0
         verdict = {"quality": True, "basic": True}
         for level in ("primary", "junior"):
-            rows = table[table["level"] == level]
-            columns = {c: rows[c].to_numpy() for c in rows.columns}
+            rows = table["level"] == level
+            columns = {c: v[rows] for c, v in table.items()
+                       if c in evaluation.NUMERIC_COLUMNS}
             q = evaluation.evaluate_arrays(columns, level, "quality", ev.quality_threshold)
             for name, cv in zip(q.names, q.cv, strict=True):
                 out[f"cv_{level}_{name}"] = float(cv)
@@ -849,7 +866,7 @@ class EducationModel(mesa.Model):
             out[f"quality_schools_complying_{level}"] = (
                 float(q.complies[q.included].mean()) if q.included.any() else np.nan)
             out[f"quality_passed_{level}"] = q.passed
-            below_pupils += int(rows["students"].to_numpy()[q.included & ~q.complies].sum())
+            below_pupils += int(columns["students"][q.included & ~q.complies].sum())
             try:
                 b = evaluation.evaluate_arrays(columns, level, "basic", ev.basic_threshold)
                 out[f"basic_mean_cv_{level}"] = b.mean_cv
@@ -889,8 +906,10 @@ class EducationModel(mesa.Model):
         return pd.DataFrame(self._records)
 
     def school_history(self) -> pd.DataFrame:
-        """The per-school table of every recorded year, stacked."""
-        return pd.concat(self._school_frames, ignore_index=True)
+        """The per-school table of every recorded year, stacked (built on each call from
+        the yearly columns kept by the record)."""
+        years = self._school_years
+        return pd.DataFrame({c: np.concatenate([y[c] for y in years]) for c in years[0]})
 
 
 DATACOLLECTOR_METRICS = ("students", "teachers", "mean_achievement", "ses_gap", "urban_rural_gap",
