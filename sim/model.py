@@ -15,7 +15,7 @@ from sim import evaluation, metrics
 from sim.agents import School, Student, Teacher
 from sim.config import SimConfig
 from sim.policies.base import build_policies
-from sim.population import Table
+from sim.population import Memo, Table
 from sim.processes import careers, enrolment, finance, learning
 from sim.region import NINE_YEAR, PRIMARY, RURAL, URBAN, build_county, catchments
 
@@ -138,6 +138,9 @@ class EducationModel(mesa.Model):
         self._school_years: list[dict[str, np.ndarray]] = []
         self._views: dict[str, dict[int, Any]] = {"students": {}, "teachers": {}}
         self._cache: dict[str, Any] = {}
+        #: derived per-pupil / per-school quantities, reused while their input columns are
+        #: unchanged (see sim.population.Memo)
+        self._memo = Memo()
         self._streams: dict[tuple[str, int], np.random.Generator] = {}
 
         #: Mesa DataCollector with the headline county metrics (model-level only: per-pupil
@@ -461,33 +464,57 @@ class EducationModel(mesa.Model):
     # ==================================================================================
     def teacher_effectiveness(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Value added (student SD per year): skill minus the novice gap, which fades with
-        experience: ``skill − novice_penalty · exp(−experience / experience_tau)``."""
+        experience: ``skill − novice_penalty · exp(−experience / experience_tau)``.
+        Without ``rows``: every teacher, as a read-only array."""
         tc = self.cfg.teachers
         t = self.teachers
-        skill = t.skill if rows is None else t.skill[rows]
-        exp = t.experience if rows is None else t.experience[rows]
-        return skill - tc.novice_penalty * np.exp(-exp / tc.experience_tau)
+
+        def compute(skill: np.ndarray, exp: np.ndarray) -> np.ndarray:
+            return skill - tc.novice_penalty * np.exp(-exp / tc.experience_tau)
+
+        if rows is not None:
+            return compute(t.skill[rows], t.experience[rows])
+        return self._memo.get(
+            "teacher_effectiveness", (t.skill, t.experience, tc.novice_penalty, tc.experience_tau),
+            lambda: compute(t.skill, t.experience))
 
     def achievement_z(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Achievement in year-0 SD units of each pupil's grade (mean 0 in year 0)."""
+        """Achievement in year-0 SD units of each pupil's grade (mean 0 in year 0).
+        Without ``rows``: every pupil, as a read-only array."""
         s = self.students
-        a = s.achievement if rows is None else s.achievement[rows]
-        g = s.grade if rows is None else s.grade[rows]
-        return (a - self.grade_mean0[g]) / self.grade_sd0[g]
+        if rows is not None:
+            g = s.grade[rows]
+            return (s.achievement[rows] - self.grade_mean0[g]) / self.grade_sd0[g]
+        return self._memo.get(
+            "achievement_z", (s.achievement, s.grade, self.grade_mean0, self.grade_sd0),
+            lambda: (s.achievement - self.grade_mean0[s.grade]) / self.grade_sd0[s.grade])
 
     def school_mean_z(self) -> np.ndarray:
-        """Mean achievement (z) of each school's pupils; 0 for schools without pupils."""
+        """Mean achievement (z) of each school's pupils; 0 for schools without pupils
+        (read-only array)."""
         s = self.students
         n = self.schools.n
-        cnt = np.bincount(s.school, minlength=n)
-        tot = np.bincount(s.school, weights=self.achievement_z(), minlength=n)
-        return np.divide(tot, cnt, out=np.zeros(n), where=cnt > 0)
+
+        def compute() -> np.ndarray:
+            cnt = np.bincount(s.school, minlength=n)
+            tot = np.bincount(s.school, weights=self.achievement_z(), minlength=n)
+            return np.divide(tot, cnt, out=np.zeros(n), where=cnt > 0)
+
+        return self._memo.get(
+            "school_mean_z", (n, s.school, s.achievement, s.grade, self.grade_mean0,
+                              self.grade_sd0), compute)
 
     def section_enrolment(self) -> np.ndarray:
-        """Pupils per school and section: array (schools, 2) for [primary, junior]."""
+        """Pupils per school and section: array (schools, 2) for [primary, junior]
+        (read-only)."""
         s = self.students
-        key = s.school.astype(np.int64) * 2 + (s.grade >= 7)
-        return np.bincount(key, minlength=self.schools.n * 2).reshape(-1, 2)
+        n = self.schools.n
+
+        def compute() -> np.ndarray:
+            key = s.school.astype(np.int64) * 2 + (s.grade >= 7)
+            return np.bincount(key, minlength=n * 2).reshape(-1, 2)
+
+        return self._memo.get("section_enrolment", (n, s.school, s.grade), compute)
 
     def section_staff(self) -> np.ndarray:
         """Teacher posts held per school and section (by ``post_school``: a teacher on

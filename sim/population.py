@@ -144,3 +144,45 @@ class Table:
 
     def nbytes(self) -> int:
         return sum(arr.nbytes for arr in self._data.values())
+
+
+class Memo:
+    """Results of derived computations, reused while their inputs are unchanged.
+
+    Processes and policies write the columns of a :class:`Table` in place through views,
+    so no version counter can tell whether a column changed. A memo entry therefore keeps
+    a copy of every input and is reused only when the current inputs are *equal* to the
+    copies (arrays element by element, other values by ``==``). Comparing is a fast
+    linear pass, much cheaper than most recomputations, and the reuse is exact: a hit
+    returns what the computation would return now. Results are made read-only, so a
+    caller cannot alter the memoised value by accident.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+    @staticmethod
+    def _same(old: Any, new: Any) -> bool:
+        if isinstance(new, np.ndarray):
+            return (isinstance(old, np.ndarray) and old.shape == new.shape
+                    and old.dtype == new.dtype and bool(np.array_equal(old, new)))
+        return type(old) is type(new) and old == new
+
+    def get(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, or its memoised result if ``inputs`` equal those of the last call
+        under ``name``."""
+        entry = self._entries.get(name)
+        if entry is not None:
+            old, value = entry
+            if len(old) == len(inputs) and all(
+                    self._same(a, b) for a, b in zip(old, inputs, strict=True)):
+                return value
+        value = compute()
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+        self._entries[name] = (
+            tuple(x.copy() if isinstance(x, np.ndarray) else x for x in inputs), value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
