@@ -270,18 +270,30 @@ def between_share(values, groups, weights=None) -> float:
     the total variance is 0 (all positive-weight values equal) or the total weight is 0.
     """
     x = _values_1d(values)
-    w = _weights_like(weights, x)
     labels, inv = _groups_like(groups, x)
-    total_w = w.sum()
-    if x.size == 0 or total_w <= 0:
-        return float("nan")
-    xw = x[w > 0]
-    if xw.max() == xw.min():  # exact test: rounding in mu must not fake a variance
-        return float("nan")
-    mu = _dot(w, x) / total_w
-    v_total = _dot(w, (x - mu) ** 2) / total_w
-    g_w = np.bincount(inv, weights=w, minlength=labels.size)
-    g_wx = np.bincount(inv, weights=w * x, minlength=labels.size)
+    if weights is None:
+        # unit weights: the same sums without the weight arrays (1.0 * x == x exactly)
+        if x.size == 0:
+            return float("nan")
+        total_w = np.float64(x.size)
+        if x.max() == x.min():  # exact test: rounding in mu must not fake a variance
+            return float("nan")
+        mu = float(np.sum(x)) / total_w
+        v_total = float(np.sum((x - mu) ** 2)) / total_w
+        g_w = np.bincount(inv, minlength=labels.size).astype(float)
+        g_wx = np.bincount(inv, weights=x, minlength=labels.size)
+    else:
+        w = _weights_like(weights, x)
+        total_w = w.sum()
+        if x.size == 0 or total_w <= 0:
+            return float("nan")
+        xw = x[w > 0]
+        if xw.max() == xw.min():  # exact test: rounding in mu must not fake a variance
+            return float("nan")
+        mu = _dot(w, x) / total_w
+        v_total = _dot(w, (x - mu) ** 2) / total_w
+        g_w = np.bincount(inv, weights=w, minlength=labels.size)
+        g_wx = np.bincount(inv, weights=w * x, minlength=labels.size)
     g_mu = np.divide(g_wx, g_w, out=np.full_like(g_wx, mu), where=g_w > 0)
     v_between = _dot(g_w, (g_mu - mu) ** 2) / total_w
     return float(v_between / v_total)
@@ -301,17 +313,24 @@ def group_gap(values, mask_a, mask_b, sd=None, weights=None) -> float:
     or has zero total weight; ``sd`` must be a positive finite number.
     """
     x = _values_1d(values)
-    w = _weights_like(weights, x)
     a = _mask_like(mask_a, x, "mask_a")
     b = _mask_like(mask_b, x, "mask_b")
     if sd is not None:
         sd = float(sd)
         if not np.isfinite(sd) or sd <= 0:
             raise ValueError(f"sd must be a positive finite number, got {sd}")
-    wa, wb = w[a].sum(), w[b].sum()
-    if wa <= 0 or wb <= 0:
-        return float("nan")
-    gap = _dot(w[a], x[a]) / wa - _dot(w[b], x[b]) / wb
+    if weights is None:
+        # unit weights: the same sums without the weight arrays (1.0 * x == x exactly)
+        wa, wb = np.float64(np.count_nonzero(a)), np.float64(np.count_nonzero(b))
+        if wa <= 0 or wb <= 0:
+            return float("nan")
+        gap = float(np.sum(x[a])) / wa - float(np.sum(x[b])) / wb
+    else:
+        w = _weights_like(weights, x)
+        wa, wb = w[a].sum(), w[b].sum()
+        if wa <= 0 or wb <= 0:
+            return float("nan")
+        gap = _dot(w[a], x[a]) / wa - _dot(w[b], x[b]) / wb
     if sd is not None:
         gap = gap / sd
     return float(gap)
