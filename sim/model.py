@@ -324,7 +324,7 @@ class EducationModel(mesa.Model):
         learn = self.cfg.learning
         s = self.students
         school_side = (learn.teacher_effect_weight
-                       * learning.class_teacher_effect(self)[self.class_of_student]
+                       * learning.pupil_teacher_effect(self)
                        + learn.resource_effect * (self.resource_index()[s.school] - 1.0)
                        + learn.peer_effect * self._peer_term()[s.school])
         family = learn.ses_effect * s.ses + learn.left_behind_effect * s.left_behind
@@ -503,6 +503,13 @@ class EducationModel(mesa.Model):
         return self._memo.get(
             "school_mean_z", (n, s.school, s.achievement, s.grade, self.grade_mean0,
                               self.grade_sd0), compute)
+
+    def ses_quartiles(self) -> tuple[float, float]:
+        """First and third quartiles of the pupils' SES (``np.quantile``, linear)."""
+        s = self.students
+        return self._memo.get(
+            "ses_quartiles", (s.ses,),
+            lambda: tuple(float(q) for q in np.quantile(s.ses, [0.25, 0.75])))
 
     def section_enrolment(self) -> np.ndarray:
         """Pupils per school and section: array (schools, 2) for [primary, junior]
@@ -788,7 +795,7 @@ class EducationModel(mesa.Model):
             "sd_achievement": float(z.std()) if s.n else np.nan,
         }
         if s.n:
-            q1, q3 = np.quantile(s.ses, [0.25, 0.75])
+            q1, q3 = self.ses_quartiles()
             rec["ses_gap"] = metrics.group_gap(z, s.ses >= q3, s.ses <= q1)
             rec["urban_rural_gap"] = metrics.group_gap(z, s_tier == URBAN, s_tier == RURAL)
             rec["between_school_share"] = metrics.between_share(z, s.school)
