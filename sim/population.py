@@ -108,8 +108,8 @@ class Table:
         if not mask.any():
             return np.empty(0, dtype=np.int64)
         removed = self.id[mask].copy()
-        keep = ~mask
-        k = int(keep.sum())
+        keep = np.flatnonzero(~mask)  # rows kept, in order (one index for every column)
+        k = len(keep)
         for _name, arr in self._data.items():
             arr[:k] = arr[: self.n][keep]
         self.n = k

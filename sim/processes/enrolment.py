@@ -278,7 +278,13 @@ def set_pupil_classes(model: EducationModel, klass: np.ndarray) -> None:
     if (klass < 0).any() or (klass >= model.classes_per_key[sg]).any():
         raise ValueError("class index outside the classes of the pupil's school and grade")
     s.klass[:] = klass
-    model.class_of_student = model.class_offset[sg] + s.klass
+    _set_class_tables(model, sg)
+
+
+def _set_class_tables(model: EducationModel, sg: np.ndarray) -> None:
+    """``class_of_student`` and ``class_size`` from the pupils' classes (``sg``: their
+    school-grade keys)."""
+    model.class_of_student = model.class_offset[sg] + model.students.klass
     model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
 
 
@@ -295,12 +301,14 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     # mixed-ability classes: pupils in random order dealt round-robin to the classes of
     # their school-grade, so no class exceeds the limit
     order = stable_argsort(sg + rng.random(s.n))
-    rank = _rank_within(sg[order])
-    s.klass[order] = (rank % n_classes[sg[order]]).astype(np.int16)
+    sg_sorted = sg[order]
+    # rank within the school-grade: position minus the position of the key's first pupil
+    rank = np.arange(s.n) - (np.cumsum(n_sg) - n_sg)[sg_sorted]
+    s.klass[order] = (rank % n_classes[sg_sorted]).astype(np.int16)
     model.class_offset = offset  # first class index of each school-grade key
     model.classes_per_key = n_classes  # classes of each school-grade key
     model.n_classes = int(n_classes.sum())
-    set_pupil_classes(model, s.klass)
+    _set_class_tables(model, sg)  # the classes are valid by construction
 
     # classes per school-section: primary grades 1-6, junior 7-9 (contiguous in the key order)
     nc = n_classes.reshape(sch.n, MAX_GRADE_KEY)
