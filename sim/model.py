@@ -613,13 +613,22 @@ class EducationModel(mesa.Model):
 
     def resource_index(self) -> np.ndarray:
         """Mean ratio of building, sports, equipment and multimedia stocks to what the
-        2017 standards require for the school's pupils, each capped at ``resource_cap``."""
+        2017 standards require for the school's pupils, each capped at ``resource_cap``
+        (read-only array)."""
         sch = self.schools
-        need = self.section_enrolment() @ STANDARDS_PER_STUDENT  # S×4
-        have = np.column_stack([sch.building_area, sch.sports_area, sch.equipment_value,
-                                sch.multimedia_rooms])
-        ratio = np.divide(have, need, out=np.ones_like(have), where=need > 0)
-        return np.minimum(ratio, self.cfg.learning.resource_cap).mean(axis=1)
+        n_sec = self.section_enrolment()
+        cap = self.cfg.learning.resource_cap
+
+        def compute() -> np.ndarray:
+            need = n_sec @ STANDARDS_PER_STUDENT  # S×4
+            have = np.column_stack([sch.building_area, sch.sports_area, sch.equipment_value,
+                                    sch.multimedia_rooms])
+            ratio = np.divide(have, need, out=np.ones_like(have), where=need > 0)
+            return np.minimum(ratio, cap).mean(axis=1)
+
+        return self._memo.get("resource_index", (n_sec, sch.building_area, sch.sports_area,
+                                                 sch.equipment_value, sch.multimedia_rooms,
+                                                 cap), compute)
 
     # ---- what active policies contribute (queried by the processes) ---------------------
     def active_policies(self) -> list:

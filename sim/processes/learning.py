@@ -80,14 +80,24 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
     learn = model.cfg.learning
     if s.n == 0:
         return
-    teacher = pupil_teacher_effect(model)
-    resources = model.resource_index()[s.school]
-    peers = model.school_mean_z()[s.school]
-    growth = (learn.teacher_effect_weight * teacher
-              + learn.resource_effect * (resources - 1.0)
-              + learn.peer_effect * peers
-              + learn.ses_effect * s.ses
-              + learn.left_behind_effect * s.left_behind)
-    growth = growth + model.policy_sum("learning_effect")
-    s.achievement[:] = (learn.persistence * s.achievement + growth
-                        + learn.noise_sd * rng.standard_normal(s.n))
+    # the sum is built in place, term by term in the order of the equation (the same
+    # floating-point operations as the written-out expression, fewer temporary arrays)
+    growth = learn.teacher_effect_weight * pupil_teacher_effect(model)
+    term = model.resource_index()[s.school]
+    term -= 1.0
+    term *= learn.resource_effect
+    growth += term
+    np.take(model.school_mean_z(), s.school, out=term)
+    term *= learn.peer_effect
+    growth += term
+    np.multiply(s.ses, learn.ses_effect, out=term)
+    growth += term
+    np.multiply(s.left_behind, learn.left_behind_effect, out=term)
+    growth += term
+    growth += model.policy_sum("learning_effect")
+    np.multiply(s.achievement, learn.persistence, out=term)
+    term += growth
+    noise = rng.standard_normal(s.n)
+    noise *= learn.noise_sd
+    term += noise
+    s.achievement[:] = term
