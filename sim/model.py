@@ -518,9 +518,17 @@ class EducationModel(mesa.Model):
         if rows is not None:
             g = s.grade[rows]
             return (s.achievement[rows] - self.grade_mean0[g]) / self.grade_sd0[g]
+
+        def compute() -> np.ndarray:
+            # (achievement - mean0[grade]) / sd0[grade], in one buffer
+            g = s.grade.astype(np.intp)
+            z = self.grade_mean0.take(g)
+            np.subtract(s.achievement, z, out=z)
+            z /= self.grade_sd0.take(g)
+            return z
+
         return self._memo.get(
-            "achievement_z", (s.achievement, s.grade, self.grade_mean0, self.grade_sd0),
-            lambda: (s.achievement - self.grade_mean0[s.grade]) / self.grade_sd0[s.grade])
+            "achievement_z", (s.achievement, s.grade, self.grade_mean0, self.grade_sd0), compute)
 
     def school_mean_z(self) -> np.ndarray:
         """Mean achievement (z) of each school's pupils; 0 for schools without pupils
@@ -529,7 +537,7 @@ class EducationModel(mesa.Model):
         n = self.schools.n
 
         def compute() -> np.ndarray:
-            cnt = np.bincount(s.school, minlength=n)
+            cnt = self.section_enrolment().sum(axis=1)  # pupils per school
             tot = np.bincount(s.school, weights=self.achievement_z(), minlength=n)
             return np.divide(tot, cnt, out=np.zeros(n), where=cnt > 0)
 
