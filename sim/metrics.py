@@ -24,6 +24,7 @@ __all__ = [
     "gini",
     "group_gap",
     "mcloone_index",
+    "quantiles",
     "theil",
     "theil_decomposition",
     "weighted_median",
@@ -413,3 +414,45 @@ def mcloone_index(values, weights) -> float:
     if w_below <= 0:
         return 1.0
     return float(_dot(w[below], x[below]) / (m * w_below))
+
+
+def quantiles(values, qs, near=None, width: float = 0.1) -> np.ndarray:
+    """``np.quantile(values, qs)`` (linear method), computed from a bracket when good
+    guesses are known.
+
+    ``near`` gives a guess of each quantile (e.g. last year's values). For each q only the
+    values within ``width`` of its guess are sorted, after counting those below; the
+    order statistics found are exactly those of the whole array, and the interpolation
+    between them is numpy's own (``np.quantile`` of the two neighbours at the fractional
+    position), so the result equals ``np.quantile(values, qs)``. A bracket that misses
+    is widened a few times; otherwise, without guesses, or with NaN values the whole
+    array goes to ``np.quantile``.
+    """
+    x = np.asarray(values, dtype=float)
+    qs = np.atleast_1d(np.asarray(qs, dtype=float))
+    n = x.size
+    if near is None or n < 2 or x.ndim != 1:
+        return np.quantile(x, qs)
+    near = np.atleast_1d(np.asarray(near, dtype=float))
+    out = np.empty(qs.size)
+    for j, (q, guess) in enumerate(zip(qs, near, strict=True)):
+        vi = (n - 1) * q  # numpy's virtual index for the linear method
+        k = int(np.floor(vi))
+        k_next = min(k + 1, n - 1)
+        gamma = vi - k
+        d = float(width)
+        for _ in range(4):
+            lo, hi = guess - d, guess + d
+            n_below = int(np.count_nonzero(x < lo))
+            inside = x[(x >= lo) & (x <= hi)]
+            if n_below + inside.size + int(np.count_nonzero(x > hi)) != n:
+                return np.quantile(x, qs)  # NaN present
+            if n_below <= k and k_next < n_below + inside.size:
+                inside.sort()
+                pair = inside[[k - n_below, k_next - n_below]]
+                out[j] = np.quantile(pair, gamma) if pair[0] != pair[1] else pair[0]
+                break
+            d *= 4.0
+        else:
+            return np.quantile(x, qs)
+    return out

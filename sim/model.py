@@ -548,9 +548,14 @@ class EducationModel(mesa.Model):
     def ses_quartiles(self) -> tuple[float, float]:
         """First and third quartiles of the pupils' SES (``np.quantile``, linear)."""
         s = self.students
-        return self._memo.get(
-            "ses_quartiles", (s.ses,),
-            lambda: tuple(float(q) for q in np.quantile(s.ses, [0.25, 0.75])))
+
+        def compute() -> tuple[float, float]:
+            # last computed quartiles as the guesses (the result is np.quantile's exactly)
+            q = metrics.quantiles(s.ses, [0.25, 0.75], near=self._cache.get("ses_quartiles"))
+            self._cache["ses_quartiles"] = q
+            return float(q[0]), float(q[1])
+
+        return self._memo.get("ses_quartiles", (s.ses,), compute)
 
     def section_enrolment(self) -> np.ndarray:
         """Pupils per school and section: array (schools, 2) for [primary, junior]
