@@ -165,7 +165,7 @@ class Memo:
     def _same(old: Any, new: Any) -> bool:
         if isinstance(new, np.ndarray):
             return (isinstance(old, np.ndarray) and old.shape == new.shape
-                    and old.dtype == new.dtype and bool(np.array_equal(old, new)))
+                    and old.dtype == new.dtype and bool((old == new).all()))
         return type(old) is type(new) and old == new
 
     def get(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
@@ -174,9 +174,13 @@ class Memo:
         entry = self._entries.get(name)
         if entry is not None:
             old, value = entry
-            if len(old) == len(inputs) and all(
-                    self._same(a, b) for a, b in zip(old, inputs, strict=True)):
-                return value
+            if len(old) == len(inputs):
+                same = self._same
+                for a, b in zip(old, inputs):  # noqa: B905 (lengths checked)
+                    if not same(a, b):
+                        break
+                else:
+                    return value
         value = compute()
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
