@@ -397,7 +397,13 @@ class SchoolGroups(Policy):
         sec_mean = np.divide(tot, cnt, out=np.repeat(school_mean[:, None], 2, axis=1),
                              where=cnt > 0)
         target = np.full((n, 2), np.nan)
-        for m in np.flatnonzero(st.is_member):
+        members = np.flatnonzero(st.is_member)
+        n_leads = np.fromiter((len(st.leads_of[m]) for m in members), np.int64, len(members))
+        # a member with one lead: the lead's section means (NaN where it has none)
+        one = members[n_leads == 1]
+        target[one] = sec_mean[np.fromiter((st.leads_of[m][0] for m in one), np.int64,
+                                           len(one))]
+        for m in members[n_leads != 1]:
             vals = sec_mean[st.leads_of[m]]
             ok = ~np.isnan(vals)
             for sec in (0, 1):
