@@ -149,3 +149,15 @@ def test_quantiles_equal_numpy_quantile():
     x[3] = np.nan
     np.testing.assert_array_equal(metrics.quantiles(x, [0.25], near=[0.0]),
                                   np.quantile(x, [0.25]))
+
+
+def test_lexsort_int_unit_equals_lexsort():
+    from sim.processes.enrolment import _lexsort_int_unit
+
+    rng = np.random.default_rng(2)
+    for n in (0, 1, 2, 50, 5000):
+        key = rng.integers(0, 400, n)
+        u = rng.random(n)
+        np.testing.assert_array_equal(_lexsort_int_unit(key, u), np.lexsort((u, key)))
+        u_ties = np.round(u, 1) * 0.999  # ties in u: the lexsort fallback
+        np.testing.assert_array_equal(_lexsort_int_unit(key, u_ties), np.lexsort((u_ties, key)))

@@ -260,6 +260,18 @@ def stable_argsort(key: np.ndarray) -> np.ndarray:
     return order
 
 
+def _lexsort_int_unit(key: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``np.lexsort((u, key))`` for non-negative integer ``key`` and ``u`` in [0, 1): the
+    float keys ``key + u`` sort in the same order whenever they are all distinct (rounding
+    is monotone), which the strictly increasing sorted keys prove; otherwise lexsort."""
+    combined = key + u
+    order = np.argsort(combined)
+    ranked = combined[order]
+    if len(ranked) > 1 and not bool(np.all(ranked[1:] > ranked[:-1])):
+        return np.lexsort((u, key))
+    return order
+
+
 def _rank_within(sorted_keys: np.ndarray) -> np.ndarray:
     """0,1,2,... within runs of equal values of an already sorted key array."""
     n = len(sorted_keys)
@@ -320,7 +332,7 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     model.fit_sections()
     core = t.subject == 0
     key = t.school.astype(np.int64) * 2 + t.section
-    order = np.lexsort((rng.random(t.n), key))
+    order = _lexsort_int_unit(key, rng.random(t.n))
     order = order[core[order]]
     rank = _rank_within(key[order])
     sec_n = sec_classes.reshape(-1)[key[order]]
