@@ -161,13 +161,20 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
             ci = np.flatnonzero(choosers)
             teaches_j = sch.open & np.isin(sch.level, (JUNIOR, NINE_YEAR))
             teaches_p = sch.open & np.isin(sch.level, (PRIMARY, NINE_YEAR))
-            d = model.zone_dist[zone[ci]]  # choosers × schools
+            # the best school depends on the home zone and the level only: one row of
+            # utilities per (zone, level) pair among the choosers
+            pairs, inv = np.unique(zone[ci].astype(np.int64) * 2 + junior[ci],
+                                   return_inverse=True)
+            d = model.zone_dist[pairs // 2]  # pairs × schools
             util = model.school_quality[None, :] - cfg.choice_distance_cost * d
-            allowed = np.where(junior[ci, None], teaches_j[None, :], teaches_p[None, :])
+            allowed = np.where((pairs % 2 == 1)[:, None], teaches_j[None, :], teaches_p[None, :])
             allowed &= d <= cfg.choice_max_km
             util = np.where(allowed, util, -np.inf)
-            best = np.argmax(util, axis=1)
-            ok = np.isfinite(util[np.arange(len(ci)), best]) & (best != catch[ci])
+            best_pair = np.argmax(util, axis=1)
+            reachable = np.isfinite(util[np.arange(len(pairs)), best_pair])
+            inv = inv.reshape(-1)
+            best = best_pair[inv]
+            ok = reachable[inv] & (best != catch[ci])
             ci, best = ci[ok], best[ok]
             # seats go to the richest applicants first
             order = np.lexsort((-s.ses[todo[ci]], best))
@@ -175,7 +182,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
             rank = _rank_within(best)
             won = rank < free[best]
             target[ci[won]] = best[won]
-            np.subtract.at(free, best[won], 1)
+            free -= np.bincount(best[won], minlength=n_sch)
             model.flows["choosers"] = int(won.sum())
             chosen = np.zeros(len(todo), dtype=bool)
             chosen[ci[won]] = True
@@ -192,7 +199,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
     if cfg.expand_capacity:
         _expand(model, demand, free)
     fits = rank < free[catch[order]]
-    np.subtract.at(free, catch[order][fits], 1)
+    free -= np.bincount(catch[order][fits], minlength=n_sch)
     overflow = order[~fits]
     model.flows["overflow"] = len(overflow)
     if len(overflow):
