@@ -113,8 +113,9 @@ def step(model: EducationModel) -> None:
     model.add_students(new)
     flows["entrants"] = len(zones)
 
-    urbanish = model.zone_tier[s.zone] != RURAL
-    grade_counts = np.bincount(s.zone[urbanish & (s.grade >= 2)], minlength=len(model.zone_x))
+    # pupils in grades 2-9 per urban and town zone (rural zones: none)
+    grade_counts = np.bincount(s.zone[s.grade >= 2], minlength=len(model.zone_x))
+    grade_counts[model.zone_tier == RURAL] = 0
     n_arr = rng.poisson(grade_counts * dem.migrant_arrivals)
     zones = np.repeat(np.arange(len(n_arr)), n_arr)
     grades = rng.integers(2, 10, size=len(zones)).astype(np.int8)
