@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import ctypes
 import dataclasses
 import os
 import sys
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import mesa
@@ -832,7 +834,31 @@ class EducationModel(mesa.Model):
         self._cache["school_table"] = (self.year, columns, None)
         return columns
 
+    @contextlib.contextmanager
+    def read_only(self) -> Iterator[None]:
+        """A block that only reads the state: the pupils', teachers' and schools' columns
+        are read-only inside it (a write raises ``ValueError``), so derived quantities
+        checked once are reused without comparing their inputs again (see
+        :class:`~sim.population.Memo`). The yearly record runs in such a block."""
+        tables = (self.students, self.teachers, self.schools)
+        self._read_only_depth = getattr(self, "_read_only_depth", 0) + 1
+        if self._read_only_depth == 1:
+            for table in tables:
+                table.set_writeable(False)
+        try:
+            with self._memo.trusting():
+                yield
+        finally:
+            self._read_only_depth -= 1
+            if self._read_only_depth == 0:
+                for table in tables:
+                    table.set_writeable(True)
+
     def _record(self) -> None:
+        with self.read_only():
+            self._record_year()
+
+    def _record_year(self) -> None:
         # the year's table is built from the final state of the year (a policy may have
         # looked at an earlier state of it during the year)
         self._cache.pop("school_table", None)

@@ -161,3 +161,18 @@ def test_lexsort_int_unit_equals_lexsort():
         np.testing.assert_array_equal(_lexsort_int_unit(key, u), np.lexsort((u, key)))
         u_ties = np.round(u, 1) * 0.999  # ties in u: the lexsort fallback
         np.testing.assert_array_equal(_lexsort_int_unit(key, u_ties), np.lexsort((u_ties, key)))
+
+
+def test_read_only_block_rejects_writes_and_reuses_checked_values():
+    m = EducationModel(region="tiny", rng=8, policies=ALL_POLICIES).run(2)
+    with m.read_only():
+        z = m.achievement_z()
+        assert m.achievement_z() is z
+        with pytest.raises(ValueError):
+            m.students.achievement[0] = 1.0
+        with pytest.raises(ValueError):
+            m.students.remove(np.zeros(m.students.n, dtype=bool))
+        with pytest.raises(ValueError):
+            m.teachers.add(1)
+    m.students.achievement[0] += 1.0  # writeable again after the block
+    np.testing.assert_array_equal(m.achievement_z(), _fresh(m)["achievement_z"])

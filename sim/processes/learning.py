@@ -82,19 +82,20 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
         return
     # the sum is built in place, term by term in the order of the equation (the same
     # floating-point operations as the written-out expression, fewer temporary arrays)
-    growth = learn.teacher_effect_weight * pupil_teacher_effect(model)
-    term = model.resource_index()[s.school]
-    term -= 1.0
-    term *= learn.resource_effect
-    growth += term
-    np.take(model.school_mean_z(), s.school, out=term)
-    term *= learn.peer_effect
-    growth += term
-    np.multiply(s.ses, learn.ses_effect, out=term)
-    growth += term
-    np.multiply(s.left_behind, learn.left_behind_effect, out=term)
-    growth += term
-    growth += model.policy_sum("learning_effect")
+    with model.read_only():  # the growth only reads the state (policies' effects too)
+        growth = learn.teacher_effect_weight * pupil_teacher_effect(model)
+        term = model.resource_index()[s.school]
+        term -= 1.0
+        term *= learn.resource_effect
+        growth += term
+        np.take(model.school_mean_z(), s.school, out=term)
+        term *= learn.peer_effect
+        growth += term
+        np.multiply(s.ses, learn.ses_effect, out=term)
+        growth += term
+        np.multiply(s.left_behind, learn.left_behind_effect, out=term)
+        growth += term
+        growth += model.policy_sum("learning_effect")
     np.multiply(s.achievement, learn.persistence, out=term)
     term += growth
     noise = rng.standard_normal(s.n)
