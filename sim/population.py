@@ -12,6 +12,10 @@ sorted and ``row_of(id)`` is a binary search. Yearly processes work on whole col
 Column attributes (``s.grade``) are *views* of the live rows: valid until the next
 ``add`` or ``remove`` (which may reallocate or compact). Never keep them across a call
 that changes the number of rows.
+
+:class:`Memo` keeps derived quantities (e.g. each pupil's achievement z) while their input
+columns are unchanged; inside a read-only block (``EducationModel.read_only``, with
+``Table.set_writeable(False)``) an entry is checked once and then reused as is.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Table"]
+__all__ = ["Memo", "Table"]
 
 
 class Table:

@@ -176,3 +176,21 @@ def test_read_only_block_rejects_writes_and_reuses_checked_values():
             m.teachers.add(1)
     m.students.achievement[0] += 1.0  # writeable again after the block
     np.testing.assert_array_equal(m.achievement_z(), _fresh(m)["achievement_z"])
+
+
+def test_argsort_int_plus_unit_equals_stable_argsort():
+    from sim.processes.enrolment import _argsort_int_plus_unit
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 50, 20000):
+        key = rng.integers(0, 2000, n)
+        u = rng.random(n)
+        np.testing.assert_array_equal(_argsort_int_plus_unit(key, u),
+                                      np.argsort(key + u, kind="stable"))
+        u_ties = np.floor(u * 8) / 8  # ties: the stable fallback
+        np.testing.assert_array_equal(_argsort_int_plus_unit(key, u_ties),
+                                      np.argsort(key + u_ties, kind="stable"))
+    big = np.array([2 ** 40, 3, 2 ** 40], dtype=np.int64)  # too large to pack
+    u = rng.random(3)
+    np.testing.assert_array_equal(_argsort_int_plus_unit(big, u),
+                                  np.argsort(big + u, kind="stable"))
