@@ -132,6 +132,9 @@ class EducationModel(mesa.Model):
     5. *record*: county metrics (``timeseries()``) and the per-school table of the official
        indicators (``school_history()``).
 
+    From step 3 to the record the pupils' table is read-only, and so are all tables while
+    the learning growth and the record are computed (:meth:`read_only`).
+
     Each process draws from its own random stream per year, spawned from the seed
     (``stream``), so scenarios share common random numbers.
     """
@@ -413,15 +416,16 @@ class EducationModel(mesa.Model):
         for p in active:
             p.after_enrolment(self)
         learning.step(self, self.stream("learning"))
-        for p in active:
-            p.before_careers(self)
-        careers.step(self, self.stream("careers"))
-        for p in active:
-            p.after_careers(self)
-        finance.step(self, self.stream("finance"))
-        for p in active:
-            p.after_finance(self)
-        self._record()
+        with self.read_only("students"):  # careers, finance and the record leave the pupils
+            for p in active:
+                p.before_careers(self)
+            careers.step(self, self.stream("careers"))
+            for p in active:
+                p.after_careers(self)
+            finance.step(self, self.stream("finance"))
+            for p in active:
+                p.after_finance(self)
+            self._record()
 
     def run(self, years: int) -> EducationModel:
         """Run ``years`` steps; returns the model."""
@@ -835,24 +839,25 @@ class EducationModel(mesa.Model):
         return columns
 
     @contextlib.contextmanager
-    def read_only(self) -> Iterator[None]:
-        """A block that only reads the state: the pupils', teachers' and schools' columns
-        are read-only inside it (a write raises ``ValueError``), so derived quantities
-        checked once are reused without comparing their inputs again (see
-        :class:`~sim.population.Memo`). The yearly record runs in such a block."""
-        tables = (self.students, self.teachers, self.schools)
-        self._read_only_depth = getattr(self, "_read_only_depth", 0) + 1
-        if self._read_only_depth == 1:
-            for table in tables:
-                table.set_writeable(False)
+    def read_only(self, *tables: str) -> Iterator[None]:
+        """A block that does not change the given tables (``"students"``, ``"teachers"``,
+        ``"schools"``; all three by default): their columns are read-only inside it (a
+        write raises ``ValueError``), so derived quantities need not compare those columns
+        again (see :class:`~sim.population.Memo`). The yearly record runs in such a block."""
+        depth = self.__dict__.setdefault("_read_only_depth", {})
+        frozen = []
+        for name in tables or ("students", "teachers", "schools"):
+            depth[name] = depth.get(name, 0) + 1
+            if depth[name] == 1:
+                getattr(self, name).set_writeable(False)
+            frozen.append(name)
         try:
-            with self._memo.trusting():
-                yield
+            yield
         finally:
-            self._read_only_depth -= 1
-            if self._read_only_depth == 0:
-                for table in tables:
-                    table.set_writeable(True)
+            for name in frozen:
+                depth[name] -= 1
+                if depth[name] == 0:
+                    getattr(self, name).set_writeable(True)
 
     def _record(self) -> None:
         with self.read_only():

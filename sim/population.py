@@ -14,14 +14,13 @@ Column attributes (``s.grade``) are *views* of the live rows: valid until the ne
 that changes the number of rows.
 
 :class:`Memo` keeps derived quantities (e.g. each pupil's achievement z) while their input
-columns are unchanged; inside a read-only block (``EducationModel.read_only``, with
-``Table.set_writeable(False)``) an entry is checked once and then reused as is.
+columns are unchanged; while a table is read-only (``Table.set_writeable(False)``, as in
+``EducationModel.read_only``) its columns need not be compared again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -156,13 +155,31 @@ class Table:
     def set_writeable(self, flag: bool) -> None:
         """Make every column (and the views taken from it afterwards) writeable or
         read-only; ``add`` and ``remove`` fail while the table is read-only."""
+        if not flag and not self.__dict__.get("_writeable", True):
+            return  # read-only already: keep the freeze it is in
+        _FREEZES[0] += 1
         for arr in self._data.values():
             arr.flags.writeable = flag
+            if flag:
+                _FROZEN.pop(id(arr), None)
+            else:
+                _FROZEN[id(arr)] = _FREEZES[0]
         self._writeable = flag
 
     def _check_writeable(self) -> None:
         if not self.__dict__.get("_writeable", True):
             raise ValueError(f"the {self.name} table is read-only here")
+
+
+#: id(column array) -> serial number of the freeze that made it read-only (tables' columns
+#: while read-only); a column made writeable again leaves, and a new freeze gets a new number
+_FROZEN: dict[int, int] = {}
+_FREEZES = [0]
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself, or the base of a view)."""
+    return a if a.base is None else a.base
 
 
 class Memo:
@@ -175,23 +192,16 @@ class Memo:
     linear pass, much cheaper than most recomputations, and the reuse is exact: a hit
     returns what the computation would return now. Results are made read-only, so a
     caller cannot alter the memoised value by accident.
+
+    Read-only inputs need no comparison: an array input that is a column of a table made
+    read-only (:meth:`Table.set_writeable`) and still in the same freeze as when the entry
+    was last checked, or a read-only result of another memo entry (never written), at the
+    same place and shape, is unchanged.
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[tuple[Any, ...], Any]] = {}
-        self._trusted: set[str] | None = None
-
-    @contextmanager
-    def trusting(self) -> Iterator[None]:
-        """A block in which the inputs cannot change (the caller makes the tables
-        read-only): an entry checked once is reused without comparing its inputs again."""
-        outer = self._trusted
-        if outer is None:
-            self._trusted = set()
-        try:
-            yield
-        finally:
-            self._trusted = outer
+        #: name -> [copies of the inputs, result, read-only markers of the inputs]
+        self._entries: dict[str, list[Any]] = {}
 
     @staticmethod
     def _same(old: Any, new: Any) -> bool:
@@ -200,34 +210,42 @@ class Memo:
                     and old.dtype == new.dtype and bool((old == new).all()))
         return type(old) is type(new) and old == new
 
+    @staticmethod
+    def _frozen(x: Any) -> tuple[Any, ...] | None:
+        """(owner, freeze, address, shape, dtype) of a read-only array input, else None."""
+        if not isinstance(x, np.ndarray):
+            return None
+        owner = _owner(x)
+        if owner.flags.writeable:
+            return None
+        return (owner, _FROZEN.get(id(owner)), x.__array_interface__["data"][0], x.shape,
+                x.dtype)
+
     def get(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()``, or its memoised result if ``inputs`` equal those of the last call
         under ``name``."""
         entry = self._entries.get(name)
-        trusted = self._trusted
-        if entry is not None and trusted is not None and name in trusted:
-            return entry[1]
-        if entry is not None:
-            old, value = entry
-            if len(old) == len(inputs):
-                same = self._same
-                for a, b in zip(old, inputs):  # noqa: B905 (lengths checked)
-                    if not same(a, b):
-                        break
-                else:
-                    if trusted is not None:
-                        trusted.add(name)
-                    return value
+        if entry is not None and len(entry[0]) == len(inputs):
+            old, value, frozen = entry
+            same, current = self._same, self._frozen
+            for k, b in enumerate(inputs):
+                f = frozen[k]
+                if f is not None:
+                    c = current(b)
+                    if c is not None and c[0] is f[0] and c[1:] == f[1:]:
+                        continue  # read-only since the check: unchanged
+                if not same(old[k], b):
+                    break
+            else:
+                entry[2] = [current(b) for b in inputs]
+                return value
         value = compute()
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
-        self._entries[name] = (
-            tuple(x.copy() if isinstance(x, np.ndarray) else x for x in inputs), value)
-        if trusted is not None:
-            trusted.add(name)
+        self._entries[name] = [
+            tuple(x.copy() if isinstance(x, np.ndarray) else x for x in inputs), value,
+            [self._frozen(x) for x in inputs]]
         return value
 
     def clear(self) -> None:
         self._entries.clear()
-        if self._trusted is not None:
-            self._trusted.clear()

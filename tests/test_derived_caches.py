@@ -194,3 +194,27 @@ def test_argsort_int_plus_unit_equals_stable_argsort():
     u = rng.random(3)
     np.testing.assert_array_equal(_argsort_int_plus_unit(big, u),
                                   np.argsort(big + u, kind="stable"))
+
+
+def test_memo_skips_only_columns_frozen_since_the_check():
+    from sim.population import Table
+
+    table = Table("x", {"a": np.float64}, capacity=8)
+    table.add(5, a=1.0)
+    memo, calls = Memo(), []
+
+    def compute():
+        calls.append(1)
+        return table.a * 2
+
+    table.set_writeable(False)
+    memo.get("m", (table.a,), compute)
+    assert memo.get("m", (table.a,), compute)[0] == 2.0 and len(calls) == 1
+    table.set_writeable(True)
+    table.a[0] = 5.0  # changed between two freezes
+    table.set_writeable(False)
+    assert memo.get("m", (table.a,), compute)[0] == 10.0 and len(calls) == 2
+    table.set_writeable(True)
+    assert memo.get("m", (table.a,), compute)[0] == 10.0 and len(calls) == 2  # compared
+    table.a[1] = 7.0
+    assert memo.get("m", (table.a,), compute)[1] == 14.0 and len(calls) == 3
