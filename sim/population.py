@@ -177,9 +177,12 @@ _FROZEN: dict[int, int] = {}
 _FREEZES = [0]
 
 
-def _owner(a: np.ndarray) -> np.ndarray:
-    """The array that owns ``a``'s memory (``a`` itself, or the base of a view)."""
-    return a if a.base is None else a.base
+def _owner(a: np.ndarray) -> np.ndarray | None:
+    """The array that owns ``a``'s memory (``a`` itself, or the base of a view); None when
+    the memory belongs to another kind of object."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a if a.base is None else None
 
 
 class Memo:
@@ -216,7 +219,7 @@ class Memo:
         if not isinstance(x, np.ndarray):
             return None
         owner = _owner(x)
-        if owner.flags.writeable:
+        if owner is None or owner.flags.writeable:
             return None
         return (owner, _FROZEN.get(id(owner)), x.__array_interface__["data"][0], x.shape,
                 x.dtype)

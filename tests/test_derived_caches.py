@@ -218,3 +218,17 @@ def test_memo_skips_only_columns_frozen_since_the_check():
     assert memo.get("m", (table.a,), compute)[0] == 10.0 and len(calls) == 2  # compared
     table.a[1] = 7.0
     assert memo.get("m", (table.a,), compute)[1] == 14.0 and len(calls) == 3
+
+
+def test_memo_compares_read_only_views_of_writeable_memory():
+    base = np.arange(6.0)
+    view = np.broadcast_to(base, (2, 6))  # read-only, but its memory can still change
+    memo, calls = Memo(), []
+
+    def compute():
+        calls.append(1)
+        return view.sum(axis=0)
+
+    memo.get("m", (view,), compute)
+    base[0] = 10.0
+    assert memo.get("m", (view,), compute)[0] == 20.0 and len(calls) == 2
