@@ -24,6 +24,7 @@ __all__ = [
     "gini",
     "group_gap",
     "mcloone_index",
+    "quantiles",
     "theil",
     "theil_decomposition",
     "weighted_median",
@@ -270,18 +271,30 @@ def between_share(values, groups, weights=None) -> float:
     the total variance is 0 (all positive-weight values equal) or the total weight is 0.
     """
     x = _values_1d(values)
-    w = _weights_like(weights, x)
     labels, inv = _groups_like(groups, x)
-    total_w = w.sum()
-    if x.size == 0 or total_w <= 0:
-        return float("nan")
-    xw = x[w > 0]
-    if xw.max() == xw.min():  # exact test: rounding in mu must not fake a variance
-        return float("nan")
-    mu = _dot(w, x) / total_w
-    v_total = _dot(w, (x - mu) ** 2) / total_w
-    g_w = np.bincount(inv, weights=w, minlength=labels.size)
-    g_wx = np.bincount(inv, weights=w * x, minlength=labels.size)
+    if weights is None:
+        # unit weights: the same sums without the weight arrays (1.0 * x == x exactly)
+        if x.size == 0:
+            return float("nan")
+        total_w = np.float64(x.size)
+        if x.max() == x.min():  # exact test: rounding in mu must not fake a variance
+            return float("nan")
+        mu = float(np.sum(x)) / total_w
+        v_total = float(np.sum((x - mu) ** 2)) / total_w
+        g_w = np.bincount(inv, minlength=labels.size).astype(float)
+        g_wx = np.bincount(inv, weights=x, minlength=labels.size)
+    else:
+        w = _weights_like(weights, x)
+        total_w = w.sum()
+        if x.size == 0 or total_w <= 0:
+            return float("nan")
+        xw = x[w > 0]
+        if xw.max() == xw.min():  # exact test: rounding in mu must not fake a variance
+            return float("nan")
+        mu = _dot(w, x) / total_w
+        v_total = _dot(w, (x - mu) ** 2) / total_w
+        g_w = np.bincount(inv, weights=w, minlength=labels.size)
+        g_wx = np.bincount(inv, weights=w * x, minlength=labels.size)
     g_mu = np.divide(g_wx, g_w, out=np.full_like(g_wx, mu), where=g_w > 0)
     v_between = _dot(g_w, (g_mu - mu) ** 2) / total_w
     return float(v_between / v_total)
@@ -301,17 +314,24 @@ def group_gap(values, mask_a, mask_b, sd=None, weights=None) -> float:
     or has zero total weight; ``sd`` must be a positive finite number.
     """
     x = _values_1d(values)
-    w = _weights_like(weights, x)
     a = _mask_like(mask_a, x, "mask_a")
     b = _mask_like(mask_b, x, "mask_b")
     if sd is not None:
         sd = float(sd)
         if not np.isfinite(sd) or sd <= 0:
             raise ValueError(f"sd must be a positive finite number, got {sd}")
-    wa, wb = w[a].sum(), w[b].sum()
-    if wa <= 0 or wb <= 0:
-        return float("nan")
-    gap = _dot(w[a], x[a]) / wa - _dot(w[b], x[b]) / wb
+    if weights is None:
+        # unit weights: the same sums without the weight arrays (1.0 * x == x exactly)
+        wa, wb = np.float64(np.count_nonzero(a)), np.float64(np.count_nonzero(b))
+        if wa <= 0 or wb <= 0:
+            return float("nan")
+        gap = float(np.sum(x[a])) / wa - float(np.sum(x[b])) / wb
+    else:
+        w = _weights_like(weights, x)
+        wa, wb = w[a].sum(), w[b].sum()
+        if wa <= 0 or wb <= 0:
+            return float("nan")
+        gap = _dot(w[a], x[a]) / wa - _dot(w[b], x[b]) / wb
     if sd is not None:
         gap = gap / sd
     return float(gap)
@@ -394,3 +414,45 @@ def mcloone_index(values, weights) -> float:
     if w_below <= 0:
         return 1.0
     return float(_dot(w[below], x[below]) / (m * w_below))
+
+
+def quantiles(values, qs, near=None, width: float = 0.1) -> np.ndarray:
+    """``np.quantile(values, qs)`` (linear method), computed from a bracket when good
+    guesses are known.
+
+    ``near`` gives a guess of each quantile (e.g. last year's values). For each q only the
+    values within ``width`` of its guess are sorted, after counting those below; the
+    order statistics found are exactly those of the whole array, and the interpolation
+    between them is numpy's own (``np.quantile`` of the two neighbours at the fractional
+    position), so the result equals ``np.quantile(values, qs)``. A bracket that misses
+    is widened a few times; otherwise, without guesses, or with NaN values the whole
+    array goes to ``np.quantile``.
+    """
+    x = np.asarray(values, dtype=float)
+    qs = np.atleast_1d(np.asarray(qs, dtype=float))
+    n = x.size
+    if near is None or n < 2 or x.ndim != 1:
+        return np.quantile(x, qs)
+    near = np.atleast_1d(np.asarray(near, dtype=float))
+    out = np.empty(qs.size)
+    for j, (q, guess) in enumerate(zip(qs, near, strict=True)):
+        vi = (n - 1) * q  # numpy's virtual index for the linear method
+        k = int(np.floor(vi))
+        k_next = min(k + 1, n - 1)
+        gamma = vi - k
+        d = float(width)
+        for _ in range(4):
+            lo, hi = guess - d, guess + d
+            n_below = int(np.count_nonzero(x < lo))
+            inside = x[(x >= lo) & (x <= hi)]
+            if n_below + inside.size + int(np.count_nonzero(x > hi)) != n:
+                return np.quantile(x, qs)  # NaN present
+            if n_below <= k and k_next < n_below + inside.size:
+                inside.sort()
+                pair = inside[[k - n_below, k_next - n_below]]
+                out[j] = np.quantile(pair, gamma) if pair[0] != pair[1] else pair[0]
+                break
+            d *= 4.0
+        else:
+            return np.quantile(x, qs)
+    return out

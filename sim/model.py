@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import ctypes
 import dataclasses
+import os
+import sys
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import mesa
@@ -15,7 +20,7 @@ from sim import evaluation, metrics
 from sim.agents import School, Student, Teacher
 from sim.config import SimConfig
 from sim.policies.base import build_policies
-from sim.population import Table
+from sim.population import Memo, Table
 from sim.processes import careers, enrolment, finance, learning
 from sim.region import NINE_YEAR, PRIMARY, RURAL, URBAN, build_county, catchments
 
@@ -51,6 +56,35 @@ SCHOOL_SCHEMA = {
     "computers": np.float64, "books": np.float64, "funds": np.float64,
     "designated_weak": np.bool_,
 }
+
+
+_ALLOCATOR_TUNED = False
+
+
+def tune_allocator() -> bool:
+    """Keep freed memory in the process instead of handing it back to the OS at once
+    (glibc ``mallopt``: large arrays from the heap, trimmed only above 256 MiB free).
+
+    A year allocates and frees many temporary arrays of one value per pupil (1.2 MB for
+    150,000 pupils); by default glibc maps each one afresh and unmaps it when freed, so
+    every array first pays a page fault per 4 KiB, which on virtual machines costs more
+    than the arithmetic. Called once by the first :class:`EducationModel` (process-wide,
+    like numpy's own allocation caches); set ``EDUSIM_MALLOC_TUNING=0`` to leave the
+    allocator alone. Returns whether the settings were applied (glibc only)."""
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED:
+        return True
+    if os.environ.get("EDUSIM_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        ok = (libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024) == 1
+              and libc.mallopt(m_trim_threshold, 256 * 1024 * 1024) == 1)
+    except (OSError, AttributeError):
+        return False
+    _ALLOCATOR_TUNED = ok
+    return ok
 
 
 def _stream(seed: int, name: str, year: int) -> np.random.Generator:
@@ -98,6 +132,9 @@ class EducationModel(mesa.Model):
     5. *record*: county metrics (``timeseries()``) and the per-school table of the official
        indicators (``school_history()``).
 
+    From step 3 to the record the pupils' table is read-only, and so are all tables while
+    the learning growth and the record are computed (:meth:`read_only`).
+
     Each process draws from its own random stream per year, spawned from the seed
     (``stream``), so scenarios share common random numbers.
     """
@@ -113,6 +150,7 @@ class EducationModel(mesa.Model):
             raise TypeError(f"rng (the run's seed) must be an integer, got {rng!r}")
         super().__init__(rng=int(rng))
         self.seed = int(rng)
+        tune_allocator()
 
         if isinstance(config, SimConfig):
             cfg = copy.deepcopy(config)  # the model may adapt its copy (e.g. a loaded county)
@@ -133,9 +171,14 @@ class EducationModel(mesa.Model):
         self.flows: dict[str, int] = {}
         self.costs: dict[str, float] = {}
         self._records: list[dict[str, Any]] = []
-        self._school_frames: list[pd.DataFrame] = []
+        #: per recorded year, the per-school table as numpy columns (school_columns());
+        #: school_history() builds the stacked DataFrame on demand
+        self._school_years: list[dict[str, np.ndarray]] = []
         self._views: dict[str, dict[int, Any]] = {"students": {}, "teachers": {}}
         self._cache: dict[str, Any] = {}
+        #: derived per-pupil / per-school quantities, reused while their input columns are
+        #: unchanged (see sim.population.Memo)
+        self._memo = Memo()
         self._streams: dict[tuple[str, int], np.random.Generator] = {}
 
         #: Mesa DataCollector with the headline county metrics (model-level only: per-pupil
@@ -319,7 +362,7 @@ class EducationModel(mesa.Model):
         learn = self.cfg.learning
         s = self.students
         school_side = (learn.teacher_effect_weight
-                       * learning.class_teacher_effect(self)[self.class_of_student]
+                       * learning.pupil_teacher_effect(self)
                        + learn.resource_effect * (self.resource_index()[s.school] - 1.0)
                        + learn.peer_effect * self._peer_term()[s.school])
         family = learn.ses_effect * s.ses + learn.left_behind_effect * s.left_behind
@@ -373,15 +416,16 @@ class EducationModel(mesa.Model):
         for p in active:
             p.after_enrolment(self)
         learning.step(self, self.stream("learning"))
-        for p in active:
-            p.before_careers(self)
-        careers.step(self, self.stream("careers"))
-        for p in active:
-            p.after_careers(self)
-        finance.step(self, self.stream("finance"))
-        for p in active:
-            p.after_finance(self)
-        self._record()
+        with self.read_only("students"):  # careers, finance and the record leave the pupils
+            for p in active:
+                p.before_careers(self)
+            careers.step(self, self.stream("careers"))
+            for p in active:
+                p.after_careers(self)
+            finance.step(self, self.stream("finance"))
+            for p in active:
+                p.after_finance(self)
+            self._record()
 
     def run(self, years: int) -> EducationModel:
         """Run ``years`` steps; returns the model."""
@@ -459,33 +503,77 @@ class EducationModel(mesa.Model):
     # ==================================================================================
     def teacher_effectiveness(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Value added (student SD per year): skill minus the novice gap, which fades with
-        experience: ``skill − novice_penalty · exp(−experience / experience_tau)``."""
+        experience: ``skill − novice_penalty · exp(−experience / experience_tau)``.
+        Without ``rows``: every teacher, as a read-only array."""
         tc = self.cfg.teachers
         t = self.teachers
-        skill = t.skill if rows is None else t.skill[rows]
-        exp = t.experience if rows is None else t.experience[rows]
-        return skill - tc.novice_penalty * np.exp(-exp / tc.experience_tau)
+
+        def compute(skill: np.ndarray, exp: np.ndarray) -> np.ndarray:
+            return skill - tc.novice_penalty * np.exp(-exp / tc.experience_tau)
+
+        if rows is not None:
+            return compute(t.skill[rows], t.experience[rows])
+        return self._memo.get(
+            "teacher_effectiveness", (t.skill, t.experience, tc.novice_penalty, tc.experience_tau),
+            lambda: compute(t.skill, t.experience))
 
     def achievement_z(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Achievement in year-0 SD units of each pupil's grade (mean 0 in year 0)."""
+        """Achievement in year-0 SD units of each pupil's grade (mean 0 in year 0).
+        Without ``rows``: every pupil, as a read-only array."""
         s = self.students
-        a = s.achievement if rows is None else s.achievement[rows]
-        g = s.grade if rows is None else s.grade[rows]
-        return (a - self.grade_mean0[g]) / self.grade_sd0[g]
+        if rows is not None:
+            g = s.grade[rows]
+            return (s.achievement[rows] - self.grade_mean0[g]) / self.grade_sd0[g]
+
+        def compute() -> np.ndarray:
+            # (achievement - mean0[grade]) / sd0[grade], in one buffer
+            g = s.grade.astype(np.intp)
+            z = self.grade_mean0.take(g)
+            np.subtract(s.achievement, z, out=z)
+            z /= self.grade_sd0.take(g)
+            return z
+
+        return self._memo.get(
+            "achievement_z", (s.achievement, s.grade, self.grade_mean0, self.grade_sd0), compute)
 
     def school_mean_z(self) -> np.ndarray:
-        """Mean achievement (z) of each school's pupils; 0 for schools without pupils."""
+        """Mean achievement (z) of each school's pupils; 0 for schools without pupils
+        (read-only array)."""
         s = self.students
         n = self.schools.n
-        cnt = np.bincount(s.school, minlength=n)
-        tot = np.bincount(s.school, weights=self.achievement_z(), minlength=n)
-        return np.divide(tot, cnt, out=np.zeros(n), where=cnt > 0)
+
+        def compute() -> np.ndarray:
+            cnt = self.section_enrolment().sum(axis=1)  # pupils per school
+            tot = np.bincount(s.school, weights=self.achievement_z(), minlength=n)
+            return np.divide(tot, cnt, out=np.zeros(n), where=cnt > 0)
+
+        return self._memo.get(
+            "school_mean_z", (n, s.school, s.achievement, s.grade, self.grade_mean0,
+                              self.grade_sd0), compute)
+
+    def ses_quartiles(self) -> tuple[float, float]:
+        """First and third quartiles of the pupils' SES (``np.quantile``, linear)."""
+        s = self.students
+
+        def compute() -> tuple[float, float]:
+            # last computed quartiles as the guesses (the result is np.quantile's exactly)
+            q = metrics.quantiles(s.ses, [0.25, 0.75], near=self._cache.get("ses_quartiles"))
+            self._cache["ses_quartiles"] = q
+            return float(q[0]), float(q[1])
+
+        return self._memo.get("ses_quartiles", (s.ses,), compute)
 
     def section_enrolment(self) -> np.ndarray:
-        """Pupils per school and section: array (schools, 2) for [primary, junior]."""
+        """Pupils per school and section: array (schools, 2) for [primary, junior]
+        (read-only)."""
         s = self.students
-        key = s.school.astype(np.int64) * 2 + (s.grade >= 7)
-        return np.bincount(key, minlength=self.schools.n * 2).reshape(-1, 2)
+        n = self.schools.n
+
+        def compute() -> np.ndarray:
+            key = s.school.astype(np.int64) * 2 + (s.grade >= 7)
+            return np.bincount(key, minlength=n * 2).reshape(-1, 2)
+
+        return self._memo.get("section_enrolment", (n, s.school, s.grade), compute)
 
     def section_staff(self) -> np.ndarray:
         """Teacher posts held per school and section (by ``post_school``: a teacher on
@@ -544,13 +632,22 @@ class EducationModel(mesa.Model):
 
     def resource_index(self) -> np.ndarray:
         """Mean ratio of building, sports, equipment and multimedia stocks to what the
-        2017 standards require for the school's pupils, each capped at ``resource_cap``."""
+        2017 standards require for the school's pupils, each capped at ``resource_cap``
+        (read-only array)."""
         sch = self.schools
-        need = self.section_enrolment() @ STANDARDS_PER_STUDENT  # S×4
-        have = np.column_stack([sch.building_area, sch.sports_area, sch.equipment_value,
-                                sch.multimedia_rooms])
-        ratio = np.divide(have, need, out=np.ones_like(have), where=need > 0)
-        return np.minimum(ratio, self.cfg.learning.resource_cap).mean(axis=1)
+        n_sec = self.section_enrolment()
+        cap = self.cfg.learning.resource_cap
+
+        def compute() -> np.ndarray:
+            need = n_sec @ STANDARDS_PER_STUDENT  # S×4
+            have = np.column_stack([sch.building_area, sch.sports_area, sch.equipment_value,
+                                    sch.multimedia_rooms])
+            ratio = np.divide(have, need, out=np.ones_like(have), where=need > 0)
+            return np.minimum(ratio, cap).mean(axis=1)
+
+        return self._memo.get("resource_index", (n_sec, sch.building_area, sch.sports_area,
+                                                 sch.equipment_value, sch.multimedia_rooms,
+                                                 cap), compute)
 
     # ---- what active policies contribute (queried by the processes) ---------------------
     def active_policies(self) -> list:
@@ -659,7 +756,20 @@ class EducationModel(mesa.Model):
 
         Stocks of a nine-year school are split between its sections in proportion to
         pupils × the section's standard, so both sections show the same ratio to standard.
+        The frame is built on demand from :meth:`school_columns` (cached for the year).
         """
+        cached = self._cache.get("school_table")
+        if cached is not None and cached[0] == self.year and cached[2] is not None:
+            return cached[2]
+        columns = self.school_columns()
+        frame = pd.DataFrame(columns)
+        self._cache["school_table"] = (self.year, columns, frame)
+        return frame
+
+    def school_columns(self) -> dict[str, np.ndarray]:
+        """This year's per-school table (see :meth:`school_table`) as a dict of numpy
+        columns, without building a DataFrame (what the yearly record and the official
+        tests use). The arrays are shared with the cache: do not modify them."""
         cached = self._cache.get("school_table")
         if cached is not None and cached[0] == self.year:
             return cached[1]
@@ -668,10 +778,11 @@ class EducationModel(mesa.Model):
         n_sec = self.section_enrolment()
         key_t = t.school.astype(np.int64) * 2 + t.section
 
-        def per_section(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(key_t[mask], minlength=2 * n).reshape(-1, 2)
+        def per_section(mask: np.ndarray | None) -> np.ndarray:
+            keys = key_t if mask is None else key_t[mask]
+            return np.bincount(keys, minlength=2 * n).reshape(-1, 2)
 
-        teachers = per_section(np.ones(t.n, dtype=bool))
+        teachers = per_section(None)
         required = np.where(t.section == 0, 1, 2)  # primary: 专科+, junior: 本科+
         above = per_section(t.qualification >= required)
         backbone = per_section(t.backbone)
@@ -700,8 +811,8 @@ class EducationModel(mesa.Model):
         school_idx, section = np.nonzero(keep)
         pupils = n_sec[school_idx, section]
         n_t = teachers[school_idx, section]
-        frame = pd.DataFrame({
-            "year": self.year,
+        columns = {
+            "year": np.full(len(school_idx), self.year, dtype=np.int64),
             "school_id": school_idx,
             "school_code": np.array(self.school_codes, dtype=object)[school_idx],
             "name": np.array(self.school_names, dtype=object)[school_idx],
@@ -723,11 +834,36 @@ class EducationModel(mesa.Model):
             "teacher_effectiveness": np.divide(
                 eff_sum.reshape(-1, 2)[school_idx, section], n_t,
                 out=np.full(len(n_t), np.nan), where=n_t > 0),
-        })
-        self._cache["school_table"] = (self.year, frame)
-        return frame
+        }
+        self._cache["school_table"] = (self.year, columns, None)
+        return columns
+
+    @contextlib.contextmanager
+    def read_only(self, *tables: str) -> Iterator[None]:
+        """A block that does not change the given tables (``"students"``, ``"teachers"``,
+        ``"schools"``; all three by default): their columns are read-only inside it (a
+        write raises ``ValueError``), so derived quantities need not compare those columns
+        again (see :class:`~sim.population.Memo`). The yearly record runs in such a block."""
+        depth = self.__dict__.setdefault("_read_only_depth", {})
+        frozen = []
+        for name in tables or ("students", "teachers", "schools"):
+            depth[name] = depth.get(name, 0) + 1
+            if depth[name] == 1:
+                getattr(self, name).set_writeable(False)
+            frozen.append(name)
+        try:
+            yield
+        finally:
+            for name in frozen:
+                depth[name] -= 1
+                if depth[name] == 0:
+                    getattr(self, name).set_writeable(True)
 
     def _record(self) -> None:
+        with self.read_only():
+            self._record_year()
+
+    def _record_year(self) -> None:
         # the year's table is built from the final state of the year (a policy may have
         # looked at an earlier state of it during the year)
         self._cache.pop("school_table", None)
@@ -745,7 +881,7 @@ class EducationModel(mesa.Model):
             "sd_achievement": float(z.std()) if s.n else np.nan,
         }
         if s.n:
-            q1, q3 = np.quantile(s.ses, [0.25, 0.75])
+            q1, q3 = self.ses_quartiles()
             rec["ses_gap"] = metrics.group_gap(z, s.ses >= q3, s.ses <= q1)
             rec["urban_rural_gap"] = metrics.group_gap(z, s_tier == URBAN, s_tier == RURAL)
             rec["between_school_share"] = metrics.between_share(z, s.school)
@@ -794,7 +930,7 @@ class EducationModel(mesa.Model):
         rec.update(self._resource_equity())
         rec.update(self._official_tests())
         self._records.append(rec)
-        self._school_frames.append(self.school_table())
+        self._school_years.append(self.school_columns())
         self.datacollector.collect(self)
 
     def _resource_equity(self) -> dict[str, Any]:
@@ -834,14 +970,15 @@ class EducationModel(mesa.Model):
 
     def _official_tests(self) -> dict[str, Any]:
         """The 2017 (quality) and 2012 (basic) county tests on this year's school table."""
-        table = self.school_table()
+        table = self.school_columns()
         ev = self.cfg.evaluation
         out: dict[str, Any] = {}
         below_pupils = 0
         verdict = {"quality": True, "basic": True}
         for level in ("primary", "junior"):
-            rows = table[table["level"] == level]
-            columns = {c: rows[c].to_numpy() for c in rows.columns}
+            rows = table["level"] == level
+            columns = {c: v[rows] for c, v in table.items()
+                       if c in evaluation.NUMERIC_COLUMNS}
             q = evaluation.evaluate_arrays(columns, level, "quality", ev.quality_threshold)
             for name, cv in zip(q.names, q.cv, strict=True):
                 out[f"cv_{level}_{name}"] = float(cv)
@@ -849,7 +986,7 @@ class EducationModel(mesa.Model):
             out[f"quality_schools_complying_{level}"] = (
                 float(q.complies[q.included].mean()) if q.included.any() else np.nan)
             out[f"quality_passed_{level}"] = q.passed
-            below_pupils += int(rows["students"].to_numpy()[q.included & ~q.complies].sum())
+            below_pupils += int(columns["students"][q.included & ~q.complies].sum())
             try:
                 b = evaluation.evaluate_arrays(columns, level, "basic", ev.basic_threshold)
                 out[f"basic_mean_cv_{level}"] = b.mean_cv
@@ -889,8 +1026,10 @@ class EducationModel(mesa.Model):
         return pd.DataFrame(self._records)
 
     def school_history(self) -> pd.DataFrame:
-        """The per-school table of every recorded year, stacked."""
-        return pd.concat(self._school_frames, ignore_index=True)
+        """The per-school table of every recorded year, stacked (built on each call from
+        the yearly columns kept by the record)."""
+        years = self._school_years
+        return pd.DataFrame({c: np.concatenate([y[c] for y in years]) for c in years[0]})
 
 
 DATACOLLECTOR_METRICS = ("students", "teachers", "mean_achievement", "ses_gap", "urban_rural_gap",

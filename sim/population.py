@@ -12,6 +12,10 @@ sorted and ``row_of(id)`` is a binary search. Yearly processes work on whole col
 Column attributes (``s.grade``) are *views* of the live rows: valid until the next
 ``add`` or ``remove`` (which may reallocate or compact). Never keep them across a call
 that changes the number of rows.
+
+:class:`Memo` keeps derived quantities (e.g. each pupil's achievement z) while their input
+columns are unchanged; while a table is read-only (``Table.set_writeable(False)``, as in
+``EducationModel.read_only``) its columns need not be compared again.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Table"]
+__all__ = ["Memo", "Table"]
 
 
 class Table:
@@ -53,6 +57,7 @@ class Table:
 
     def add_column(self, name: str, dtype: Any, fill: Any = 0) -> None:
         """Add a column (e.g. a policy's own state); existing rows get ``fill``."""
+        self._check_writeable()
         if name in self._data:
             raise KeyError(f"{self.name} column '{name}' exists already")
         self.schema[name] = np.dtype(dtype)
@@ -74,6 +79,7 @@ class Table:
     # ---- rows ---------------------------------------------------------------------------
     def add(self, count: int, **values: Any) -> np.ndarray:
         """Append ``count`` rows; ``values`` give columns (scalars or arrays). Returns ids."""
+        self._check_writeable()
         count = int(count)
         if count < 0:
             raise ValueError("count must be >= 0")
@@ -102,14 +108,15 @@ class Table:
 
     def remove(self, mask: np.ndarray) -> np.ndarray:
         """Remove the rows where ``mask`` is true, keeping the others in order. Returns ids."""
+        self._check_writeable()
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != (self.n,):
             raise ValueError(f"mask has shape {mask.shape}, expected ({self.n},)")
         if not mask.any():
             return np.empty(0, dtype=np.int64)
         removed = self.id[mask].copy()
-        keep = ~mask
-        k = int(keep.sum())
+        keep = np.flatnonzero(~mask)  # rows kept, in order (one index for every column)
+        k = len(keep)
         for _name, arr in self._data.items():
             arr[:k] = arr[: self.n][keep]
         self.n = k
@@ -144,3 +151,104 @@ class Table:
 
     def nbytes(self) -> int:
         return sum(arr.nbytes for arr in self._data.values())
+
+    def set_writeable(self, flag: bool) -> None:
+        """Make every column (and the views taken from it afterwards) writeable or
+        read-only; ``add`` and ``remove`` fail while the table is read-only."""
+        if not flag and not self.__dict__.get("_writeable", True):
+            return  # read-only already: keep the freeze it is in
+        _FREEZES[0] += 1
+        for arr in self._data.values():
+            arr.flags.writeable = flag
+            if flag:
+                _FROZEN.pop(id(arr), None)
+            else:
+                _FROZEN[id(arr)] = _FREEZES[0]
+        self._writeable = flag
+
+    def _check_writeable(self) -> None:
+        if not self.__dict__.get("_writeable", True):
+            raise ValueError(f"the {self.name} table is read-only here")
+
+
+#: id(column array) -> serial number of the freeze that made it read-only (tables' columns
+#: while read-only); a column made writeable again leaves, and a new freeze gets a new number
+_FROZEN: dict[int, int] = {}
+_FREEZES = [0]
+
+
+def _owner(a: np.ndarray) -> np.ndarray | None:
+    """The array that owns ``a``'s memory (``a`` itself, or the base of a view); None when
+    the memory belongs to another kind of object."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a if a.base is None else None
+
+
+class Memo:
+    """Results of derived computations, reused while their inputs are unchanged.
+
+    Processes and policies write the columns of a :class:`Table` in place through views,
+    so no version counter can tell whether a column changed. A memo entry therefore keeps
+    a copy of every input and is reused only when the current inputs are *equal* to the
+    copies (arrays element by element, other values by ``==``). Comparing is a fast
+    linear pass, much cheaper than most recomputations, and the reuse is exact: a hit
+    returns what the computation would return now. Results are made read-only, so a
+    caller cannot alter the memoised value by accident.
+
+    Read-only inputs need no comparison: an array input that is a column of a table made
+    read-only (:meth:`Table.set_writeable`) and still in the same freeze as when the entry
+    was last checked, or a read-only result of another memo entry (never written), at the
+    same place and shape, is unchanged.
+    """
+
+    def __init__(self) -> None:
+        #: name -> [copies of the inputs, result, read-only markers of the inputs]
+        self._entries: dict[str, list[Any]] = {}
+
+    @staticmethod
+    def _same(old: Any, new: Any) -> bool:
+        if isinstance(new, np.ndarray):
+            return (isinstance(old, np.ndarray) and old.shape == new.shape
+                    and old.dtype == new.dtype and bool((old == new).all()))
+        return type(old) is type(new) and old == new
+
+    @staticmethod
+    def _frozen(x: Any) -> tuple[Any, ...] | None:
+        """(owner, freeze, address, shape, dtype) of a read-only array input, else None."""
+        if not isinstance(x, np.ndarray):
+            return None
+        owner = _owner(x)
+        if owner is None or owner.flags.writeable:
+            return None
+        return (owner, _FROZEN.get(id(owner)), x.__array_interface__["data"][0], x.shape,
+                x.dtype)
+
+    def get(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, or its memoised result if ``inputs`` equal those of the last call
+        under ``name``."""
+        entry = self._entries.get(name)
+        if entry is not None and len(entry[0]) == len(inputs):
+            old, value, frozen = entry
+            same, current = self._same, self._frozen
+            for k, b in enumerate(inputs):
+                f = frozen[k]
+                if f is not None:
+                    c = current(b)
+                    if c is not None and c[0] is f[0] and c[1:] == f[1:]:
+                        continue  # read-only since the check: unchanged
+                if not same(old[k], b):
+                    break
+            else:
+                entry[2] = [current(b) for b in inputs]
+                return value
+        value = compute()
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+        self._entries[name] = [
+            tuple(x.copy() if isinstance(x, np.ndarray) else x for x in inputs), value,
+            [self._frozen(x) for x in inputs]]
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()

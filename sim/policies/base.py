@@ -41,6 +41,11 @@ documented::
                             upgrades), targeted_funding (money, capital pipeline)
       5  cost, report       every active policy's cost (yuan) and own metrics are recorded
 
+**What hooks may change.** ``learning_effect`` and ``report`` only read the state, and from
+``before_careers`` to the record the pupils are left as they are: the model makes those
+tables read-only there (:meth:`EducationModel.read_only`), so a write raises ``ValueError``
+(and derived quantities need not be compared again).
+
 Each policy draws random numbers only from its own stream (``model.stream("policy:NAME")``),
 so switching it on leaves every other draw unchanged (common random numbers); at zero
 intensity a policy changes nothing and the run equals the baseline exactly.

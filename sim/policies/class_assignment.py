@@ -74,7 +74,7 @@ import numpy as np
 from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
 from sim.processes.enrolment import MAX_GRADE_KEY, _rank_within, set_pupil_classes
-from sim.processes.learning import class_teacher_effect
+from sim.processes.learning import class_teacher_effect, pupil_teacher_effect
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -271,7 +271,7 @@ class ClassAssignment(Policy):
         # ---- what the sorting did ---------------------------------------------------------
         tracked = scope & (fast_n > 0)
         other = tracked & ~fast
-        te = class_teacher_effect(model)[model.class_of_student]
+        te = pupil_teacher_effect(model)
         # pushed in: in a fast class although the achievement rank alone is below the cut
         ti_s = np.flatnonzero(tracked)
         order = ti_s[np.lexsort((-z[ti_s], sg[ti_s]))]

@@ -69,7 +69,7 @@ import numpy as np
 
 from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.processes.learning import class_teacher_effect
+from sim.processes.learning import pupil_teacher_effect
 from sim.region import RURAL
 
 if TYPE_CHECKING:
@@ -212,12 +212,14 @@ class RemoteClassrooms(Policy):
             return None
         s = model.students
         adoption = np.where(self.receiving, self.adoption(model), 0.0)
-        quality = self.source_quality(model)[(s.grade >= 7).astype(np.int64)]
-        own = class_teacher_effect(model)[model.class_of_student]
-        effect = k * adoption[s.school] * np.maximum(quality - own, 0.0)
-        inside = self.receiving[s.school]
+        # pupils outside receiving schools have adoption 0 and so an effect of exactly 0
+        inside = np.flatnonzero(self.receiving[s.school])
+        quality = self.source_quality(model)[(s.grade[inside] >= 7).astype(np.int64)]
+        own = pupil_teacher_effect(model)[inside]
+        effect = np.zeros(s.n)
+        effect[inside] = k * adoption[s.school[inside]] * np.maximum(quality - own, 0.0)
         self._stats["mean_adoption"] = float(adoption[self.receiving].mean())
-        self._stats["mean_effect"] = float(effect[inside].mean()) if inside.any() else 0.0
+        self._stats["mean_effect"] = float(effect[inside].mean()) if len(inside) else 0.0
         return effect
 
     def after_finance(self, model: EducationModel) -> None:

@@ -366,13 +366,17 @@ class SchoolGroups(Policy):
         if k == 0 or not st.is_member.any() or (c.curriculum_effect == 0 and c.lead_gain == 0):
             return None
         s = model.students
-        q1 = np.quantile(s.ses, 0.25)
-        disadvantaged = (s.ses <= q1) | s.left_behind
-        member = st.is_member[s.school]
-        effect = np.where(member, c.curriculum_effect * k, 0.0)
-        effect *= np.where(s.grade >= 7, c.junior_multiplier, 1.0)
-        effect *= np.where(disadvantaged, c.disadvantaged_multiplier, 1.0)
-        effect += np.where(st.is_lead[s.school], c.lead_gain * k, 0.0)
+        q1 = model.ses_quartiles()[0]
+        # pupils of schools outside the groups get exactly 0: compute the others only
+        rows = np.flatnonzero((st.is_member | st.is_lead)[s.school])
+        school = s.school[rows]
+        disadvantaged = (s.ses[rows] <= q1) | s.left_behind[rows]
+        part = np.where(st.is_member[school], c.curriculum_effect * k, 0.0)
+        part *= np.where(s.grade[rows] >= 7, c.junior_multiplier, 1.0)
+        part *= np.where(disadvantaged, c.disadvantaged_multiplier, 1.0)
+        part += np.where(st.is_lead[school], c.lead_gain * k, 0.0)
+        effect = np.zeros(s.n)
+        effect[rows] = part
         return effect
 
     def after_careers(self, model: EducationModel) -> None:
@@ -393,7 +397,13 @@ class SchoolGroups(Policy):
         sec_mean = np.divide(tot, cnt, out=np.repeat(school_mean[:, None], 2, axis=1),
                              where=cnt > 0)
         target = np.full((n, 2), np.nan)
-        for m in np.flatnonzero(st.is_member):
+        members = np.flatnonzero(st.is_member)
+        n_leads = np.fromiter((len(st.leads_of[m]) for m in members), np.int64, len(members))
+        # a member with one lead: the lead's section means (NaN where it has none)
+        one = members[n_leads == 1]
+        target[one] = sec_mean[np.fromiter((st.leads_of[m][0] for m in one), np.int64,
+                                           len(one))]
+        for m in members[n_leads != 1]:
             vals = sec_mean[st.leads_of[m]]
             ok = ~np.isnan(vals)
             for sec in (0, 1):

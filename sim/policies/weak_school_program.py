@@ -92,18 +92,18 @@ def _indicator_share(model: EducationModel) -> np.ndarray:
     """Share of the 7 indicators of the 2017 standard each school meets (pupil-weighted over
     a nine-year school's sections); 0 for schools without pupils."""
     n = model.schools.n
-    table = model.school_table()
+    table = model.school_columns()
     # the table is cached for the year; the state may still change before the year's record
     model._cache.pop("school_table", None)
     met_sum, pupils = np.zeros(n), np.zeros(n)
     for level in ("primary", "junior"):
-        rows = table[table["level"] == level]
-        if rows.empty:
+        rows = table["level"] == level
+        if not rows.any():
             continue
-        cols = {c: rows[c].to_numpy() for c in rows.columns}
+        cols = {c: v[rows] for c, v in table.items()}
         _, _, n_met, _ = school_compliance(indicator_matrix(cols, QUALITY_INDICATORS), level)
-        ids = rows["school_id"].to_numpy()
-        w = rows["students"].to_numpy(dtype=float)
+        ids = cols["school_id"]
+        w = cols["students"].astype(float)
         met_sum += np.bincount(ids, weights=w * n_met / len(QUALITY_INDICATORS), minlength=n)
         pupils += np.bincount(ids, weights=w, minlength=n)
     return np.divide(met_sum, pupils, out=np.zeros(n), where=pupils > 0)

@@ -113,8 +113,9 @@ def step(model: EducationModel) -> None:
     model.add_students(new)
     flows["entrants"] = len(zones)
 
-    urbanish = model.zone_tier[s.zone] != RURAL
-    grade_counts = np.bincount(s.zone[urbanish & (s.grade >= 2)], minlength=len(model.zone_x))
+    # pupils in grades 2-9 per urban and town zone (rural zones: none)
+    grade_counts = np.bincount(s.zone[s.grade >= 2], minlength=len(model.zone_x))
+    grade_counts[model.zone_tier == RURAL] = 0
     n_arr = rng.poisson(grade_counts * dem.migrant_arrivals)
     zones = np.repeat(np.arange(len(n_arr)), n_arr)
     grades = rng.integers(2, 10, size=len(zones)).astype(np.int8)
@@ -161,13 +162,20 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
             ci = np.flatnonzero(choosers)
             teaches_j = sch.open & np.isin(sch.level, (JUNIOR, NINE_YEAR))
             teaches_p = sch.open & np.isin(sch.level, (PRIMARY, NINE_YEAR))
-            d = model.zone_dist[zone[ci]]  # choosers × schools
+            # the best school depends on the home zone and the level only: one row of
+            # utilities per (zone, level) pair among the choosers
+            pairs, inv = np.unique(zone[ci].astype(np.int64) * 2 + junior[ci],
+                                   return_inverse=True)
+            d = model.zone_dist[pairs // 2]  # pairs × schools
             util = model.school_quality[None, :] - cfg.choice_distance_cost * d
-            allowed = np.where(junior[ci, None], teaches_j[None, :], teaches_p[None, :])
+            allowed = np.where((pairs % 2 == 1)[:, None], teaches_j[None, :], teaches_p[None, :])
             allowed &= d <= cfg.choice_max_km
             util = np.where(allowed, util, -np.inf)
-            best = np.argmax(util, axis=1)
-            ok = np.isfinite(util[np.arange(len(ci)), best]) & (best != catch[ci])
+            best_pair = np.argmax(util, axis=1)
+            reachable = np.isfinite(util[np.arange(len(pairs)), best_pair])
+            inv = inv.reshape(-1)
+            best = best_pair[inv]
+            ok = reachable[inv] & (best != catch[ci])
             ci, best = ci[ok], best[ok]
             # seats go to the richest applicants first
             order = np.lexsort((-s.ses[todo[ci]], best))
@@ -175,7 +183,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
             rank = _rank_within(best)
             won = rank < free[best]
             target[ci[won]] = best[won]
-            np.subtract.at(free, best[won], 1)
+            free -= np.bincount(best[won], minlength=n_sch)
             model.flows["choosers"] = int(won.sum())
             chosen = np.zeros(len(todo), dtype=bool)
             chosen[ci[won]] = True
@@ -186,13 +194,13 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
 
     # catchment placement with capacity
     rest = np.flatnonzero(~chosen)
-    order = rest[np.argsort(catch[rest] + u_order[rest], kind="stable")]
+    order = rest[stable_argsort(catch[rest] + u_order[rest])]
     rank = _rank_within(catch[order])
     demand = np.bincount(catch[order], minlength=n_sch)
     if cfg.expand_capacity:
         _expand(model, demand, free)
     fits = rank < free[catch[order]]
-    np.subtract.at(free, catch[order][fits], 1)
+    free -= np.bincount(catch[order][fits], minlength=n_sch)
     overflow = order[~fits]
     model.flows["overflow"] = len(overflow)
     if len(overflow):
@@ -248,6 +256,62 @@ def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None
         add.sum() * cfg.expansion_cost_per_seat)
 
 
+def stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")``, faster for keys that are all distinct (random
+    tie-breakers): the unstable sort is used and kept when the sorted keys are strictly
+    increasing, which proves there were no ties (the order is then the unique sorting
+    permutation, the stable one); otherwise the stable sort is done."""
+    order = np.argsort(key)
+    ranked = key[order]
+    if len(ranked) > 1 and not bool(np.all(ranked[1:] > ranked[:-1])):
+        return np.argsort(key, kind="stable")
+    return order
+
+
+def _argsort_int_plus_unit(key: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``np.argsort(key + u, kind="stable")`` for non-negative integer ``key`` and ``u``
+    drawn by ``Generator.random`` (multiples of 2⁻⁵³ in [0, 1)).
+
+    Sorts one packed unsigned integer per element, (key, leading bits of u, position),
+    with numpy's value sort (vectorised, faster than an argsort), and keeps that order
+    when the float keys along it are strictly increasing, which proves it is the unique
+    sorting permutation, i.e. the stable one; otherwise (the leading bits of u tie within
+    a key, or a key is too large to pack) it falls back to :func:`stable_argsort`."""
+    combined = key + u
+    n = len(combined)
+    if n < 2:
+        return np.argsort(combined, kind="stable")
+    i_bits = int(n - 1).bit_length()
+    k_bits = max(int(key.max()).bit_length(), 1)
+    u_bits = min(64 - i_bits - k_bits, 53)
+    if u_bits < 16 or key.min() < 0:
+        return stable_argsort(combined)
+    packed = (u * 2.0 ** 53).astype(np.uint64)
+    packed >>= np.uint64(53 - u_bits)
+    packed |= key.astype(np.uint64) << np.uint64(u_bits)
+    packed <<= np.uint64(i_bits)
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    packed &= np.uint64((1 << i_bits) - 1)
+    order = packed.astype(np.intp)
+    ranked = combined[order]
+    if not bool(np.all(ranked[1:] > ranked[:-1])):
+        return stable_argsort(combined)
+    return order
+
+
+def _lexsort_int_unit(key: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``np.lexsort((u, key))`` for non-negative integer ``key`` and ``u`` in [0, 1): the
+    float keys ``key + u`` sort in the same order whenever they are all distinct (rounding
+    is monotone), which the strictly increasing sorted keys prove; otherwise lexsort."""
+    combined = key + u
+    order = np.argsort(combined)
+    ranked = combined[order]
+    if len(ranked) > 1 and not bool(np.all(ranked[1:] > ranked[:-1])):
+        return np.lexsort((u, key))
+    return order
+
+
 def _rank_within(sorted_keys: np.ndarray) -> np.ndarray:
     """0,1,2,... within runs of equal values of an already sorted key array."""
     n = len(sorted_keys)
@@ -266,7 +330,13 @@ def set_pupil_classes(model: EducationModel, klass: np.ndarray) -> None:
     if (klass < 0).any() or (klass >= model.classes_per_key[sg]).any():
         raise ValueError("class index outside the classes of the pupil's school and grade")
     s.klass[:] = klass
-    model.class_of_student = model.class_offset[sg] + s.klass
+    _set_class_tables(model, sg)
+
+
+def _set_class_tables(model: EducationModel, sg: np.ndarray) -> None:
+    """``class_of_student`` and ``class_size`` from the pupils' classes (``sg``: their
+    school-grade keys)."""
+    model.class_of_student = model.class_offset[sg] + model.students.klass
     model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
 
 
@@ -282,13 +352,15 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     offset = np.r_[0, np.cumsum(n_classes)[:-1]]
     # mixed-ability classes: pupils in random order dealt round-robin to the classes of
     # their school-grade, so no class exceeds the limit
-    order = np.argsort(sg + rng.random(s.n), kind="stable")
-    rank = _rank_within(sg[order])
-    s.klass[order] = (rank % n_classes[sg[order]]).astype(np.int16)
+    order = _argsort_int_plus_unit(sg, rng.random(s.n))
+    sg_sorted = sg[order]
+    # rank within the school-grade: position minus the position of the key's first pupil
+    rank = np.arange(s.n) - (np.cumsum(n_sg) - n_sg)[sg_sorted]
+    s.klass[order] = (rank % n_classes[sg_sorted]).astype(np.int16)
     model.class_offset = offset  # first class index of each school-grade key
     model.classes_per_key = n_classes  # classes of each school-grade key
     model.n_classes = int(n_classes.sum())
-    set_pupil_classes(model, s.klass)
+    _set_class_tables(model, sg)  # the classes are valid by construction
 
     # classes per school-section: primary grades 1-6, junior 7-9 (contiguous in the key order)
     nc = n_classes.reshape(sch.n, MAX_GRADE_KEY)
@@ -300,7 +372,7 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     model.fit_sections()
     core = t.subject == 0
     key = t.school.astype(np.int64) * 2 + t.section
-    order = np.lexsort((rng.random(t.n), key))
+    order = _lexsort_int_unit(key, rng.random(t.n))
     order = order[core[order]]
     rank = _rank_within(key[order])
     sec_n = sec_classes.reshape(-1)[key[order]]

@@ -29,7 +29,27 @@ if TYPE_CHECKING:
 
 
 def class_teacher_effect(model: EducationModel) -> np.ndarray:
-    """Teacher contribution T_c of every class (student SD per year)."""
+    """Teacher contribution T_c of every class (student SD per year); a read-only array,
+    reused while the teachers' columns and the classes are unchanged."""
+    t = model.teachers
+    tc = model.cfg.teachers
+    learn = model.cfg.learning
+    inputs = (model.n_classes, model.schools.n, model.section_classes, t.class_key, t.skill,
+              t.experience, t.subject, t.school, t.section, tc.novice_penalty,
+              tc.experience_tau, tc.core_per_class_primary, tc.core_per_class_junior,
+              learn.vacancy_effect)
+    return model._memo.get("class_teacher_effect", inputs, lambda: _class_teacher_effect(model))
+
+
+def pupil_teacher_effect(model: EducationModel) -> np.ndarray:
+    """``class_teacher_effect(model)[model.class_of_student]``: the teacher contribution of
+    every pupil's class (read-only, reused while classes and teachers are unchanged)."""
+    per_class = class_teacher_effect(model)
+    return model._memo.get("pupil_teacher_effect", (per_class, model.class_of_student),
+                           lambda: per_class[model.class_of_student])
+
+
+def _class_teacher_effect(model: EducationModel) -> np.ndarray:
     t = model.teachers
     tc = model.cfg.teachers
     learn = model.cfg.learning
@@ -60,14 +80,25 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
     learn = model.cfg.learning
     if s.n == 0:
         return
-    teacher = class_teacher_effect(model)[model.class_of_student]
-    resources = model.resource_index()[s.school]
-    peers = model.school_mean_z()[s.school]
-    growth = (learn.teacher_effect_weight * teacher
-              + learn.resource_effect * (resources - 1.0)
-              + learn.peer_effect * peers
-              + learn.ses_effect * s.ses
-              + learn.left_behind_effect * s.left_behind)
-    growth = growth + model.policy_sum("learning_effect")
-    s.achievement[:] = (learn.persistence * s.achievement + growth
-                        + learn.noise_sd * rng.standard_normal(s.n))
+    # the sum is built in place, term by term in the order of the equation (the same
+    # floating-point operations as the written-out expression, fewer temporary arrays)
+    with model.read_only():  # the growth only reads the state (policies' effects too)
+        growth = learn.teacher_effect_weight * pupil_teacher_effect(model)
+        term = model.resource_index()[s.school]
+        term -= 1.0
+        term *= learn.resource_effect
+        growth += term
+        np.take(model.school_mean_z(), s.school, out=term)
+        term *= learn.peer_effect
+        growth += term
+        np.multiply(s.ses, learn.ses_effect, out=term)
+        growth += term
+        np.multiply(s.left_behind, learn.left_behind_effect, out=term)
+        growth += term
+        growth += model.policy_sum("learning_effect")
+    np.multiply(s.achievement, learn.persistence, out=term)
+    term += growth
+    noise = rng.standard_normal(s.n)
+    noise *= learn.noise_sd
+    term += noise
+    s.achievement[:] = term

@@ -1,0 +1,234 @@
+"""Memoised derived quantities, lazily built tables and the exact fast helpers equal what
+they replace (recomputation from the columns, the eager DataFrames, numpy's functions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim.policies
+from sim import EducationModel, metrics
+from sim.population import Memo
+from sim.processes import learning
+from sim.processes.enrolment import stable_argsort
+
+ALL_POLICIES = {name: {} for name in sim.policies.POLICIES}
+
+
+# ---------------------------------------------------------------------------------------
+# Memo
+# ---------------------------------------------------------------------------------------
+
+
+def test_memo_reuses_only_for_equal_inputs():
+    memo, calls = Memo(), []
+    col = np.arange(10)
+
+    def compute():
+        calls.append(1)
+        return col * 2
+
+    a = memo.get("x", (col, 1.5), compute)
+    b = memo.get("x", (col, 1.5), compute)
+    assert a is b and len(calls) == 1
+    col[3] = 99  # an in-place write, as processes do through column views
+    c = memo.get("x", (col, 1.5), compute)
+    assert len(calls) == 2 and c[3] == 198
+    memo.get("x", (col, 2.5), compute)  # a changed scalar input
+    assert len(calls) == 3
+    memo.get("x", (col.astype(float), 2.5), compute)  # same values, other dtype
+    assert len(calls) == 4
+
+
+def test_memo_results_are_read_only():
+    memo = Memo()
+    out = memo.get("x", (np.ones(3),), lambda: np.zeros(3))
+    with pytest.raises(ValueError):
+        out[0] = 1.0
+
+
+def _fresh(model: EducationModel) -> dict[str, np.ndarray]:
+    """The memoised quantities recomputed from the columns, bypassing the memo."""
+    s, t, tc = model.students, model.teachers, model.cfg.teachers
+    z = (s.achievement - model.grade_mean0[s.grade]) / model.grade_sd0[s.grade]
+    cnt = np.bincount(s.school, minlength=model.schools.n)
+    tot = np.bincount(s.school, weights=z, minlength=model.schools.n)
+    key = s.school.astype(np.int64) * 2 + (s.grade >= 7)
+    return {
+        "achievement_z": z,
+        "school_mean_z": np.divide(tot, cnt, out=np.zeros(len(cnt)), where=cnt > 0),
+        "section_enrolment": np.bincount(key, minlength=2 * model.schools.n).reshape(-1, 2),
+        "teacher_effectiveness": t.skill - tc.novice_penalty * np.exp(
+            -t.experience / tc.experience_tau),
+        "class_teacher_effect": learning._class_teacher_effect(model),
+        "ses_quartiles": np.quantile(s.ses, [0.25, 0.75]),
+    }
+
+
+def _memoised(model: EducationModel) -> dict[str, np.ndarray]:
+    return {
+        "achievement_z": model.achievement_z(),
+        "school_mean_z": model.school_mean_z(),
+        "section_enrolment": model.section_enrolment(),
+        "teacher_effectiveness": model.teacher_effectiveness(),
+        "class_teacher_effect": learning.class_teacher_effect(model),
+        "ses_quartiles": np.array(model.ses_quartiles()),
+    }
+
+
+def test_memoised_quantities_follow_in_place_writes():
+    m = EducationModel(region="tiny", rng=5, policies=ALL_POLICIES).run(3)
+    _memoised(m)  # fill the memo
+    s, t = m.students, m.teachers
+    # write columns in place, as processes and policies do
+    s.achievement[::7] += 0.5
+    s.school[:5] = s.school[-5:]
+    s.grade[1::11] = np.minimum(s.grade[1::11] + 1, 9)
+    s.ses[::3] -= 0.25
+    t.skill[::5] += 0.1
+    t.experience[::4] += 2
+    t.class_key[:3] = -1
+    got, want = _memoised(m), _fresh(m)
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+
+
+def test_memoised_quantities_equal_recomputation_through_a_run():
+    m = EducationModel(region="tiny", rng=6, policies=ALL_POLICIES)
+    for _ in range(4):
+        m.step()
+        got, want = _memoised(m), _fresh(m)
+        for name in want:
+            np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+
+
+# ---------------------------------------------------------------------------------------
+# school tables built on demand
+# ---------------------------------------------------------------------------------------
+
+
+def test_school_history_equals_the_stacked_yearly_tables():
+    m = EducationModel(region="tiny", rng=7, policies=ALL_POLICIES)
+    frames = [m.school_table()]
+    for _ in range(3):
+        m.step()
+        frames.append(m.school_table())
+    pd.testing.assert_frame_equal(m.school_history(), pd.concat(frames, ignore_index=True))
+    cols = m.school_columns()
+    pd.testing.assert_frame_equal(m.school_table(), pd.DataFrame(cols))
+    assert list(m.school_table().columns) == list(cols)
+
+
+# ---------------------------------------------------------------------------------------
+# exact fast helpers
+# ---------------------------------------------------------------------------------------
+
+
+def test_stable_argsort_equals_numpy_stable_sort():
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2, 10, 1000):
+        key = rng.integers(0, 5, n) + rng.random(n)
+        np.testing.assert_array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
+        ties = rng.integers(0, 5, n).astype(float)  # many ties: the stable fallback
+        np.testing.assert_array_equal(stable_argsort(ties), np.argsort(ties, kind="stable"))
+
+
+def test_quantiles_equal_numpy_quantile():
+    rng = np.random.default_rng(1)
+    for trial in range(300):
+        n = int(rng.integers(2, 2000))
+        x = rng.standard_normal(n)
+        if trial % 3 == 0:
+            x = np.round(x, 1)  # ties
+        qs = [0.25, 0.75]
+        ref = np.quantile(x, qs)
+        for near in (None, ref, ref + rng.normal(0, 0.3, 2), ref + 5.0):
+            np.testing.assert_array_equal(metrics.quantiles(x, qs, near=near), ref)
+    x = rng.standard_normal(100)
+    x[3] = np.nan
+    np.testing.assert_array_equal(metrics.quantiles(x, [0.25], near=[0.0]),
+                                  np.quantile(x, [0.25]))
+
+
+def test_lexsort_int_unit_equals_lexsort():
+    from sim.processes.enrolment import _lexsort_int_unit
+
+    rng = np.random.default_rng(2)
+    for n in (0, 1, 2, 50, 5000):
+        key = rng.integers(0, 400, n)
+        u = rng.random(n)
+        np.testing.assert_array_equal(_lexsort_int_unit(key, u), np.lexsort((u, key)))
+        u_ties = np.round(u, 1) * 0.999  # ties in u: the lexsort fallback
+        np.testing.assert_array_equal(_lexsort_int_unit(key, u_ties), np.lexsort((u_ties, key)))
+
+
+def test_read_only_block_rejects_writes_and_reuses_checked_values():
+    m = EducationModel(region="tiny", rng=8, policies=ALL_POLICIES).run(2)
+    with m.read_only():
+        z = m.achievement_z()
+        assert m.achievement_z() is z
+        with pytest.raises(ValueError):
+            m.students.achievement[0] = 1.0
+        with pytest.raises(ValueError):
+            m.students.remove(np.zeros(m.students.n, dtype=bool))
+        with pytest.raises(ValueError):
+            m.teachers.add(1)
+    m.students.achievement[0] += 1.0  # writeable again after the block
+    np.testing.assert_array_equal(m.achievement_z(), _fresh(m)["achievement_z"])
+
+
+def test_argsort_int_plus_unit_equals_stable_argsort():
+    from sim.processes.enrolment import _argsort_int_plus_unit
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 50, 20000):
+        key = rng.integers(0, 2000, n)
+        u = rng.random(n)
+        np.testing.assert_array_equal(_argsort_int_plus_unit(key, u),
+                                      np.argsort(key + u, kind="stable"))
+        u_ties = np.floor(u * 8) / 8  # ties: the stable fallback
+        np.testing.assert_array_equal(_argsort_int_plus_unit(key, u_ties),
+                                      np.argsort(key + u_ties, kind="stable"))
+    big = np.array([2 ** 40, 3, 2 ** 40], dtype=np.int64)  # too large to pack
+    u = rng.random(3)
+    np.testing.assert_array_equal(_argsort_int_plus_unit(big, u),
+                                  np.argsort(big + u, kind="stable"))
+
+
+def test_memo_skips_only_columns_frozen_since_the_check():
+    from sim.population import Table
+
+    table = Table("x", {"a": np.float64}, capacity=8)
+    table.add(5, a=1.0)
+    memo, calls = Memo(), []
+
+    def compute():
+        calls.append(1)
+        return table.a * 2
+
+    table.set_writeable(False)
+    memo.get("m", (table.a,), compute)
+    assert memo.get("m", (table.a,), compute)[0] == 2.0 and len(calls) == 1
+    table.set_writeable(True)
+    table.a[0] = 5.0  # changed between two freezes
+    table.set_writeable(False)
+    assert memo.get("m", (table.a,), compute)[0] == 10.0 and len(calls) == 2
+    table.set_writeable(True)
+    assert memo.get("m", (table.a,), compute)[0] == 10.0 and len(calls) == 2  # compared
+    table.a[1] = 7.0
+    assert memo.get("m", (table.a,), compute)[1] == 14.0 and len(calls) == 3
+
+
+def test_memo_compares_read_only_views_of_writeable_memory():
+    base = np.arange(6.0)
+    view = np.broadcast_to(base, (2, 6))  # read-only, but its memory can still change
+    memo, calls = Memo(), []
+
+    def compute():
+        calls.append(1)
+        return view.sum(axis=0)
+
+    memo.get("m", (view,), compute)
+    base[0] = 10.0
+    assert memo.get("m", (view,), compute)[0] == 20.0 and len(calls) == 2
