@@ -5,7 +5,7 @@
     edusim teachers.rural_allowance=0.5      # any model parameter by its dotted name
     edusim --cfg job                         # print the composed configuration
 
-This is the only module that imports Hydra; it turns the composed config into a
+The model (sim/) never imports Hydra; this module turns the composed config into a
 :class:`sim.config.SimConfig`, runs :class:`sim.EducationModel`, and writes the files
 described in :mod:`sim.results` into Hydra's output directory.
 """
