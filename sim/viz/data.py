@@ -166,16 +166,16 @@ def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
         raise ValueError(f"school_id must be in [0, {model.schools.n - 1}], got {school_id}")
     table = model.school_table()
     rows = table[table["school_id"] == school_id]
-    indicators = []
-    for _, row in rows.iterrows():
-        level = row["level"]
-        one = {c: np.array([row[c]]) for c in table.columns}
-        values = evaluation.indicator_matrix(one)[0]
-        std = evaluation.standards_vector(level)
-        for name, v, s in zip(QUALITY_INDICATORS, values, std, strict=True):
-            indicators.append({"level": level, "indicator": name, "label": CV_LABELS[name],
-                               "unit": evaluation.INDICATORS[name].unit, "value": float(v),
-                               "standard": float(s), "ratio": float(v / s)})
+    values = evaluation.indicator_matrix({c: rows[c].to_numpy() for c in rows.columns})
+    levels = rows["level"].to_numpy()
+    std = np.array([evaluation.standards_vector(level) for level in levels]).reshape(values.shape)
+    k = len(QUALITY_INDICATORS)
+    indicators = {
+        "level": np.repeat(levels, k),
+        "indicator": np.tile(QUALITY_INDICATORS, len(levels)),
+        "label": np.tile([CV_LABELS[n] for n in QUALITY_INDICATORS], len(levels)),
+        "unit": np.tile([evaluation.INDICATORS[n].unit for n in QUALITY_INDICATORS], len(levels)),
+        "value": values.ravel(), "standard": std.ravel(), "ratio": (values / std).ravel()}
     t = model.teachers
     at_school = t.school == school_id
     eff = model.teacher_effectiveness()[at_school]
@@ -208,8 +208,7 @@ def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
         "open": bool(sch.open[school_id]),
         "students": int(mine.sum()),
         "teachers": int(at_school.sum()),
-        "indicators": pd.DataFrame(indicators, columns=[
-            "level", "indicator", "label", "unit", "value", "standard", "ratio"]),
+        "indicators": pd.DataFrame(indicators),
         "teacher_effectiveness": eff,
         "achievement_by_ses": by_ses,
     }
