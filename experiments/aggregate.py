@@ -164,6 +164,14 @@ def mean_ci(values: Any) -> dict[str, float]:
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
+def mean_halfwidth(values: Any) -> dict[str, float]:
+    """``{"mean", "ci95"}``: the mean of ``values`` (None and NaN dropped) and the half-width
+    of its 95% t-interval (:func:`mean_ci`); NaN where undefined."""
+    x = [math.nan if v is None else v for v in np.ravel(np.asarray(values, dtype=object))]
+    ci = mean_ci(np.asarray(x, dtype=float))
+    return {"mean": ci["mean"], "ci95": ci["ci_high"] - ci["mean"]}
+
+
 def _add_ci(stats: pd.DataFrame) -> pd.DataFrame:
     """Given columns n, mean, sd: add ci_low / ci_high (NaN where n < 2)."""
     t = stats["n"].map(lambda n: t_quantile_975(n - 1)).astype(float)

@@ -45,7 +45,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +52,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.aggregate import mean_halfwidth
 from sim.config import ConfigError, SimConfig, param
+from sim.results import _clean, atomic_write
 
 __all__ = ["DesignConfig", "check_design", "evaluate", "levers_to_policies", "main",
            "parse_condition", "report", "report_main"]
@@ -117,15 +118,20 @@ def parse_condition(text: str) -> tuple[str, str | None, float | None]:
     return col, op, (float(value) if value is not None else None)
 
 
-def _holds(row: pd.Series, cond: tuple[str, str | None, float | None]) -> bool:
+def _mask(ts: pd.DataFrame, cond: tuple[str, str | None, float | None]) -> np.ndarray:
+    """Whether ``cond`` holds in each row of ``ts`` (a missing value never holds)."""
     col, op, value = cond
-    x = row[col]
+    x = ts[col]
     if op is None:
-        return bool(x)
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return False
-    return {"<=": x <= value + 1e-12, ">=": x >= value - 1e-12, "<": x < value,
-            ">": x > value, "==": abs(x - value) <= 1e-12}[op]
+        return x.fillna(False).astype(bool).to_numpy()
+    x = x.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        return {"<=": x <= value + 1e-12, ">=": x >= value - 1e-12, "<": x < value,
+                ">": x > value, "==": np.abs(x - value) <= 1e-12}[op]
+
+
+def _holds(row: pd.Series, cond: tuple[str, str | None, float | None]) -> bool:
+    return bool(_mask(row.to_frame().T, cond)[0])
 
 
 def check_design(design: dict[str, Any]) -> list[str]:
@@ -209,31 +215,8 @@ def _key(obj: Any) -> str:
 
 def _atomic_json(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, default=_json_default)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(type(x))
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
+    text = json.dumps(_clean(obj), indent=1) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _timeseries(sim: dict[str, Any], seed: int, years: int,
@@ -249,10 +232,7 @@ def _timeseries(sim: dict[str, Any], seed: int, years: int,
         EducationModel(SimConfig.from_dict(sim), rng=int(seed)).run(int(years)).timeseries())
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(fd)
-        ts.to_parquet(tmp)
-        os.replace(tmp, path)
+        atomic_write(path, ts.to_parquet)
     return ts
 
 
@@ -264,19 +244,10 @@ def _with_derived(ts: pd.DataFrame) -> pd.DataFrame:
     return ts
 
 
-def _first_year(ts: pd.DataFrame, test: Any) -> int | None:
-    for _, row in ts.iterrows():
-        if test(row):
-            return int(row["year"])
-    return None
-
-
-def _mean_ci(x: list[float]) -> dict[str, float | None]:
-    a = np.asarray([v for v in x if v is not None and np.isfinite(v)], dtype=float)
-    if not len(a):
-        return {"mean": None, "ci95": None}
-    half = 1.96 * a.std(ddof=1) / math.sqrt(len(a)) if len(a) > 1 else 0.0
-    return {"mean": float(a.mean()), "ci95": float(half)}
+def _first_year(ts: pd.DataFrame, mask: np.ndarray) -> int | None:
+    """The first year in which ``mask`` (one value per row of ``ts``) holds."""
+    hit = np.flatnonzero(mask)
+    return int(ts["year"].iloc[hit[0]]) if len(hit) else None
 
 
 def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
@@ -327,7 +298,8 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         cost_cols = [c for c in run.columns if c.startswith("cost_policy_")]
         yearly = run.loc[run["year"].between(1, years), ["year"] + cost_cols].fillna(0.0)
         profiles.append(yearly.set_index("year"))
-        met = [bool(_holds(last, c)) for c in conditions]
+        masks = [_mask(run, c) for c in conditions]
+        met = [bool(m[years]) for m in masks]
         per_seed.append({
             "seed": int(seed),
             "met": all(met),
@@ -337,17 +309,16 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
             "equity": float(last[equity]), "equity_baseline": float(last_base[equity]),
             "equity_gain": float(last_base[equity] - last[equity]),
             "quality_change": float(last["mean_achievement"] - last_base["mean_achievement"]),
-            "first_year_conditions_met": _first_year(
-                run, lambda row: all(_holds(row, c) for c in conditions)),
-            "first_year": {s: _first_year(run, lambda row, s=s: bool(row[s]))
+            "first_year_conditions_met": _first_year(run, np.logical_and.reduce(masks)),
+            "first_year": {s: _first_year(run, _mask(run, (s, None, None)))
                            for s in STANDARDS if s in run.columns},
-            "first_year_baseline": {s: _first_year(base, lambda row, s=s: bool(row[s]))
+            "first_year_baseline": {s: _first_year(base, _mask(base, (s, None, None)))
                                     for s in STANDARDS if s in base.columns},
         })
     pass_share = float(np.mean([r["met"] for r in per_seed]))
-    cost = _mean_ci([r["cost_million_yuan"] for r in per_seed])
-    gain = _mean_ci([r["equity_gain"] for r in per_seed])
-    quality = _mean_ci([r["quality_change"] for r in per_seed])
+    cost = mean_halfwidth([r["cost_million_yuan"] for r in per_seed])
+    gain = mean_halfwidth([r["equity_gain"] for r in per_seed])
+    quality = mean_halfwidth([r["quality_change"] for r in per_seed])
     profile = (pd.concat(profiles).groupby(level=0).mean() / 1e6) if profiles else pd.DataFrame()
     budget = design["budget_million_yuan"]
     shortfall = {

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from experiments.aggregate import t_quantile_975
 from experiments.calibration import gap_closing, stylised, transfer
+from sim.results import _clean, atomic_write
 
 ROOT = Path(__file__).resolve().parents[2]
 STYLE = {"font.size": 8.5, "axes.titlesize": 9, "legend.fontsize": 8}
@@ -30,10 +30,7 @@ STYLE = {"font.size": 8.5, "axes.titlesize": 9, "legend.fontsize": 8}
 
 def _save(fig: Figure, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=150)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, format="png"))
 
 
 def _axes_style(ax: Any) -> None:
@@ -93,7 +90,8 @@ def gap_figure(tidy: Any, s: dict[str, Any]) -> Figure:
         g0 = sub[sub["year"] == 0].set_index("seed")["gap"]
         rel = sub.assign(rel=sub["gap"] / sub["seed"].map(g0))
         stats = rel.groupby("year")["rel"].agg(["mean", "std", "count"])
-        half = 1.96 * stats["std"] / np.sqrt(stats["count"])
+        half = stats["count"].map(lambda n: t_quantile_975(n - 1)) * stats["std"] / np.sqrt(
+            stats["count"])
         ax.plot(stats.index, stats["mean"], color=colours[arm], label=labels[arm], linewidth=1.6)
         ax.fill_between(stats.index, stats["mean"] - half, stats["mean"] + half,
                         color=colours[arm], alpha=0.2, linewidth=0)
@@ -145,18 +143,6 @@ def stylised_figure(ri: dict[str, Any], sg: dict[str, Any]) -> Figure:
     return fig
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    if isinstance(x, np.generic):
-        return _clean(x.item())
-    return x
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m experiments.calibration",
                                  description=__doc__.split("\n\n")[0])
@@ -199,11 +185,8 @@ def main(argv: list[str] | None = None) -> int:
               args.out / "img/calibration/stylised.png")
     results["wall_seconds"] = timing
     path = args.out / "calibration_results.json"
-    fd, tmp = tempfile.mkstemp(dir=args.out, suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(_clean(results), f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    os.replace(tmp, path)
+    text = json.dumps(_clean(results), indent=1, ensure_ascii=False) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     print(f"edusim: calibration results in {path}", file=sys.stderr)
     return 0
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.aggregate import mean_halfwidth
 from sim import EducationModel
 from sim.policies.school_groups import member_lead_gaps
 
@@ -34,13 +35,6 @@ PUBLISHED = {"rural_attrition_after": 0.05, "member_lead_gap_narrowing_points": 
 
 INCENTIVES = {"extra_allowance": 0.05, "housing_coverage": 0.8, "directed_share": 0.0,
               "promotion_boost": 0.0}
-
-
-def _mean_ci(x: np.ndarray) -> dict[str, float]:
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    half = 1.96 * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else np.nan
-    return {"mean": float(x.mean()) if len(x) else np.nan, "ci95": float(half)}
 
 
 def rural_incentives(seeds: int = 10, years: int = 10, region: str = "default"
@@ -56,9 +50,9 @@ def rural_incentives(seeds: int = 10, years: int = 10, region: str = "default"
     runs = pd.DataFrame(rows)
     wide = runs.pivot(index="seed", columns="arm", values="rural_attrition")
     summary = {"seeds": seeds, "years": years, "region": region, "policy": INCENTIVES,
-               "baseline": _mean_ci(wide["baseline"]),
-               "incentives": _mean_ci(wide["incentives"]),
-               "change": _mean_ci(wide["incentives"] - wide["baseline"]),
+               "baseline": mean_halfwidth(wide["baseline"]),
+               "incentives": mean_halfwidth(wide["incentives"]),
+               "change": mean_halfwidth(wide["incentives"] - wide["baseline"]),
                "published_after": PUBLISHED["rural_attrition_after"]}
     return runs, summary
 
@@ -84,12 +78,12 @@ def school_groups(seeds: int = 10, years: int = 10, region: str = "default"
     runs = pd.DataFrame(rows)
     narrowing = runs["gap_policy"] - runs["gap_baseline"]
     summary = {"seeds": seeds, "years": years, "region": region,
-               "gap_baseline": _mean_ci(runs["gap_baseline"]),
-               "gap_policy": _mean_ci(runs["gap_policy"]),
-               "narrowing_sd": _mean_ci(narrowing),
-               "teacher_gap_baseline": _mean_ci(runs["teacher_gap_baseline"]),
-               "teacher_gap_policy": _mean_ci(runs["teacher_gap_policy"]),
-               "groups": _mean_ci(runs["groups"]),
+               "gap_baseline": mean_halfwidth(runs["gap_baseline"]),
+               "gap_policy": mean_halfwidth(runs["gap_policy"]),
+               "narrowing_sd": mean_halfwidth(narrowing),
+               "teacher_gap_baseline": mean_halfwidth(runs["teacher_gap_baseline"]),
+               "teacher_gap_policy": mean_halfwidth(runs["teacher_gap_policy"]),
+               "groups": mean_halfwidth(runs["groups"]),
                "published_narrowing_points": PUBLISHED["member_lead_gap_narrowing_points"],
                # the local score SD at which the model's narrowing equals 12 points
                "implied_local_sd_points": float(

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.aggregate import mean_halfwidth
 from sim import EducationModel
 from sim.config import param
 from sim.policies.base import Policy, PolicyConfig
@@ -249,8 +250,6 @@ def run(seeds: int = 20, region: str = "default", years: int = 3,
     for col in runs.columns:
         if col == "seed":
             continue
-        x = runs[col].dropna().to_numpy(dtype=float)
-        half = 1.96 * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else np.nan
-        summary[col] = {"mean": float(x.mean()) if len(x) else np.nan, "ci95": float(half)}
+        summary[col] = mean_halfwidth(runs[col])
     summary["published"] = PUBLISHED
     return runs, summary
