@@ -82,8 +82,8 @@ class DesignConfig:
         default_factory=lambda: ["quality_cv_passed"],
         metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
                   "doc": "timeseries conditions that must hold in the target year: a "
-                         "boolean column or 'column <= number'; quality_cv_passed (every "
-                         "2017 CV within its limit at both levels) is added to the columns"})
+                         "boolean column (quality_cv_passed: every 2017 CV within its limit "
+                         "at both levels) or 'column <= number'"})
     min_pass_share: float = param(0.8, "share of seeds", 0.0, 1.0,
                                   doc="share of seeds in which every condition must hold")
     quality_floor: float = param(0.0, "year-0 SD", -1.0, 1.0,
@@ -228,19 +228,10 @@ def _timeseries(sim: dict[str, Any], seed: int, years: int,
         path = cache / f"seed{seed}_{_key([sim, years])}.parquet"
         if path.exists():
             return pd.read_parquet(path)
-    ts = _with_derived(
-        EducationModel(SimConfig.from_dict(sim), rng=int(seed)).run(int(years)).timeseries())
+    ts = EducationModel(SimConfig.from_dict(sim), rng=int(seed)).run(int(years)).timeseries()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, ts.to_parquet)
-    return ts
-
-
-def _with_derived(ts: pd.DataFrame) -> pd.DataFrame:
-    """Add ``quality_cv_passed``: every 2017 CV within its limit at both levels."""
-    if {"quality_cv_passed_primary", "quality_cv_passed_junior"} <= set(ts.columns):
-        ts = ts.assign(quality_cv_passed=ts["quality_cv_passed_primary"].astype(bool)
-                       & ts["quality_cv_passed_junior"].astype(bool))
     return ts
 
 

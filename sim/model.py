@@ -997,6 +997,8 @@ class EducationModel(mesa.Model):
             verdict["quality"] &= q.passed
             verdict["basic"] &= out[f"basic_passed_{level}"]
         out["quality_passed"] = verdict["quality"]
+        out["quality_cv_passed"] = bool(out["quality_cv_passed_primary"]
+                                        and out["quality_cv_passed_junior"])
         out["basic_passed"] = verdict["basic"]
         out["pupils_in_noncomplying_schools"] = below_pupils / max(int(table["students"].sum()), 1)
         return out
