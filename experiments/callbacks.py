@@ -1,9 +1,11 @@
 """Hydra callbacks of the ``edusim`` app (registered in configs/config.yaml).
 
-* :class:`ValidateSweep` — before a multirun launches anything, every job's configuration is
-  built and validated (types by Hydra, ranges by :mod:`sim.config`). One bad value anywhere
-  in the sweep stops it with one clear message naming the field, the allowed range and the
-  job's overrides, exit code 2, and no run directory is created.
+* :class:`ValidateSweep` — before a multirun launches anything, one job of each shape is
+  composed by Hydra (unknown keys, config-group options: see
+  :mod:`hydra_plugins.edusim_sweeper.edusim_sweeper`) and every job's values are validated
+  (types and ranges by :mod:`sim.config`). One bad override anywhere in the sweep stops it
+  with one clear message naming the field (and the allowed range) and the job's overrides,
+  exit code 2, and no run directory is created.
 * :class:`SweepProgress` — after each job, one line ``[edusim] sweep 7/20 runs done`` on
   stderr (readable under the joblib launcher, where workers' progress bars would collide).
 """
@@ -38,21 +40,22 @@ def sweep_jobs(config: DictConfig) -> tuple[list[list[str]], set[str]]:
     return jobs, pending
 
 
-def validate_job(config: DictConfig, overrides: list[str], pending: set[str]) -> list[str]:
+def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
+                 base: dict[str, Any] | None = None) -> list[str]:
     """Problems (field, value, allowed range) of one job's configuration; [] if valid.
-    Only the ``pending`` overrides are applied: the others are already in ``config``."""
+    Only the ``pending`` overrides are applied: the others are already in ``config``.
+    ``base`` (from :func:`job_base`) saves rebuilding the job-independent part per job."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from experiments.run import check_config
 
-    cfg = OmegaConf.create(OmegaConf.to_container(config, resolve=False))
-    with open_dict(cfg):
-        cfg.pop("hydra", None)
+    cfg = OmegaConf.create(base if base is not None else job_base(config))  # a copy
     parsed = OverridesParser.create().parse_overrides(overrides)
     # config-group choices (region=county_l) are checked by Hydra itself at composition
+    groups = _groups(config)
     values = [o for o in parsed if o.get_key_element() in pending and "/" not in o.key_or_group
-              and o.key_or_group not in _groups(config)]
+              and o.key_or_group not in groups]
     try:
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
         container = OmegaConf.to_container(cfg, resolve=False)
@@ -61,21 +64,56 @@ def validate_job(config: DictConfig, overrides: list[str], pending: set[str]) ->
     return check_config(container)
 
 
+def job_base(config: DictConfig) -> dict[str, Any]:
+    """The run configuration shared by every job of the sweep: ``config`` without its
+    ``hydra`` node, as a plain nested dict (each job applies its overrides to a copy)."""
+    return {k: v for k, v in OmegaConf.to_container(config, resolve=False).items()
+            if k != "hydra"}
+
+
 def _groups(config: DictConfig) -> set[str]:
     choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
     return {k for k in choices if not k.startswith("hydra/")}
 
 
+def compose_problems(config: DictConfig, jobs: list[list[str]]) -> list[tuple[list[str], list[str]]]:
+    """(problems, overrides) of the first job of each shape that Hydra cannot compose
+    (an unknown key, a config-group option that does not exist); [] if all compose."""
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra_plugins.edusim_sweeper.edusim_sweeper import representatives
+
+    if not GlobalHydra.instance().is_initialized():  # not inside a Hydra app
+        return []
+    loader = GlobalHydra.instance().config_loader()
+    for overrides in representatives(config, jobs):
+        try:
+            loader.load_sweep_config(master_config=config, sweep_overrides=list(overrides))
+        except Exception as err:  # Hydra's own words for what is wrong
+            lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()][:6]
+            cause = str(err.__cause__ or "").strip().splitlines()
+            if cause and cause[0] not in lines:
+                lines.insert(1, cause[0])
+            return [(lines or [type(err).__name__], list(overrides))]
+    return []
+
+
+def _stop(problems: list[str], overrides: list[str]) -> None:
+    print("edusim: invalid configuration in the sweep (no run was started):\n  "
+          + "\n  ".join(problems) + "\n  job overrides: " + " ".join(overrides),
+          file=sys.stderr)
+    sys.exit(2)
+
+
 class ValidateSweep(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         jobs, pending = sweep_jobs(config)
+        for overrides in compose_problems(config, jobs):
+            _stop(*overrides)
+        base = job_base(config)
         for overrides in jobs:
-            problems = validate_job(config, overrides, pending)
+            problems = validate_job(config, overrides, pending, base)
             if problems:
-                print("edusim: invalid configuration in the sweep (no run was started):\n  "
-                      + "\n  ".join(problems) + "\n  job overrides: " + " ".join(overrides),
-                      file=sys.stderr)
-                sys.exit(2)
+                _stop(problems, overrides)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         (sweep_dir / SWEEP_FILE).write_text(json.dumps({"jobs": jobs}, indent=1))

@@ -81,6 +81,44 @@ def test_every_sweep_composes_and_all_its_jobs_validate(name):
         assert validate_job(cfg, overrides, pending) == [], overrides
 
 
+def test_sweeper_composes_one_job_per_shape_before_launching():
+    """The app's sweeper (hydra_plugins/edusim_sweeper) checks one job per shape: the value
+    of a plain override of an existing leaf is left out of the shape, everything that can
+    change which keys exist (groups, +key, unknown keys) is kept."""
+    from hydra_plugins.edusim_sweeper.edusim_sweeper import job_shape, representatives
+
+    cfg = composed("region=tiny", "+policy=teacher_rotation", hydra_cfg=True)
+    assert cfg.hydra.sweeper._target_.endswith("edusim_sweeper.EdusimSweeper")
+    assert job_shape(cfg, ["seed=3", "policies.teacher_rotation.rate=0.1", "region=default",
+                           "+teachers.foo=1", "teachers.atrition.rural=0.1"]) == (
+        "seed=*", "policies.teacher_rotation.rate=*", "region=default", "+teachers.foo=1",
+        "teachers.atrition.rural=0.1")
+    grid = [[f"policies.teacher_rotation.rate={r / 100}", f"seed={k}"]
+            for r in range(20) for k in range(10)]
+    assert representatives(cfg, grid) == [grid[0]]
+    two = [[f"region={region}", f"seed={k}"] for region in ("tiny", "default") for k in range(3)]
+    assert representatives(cfg, two) == [two[0], two[3]]
+    # a job that is not a representative composes as its representative does
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        last = compose("config", overrides=["region=tiny", "+policy=teacher_rotation",
+                                            *grid[-1]])
+    assert last.policies.teacher_rotation.rate == 0.19 and last.seed == 9
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("teachers.atrition.rural=0.1,0.2", "Key 'atrition' not in 'TeacherConfig'"),
+    ("region=tiny,nowhere", "Could not find 'region/nowhere'"),
+])
+def test_sweep_with_a_bad_key_or_group_option_fails_before_any_run(tmp_path, bad, words):
+    out = tmp_path / "sweep"
+    proc = edusim("--multirun", "region=tiny", "years=1", "seed=0,1", bad,
+                  f"hydra.sweep.dir={out}")
+    assert proc.returncode == 2, proc.stderr
+    assert "no run was started" in proc.stderr and words in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
 def _tables(sweep_dir: Path) -> dict[str, pd.DataFrame]:
     out = {}
     for run in sorted(sweep_dir.glob("*/COMPLETE")):

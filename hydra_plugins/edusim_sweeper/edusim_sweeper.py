@@ -1,0 +1,78 @@
+"""The ``edusim`` sweeper (``hydra/sweeper=edusim``, the default of the ``edusim`` app).
+
+Hydra's basic sweeper composes every job's whole configuration in the launching process
+before it starts any job, only to check that the overrides can be applied; the launcher's
+workers then compose each job again. For a sweep of hundreds of runs that serial check
+costs more than the runs' own set-up (≈ 0.2 s a job: 45 s for 210 jobs on these machines).
+
+This sweeper is the basic sweeper (same job list, order, batches and ``params``) except for
+that check: it composes one job of each *shape* — the job's overrides with the values of
+plain ``key=value`` overrides of existing leaf settings left out — because jobs of one shape
+apply the same overrides to the same keys and can only differ in values. Before the sweeper
+runs, :class:`experiments.callbacks.ValidateSweep` composes the same representatives (so a
+bad key or group option stops the sweep with one message before any directory is made) and
+checks the values of every job (types and allowed ranges, naming the field), so nothing the
+basic sweeper would have caught is missed.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf
+
+
+@dataclass
+class EdusimSweeperConf:
+    _target_: str = "hydra_plugins.edusim_sweeper.edusim_sweeper.EdusimSweeper"
+    # no `from __future__ import annotations` here: Hydra loads plugin modules without
+    # registering them in sys.modules, and OmegaConf reads these annotations as types
+    max_batch_size: Optional[int] = None
+    params: Optional[dict[str, str]] = None
+
+
+ConfigStore.instance().store(group="hydra/sweeper", name="edusim", node=EdusimSweeperConf,
+                             provider="edusim")
+
+
+def job_shape(config: DictConfig, overrides: Sequence[str]) -> tuple[str, ...]:
+    """``overrides`` with the value of each plain ``key=value`` override of an existing leaf
+    setting of ``config`` (not a config group, not a mapping) replaced by ``*``."""
+    shape = []
+    for o in OverridesParser.create().parse_overrides(list(overrides)):
+        key = o.key_or_group
+        plain = (o.package is None and not o.is_add() and not o.is_force_add()
+                 and not o.is_delete() and "/" not in key and "@" not in o.input_line)
+        if plain and not isinstance(o.value(), (dict, list)):
+            node = OmegaConf.select(config, key, default=None, throw_on_missing=False)
+            if node is not None and not OmegaConf.is_config(node) and not _is_group(config, key):
+                shape.append(f"{key}=*")
+                continue
+        shape.append(o.input_line)
+    return tuple(shape)
+
+
+def _is_group(config: DictConfig, key: str) -> bool:
+    choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
+    return key in choices
+
+
+def representatives(config: DictConfig, jobs: Sequence[Sequence[str]]) -> list[Sequence[str]]:
+    """The first job of each shape (:func:`job_shape`) among ``jobs``, in order."""
+    seen: set[tuple[str, ...]] = set()
+    out: list[Sequence[str]] = []
+    for overrides in jobs:
+        shape = job_shape(config, overrides)
+        if shape not in seen:
+            seen.add(shape)
+            out.append(overrides)
+    return out
+
+
+class EdusimSweeper(BasicSweeper):
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        assert self.config is not None
+        super().validate_batch_is_legal(representatives(self.config, batch))
