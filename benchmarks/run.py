@@ -50,6 +50,8 @@ def _worker(spec: dict) -> dict:
 
     if spec["kind"] == "viz":
         return _viz_worker(spec)
+    if spec["kind"] == "agents":
+        return _agents_worker(spec)
 
     import numpy as np
 
@@ -74,6 +76,15 @@ def _worker(spec: dict) -> dict:
         t0 = time.perf_counter()
         m = EducationModel(rng=spec["seed"], policies=pol, **kw)
         t1 = time.perf_counter()
+        record_s = [0.0]
+        record = m._record
+
+        def timed_record() -> None:  # the year's metrics and per-school table
+            a = time.perf_counter()
+            record()
+            record_s[0] += time.perf_counter() - a
+
+        m._record = timed_record
         steps = []
         for _ in range(years):
             a = time.perf_counter()
@@ -82,7 +93,9 @@ def _worker(spec: dict) -> dict:
         t2 = time.perf_counter()
         students = m.timeseries()["students"].to_numpy()
         out.update(build_s=t1 - t0, steps_s=t2 - t1, total_s=t2 - t0,
-                   step_ms=[1000 * s for s in steps], students0=int(students[0]))
+                   step_ms=[1000 * s for s in steps], students0=int(students[0]),
+                   record_s=record_s[0],
+                   views_made=sum(len(v) for v in m._views.values()))
         out["student_years"] = int(students[1:].sum())
     elif spec["kind"] == "naive":
         pol = pol_rot if spec["policies"] else {}
@@ -144,6 +157,43 @@ def _viz_worker(spec: dict) -> dict:
             draw_ms.append(1000 * (time.perf_counter() - c))
     return {"step_ms": step_ms, "data_ms": data_ms, "draw_ms": draw_ms,
             "policies": [p.name for p in m.policies]}
+
+
+def _agents_worker(spec: dict) -> dict:
+    """What the Mesa agent views cost when someone asks for them: one view for every pupil
+    and teacher of the county (created on first use, ``model.student(id)``), reading an
+    attribute through them, and a year stepped with all of them alive (views of leavers are
+    retired) against the same year of the same-seed model without views."""
+    import sim.policies
+    from sim import EducationModel
+
+    pol = {name: {} for name in sim.policies.POLICIES}
+    plain = EducationModel(rng=spec["seed"], policies=pol, region=spec["region"]).run(1)
+    viewed = EducationModel(rng=spec["seed"], policies=pol, region=spec["region"]).run(1)
+    rss0 = _rss_mib()
+    t0 = time.perf_counter()
+    teachers = [viewed.teacher(i) for i in viewed.teachers.id]
+    t1 = time.perf_counter()
+    pupils = [viewed.student(i) for i in viewed.students.id]
+    t2 = time.perf_counter()
+    total = 0.0
+    for p in pupils:
+        total += p.achievement
+    t3 = time.perf_counter()
+    by_school = sum(len(sch.students()) for sch in viewed.school_agents)  # existing views
+    t4 = time.perf_counter()
+    rss1 = _rss_mib()
+    a = time.perf_counter()
+    plain.step()
+    b = time.perf_counter()
+    viewed.step()
+    c = time.perf_counter()
+    return {"teachers": len(teachers), "pupils": len(pupils),
+            "teacher_views_s": t1 - t0, "pupil_views_s": t2 - t1, "read_s": t3 - t2,
+            "school_lists_s": t4 - t3, "school_lists_n": by_school,
+            "views_mib": rss1 - rss0, "step_plain_ms": 1000 * (b - a),
+            "step_viewed_ms": 1000 * (c - b),
+            "same_year": bool(plain.timeseries().equals(viewed.timeseries()))}
 
 
 def _spawn(spec: dict, timeout: float = 900.0) -> dict:
@@ -290,6 +340,26 @@ def main(argv: list[str] | None = None) -> int:
         srt = sorted(steps)
         print(f"\none step incl. metrics, {step_name.split(',')[0]}: median "
               f"{srt[len(srt) // 2]:.0f} ms, first {steps[0]:.0f} ms, max {srt[-1]:.0f} ms")
+    main_l = res.get(step_name, {})
+    if "record_s" in main_l:
+        print(f"yearly metrics and per-school table (EducationModel._record), {step_name}: "
+              f"{main_l['record_s']:.2f} s of {main_l['steps_s']:.2f} s of steps "
+              f"({100 * main_l['record_s'] / main_l['steps_s']:.0f}%); agent views made by "
+              f"the run: {main_l['views_made']}")
+    ag_region = "tiny" if args.quick else "county_l"
+    ag = _spawn({"kind": "agents", "region": ag_region, "seed": 1})
+    if "error" in ag:
+        print(f"agent views: ERROR {ag['error']}")
+    else:
+        n = ag["pupils"] + ag["teachers"]
+        print(f"agent views on demand, {ag_region}: a view for each of {ag['pupils']:,} pupils "
+              f"and {ag['teachers']:,} teachers {ag['pupil_views_s'] + ag['teacher_views_s']:.2f}"
+              f" s ({1e6 * (ag['pupil_views_s'] + ag['teacher_views_s']) / n:.1f} us each, "
+              f"+{ag['views_mib']:.0f} MiB), reading an attribute through each pupil's view "
+              f"{1e9 * ag['read_s'] / ag['pupils']:.0f} ns, every school's students() list "
+              f"{ag['school_lists_s']:.2f} s; the next year with all of them "
+              f"alive {ag['step_viewed_ms']:.0f} ms vs {ag['step_plain_ms']:.0f} ms without "
+              f"(same results: {ag['same_year']})")
     viz_region = "default" if args.quick else "county_l"
     viz = _spawn({"kind": "viz", "region": viz_region, "years": 5 if args.quick else 12,
                   "seed": 1})

@@ -36,13 +36,13 @@ TITLES = ("junior", "intermediate", "senior")  # 初级, 中级, 高级
 
 
 def _column_property(table: str, column: str, doc: str) -> property:
+    # the row is < the table's live rows, so indexing the whole column array is the same
+    # element as indexing its live part (and costs one slice less)
     def fget(self: _ColumnView) -> Any:
-        tbl = getattr(self.model, table)
-        return tbl.column(column)[self._row()].item()
+        return getattr(self.model, table)._data[column][self._row()].item()
 
     def fset(self: _ColumnView, value: Any) -> None:
-        tbl = getattr(self.model, table)
-        tbl.column(column)[self._row()] = value
+        getattr(self.model, table)._data[column][self._row()] = value
 
     return property(fget, fset, doc=doc)
 
@@ -57,11 +57,17 @@ class _ColumnView(mesa.Agent):
         #: stable id of the individual in the model's table (not Mesa's ``unique_id``)
         self.person_id = int(person_id)
         self._gone = False
+        self._row_at = (-1, -1)  # (table layout, row) of the last lookup
 
     def _row(self) -> int:
         if self._gone:
             raise LookupError(f"{type(self).__name__.lower()} {self.person_id} has left the county")
-        return getattr(self.model, self._table).row_of(self.person_id)
+        tbl = getattr(self.model, self._table)
+        layout, row = self._row_at
+        if layout != tbl.layout:  # rows have moved since the last lookup (or none yet)
+            row = tbl.row_of(self.person_id)
+            self._row_at = (tbl.layout, row)
+        return row
 
     @property
     def present(self) -> bool:
@@ -192,11 +198,13 @@ class School(mesa.Agent):
 
     def students(self) -> list[Student]:
         """Agent views of this school's pupils (created on demand)."""
-        return [self.model.student(i) for i in self.student_ids()]
+        rows = np.flatnonzero(self.model.students.school == self.index)
+        return self.model._views_at("students", Student, rows)
 
     def teachers(self) -> list[Teacher]:
         """Agent views of this school's teachers (created on demand)."""
-        return [self.model.teacher(i) for i in self.teacher_ids()]
+        rows = np.flatnonzero(self.model.teachers.school == self.index)
+        return self.model._views_at("teachers", Teacher, rows)
 
     def indicators(self) -> dict[str, Any]:
         """This school's rows of the latest per-school table (one per level section)."""

@@ -729,12 +729,23 @@ class EducationModel(mesa.Model):
 
     def _view(self, table: str, cls: type, person_id: int) -> Any:
         person_id = int(person_id)
-        cache = self._views[table]
-        view = cache.get(person_id)
+        view = self._views[table].get(person_id)
         if view is None:
-            getattr(self, table).row_of(person_id)  # raises KeyError if absent
-            view = cls(self, person_id)
-            cache[person_id] = view
+            tbl = getattr(self, table)
+            return self._new_view(table, cls, person_id, tbl.row_of(person_id))  # KeyError if absent
+        return view
+
+    def _views_at(self, table: str, cls: type, rows: np.ndarray) -> list[Any]:
+        """The views of the individuals in ``rows`` of ``table`` (existing ones reused)."""
+        cache = self._views[table]
+        ids = getattr(self, table).id[rows].tolist()
+        return [cache.get(pid) or self._new_view(table, cls, pid, row)
+                for pid, row in zip(ids, rows.tolist(), strict=True)]
+
+    def _new_view(self, table: str, cls: type, person_id: int, row: int) -> Any:
+        view = cls(self, person_id)
+        view._row_at = (getattr(self, table).layout, row)  # the row just looked up
+        self._views[table][person_id] = view
         return view
 
     def _retire_views(self, table: str, ids: np.ndarray) -> None:

@@ -44,6 +44,9 @@ class Table:
         self._data = {k: np.zeros(self._cap, dtype=dt) for k, dt in self.schema.items()}
         self.n = 0
         self.next_id = 0
+        #: incremented whenever rows move (``remove`` compacts the table; ``add`` appends and
+        #: moves none), so a row looked up under the same value is still valid
+        self.layout = 0
         #: callbacks called with the ids of removed rows (e.g. to retire agent views)
         self.on_remove: list[Callable[[np.ndarray], None]] = []
 
@@ -120,6 +123,7 @@ class Table:
         for _name, arr in self._data.items():
             arr[:k] = arr[: self.n][keep]
         self.n = k
+        self.layout += 1
         for callback in self.on_remove:
             callback(removed)
         return removed

@@ -251,6 +251,29 @@ def test_views_of_departed_individuals_are_removed():
         m.student(grade9)
 
 
+def test_views_follow_their_individual_when_rows_move():
+    """A view remembers its row until the table's rows move (a removal compacts them); it
+    then looks the row up again, so it keeps reading and writing its own individual."""
+    m = EducationModel(region="tiny", rng=1)
+    s = m.students
+    school = m.school_agents[int(s.school[-1])]
+    views = school.students()  # views made from their rows
+    assert [v.person_id for v in views] == s.id[s.school == school.index].tolist()
+    assert [v.ses for v in views] == s.ses[s.school == school.index].tolist()
+    late = views[-1]
+    before = (late.ses, late.grade)
+    m.remove_students(np.arange(s.n) < s.n // 2)  # every later row moves up
+    assert late.present
+    row = s.row_of(late.person_id)
+    assert row < m.students.n and (late.ses, late.grade) == before
+    late.achievement = 7.5
+    assert s.achievement[row] == 7.5 and np.count_nonzero(s.achievement == 7.5) == 1
+    assert school.students()[-1] is late  # existing views are reused
+    m.step()  # a year: pupils leave and arrive, rows move again
+    if late.present:
+        assert late.grade == s.grade[s.row_of(late.person_id)] == before[1] + 1
+
+
 def test_school_indicators(tiny_run):
     m = tiny_run
     nine = [a for a in m.school_agents if a.level == "nine_year" and a.is_open]
