@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 
 SWEEP_FILE = "sweep.json"
 
@@ -80,6 +80,7 @@ def compose_problems(config: DictConfig, jobs: list[list[str]]) -> list[tuple[li
     """(problems, overrides) of the first job of each shape that Hydra cannot compose
     (an unknown key, a config-group option that does not exist); [] if all compose."""
     from hydra.core.global_hydra import GlobalHydra
+
     from hydra_plugins.edusim_sweeper.edusim_sweeper import representatives
 
     if not GlobalHydra.instance().is_initialized():  # not inside a Hydra app

@@ -93,3 +93,6 @@ def test_benchmark_quick_runs_and_prints_the_table():
         line = next(line for line in out.splitlines() if line.startswith(name))
         assert "ERROR" not in line
     assert "naive/main tiny" in out and "main/floor" in out
+    assert "agent views made by the run: 0" in out
+    views = next(line for line in out.splitlines() if line.startswith("agent views on demand"))
+    assert "ERROR" not in views and "(same results: True)" in views

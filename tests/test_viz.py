@@ -3,6 +3,7 @@ rendered with Solara's test helpers (Step, Reset with changed controls, map meas
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -20,7 +21,7 @@ import sim.policies  # noqa: F401  (registers the policies)
 from sim import evaluation
 from sim.config import ConfigError
 from sim.policies.base import POLICIES
-from sim.viz import assets, charts, cli, components, data
+from sim.viz import assets, charts, cli, components, data, specs
 from sim.viz.controls import (
     COUNTIES,
     POLICY_CONTROLS,
@@ -178,18 +179,47 @@ def test_map_draws_schools_links_and_arrows(with_policies):
         charts.county_map(frame, "happiness", links, flows, m.year)
 
 
-def test_charts_draw_the_recorded_series(with_policies):
+def _series_of(spec, label):
+    rows = [r for r in spec["data"]["values"] if r["series"] == label]
+    return [r["year"] for r in rows], [r["value"] for r in rows]
+
+
+def test_chart_specs_carry_the_recorded_series(with_policies):
     ts = data.series(with_policies)
-    fig = charts.cv_chart(ts)
-    primary = fig.axes[0]
-    assert len(primary.lines) == 7 + 1  # the 7 CVs and the limit
-    np.testing.assert_allclose(primary.lines[0].get_ydata(),
-                               ts["cv_primary_teachers_above_required_qualification_per_100"])
-    eq = charts.equity_chart(ts).axes[0]
-    np.testing.assert_allclose(eq.lines[0].get_ydata(), ts["ses_gap"])
-    q = charts.quality_chart(ts).axes[0]
-    np.testing.assert_allclose(q.lines[0].get_ydata(), ts["mean_achievement"])
-    assert "million yuan" in charts.cost_chart(data.cost_series(ts)).axes[0].get_title(loc="left")
+    years = ts["year"].tolist()
+    eq = specs.equity_spec(ts)
+    for col, label in data.EQUITY_SERIES.items():
+        assert _series_of(eq, label) == (years, ts[col].tolist())
+    cv = specs.cv_spec(ts, {"primary": 0.5, "junior": 0.45})
+    for panel, level, limit in zip(cv["hconcat"], ("primary", "junior"), (0.5, 0.45),
+                                   strict=True):
+        lines, rule, text = panel["layer"]
+        assert {r["series"] for r in lines["data"]["values"]} == set(data.CV_LABELS.values())
+        name = "teachers_above_required_qualification_per_100"
+        assert _series_of(lines, data.CV_LABELS[name]) == (years, ts[f"cv_{level}_{name}"].tolist())
+        assert rule["data"]["values"][0]["limit"] == limit
+        assert text["data"]["values"][0]["label"] == f"limit {limit:.2f}"
+    q = specs.quality_spec(ts)["layer"][0]
+    assert _series_of(q, "county") == (years, ts["mean_achievement"].tolist())
+    assert _series_of(q, "rural") == (years, ts["achievement_rural"].tolist())
+    costs = data.cost_series(ts)
+    cost = specs.cost_spec(costs)
+    assert cost["title"] == f"Cumulative policy cost: {costs['total'].iloc[-1]:,.1f} million yuan"
+    names = [c for c in costs.columns if c not in ("year", "total")]
+    assert names and {r["series"] for r in cost["data"]["values"]} == set(names)
+    assert _series_of(cost, names[0]) == (years, costs[names[0]].tolist())
+    assert cost["encoding"]["y"]["stack"] == "zero"
+    for spec in (eq, cv, specs.quality_spec(ts), cost):
+        json.dumps(spec)  # plain JSON for the widget
+        assert spec["$schema"] == specs.SCHEMA  # the Vega-Lite version the page loads
+
+
+def test_chart_specs_leave_out_missing_values_and_say_when_no_policy_runs():
+    ts = pd.DataFrame({"year": [0, 1, 2], "ses_gap": [0.5, np.nan, 0.4]})
+    assert _series_of(specs.equity_spec(ts), data.EQUITY_SERIES["ses_gap"]) == ([0, 2], [0.5, 0.4])
+    none = specs.cost_spec(data.cost_series(pd.DataFrame({"year": [0, 1]})))
+    assert none["data"]["values"] == [{"text": "no policy switched on"}]
+    assert none["title"].endswith("0.0 million yuan")
 
 
 # ---- the page, rendered without a browser -------------------------------------------------
@@ -211,16 +241,21 @@ def _render(model):
 
 
 def _images(rc):
-    return {c: next(w for w in rc.find(ipywidgets.Image).widgets if c in w._dom_classes)
-            .value for c in ("edusim-map-plot", "edusim-school-plot", "edusim-equity-plot",
-                             "edusim-cv-plot", "edusim-quality-plot", "edusim-cost-plot")}
+    """What the page shows: the PNG of the map and the school panel, and the Vega-Lite
+    spec of each chart (as JSON text)."""
+    shown = {c: next(w for w in rc.find(ipywidgets.Image).widgets if c in w._dom_classes).value
+             for c in ("edusim-map-plot", "edusim-school-plot")}
+    for c in ("edusim-equity-plot", "edusim-cv-plot", "edusim-quality-plot", "edusim-cost-plot"):
+        chart = next(w for w in rc.find(solara.widgets.VegaLite).widgets if c in w._dom_classes)
+        shown[c] = json.dumps(chart.spec)
+    return shown
 
 
 @pytest.mark.slow
 def test_page_step_reset_and_controls():
     reactive, rc = _render(_tiny(teacher_rotation=True))
     before = _images(rc)
-    assert all(len(img) > 1000 for img in before.values())  # every component drew a PNG
+    assert all(len(img) > 1000 for img in before.values())  # every component drew
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert reactive.value.year == 1
     after = _images(rc)

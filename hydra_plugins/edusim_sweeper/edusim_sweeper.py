@@ -18,7 +18,6 @@ basic sweeper would have caught is missed.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
@@ -31,8 +30,8 @@ class EdusimSweeperConf:
     _target_: str = "hydra_plugins.edusim_sweeper.edusim_sweeper.EdusimSweeper"
     # no `from __future__ import annotations` here: Hydra loads plugin modules without
     # registering them in sys.modules, and OmegaConf reads these annotations as types
-    max_batch_size: Optional[int] = None
-    params: Optional[dict[str, str]] = None
+    max_batch_size: int | None = None
+    params: dict[str, str] | None = None
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="edusim", node=EdusimSweeperConf,

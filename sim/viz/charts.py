@@ -1,4 +1,6 @@
-"""Matplotlib drawings of the browser view (pure functions: data in, Figure out).
+"""Matplotlib drawings of the browser view's map and school panel (pure functions: data in,
+Figure out); the time-series charts are Vega-Lite specs drawn by the browser
+(:mod:`sim.viz.specs`).
 
 They use :class:`matplotlib.figure.Figure` directly (no pyplot state), so the page can
 draw from Solara's threads, and tests can draw without a browser.
@@ -17,17 +19,15 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.evaluation import CV_LIMITS, QUALITY_INDICATORS
-from sim.viz.data import CV_LABELS, EQUITY_SERIES, MAP_MEASURES
+from sim.evaluation import QUALITY_INDICATORS
+from sim.viz.data import CV_LABELS, MAP_MEASURES
 
-__all__ = ["cost_chart", "county_map", "cv_chart", "equity_chart", "quality_chart",
-           "school_chart"]
+__all__ = ["county_map", "school_chart"]
 
 TIER_MARKERS = {"urban": "s", "town": "^", "rural": "o"}
 TIER_LABELS = {"urban": "urban", "town": "town", "rural": "rural"}
 _STYLE = {"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 7.5,
           "xtick.labelsize": 7.5, "ytick.labelsize": 7.5}
-_CV_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
 
 
 def _styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -54,13 +54,6 @@ def _style(ax: Any) -> None:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-
-
-def _years_axis(ax: Any, ts: pd.DataFrame) -> None:
-    ax.set_xlabel("simulated year")
-    last = int(ts["year"].max()) if len(ts) else 1
-    ax.set_xlim(0, max(last, 5))
-    ax.xaxis.get_major_locator().set_params(integer=True)
 
 
 @_styled
@@ -157,92 +150,6 @@ def _rotation_arrows(ax: Any, flows: pd.DataFrame, pos: dict[int, tuple[float, f
                       tip - 0.2 * unit * size - 0.45 * side * size], axis=1)
     ax.add_collection(PolyCollection(heads, facecolors=colour, edgecolors="none",
                                      alpha=0.85, zorder=2, gid="rotation-heads"))
-
-
-@_styled
-def equity_chart(ts: pd.DataFrame, width: float = 6.4, height: float = 3.6) -> Figure:
-    """The equity measures over the years: SES and urban–rural achievement gaps and the
-    between-school share of achievement variance."""
-    fig = _figure(width, height)
-    ax = fig.add_subplot()
-    _style(ax)
-    for (col, label), colour in zip(EQUITY_SERIES.items(), ("#2166ac", "#b2182b", "#4d9221"),
-                                    strict=True):
-        if col in ts:
-            ax.plot(ts["year"], ts[col], marker="o", markersize=2.5, color=colour, label=label)
-    ax.set_title("Equity (lower is more equal)", loc="left")
-    ax.set_ylabel("gap in year-0 SD / share")
-    _years_axis(ax, ts)
-    ax.legend(loc="best", frameon=False)
-    return fig
-
-
-@_styled
-def cv_chart(ts: pd.DataFrame, thresholds: dict[str, float] | None = None,
-             width: float = 6.4, height: float = 3.8) -> Figure:
-    """The 7 official difference coefficients (2017 standard) per level against their
-    limit (dashed line)."""
-    thresholds = thresholds or CV_LIMITS["quality"]
-    fig = _figure(width, height)
-    axes = fig.subplots(1, 2, sharey=True)
-    for ax, level in zip(axes, ("primary", "junior"), strict=True):
-        _style(ax)
-        for name, colour in zip(QUALITY_INDICATORS, _CV_COLOURS, strict=True):
-            col = f"cv_{level}_{name}"
-            if col in ts:
-                ax.plot(ts["year"], ts[col], color=colour, linewidth=1.2, label=CV_LABELS[name])
-        limit = thresholds[level]
-        ax.axhline(limit, color="0.1", linestyle="--", linewidth=1.0)
-        ax.text(0.02, limit, f" limit {limit:.2f}", va="bottom", ha="left", fontsize=7.5,
-                transform=ax.get_yaxis_transform())
-        ax.set_title(f"Official CVs, {level} (2017)", loc="left")
-        _years_axis(ax, ts)
-        ax.set_ylim(bottom=0)
-    axes[0].set_ylabel("difference coefficient (CV)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False,
-               fontsize=7)
-    return fig
-
-
-@_styled
-def quality_chart(ts: pd.DataFrame, width: float = 6.4, height: float = 3.4) -> Figure:
-    """Mean achievement (quality) of the county and of each tier, in year-0 SD units."""
-    fig = _figure(width, height)
-    ax = fig.add_subplot()
-    _style(ax)
-    ax.plot(ts["year"], ts["mean_achievement"], color="0.1", linewidth=2.0, label="county")
-    for tier, colour in (("urban", "#5e3c99"), ("town", "#b2abd2"), ("rural", "#e66101")):
-        col = f"achievement_{tier}"
-        if col in ts:
-            ax.plot(ts["year"], ts[col], color=colour, linewidth=1.1, label=tier)
-    ax.axhline(0.0, color="0.6", linewidth=0.7)
-    ax.set_title("Quality: mean achievement", loc="left")
-    ax.set_ylabel("year-0 SD")
-    _years_axis(ax, ts)
-    ax.legend(loc="best", frameon=False, ncol=4)
-    return fig
-
-
-@_styled
-def cost_chart(costs: pd.DataFrame, width: float = 6.4, height: float = 3.4) -> Figure:
-    """Cumulative policy cost in million yuan, stacked by policy."""
-    fig = _figure(width, height)
-    ax = fig.add_subplot()
-    _style(ax)
-    names = [c for c in costs.columns if c not in ("year", "total")]
-    if names:
-        ax.stackplot(costs["year"], *[costs[c] for c in names], labels=names, alpha=0.85)
-        ax.legend(loc="upper left", frameon=False, fontsize=7)
-    else:
-        ax.text(0.5, 0.5, "no policy switched on", ha="center", va="center",
-                transform=ax.transAxes, color="0.4")
-    total = float(costs["total"].iloc[-1]) if len(costs) else 0.0
-    ax.set_title(f"Cumulative policy cost: {total:,.1f} million yuan", loc="left")
-    ax.set_ylabel("million yuan")
-    _years_axis(ax, costs)
-    ax.set_ylim(bottom=0)
-    return fig
 
 
 @_styled

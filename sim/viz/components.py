@@ -1,7 +1,9 @@
 """Solara components of the browser view: one card each for the map, the charts and the
 school panel. Each takes the model (as SolaraViz passes it), reads what it shows through
-:mod:`sim.viz.data` and draws with :mod:`sim.viz.charts`; each re-renders after every
-step (Mesa's ``update_counter``)."""
+:mod:`sim.viz.data`; the map and the school panel are drawn on the server
+(:mod:`sim.viz.charts`, matplotlib PNGs), the four time-series charts by the browser
+(:mod:`sim.viz.specs`, Vega-Lite). Each re-renders after every step (Mesa's
+``update_counter``)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
 from sim import evaluation
-from sim.viz import charts, data
+from sim.viz import charts, data, specs
 from sim.viz.controls import POLICY_CONTROLS
 
 if TYPE_CHECKING:
@@ -54,12 +56,18 @@ def CountyMap(model: EducationModel) -> None:
 
 
 @solara.component
+def _Chart(spec: dict[str, Any], alt: str) -> None:
+    """A Vega-Lite chart drawn by the browser (full card width)."""
+    with solara.Div(classes=["edusim-chart", alt], style={"width": "100%"}):
+        solara.widgets.VegaLite.element(spec=spec, _dom_classes=["edusim-chart", alt])
+
+
+@solara.component
 def EquityChart(model: EducationModel) -> None:
     """SES and urban–rural gaps and the between-school share over the years."""
     update_counter.get()
     with solara.Card("Equity", classes=["edusim-equity"], margin=0):
-        _Plot(charts.equity_chart(data.series(model), width=6.4, height=3.7),
-              "edusim-equity-plot")
+        _Chart(specs.equity_spec(data.series(model)), "edusim-equity-plot")
 
 
 @solara.component
@@ -70,8 +78,7 @@ def CvChart(model: EducationModel) -> None:
     limits = {level: evaluation.cv_limit(level, "quality", ev.quality_threshold)
               for level in ("primary", "junior")}
     with solara.Card("Official difference coefficients", classes=["edusim-cv"], margin=0):
-        _Plot(charts.cv_chart(data.series(model), limits, width=6.4, height=3.7),
-              "edusim-cv-plot")
+        _Chart(specs.cv_spec(data.series(model), limits), "edusim-cv-plot")
 
 
 @solara.component
@@ -79,8 +86,7 @@ def QualityChart(model: EducationModel) -> None:
     """Mean achievement of the county and each tier."""
     update_counter.get()
     with solara.Card("Quality", classes=["edusim-quality"], margin=0):
-        _Plot(charts.quality_chart(data.series(model), width=6.4, height=3.3),
-              "edusim-quality-plot")
+        _Chart(specs.quality_spec(data.series(model)), "edusim-quality-plot")
 
 
 @solara.component
@@ -88,8 +94,7 @@ def CostChart(model: EducationModel) -> None:
     """Cumulative policy cost by policy."""
     update_counter.get()
     with solara.Card("Policy cost", classes=["edusim-cost"], margin=0):
-        _Plot(charts.cost_chart(data.cost_series(data.series(model)), width=6.4, height=3.3),
-              "edusim-cost-plot")
+        _Chart(specs.cost_spec(data.cost_series(data.series(model))), "edusim-cost-plot")
 
 
 def run_summary(model: EducationModel) -> str:
