@@ -129,36 +129,32 @@ def _worker(spec: dict) -> dict:
 # ======================================================================================
 def _viz_worker(spec: dict) -> dict:
     """One step of the browser view, as the page does it: model step (with the year's
-    metrics), then everything the page reads (sim.viz.data.page_data) and the four charts'
-    Vega-Lite specs (the browser draws them); the server-side PNGs of the map and the school
-    panel are timed separately."""
-    import io
+    metrics), everything the page reads (sim.viz.data.page_data) and the six Vega-Lite
+    specs it sends (the browser draws them)."""
+    import json
 
-    from sim.viz import charts, data, specs
+    from sim.viz import data, specs
     from sim.viz.controls import CountyView, default_controls
 
     m = CountyView(**{**default_controls(), "county": spec["region"], "rng": spec["seed"]})
-    step_ms, data_ms, spec_ms, draw_ms = [], [], [], []
-    for k in range(spec["years"]):
+    step_ms, data_ms, spec_ms, spec_kib = [], [], [], []
+    for _ in range(spec["years"]):
         a = time.perf_counter()
         m.step()
         b = time.perf_counter()
         d = data.page_data(m)
         c = time.perf_counter()
-        _ = [specs.equity_spec(d["series"]), specs.cv_spec(d["series"]),
-             specs.quality_spec(d["series"]), specs.cost_spec(d["costs"])]
+        sent = [specs.county_map_spec(d["schools"], "mean_achievement", d["links"],
+                                      d["rotations"], m.year),
+                specs.school_panel_spec(d["school"]), specs.equity_spec(d["series"]),
+                specs.cv_spec(d["series"]), specs.quality_spec(d["series"]),
+                specs.cost_spec(d["costs"])]
         e = time.perf_counter()
         step_ms.append(1000 * (b - a))
         data_ms.append(1000 * (c - b))
         spec_ms.append(1000 * (e - c))
-        if k >= spec["years"] - 3:  # drawing: the last three years
-            figs = [charts.county_map(d["schools"], "mean_achievement", d["links"],
-                                      d["rotations"], m.year),
-                    charts.school_chart(d["school"])]
-            for f in figs:
-                f.savefig(io.BytesIO(), format="png")
-            draw_ms.append(1000 * (time.perf_counter() - e))
-    return {"step_ms": step_ms, "data_ms": data_ms, "spec_ms": spec_ms, "draw_ms": draw_ms,
+        spec_kib.append(sum(len(json.dumps(x)) for x in sent) / 1024)
+    return {"step_ms": step_ms, "data_ms": data_ms, "spec_ms": spec_ms, "spec_kib": spec_kib,
             "policies": [p.name for p in m.policies]}
 
 
@@ -376,10 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
         print(f"\nbrowser view, {viz_region} ({', '.join(viz['policies'])}): one step + page data "
               f"+ chart specs median {view_ms:.0f} ms (step {med(viz['step_ms'][2:]):.0f} ms, "
-              f"page data {med(viz['data_ms'][2:]):.0f} ms, the four charts' Vega-Lite specs "
-              f"{med(viz['spec_ms'][2:]):.0f} ms, drawn by the browser); the map and school "
-              f"panel as PNG {med(viz['draw_ms']):.0f} ms (matplotlib on the server, not "
-              f"counted)")
+              f"page data {med(viz['data_ms'][2:]):.0f} ms, the six Vega-Lite specs "
+              f"{med(viz['spec_ms'][2:]):.0f} ms, {med(viz['spec_kib'][2:]):.0f} KiB of JSON; "
+              f"the browser draws them)")
     if args.quick:
         print("\n(quick mode: the issue's targets are checked in the full run only)")
         return 0

@@ -10,18 +10,16 @@ import subprocess
 import sys
 
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pandas as pd
 import pytest
 import solara
-from matplotlib.collections import PathCollection
 
 import sim.policies  # noqa: F401  (registers the policies)
 from sim import evaluation
 from sim.config import ConfigError
 from sim.policies.base import POLICIES
-from sim.viz import assets, charts, cli, components, data, specs
+from sim.viz import assets, cli, components, data, specs
 from sim.viz.controls import (
     COUNTIES,
     POLICY_CONTROLS,
@@ -162,21 +160,69 @@ def test_school_detail(with_policies):
 
 
 # ---- drawings -----------------------------------------------------------------------------
-def test_map_draws_schools_links_and_arrows(with_policies):
+def _layer(spec, mark):
+    return next(layer for layer in spec["layer"] if layer["mark"]["type"] == mark
+                and (mark != "point" or "shape" not in layer["mark"]))
+
+
+def test_map_spec_shows_schools_links_and_rotations(with_policies):
     m = with_policies
     frame, links, flows = data.school_frame(m), data.group_links(m), data.rotation_flows(m)
-    fig = charts.county_map(frame, "mean_achievement", links, flows, m.year)
-    ax = fig.axes[0]
-    points = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
-    assert points == len(frame)
-    by_gid = {c.get_gid(): c for c in ax.collections}
-    assert len(by_gid["group-links"].get_segments()) == len(links)
-    assert len(by_gid["rotation-arrows"].get_segments()) == len(flows)
-    assert len(by_gid["rotation-heads"].get_paths()) == len(flows)
-    widths = by_gid["rotation-arrows"].get_linewidths()
-    assert widths[int(np.argmax(flows["teachers"]))] == max(widths)  # width by teachers
+    assert len(links) and len(flows)  # groups and rotation are on in this run
+    spec = specs.county_map_spec(frame, "mean_achievement", links, flows, m.year)
+    schools = _layer(spec, "point")["data"]["values"]
+    assert [r["school_id"] for r in schools] == frame["school_id"].tolist()
+    assert [r["value"] for r in schools] == pytest.approx(frame["mean_achievement"].tolist())
+    assert [r["pupils"] for r in schools] == frame["students"].tolist()
+    assert {r["tier"] for r in schools} <= set(specs.TIER_SHAPES)
+    rules = _layer(spec, "rule")["data"]["values"]
+    assert len(rules) == len(links)
+    pos = dict(zip(frame["school_id"], zip(frame["x"], frame["y"], strict=True), strict=True))
+    lead, member = links[0]
+    assert (rules[0]["x"], rules[0]["y"], rules[0]["x2"], rules[0]["y2"]) == pytest.approx(
+        (*pos[lead], *pos[member]), abs=0.006)  # to 10 m
+    curves = _layer(spec, "line")["data"]["values"]
+    routes = {r["route"] for r in curves}
+    assert len(routes) == len(flows[flows["from"] != flows["to"]])
+    first = [r for r in curves if r["route"] == 0]
+    heads = next(layer for layer in spec["layer"] if layer["mark"].get("shape"))
+    a, b = pos[heads["data"]["values"][0]["from"]], pos[heads["data"]["values"][0]["to"]]
+    assert np.hypot(first[0]["x"] - a[0], first[0]["y"] - a[1]) < np.hypot(
+        first[-1]["x"] - a[0], first[-1]["y"] - a[1])  # the curve runs from sender to receiver
+    assert np.hypot(first[-1]["x"] - b[0], first[-1]["y"] - b[1]) < np.hypot(b[0] - a[0],
+                                                                            b[1] - a[1])
+    widest = max(curves, key=lambda r: r["width"])["route"]
+    assert heads["data"]["values"][widest]["teachers"] == int(flows["teachers"].max())
+    assert len(heads["data"]["values"]) == len(routes)
+    x_dom = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    y_dom = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert x_dom[1] - x_dom[0] == pytest.approx(y_dom[1] - y_dom[0])  # same km per pixel
+    assert spec["width"] == spec["height"]
+    assert f"({int(flows['teachers'].sum())} teachers)" in spec["title"]["subtitle"]
+    colour = _layer(spec, "point")["encoding"]["color"]["scale"]
+    assert colour["domainMid"] == 0.0  # diverging around the county mean
     with pytest.raises(ValueError, match="measure must be one of"):
-        charts.county_map(frame, "happiness", links, flows, m.year)
+        specs.county_map_spec(frame, "happiness", links, flows, m.year)
+
+
+def test_school_panel_spec_shows_the_school(with_policies):
+    m = with_policies
+    sid = int(data.school_frame(m)["school_id"].iloc[-1])
+    d = data.school_detail(m, sid)
+    spec = specs.school_panel_spec(d)
+    top, bottom = spec["vconcat"]
+    bars = top["layer"][0]["data"]["values"]
+    assert [b["percent"] for b in bars] == pytest.approx((100 * d["indicators"]["ratio"]).tolist())
+    assert {b["section"] for b in bars} == set(d["indicators"]["level"])
+    assert d["name"] in top["title"] and f"{d['students']:,} pupils" in top["title"]
+    teachers, ses = bottom["hconcat"]
+    eff = [r["effectiveness"] for r in teachers["layer"][0]["data"]["values"]]
+    assert eff == pytest.approx(list(d["teacher_effectiveness"]))
+    mine = [r["achievement"] for r in ses["layer"][0]["data"]["values"]
+            if r["who"] == "this school"]
+    expect = d["achievement_by_ses"]["mean_achievement"].tolist()
+    assert [x if x is not None else np.nan for x in mine] == pytest.approx(expect, nan_ok=True)
+    json.dumps(spec)
 
 
 def _series_of(spec, label):
@@ -241,11 +287,10 @@ def _render(model):
 
 
 def _images(rc):
-    """What the page shows: the PNG of the map and the school panel, and the Vega-Lite
-    spec of each chart (as JSON text)."""
-    shown = {c: next(w for w in rc.find(ipywidgets.Image).widgets if c in w._dom_classes).value
-             for c in ("edusim-map-plot", "edusim-school-plot")}
-    for c in ("edusim-equity-plot", "edusim-cv-plot", "edusim-quality-plot", "edusim-cost-plot"):
+    """What the page shows: the Vega-Lite spec of each card's chart (as JSON text)."""
+    shown = {}
+    for c in ("edusim-map-plot", "edusim-school-plot", "edusim-equity-plot", "edusim-cv-plot",
+              "edusim-quality-plot", "edusim-cost-plot"):
         chart = next(w for w in rc.find(solara.widgets.VegaLite).widgets if c in w._dom_classes)
         shown[c] = json.dumps(chart.spec)
     return shown

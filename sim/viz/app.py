@@ -3,7 +3,7 @@
 Start it with ``edusim-viz`` (or ``make viz``); it serves on http://127.0.0.1:8765 unless
 told otherwise. The page only wires Mesa's SolaraViz to the model: the model class and
 its controls (:mod:`sim.viz.controls`), the components (:mod:`sim.viz.components`,
-drawing :mod:`sim.viz.data` with :mod:`sim.viz.charts`). Step, Play/Pause and Reset are
+showing :mod:`sim.viz.data` as Vega-Lite charts, :mod:`sim.viz.specs`). Step, Play/Pause and Reset are
 SolaraViz's own; Reset builds a new model from the sidebar's controls.
 """
 

@@ -30,9 +30,10 @@ from pathlib import Path
 
 __all__ = ["cache_dir", "fetch", "missing", "required_specs"]
 
-#: packages the Vue-2 page needs beyond what solara's sources name explicitly: the
-#: altair/vega stack of Mesa's altair components (solara's vegalite widget asks for these
-#: majors) and Font Awesome (``solara.server.settings.Assets.fontawesome_path``)
+#: packages the Vue-2 page needs beyond what solara's sources name explicitly: the vega
+#: stack that draws every chart of the page (solara's vegalite widget asks for these
+#: majors; also what Mesa's altair components use) and Font Awesome
+#: (``solara.server.settings.Assets.fontawesome_path``)
 _EXTRA_SPECS = ("vega@5", "vega-lite@5", "vega-embed@6")
 _SPEC_RE = re.compile(
     r"(?:getCdn\(\)\}|\{\{\s*cdn\s*\}\})/((?:@[\w.-]+/)?[\w.-]+@[\w.+-]+)/")

@@ -1,21 +1,18 @@
 """Solara components of the browser view: one card each for the map, the charts and the
 school panel. Each takes the model (as SolaraViz passes it), reads what it shows through
-:mod:`sim.viz.data`; the map and the school panel are drawn on the server
-(:mod:`sim.viz.charts`, matplotlib PNGs), the four time-series charts by the browser
-(:mod:`sim.viz.specs`, Vega-Lite). Each re-renders after every step (Mesa's
-``update_counter``)."""
+:mod:`sim.viz.data` and sends it to the browser as a Vega-Lite chart (:mod:`sim.viz.specs`),
+which the browser draws: a step costs the server milliseconds, not a rendering. Each
+re-renders after every step (Mesa's ``update_counter``)."""
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
 import solara
-from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
 from sim import evaluation
-from sim.viz import charts, data, specs
+from sim.viz import data, specs
 from sim.viz.controls import POLICY_CONTROLS
 
 if TYPE_CHECKING:
@@ -28,16 +25,11 @@ __all__ = ["COMPONENTS", "CostChart", "CountyMap", "CvChart", "EquityChart", "Qu
 MEASURE_BY_LABEL = {label: key for key, (label, _, _) in data.MAP_MEASURES.items()}
 
 
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 @solara.component
-def _Plot(fig: Figure, alt: str) -> None:
-    # full card width; the figure's own size sets the aspect ratio
-    solara.Image(_png(fig), width="100%", classes=["edusim-plot", alt])
+def _Chart(spec: dict[str, Any], alt: str) -> None:
+    """A Vega-Lite chart drawn by the browser (full card width)."""
+    with solara.Div(classes=["edusim-chart", alt], style={"width": "100%"}):
+        solara.widgets.VegaLite.element(spec=spec, _dom_classes=["edusim-chart", alt])
 
 
 @solara.component
@@ -47,19 +39,12 @@ def CountyMap(model: EducationModel) -> None:
     update_counter.get()
     label = solara.use_reactive(data.MAP_MEASURES["mean_achievement"][0])
     frame = data.school_frame(model)
-    fig = charts.county_map(frame, MEASURE_BY_LABEL[label.value], data.group_links(model),
-                            data.rotation_flows(model), model.year, width=7.6, height=6.2)
+    spec = specs.county_map_spec(frame, MEASURE_BY_LABEL[label.value], data.group_links(model),
+                                 data.rotation_flows(model), model.year)
     with solara.Card("County map", classes=["edusim-map"], margin=0):
         solara.Markdown(run_summary(model), style={"font-size": "0.85em"})
         solara.Select("Colour schools by", value=label, values=list(MEASURE_BY_LABEL))
-        _Plot(fig, "edusim-map-plot")
-
-
-@solara.component
-def _Chart(spec: dict[str, Any], alt: str) -> None:
-    """A Vega-Lite chart drawn by the browser (full card width)."""
-    with solara.Div(classes=["edusim-chart", alt], style={"width": "100%"}):
-        solara.widgets.VegaLite.element(spec=spec, _dom_classes=["edusim-chart", alt])
+        _Chart(spec, "edusim-map-plot")
 
 
 @solara.component
@@ -131,7 +116,7 @@ def SchoolPanel(model: EducationModel) -> None:
         solara.Select("School", value=value, values=list(choices), on_value=picked.set)
         if value:
             detail = data.school_detail(model, choices[value])
-            _Plot(charts.school_chart(detail, width=5.6, height=5.8), "edusim-school-plot")
+            _Chart(specs.school_panel_spec(detail), "edusim-school-plot")
         else:
             solara.Text("no open school")
 

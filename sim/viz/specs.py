@@ -21,7 +21,8 @@ import pandas as pd
 from sim.evaluation import CV_LIMITS, QUALITY_INDICATORS
 from sim.viz.data import CV_LABELS, EQUITY_SERIES
 
-__all__ = ["SCHEMA", "cost_spec", "cv_spec", "equity_spec", "quality_spec", "records"]
+__all__ = ["SCHEMA", "cost_spec", "county_map_spec", "cv_spec", "equity_spec", "quality_spec",
+           "records", "school_panel_spec"]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 EQUITY_COLOURS = ("#2166ac", "#b2182b", "#4d9221")
@@ -160,3 +161,209 @@ def cost_spec(costs: pd.DataFrame, height: int = 200) -> dict[str, Any]:
                      "tooltip": [{"field": "series"}, {"field": "year"},
                                  {"field": "value", "format": ",.2f"}]},
         "transform": [{"calculate": f"indexof({names!r}, datum.series)", "as": "order"}]})
+
+
+# ---- the county map and the school panel ---------------------------------------------------
+#: matplotlib colour map of each map measure (sim.viz.data.MAP_MEASURES) -> Vega scheme
+_SCHEMES = {"RdBu": "redblue", "PuOr": "purpleorange", "viridis": "viridis",
+            "RdYlGn": "redyellowgreen"}
+TIER_SHAPES = {"urban": "square", "town": "triangle-up", "rural": "circle"}
+ROTATION_COLOUR = "#e66101"
+
+
+def _route_curves(flows: pd.DataFrame, pos: dict[int, tuple[float, float]]
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each rotation route as a curve bulging to its left (records of its points, in
+    order) and an arrow head at its end (position, heading in screen degrees, size)."""
+    keep = [(int(a), int(b), int(k)) for a, b, k in zip(flows["from"], flows["to"],
+                                                        flows["teachers"], strict=True)
+            if int(a) in pos and int(b) in pos and a != b]
+    if not keep:
+        return [], []
+    p0 = np.array([pos[a] for a, _, _ in keep])
+    p1 = np.array([pos[b] for _, b, _ in keep])
+    k = np.array([c for _, _, c in keep], dtype=float)
+    d = p1 - p0
+    ctrl = (p0 + p1) / 2 + 0.18 * np.column_stack([-d[:, 1], d[:, 0]])
+    t = np.linspace(0.04, 0.93, 10)[None, :, None]
+    curve = (1 - t) ** 2 * p0[:, None] + 2 * (1 - t) * t * ctrl[:, None] + t ** 2 * p1[:, None]
+    width = 0.6 + 2.4 * k / k.max()
+    # coordinates to 10 m: a route is drawn, not measured (and the page's JSON stays small)
+    lines = [{"route": r, "i": i, "x": round(float(x), 2), "y": round(float(y), 2),
+              "width": round(float(width[r]), 2)}
+             for r in range(len(keep)) for i, (x, y) in enumerate(curve[r])]
+    back = curve[:, -1] - curve[:, -2]
+    heading = -np.degrees(np.arctan2(back[:, 1], back[:, 0]))  # screen: clockwise from east
+    heads = [{"x": round(float(curve[r, -1, 0]), 2), "y": round(float(curve[r, -1, 1]), 2),
+              "angle": round(float(heading[r]), 1), "teachers": int(k[r]),
+              "from": keep[r][0], "to": keep[r][1]}
+             for r in range(len(keep))]
+    return lines, heads
+
+
+def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
+                    flows: pd.DataFrame, year: int, size: int = 430) -> dict[str, Any]:
+    """Schools at their locations (shape: tier; area: pupils; colour: ``measure``), school
+    group links (grey dashed, lead to member) and this year's rotations (orange curves
+    from the sending to the receiving school, width: teachers). Both axes have the same km
+    per pixel (``size`` px square)."""
+    from sim.viz.data import MAP_MEASURES
+
+    if measure not in MAP_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MAP_MEASURES)}, not {measure!r}")
+    label, cmap, centre = MAP_MEASURES[measure]
+    n_rot = int(flows["teachers"].sum()) if len(flows) else 0
+    head = {"$schema": SCHEMA, "config": _CONFIG, "width": size, "height": size,
+            "title": {"text": f"County in year {year}: {len(frame)} schools",
+                      "subtitle": "grey dashed: school-group links (lead to member); orange: "
+                                  f"this year's rotations ({n_rot} teachers)"}}
+    if not len(frame):
+        return {**head, "data": {"values": [{"text": "no open school"}]},
+                "mark": {"type": "text", "fontSize": 12}, "encoding": {"text": {"field": "text"}}}
+    x, y = frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float)
+    span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-6) * 1.12
+    cx, cy = (x.min() + x.max()) / 2, (y.min() + y.max()) / 2
+    xs = {"field": "x", "type": "quantitative", "title": "km east",
+          "scale": {"domain": [cx - span / 2, cx + span / 2], "nice": False, "zero": False}}
+    ys = {"field": "y", "type": "quantitative", "title": "km north",
+          "scale": {"domain": [cy - span / 2, cy + span / 2], "nice": False, "zero": False}}
+    pos = {int(s): (float(a), float(b)) for s, a, b in zip(frame["school_id"], x, y,
+                                                            strict=True)}
+    link_rows = [{"x": round(pos[a][0], 2), "y": round(pos[a][1], 2),
+                  "x2": round(pos[b][0], 2), "y2": round(pos[b][1], 2)}
+                 for a, b in np.asarray(links, dtype=np.int64).reshape(-1, 2).tolist()
+                 if a in pos and b in pos]
+    curves, heads = _route_curves(flows, pos)
+    values = frame[measure].to_numpy(dtype=float)
+    schools = [{"school_id": int(s), "name": str(nm), "tier": str(tr), "pupils": int(p),
+                "value": float(v) if np.isfinite(v) else None, "x": round(float(a), 2),
+                "y": round(float(b), 2)}
+               for s, nm, tr, p, v, a, b in zip(frame["school_id"], frame["name"],
+                                                frame["tier"], frame["students"], values, x, y,
+                                                strict=True)]
+    colour_scale: dict[str, Any] = {"scheme": _SCHEMES.get(cmap, "viridis")}
+    finite = values[np.isfinite(values)]
+    if centre is not None and len(finite):
+        half = max(float(np.abs(finite - centre).max()), 1e-6)
+        colour_scale.update(domain=[centre - half, centre + half], domainMid=centre)
+    layers: list[dict[str, Any]] = [
+        {"data": {"values": link_rows}, "mark": {"type": "rule", "strokeDash": [3, 2],
+                                                 "color": "#8c8c8c", "strokeWidth": 0.8},
+         "encoding": {"x": xs, "y": ys, "x2": {"field": "x2"}, "y2": {"field": "y2"}}},
+        {"data": {"values": curves},
+         "mark": {"type": "line", "color": ROTATION_COLOUR, "opacity": 0.75,
+                  "strokeCap": "round"},
+         "encoding": {"x": xs, "y": ys, "detail": {"field": "route", "type": "nominal"},
+                      "order": {"field": "i", "type": "quantitative"},
+                      "strokeWidth": {"field": "width", "type": "quantitative",
+                                      "scale": None, "legend": None}}},
+        {"data": {"values": heads},
+         "mark": {"type": "point", "shape": "triangle-right", "filled": True,
+                  "color": ROTATION_COLOUR, "opacity": 0.85, "size": 70},
+         "encoding": {"x": xs, "y": ys,
+                      "angle": {"field": "angle", "type": "quantitative", "scale": None,
+                                "legend": None},
+                      "tooltip": [{"field": "from", "title": "from school"},
+                                  {"field": "to", "title": "to school"},
+                                  {"field": "teachers"}]}},
+        {"data": {"values": schools},
+         "mark": {"type": "point", "filled": True, "stroke": "#262626", "strokeWidth": 0.6,
+                  "opacity": 1},
+         "encoding": {
+             "x": xs, "y": ys,
+             "shape": {"field": "tier", "type": "nominal", "title": "tier",
+                       "scale": {"domain": list(TIER_SHAPES), "range": list(TIER_SHAPES.values())}},
+             "size": {"field": "pupils", "type": "quantitative", "title": "pupils",
+                      "scale": {"range": [15, 415], "zero": True}},
+             "color": {"field": "value", "type": "quantitative", "title": label,
+                       "scale": colour_scale, "legend": {"orient": "right", "titleLimit": 170}},
+             "tooltip": [{"field": "name", "title": "school"}, {"field": "tier"},
+                         {"field": "pupils"}, {"field": "value", "title": label,
+                                               "format": ".3f"}]}},
+    ]
+    return {**head, "layer": layers}
+
+
+def school_panel_spec(detail: dict[str, Any], width: int = 330) -> dict[str, Any]:
+    """One school (:func:`sim.viz.data.school_detail`): its 7 indicators per section as a
+    share of the 2017 standards (dashed 100%, dotted the 85% floor), its teachers'
+    effectiveness and its pupils' mean achievement by county SES quarter beside the
+    county's."""
+    ind = detail["indicators"]
+    labels = [CV_LABELS[n] for n in QUALITY_INDICATORS]
+    bars = [{"indicator": str(lb), "section": str(lv), "percent": float(100 * r),
+             "shown": float(min(100 * r, 250)), "text": f"{100 * r:.0f}%"}
+            for lb, lv, r in zip(ind["label"], ind["level"], ind["ratio"], strict=True)]
+    y = {"field": "indicator", "type": "nominal", "sort": labels, "title": None}
+    offset = {"field": "section", "type": "nominal"}
+    indicators = {
+        "width": width, "height": 26 * len(labels),
+        "title": f"{detail['name']} ({detail['tier']}, {detail['school_type']}): "
+                 f"{detail['students']:,} pupils, {detail['teachers']} teachers",
+        "layer": [
+            {"data": {"values": bars}, "mark": {"type": "bar"},
+             "encoding": {"y": y, "yOffset": offset,
+                          "x": {"field": "shown", "type": "quantitative",
+                                "scale": {"domain": [0, 270]},
+                                "title": ["share of the 2017 standard (%)",
+                                          "dashed: 100%, dotted: the 85% floor"]},
+                          "color": {"field": "section", "type": "nominal", "title": "section",
+                                    "scale": {"domain": ["primary", "junior"],
+                                              "range": ["#4393c3", "#d6604d"]}},
+                          "tooltip": [{"field": "indicator"}, {"field": "section"},
+                                      {"field": "percent", "format": ".0f"}]}},
+            {"data": {"values": bars}, "mark": {"type": "text", "align": "left", "dx": 3,
+                                                "fontSize": 9, "color": "#404040"},
+             "encoding": {"y": y, "yOffset": offset,
+                          "x": {"field": "shown", "type": "quantitative"},
+                          "text": {"field": "text"}}},
+            {"data": {"values": [{"at": 100.0, "dash": [5, 3]}, {"at": 85.0, "dash": [1, 2]}]},
+             "mark": {"type": "rule", "color": "#1a1a1a"},
+             "encoding": {"x": {"field": "at", "type": "quantitative"},
+                          "strokeDash": {"field": "dash", "type": "nominal", "scale": None}}},
+        ]}
+    eff = [{"effectiveness": float(e)} for e in np.asarray(detail["teacher_effectiveness"])]
+    teachers = {
+        "width": width // 2 - 25, "height": 140, "title": "Teachers' effectiveness",
+        "layer": [
+            {"data": {"values": eff}, "mark": {"type": "bar", "color": "#8073ac"},
+             "encoding": {"x": {"field": "effectiveness", "type": "quantitative",
+                                "bin": {"maxbins": 20}, "title": "pupil SD per year"},
+                          "y": {"aggregate": "count", "type": "quantitative",
+                                "title": "teachers"}}},
+            {"data": {"values": eff}, "mark": {"type": "rule", "color": "#1a1a1a"},
+             "encoding": {"x": {"aggregate": "mean", "field": "effectiveness",
+                                "type": "quantitative"}}},
+        ]}
+    by_ses = detail["achievement_by_ses"]
+    quarters = [str(q) for q in by_ses["ses_quarter"]]
+    ses_rows = []
+    for who, col in (("this school", "mean_achievement"), ("county", "county_mean_achievement")):
+        if col in by_ses:
+            ses_rows += [{"quarter": q, "who": who,
+                          "achievement": float(v) if np.isfinite(v) else None}
+                         for q, v in zip(quarters, by_ses[col].to_numpy(dtype=float),
+                                         strict=True)]
+    ses = {
+        "width": width // 2 - 25, "height": 140, "title": "Achievement by SES quarter",
+        "layer": [
+            {"data": {"values": ses_rows}, "mark": {"type": "bar"},
+             "encoding": {"x": {"field": "quarter", "type": "nominal", "sort": quarters,
+                                "title": None, "axis": {"labelAngle": 0}},
+                          "xOffset": {"field": "who", "type": "nominal",
+                                      "sort": ["this school", "county"]},
+                          "y": {"field": "achievement", "type": "quantitative",
+                                "title": "year-0 SD"},
+                          "color": {"field": "who", "type": "nominal", "title": None,
+                                    "scale": {"domain": ["this school", "county"],
+                                              "range": ["#35978f", "#bfbfbf"]}},
+                          "tooltip": [{"field": "quarter"}, {"field": "who"},
+                                      {"field": "achievement", "format": ".3f"}]}},
+            {"data": {"values": [{"zero": 0.0}]},
+             "mark": {"type": "rule", "color": "#666666", "strokeWidth": 0.7},
+             "encoding": {"y": {"field": "zero", "type": "quantitative"}}},
+        ]}
+    return {"$schema": SCHEMA, "config": _CONFIG,
+            "vconcat": [indicators, {"hconcat": [teachers, ses],
+                                     "resolve": {"scale": {"color": "independent"}}}],
+            "resolve": {"scale": {"color": "independent"}, "legend": {"color": "independent"}}}
