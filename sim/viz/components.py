@@ -27,7 +27,8 @@ MEASURE_BY_LABEL = {label: key for key, (label, _, _) in data.MAP_MEASURES.items
 
 @solara.component
 def _Chart(spec: dict[str, Any], alt: str) -> None:
-    """A Vega-Lite chart drawn by the browser (full card width)."""
+    """A Vega-Lite chart drawn by the browser (full card width). The classes mark it twice:
+    on the page's element (for the browser) and on the widget (for Python-side tests)."""
     with solara.Div(classes=["edusim-chart", alt], style={"width": "100%"}):
         solara.widgets.VegaLite.element(spec=spec, _dom_classes=["edusim-chart", alt])
 
