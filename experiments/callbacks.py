@@ -49,11 +49,12 @@ def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from experiments.run import check_config
+    from hydra_plugins.edusim_sweeper.edusim_sweeper import config_groups
 
     cfg = OmegaConf.create(base if base is not None else job_base(config))  # a copy
     parsed = OverridesParser.create().parse_overrides(overrides)
     # config-group choices (region=county_l) are checked by Hydra itself at composition
-    groups = _groups(config)
+    groups = config_groups(config)
     values = [o for o in parsed if o.get_key_element() in pending and "/" not in o.key_or_group
               and o.key_or_group not in groups]
     try:
@@ -71,20 +72,17 @@ def job_base(config: DictConfig) -> dict[str, Any]:
             if k != "hydra"}
 
 
-def _groups(config: DictConfig) -> set[str]:
-    choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
-    return {k for k in choices if not k.startswith("hydra/")}
-
-
-def compose_problems(config: DictConfig, jobs: list[list[str]]) -> list[tuple[list[str], list[str]]]:
-    """(problems, overrides) of the first job of each shape that Hydra cannot compose
-    (an unknown key, a config-group option that does not exist); [] if all compose."""
+def compose_problem(config: DictConfig, jobs: list[list[str]]
+                    ) -> tuple[list[str], list[str]] | None:
+    """(problems, overrides) of the first job, among one job of each shape, that Hydra
+    cannot compose (an unknown key, a config-group option that does not exist); None if
+    all compose."""
     from hydra.core.global_hydra import GlobalHydra
 
     from hydra_plugins.edusim_sweeper.edusim_sweeper import representatives
 
     if not GlobalHydra.instance().is_initialized():  # not inside a Hydra app
-        return []
+        return None
     loader = GlobalHydra.instance().config_loader()
     for overrides in representatives(config, jobs):
         try:
@@ -94,8 +92,8 @@ def compose_problems(config: DictConfig, jobs: list[list[str]]) -> list[tuple[li
             cause = str(err.__cause__ or "").strip().splitlines()
             if cause and cause[0] not in lines:
                 lines.insert(1, cause[0])
-            return [(lines or [type(err).__name__], list(overrides))]
-    return []
+            return lines or [type(err).__name__], list(overrides)
+    return None
 
 
 def _stop(problems: list[str], overrides: list[str]) -> None:
@@ -108,8 +106,9 @@ def _stop(problems: list[str], overrides: list[str]) -> None:
 class ValidateSweep(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         jobs, pending = sweep_jobs(config)
-        for overrides in compose_problems(config, jobs):
-            _stop(*overrides)
+        problem = compose_problem(config, jobs)
+        if problem is not None:
+            _stop(*problem)
         base = job_base(config)
         for overrides in jobs:
             problems = validate_job(config, overrides, pending, base)

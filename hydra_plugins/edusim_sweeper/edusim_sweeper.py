@@ -38,34 +38,42 @@ ConfigStore.instance().store(group="hydra/sweeper", name="edusim", node=EdusimSw
                              provider="edusim")
 
 
-def job_shape(config: DictConfig, overrides: Sequence[str]) -> tuple[str, ...]:
+def config_groups(config: DictConfig) -> set[str]:
+    """The app's config groups chosen in ``config`` (``region``, ``policy``, ...; not
+    Hydra's own ``hydra/...`` groups)."""
+    choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
+    return {k for k in choices if not k.startswith("hydra/")}
+
+
+def job_shape(config: DictConfig, overrides: Sequence[str], *,
+              parser: OverridesParser | None = None,
+              groups: set[str] | None = None) -> tuple[str, ...]:
     """``overrides`` with the value of each plain ``key=value`` override of an existing leaf
-    setting of ``config`` (not a config group, not a mapping) replaced by ``*``."""
+    setting of ``config`` (not a config group, not a mapping) replaced by ``*``.
+    ``parser`` and ``groups`` (:func:`config_groups`) may be passed to reuse them."""
+    parser = parser or OverridesParser.create()
+    groups = config_groups(config) if groups is None else groups
     shape = []
-    for o in OverridesParser.create().parse_overrides(list(overrides)):
+    for o in parser.parse_overrides(list(overrides)):
         key = o.key_or_group
         plain = (o.package is None and not o.is_add() and not o.is_force_add()
                  and not o.is_delete() and "/" not in key and "@" not in o.input_line)
-        if plain and not isinstance(o.value(), (dict, list)):
+        if plain and key not in groups and not isinstance(o.value(), (dict, list)):
             node = OmegaConf.select(config, key, default=None, throw_on_missing=False)
-            if node is not None and not OmegaConf.is_config(node) and not _is_group(config, key):
+            if node is not None and not OmegaConf.is_config(node):
                 shape.append(f"{key}=*")
                 continue
         shape.append(o.input_line)
     return tuple(shape)
 
 
-def _is_group(config: DictConfig, key: str) -> bool:
-    choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
-    return key in choices
-
-
 def representatives(config: DictConfig, jobs: Sequence[Sequence[str]]) -> list[Sequence[str]]:
     """The first job of each shape (:func:`job_shape`) among ``jobs``, in order."""
+    parser, groups = OverridesParser.create(), config_groups(config)
     seen: set[tuple[str, ...]] = set()
     out: list[Sequence[str]] = []
     for overrides in jobs:
-        shape = job_shape(config, overrides)
+        shape = job_shape(config, overrides, parser=parser, groups=groups)
         if shape not in seen:
             seen.add(shape)
             out.append(overrides)
