@@ -334,12 +334,12 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- targets ----------------------------------------------------------------------
     step_name = "main default 3y, all policies" if args.quick else "main county_l 30y, all policies"
-    steps = res.get(step_name, {}).get("step_ms", [])
+    main_l = res.get(step_name, {})
+    steps = main_l.get("step_ms", [])
     if steps:
         srt = sorted(steps)
         print(f"\none step incl. metrics, {step_name.split(',')[0]}: median "
               f"{srt[len(srt) // 2]:.0f} ms, first {steps[0]:.0f} ms, max {srt[-1]:.0f} ms")
-    main_l = res.get(step_name, {})
     if "record_s" in main_l:
         print(f"yearly metrics and per-school table (EducationModel._record), {step_name}: "
               f"{main_l['record_s']:.2f} s of {main_l['steps_s']:.2f} s of steps "

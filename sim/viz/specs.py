@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.evaluation import CV_LIMITS, QUALITY_INDICATORS
-from sim.viz.data import CV_LABELS, EQUITY_SERIES
+from sim.viz.data import CV_LABELS, EQUITY_SERIES, MAP_MEASURES
 
 __all__ = ["SCHEMA", "cost_spec", "county_map_spec", "cv_spec", "equity_spec", "quality_spec",
            "records", "school_panel_spec"]
@@ -91,6 +91,7 @@ def cv_spec(ts: pd.DataFrame, thresholds: dict[str, float] | None = None,
     for level in ("primary", "junior"):
         cols = {f"cv_{level}_{n}": CV_LABELS[n] for n in QUALITY_INDICATORS}
         limit = float(thresholds[level])
+        at_limit = {"values": [{"limit": limit, "label": f"limit {limit:.2f}"}]}
         panels.append({
             "width": width, "height": height,
             "title": f"Official CVs, {level} (2017)",
@@ -104,10 +105,10 @@ def cv_spec(ts: pd.DataFrame, thresholds: dict[str, float] | None = None,
                               "color": _colour(labels, CV_COLOURS),
                               "tooltip": [{"field": "series"}, {"field": "year"},
                                           {"field": "value", "format": ".3f"}]}},
-                {"data": {"values": [{"limit": limit, "label": f"limit {limit:.2f}"}]},
+                {"data": at_limit,
                  "mark": {"type": "rule", "strokeDash": [5, 3], "color": "#1a1a1a"},
                  "encoding": {"y": {"field": "limit", "type": "quantitative"}}},
-                {"data": {"values": [{"limit": limit, "label": f"limit {limit:.2f}"}]},
+                {"data": at_limit,
                  "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 3,
                           "x": 0, "fontSize": 10},
                  "encoding": {"y": {"field": "limit", "type": "quantitative"},
@@ -207,8 +208,6 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
     group links (grey dashed, lead to member) and this year's rotations (orange curves
     from the sending to the receiving school, width: teachers). Both axes have the same km
     per pixel (``size`` px square)."""
-    from sim.viz.data import MAP_MEASURES
-
     if measure not in MAP_MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MAP_MEASURES)}, not {measure!r}")
     label, cmap, centre = MAP_MEASURES[measure]
