@@ -39,15 +39,15 @@ STANDARDS_PER_STUDENT = np.array([
 _COMPUTER_BOOK_REF = np.array([[0.12, 30.0], [0.15, 39.0]])
 
 STUDENT_SCHEMA = {
-    "school": np.int32, "grade": np.int8, "zone": np.int32, "ses": np.float64,
+    "school": np.intp, "grade": np.int8, "zone": np.intp, "ses": np.float64,
     "achievement": np.float64, "left_behind": np.bool_, "migrant": np.bool_,
     "disabled": np.bool_, "klass": np.int16, "entry_year": np.int16,
 }
 TEACHER_SCHEMA = {
-    "school": np.int32, "section": np.int8, "subject": np.int8, "qualification": np.int8,
+    "school": np.intp, "section": np.int8, "subject": np.int8, "qualification": np.int8,
     "title": np.int8, "backbone": np.bool_, "age": np.int16, "experience": np.int16,
-    "years_at_school": np.int16, "skill": np.float64, "home_zone": np.int32,
-    "class_key": np.int64, "post_school": np.int32,
+    "years_at_school": np.int16, "skill": np.float64, "home_zone": np.intp,
+    "class_key": np.int64, "post_school": np.intp,
 }
 SCHOOL_SCHEMA = {
     "level": np.int8, "tier": np.int8, "x": np.float64, "y": np.float64,
@@ -249,7 +249,7 @@ class EducationModel(mesa.Model):
                                   self.zone_y[:, None] - county.school_y[None, :])
         self.school_dist = np.hypot(county.school_x[:, None] - county.school_x[None, :],
                                     county.school_y[:, None] - county.school_y[None, :])
-        self.school_zone = np.argmin(self.zone_dist, axis=0).astype(np.int32)
+        self.school_zone = np.argmin(self.zone_dist, axis=0).astype(np.intp)
         self._update_catchments()
 
         if table is not None:
@@ -320,7 +320,7 @@ class EducationModel(mesa.Model):
         quota = self.staffing_quota(self._provisional_section_classes())
         fill = np.array(tc.initial_staffing.as_tuple())[sch.tier]
         staff = np.where(quota > 0, np.maximum(np.rint(quota * fill[:, None]), 1), 0).astype(int)
-        school = np.repeat(np.repeat(np.arange(sch.n), 2), staff.reshape(-1)).astype(np.int32)
+        school = np.repeat(np.repeat(np.arange(sch.n), 2), staff.reshape(-1)).astype(np.intp)
         section = np.repeat(np.tile([0, 1], sch.n), staff.reshape(-1)).astype(np.int8)
         n = len(school)
         tier = sch.tier[school]
@@ -620,7 +620,7 @@ class EducationModel(mesa.Model):
         flat = vac.reshape(-1)
         keys = np.repeat(np.arange(len(flat)), flat)
         keys = keys[rng.permutation(len(keys))]
-        return (keys // 2).astype(np.int32), (keys % 2).astype(np.int8)
+        return (keys // 2).astype(np.intp), (keys % 2).astype(np.int8)
 
     def pe_arts_per_100(self) -> np.ndarray:
         """PE and arts teachers per 100 pupils, per school."""

@@ -152,13 +152,13 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
         schools.append(np.full(int(counts.sum()), s))
         if sec == 0 and s in school_zone_own:
             model.zone_cohort0[z] = float(counts[0])
-    zone = np.concatenate(zones).astype(np.int32)
+    zone = np.concatenate(zones).astype(np.intp)
     grade = np.concatenate(grades).astype(np.int8)
     school = np.concatenate(schools)
     model.students = Table("student", STUDENT_SCHEMA, capacity=int(len(zone) * 1.3))
     model.students.on_remove.append(lambda ids: model._retire_views("students", ids))
     new = new_pupils(model, rng, zone, grade)
-    new["school"] = school.astype(np.int32)
+    new["school"] = school.astype(np.intp)
     model.students.add(len(zone), **new)
 
     # ---- capacity and stocks ---------------------------------------------------------------
@@ -202,7 +202,7 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
         notes.append("teachers: the table has no teacher totals; set from the staffing norms")
     row_of = np.repeat(np.arange(len(rows)), n_t)
     n = len(row_of)
-    t_school = rows["school"].to_numpy()[row_of].astype(np.int32)
+    t_school = rows["school"].to_numpy()[row_of].astype(np.intp)
     t_section = rows["section"].to_numpy()[row_of].astype(np.int8)
     tier = sch.tier[t_school]
 

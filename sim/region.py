@@ -158,4 +158,4 @@ def catchments(dist: np.ndarray, level: np.ndarray, is_open: np.ndarray,
     primary = np.argmin(d_p, axis=1)
     own_open = teaches_primary[zone_school]
     primary = np.where(own_open, zone_school, primary)
-    return primary.astype(np.int32), np.argmin(d_j, axis=1).astype(np.int32)
+    return primary.astype(np.intp), np.argmin(d_j, axis=1).astype(np.intp)

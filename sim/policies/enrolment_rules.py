@@ -176,7 +176,7 @@ class EnrolmentRules(Policy):
             sch = model.schools
             for sec, (mine, dflt) in enumerate(zip(self._redrawn, default, strict=True)):
                 ok = sch.open[mine] & np.isin(sch.level[mine], _LEVELS[sec])
-                new = np.where(ok, mine, dflt).astype(np.int32)
+                new = np.where(ok, mine, dflt).astype(np.intp)
                 if sec == 0:
                     model.catch_primary = new
                 else:
@@ -240,7 +240,7 @@ class EnrolmentRules(Policy):
             surplus[assign[sec][z]] += demand[z, sec]
             surplus[j] -= demand[z, sec]
             assign[sec][z] = j
-        return assign[0].astype(np.int32), assign[1].astype(np.int32)
+        return assign[0].astype(np.intp), assign[1].astype(np.intp)
 
     # ---- choice --------------------------------------------------------------------------
     def choice_multiplier(self, model: EducationModel, pupils: np.ndarray) -> np.ndarray | None:

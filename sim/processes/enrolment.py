@@ -60,7 +60,7 @@ def new_pupils(model: EducationModel, rng: np.random.Generator, zones: np.ndarra
                  + rng.standard_normal(n))
     return {"zone": zones, "grade": grades, "ses": ses, "left_behind": left_behind,
             "migrant": migrant, "disabled": disabled, "achievement": readiness,
-            "school": np.full(n, -1, dtype=np.int32), "entry_year": model.year}
+            "school": np.full(n, -1, dtype=np.intp), "entry_year": model.year}
 
 
 def step(model: EducationModel) -> None:
