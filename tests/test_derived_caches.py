@@ -11,7 +11,6 @@ import sim.policies
 from sim import EducationModel, metrics
 from sim.population import Memo
 from sim.processes import learning
-from sim.processes.enrolment import stable_argsort
 
 ALL_POLICIES = {name: {} for name in sim.policies.POLICIES}
 
@@ -125,15 +124,6 @@ def test_school_history_equals_the_stacked_yearly_tables():
 # ---------------------------------------------------------------------------------------
 
 
-def test_stable_argsort_equals_numpy_stable_sort():
-    rng = np.random.default_rng(0)
-    for n in (0, 1, 2, 10, 1000):
-        key = rng.integers(0, 5, n) + rng.random(n)
-        np.testing.assert_array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
-        ties = rng.integers(0, 5, n).astype(float)  # many ties: the stable fallback
-        np.testing.assert_array_equal(stable_argsort(ties), np.argsort(ties, kind="stable"))
-
-
 def test_quantiles_equal_numpy_quantile():
     rng = np.random.default_rng(1)
     for trial in range(300):
@@ -151,18 +141,6 @@ def test_quantiles_equal_numpy_quantile():
                                   np.quantile(x, [0.25]))
 
 
-def test_lexsort_int_unit_equals_lexsort():
-    from sim.processes.enrolment import _lexsort_int_unit
-
-    rng = np.random.default_rng(2)
-    for n in (0, 1, 2, 50, 5000):
-        key = rng.integers(0, 400, n)
-        u = rng.random(n)
-        np.testing.assert_array_equal(_lexsort_int_unit(key, u), np.lexsort((u, key)))
-        u_ties = np.round(u, 1) * 0.999  # ties in u: the lexsort fallback
-        np.testing.assert_array_equal(_lexsort_int_unit(key, u_ties), np.lexsort((u_ties, key)))
-
-
 def test_read_only_block_rejects_writes_and_reuses_checked_values():
     m = EducationModel(region="tiny", rng=8, policies=ALL_POLICIES).run(2)
     with m.read_only():
@@ -178,22 +156,29 @@ def test_read_only_block_rejects_writes_and_reuses_checked_values():
     np.testing.assert_array_equal(m.achievement_z(), _fresh(m)["achievement_z"])
 
 
-def test_argsort_int_plus_unit_equals_stable_argsort():
-    from sim.processes.enrolment import _argsort_int_plus_unit
+def test_lexsort_key_unit_equals_lexsort():
+    from sim.processes.enrolment import _lexsort_key_unit
+
+    def check(key, u):
+        order, sorted_key = _lexsort_key_unit(key, u)
+        ref = np.lexsort((u, key))
+        np.testing.assert_array_equal(order, ref)
+        np.testing.assert_array_equal(sorted_key, key[ref])
 
     rng = np.random.default_rng(3)
     for n in (0, 1, 2, 50, 20000):
         key = rng.integers(0, 2000, n)
         u = rng.random(n)
-        np.testing.assert_array_equal(_argsort_int_plus_unit(key, u),
-                                      np.argsort(key + u, kind="stable"))
-        u_ties = np.floor(u * 8) / 8  # ties: the stable fallback
-        np.testing.assert_array_equal(_argsort_int_plus_unit(key, u_ties),
-                                      np.argsort(key + u_ties, kind="stable"))
-    big = np.array([2 ** 40, 3, 2 ** 40], dtype=np.int64)  # too large to pack
-    u = rng.random(3)
-    np.testing.assert_array_equal(_argsort_int_plus_unit(big, u),
-                                  np.argsort(big + u, kind="stable"))
+        check(key, u)  # the packed sort
+        check(key, np.floor(u * 8) / 8)  # ties in u: the lexsort fallback
+        near = u.copy()
+        if n >= 2:  # two values of one key that agree in their leading bits only
+            key[1] = key[0]
+            near[1] = near[0] + 2.0 ** -50 if near[0] < 0.5 else near[0] - 2.0 ** -50
+        check(key, near)
+        check(key, rng.random(n) * 0.999 + 1e-17)  # not multiples of 2**-53
+    check(np.array([2 ** 40, 3, 2 ** 40], dtype=np.int64), rng.random(3))  # too large to pack
+    check(np.array([-1, 3, 0]), rng.random(3))  # negative keys: lexsort
 
 
 def test_memo_skips_only_columns_frozen_since_the_check():

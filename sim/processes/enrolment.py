@@ -194,13 +194,14 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
 
     # catchment placement with capacity
     rest = np.flatnonzero(~chosen)
-    order = rest[stable_argsort(catch[rest] + u_order[rest])]
-    rank = _rank_within(catch[order])
-    demand = np.bincount(catch[order], minlength=n_sch)
+    order, catch_sorted = _lexsort_key_unit(catch[rest], u_order[rest])
+    order = rest[order]
+    rank = _rank_within(catch_sorted)
+    demand = np.bincount(catch_sorted, minlength=n_sch)
     if cfg.expand_capacity:
         _expand(model, demand, free)
-    fits = rank < free[catch[order]]
-    free -= np.bincount(catch[order][fits], minlength=n_sch)
+    fits = rank < free[catch_sorted]
+    free -= np.bincount(catch_sorted[fits], minlength=n_sch)
     overflow = order[~fits]
     model.flows["overflow"] = len(overflow)
     if len(overflow):
@@ -256,60 +257,38 @@ def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None
         add.sum() * cfg.expansion_cost_per_seat)
 
 
-def stable_argsort(key: np.ndarray) -> np.ndarray:
-    """``np.argsort(key, kind="stable")``, faster for keys that are all distinct (random
-    tie-breakers): the unstable sort is used and kept when the sorted keys are strictly
-    increasing, which proves there were no ties (the order is then the unique sorting
-    permutation, the stable one); otherwise the stable sort is done."""
-    order = np.argsort(key)
-    ranked = key[order]
-    if len(ranked) > 1 and not bool(np.all(ranked[1:] > ranked[:-1])):
-        return np.argsort(key, kind="stable")
-    return order
-
-
-def _argsort_int_plus_unit(key: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """``np.argsort(key + u, kind="stable")`` for non-negative integer ``key`` and ``u``
-    drawn by ``Generator.random`` (multiples of 2⁻⁵³ in [0, 1)).
+def _lexsort_key_unit(key: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``order = np.lexsort((u, key))`` (by key, then u, then position) and ``key[order]``,
+    for non-negative integer ``key`` and ``u`` in [0, 1) (e.g. ``Generator.random``).
 
     Sorts one packed unsigned integer per element, (key, leading bits of u, position),
-    with numpy's value sort (vectorised, faster than an argsort), and keeps that order
-    when the float keys along it are strictly increasing, which proves it is the unique
-    sorting permutation, i.e. the stable one; otherwise (the leading bits of u tie within
-    a key, or a key is too large to pack) it falls back to :func:`stable_argsort`."""
-    combined = key + u
-    n = len(combined)
-    if n < 2:
-        return np.argsort(combined, kind="stable")
-    i_bits = int(n - 1).bit_length()
-    k_bits = max(int(key.max()).bit_length(), 1)
-    u_bits = min(64 - i_bits - k_bits, 53)
-    if u_bits < 16 or key.min() < 0:
-        return stable_argsort(combined)
-    packed = (u * 2.0 ** 53).astype(np.uint64)
+    with numpy's value sort (faster than an argsort), and reads the order and the sorted
+    keys back from the packed values (no gather). Truncating u is monotone, so when no two
+    elements of one key share the leading bits of u the packed order is exactly the
+    lexsort; otherwise (or when a key is too large to pack) it falls back to lexsort."""
+    n = len(key)
+    if n >= 2 and key.min() >= 0:
+        i_bits = int(n - 1).bit_length()
+        k_bits = max(int(key.max()).bit_length(), 1)
+        u_bits = min(64 - i_bits - k_bits, 53)
+    else:
+        u_bits = 0
+    if u_bits < 16:
+        order = np.lexsort((u, key))
+        return order, key[order]
+    packed = (u * 2.0 ** 53).astype(np.uint64)  # exact for multiples of 2⁻⁵³, else floor
     packed >>= np.uint64(53 - u_bits)
     packed |= key.astype(np.uint64) << np.uint64(u_bits)
     packed <<= np.uint64(i_bits)
     packed |= np.arange(n, dtype=np.uint64)
     packed.sort()
+    head = packed >> np.uint64(i_bits)  # (key, leading bits of u), sorted
+    if not bool(np.all(head[1:] != head[:-1])):
+        order = np.lexsort((u, key))
+        return order, key[order]
     packed &= np.uint64((1 << i_bits) - 1)
-    order = packed.astype(np.intp)
-    ranked = combined[order]
-    if not bool(np.all(ranked[1:] > ranked[:-1])):
-        return stable_argsort(combined)
-    return order
-
-
-def _lexsort_int_unit(key: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """``np.lexsort((u, key))`` for non-negative integer ``key`` and ``u`` in [0, 1): the
-    float keys ``key + u`` sort in the same order whenever they are all distinct (rounding
-    is monotone), which the strictly increasing sorted keys prove; otherwise lexsort."""
-    combined = key + u
-    order = np.argsort(combined)
-    ranked = combined[order]
-    if len(ranked) > 1 and not bool(np.all(ranked[1:] > ranked[:-1])):
-        return np.lexsort((u, key))
-    return order
+    head >>= np.uint64(u_bits)
+    return packed.astype(np.intp), head.astype(np.intp)
 
 
 def _rank_within(sorted_keys: np.ndarray) -> np.ndarray:
@@ -352,8 +331,7 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     offset = np.r_[0, np.cumsum(n_classes)[:-1]]
     # mixed-ability classes: pupils in random order dealt round-robin to the classes of
     # their school-grade, so no class exceeds the limit
-    order = _argsort_int_plus_unit(sg, rng.random(s.n))
-    sg_sorted = sg[order]
+    order, sg_sorted = _lexsort_key_unit(sg, rng.random(s.n))
     # rank within the school-grade: position minus the position of the key's first pupil
     rank = np.arange(s.n) - (np.cumsum(n_sg) - n_sg)[sg_sorted]
     s.klass[order] = (rank % n_classes[sg_sorted]).astype(np.int16)
@@ -372,11 +350,12 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     model.fit_sections()
     core = t.subject == 0
     key = t.school.astype(np.int64) * 2 + t.section
-    order = _lexsort_int_unit(key, rng.random(t.n))
-    order = order[core[order]]
-    rank = _rank_within(key[order])
-    sec_n = sec_classes.reshape(-1)[key[order]]
+    order, key_sorted = _lexsort_key_unit(key, rng.random(t.n))
+    is_core = core[order]
+    order, key_sorted = order[is_core], key_sorted[is_core]
+    rank = _rank_within(key_sorted)
+    sec_n = sec_classes.reshape(-1)[key_sorted]
     cls = np.full(t.n, -1, dtype=np.int64)
     has = sec_n > 0
-    cls[order[has]] = sec_start.reshape(-1)[key[order][has]] + rank[has] % sec_n[has]
+    cls[order[has]] = sec_start.reshape(-1)[key_sorted[has]] + rank[has] % sec_n[has]
     t.class_key[:] = cls
