@@ -89,13 +89,21 @@ def _weights_like(weights, x: np.ndarray, name: str = "weights") -> np.ndarray:
     return w
 
 
-def _groups_like(groups, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique labels of ``groups`` and each element's index into them."""
+def _small_labels(groups, x: np.ndarray) -> np.ndarray | None:
+    """``groups`` as a flat array when its labels are small non-negative integers (e.g.
+    school indices: ``np.bincount`` can count them without a sort), else None."""
     g = np.asarray(groups)
     if g.shape != x.shape:
         raise ValueError(f"groups must have the shape of values: {g.shape} vs {x.shape}")
     if g.dtype.kind in "iu" and g.size and 0 <= g.min() and g.max() < 4 * g.size + 1024:
-        # small non-negative integer labels (e.g. school indices): no sort needed
+        return g.reshape(-1)
+    return None
+
+
+def _groups_like(groups, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique labels of ``groups`` and each element's index into them."""
+    g = np.asarray(groups)
+    if _small_labels(g, x) is not None:
         present = np.bincount(g.reshape(-1)) > 0
         labels = np.flatnonzero(present).astype(g.dtype)
         index = np.cumsum(present) - 1
@@ -271,19 +279,29 @@ def between_share(values, groups, weights=None) -> float:
     the total variance is 0 (all positive-weight values equal) or the total weight is 0.
     """
     x = _values_1d(values)
-    labels, inv = _groups_like(groups, x)
     if weights is None:
         # unit weights: the same sums without the weight arrays (1.0 * x == x exactly)
         if x.size == 0:
+            _groups_like(groups, x)  # the shape check
             return float("nan")
         total_w = np.float64(x.size)
         if x.max() == x.min():  # exact test: rounding in mu must not fake a variance
+            _groups_like(groups, x)
             return float("nan")
         mu = float(np.sum(x)) / total_w
         v_total = float(np.sum((x - mu) ** 2)) / total_w
-        g_w = np.bincount(inv, minlength=labels.size).astype(float)
-        g_wx = np.bincount(inv, weights=x, minlength=labels.size)
+        g = _small_labels(groups, x)
+        if g is not None:  # per label directly: the same sums, in the same order
+            cnt = np.bincount(g)
+            present = cnt > 0
+            g_w = cnt[present].astype(float)
+            g_wx = np.bincount(g, weights=x)[present]
+        else:
+            labels, inv = _groups_like(groups, x)
+            g_w = np.bincount(inv, minlength=labels.size).astype(float)
+            g_wx = np.bincount(inv, weights=x, minlength=labels.size)
     else:
+        labels, inv = _groups_like(groups, x)
         w = _weights_like(weights, x)
         total_w = w.sum()
         if x.size == 0 or total_w <= 0:

@@ -898,10 +898,11 @@ class EducationModel(mesa.Model):
             rec["between_school_share"] = metrics.between_share(z, s.school)
             low = s.ses <= q1
             rec["ses_dissimilarity"] = metrics.dissimilarity_index(
-                np.bincount(s.school[low], minlength=sch.n), np.bincount(s.school, minlength=sch.n))
+                np.bincount(s.school[low], minlength=sch.n), self.section_enrolment().sum(axis=1))
             rec["left_behind_share"] = float(s.left_behind.mean())
             rec["migrant_share"] = float(s.migrant.mean())
-        per_tier_students = np.bincount(s_tier, minlength=3)
+        per_tier_students = np.bincount(sch.tier, weights=self.section_enrolment().sum(axis=1),
+                                        minlength=3).astype(np.int64)
         per_tier_teachers = np.bincount(t_tier, minlength=3)
         eff_sum = np.bincount(t_tier, weights=eff, minlength=3)
         bb = np.bincount(t_tier[t.backbone], minlength=3)

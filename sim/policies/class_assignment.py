@@ -133,22 +133,28 @@ def between_class_share(model: EducationModel, sections: str = "junior") -> floa
     """Within school-grades with ≥ 2 classes (grades 7-9 for ``"junior"``, 1-9 for
     ``"all"``): between-class sum of squares of achievement z / total sum of squares around
     the school-grade means (NaN when there are no such school-grades)."""
-    s = model.students
+    # from per-class sums (each class lies in one school-grade): Σ_i (z_i − m_sg)² of a
+    # class is Σ z² − 2·m_sg·Σ z + n·m_sg², and its between part n·(m_c − m_sg)²
+    cls = model.class_of_student
     z = model.achievement_z()
-    sg = s.school.astype(np.int64) * MAX_GRADE_KEY + s.grade
-    keep = model.classes_per_key[sg] >= 2
+    n_c = model.class_size.astype(float)
+    s1 = np.bincount(cls, weights=z, minlength=model.n_classes)
+    s2 = np.bincount(cls, weights=z * z, minlength=model.n_classes)
+    per_key = model.classes_per_key
+    key = np.repeat(np.arange(len(per_key)), per_key)  # school-grade of each class
+    keep = per_key[key] >= 2
     if sections == "junior":
-        keep &= s.grade >= 7
+        keep &= key % MAX_GRADE_KEY >= 7
     if not keep.any():
         return float("nan")
-    z, sg, cls = z[keep], sg[keep], model.class_of_student[keep]
-    n_sg = np.bincount(sg)
-    m_sg = np.bincount(sg, weights=z) / np.maximum(n_sg, 1)
-    n_c = np.bincount(cls)
-    m_c = np.bincount(cls, weights=z) / np.maximum(n_c, 1)
-    total = float(((z - m_sg[sg]) ** 2).sum())
-    between = float(((m_c[cls] - m_sg[sg]) ** 2).sum())
-    return between / total if total > 0 else float("nan")
+    key, n_c, s1, s2 = key[keep], n_c[keep], s1[keep], s2[keep]
+    n_sg = np.bincount(key, weights=n_c)
+    m_sg = (np.bincount(key, weights=s1) / np.maximum(n_sg, 1))[key]
+    m_c = s1 / np.maximum(n_c, 1)
+    total = float(np.sum(s2 - 2.0 * m_sg * s1 + n_c * m_sg ** 2))
+    between = float(np.sum(n_c * (m_c - m_sg) ** 2))
+    # no spread within the school-grades (up to rounding in the sums): undefined
+    return between / total if total > 1e-12 * float(np.sum(s2)) else float("nan")
 
 
 @register("class_assignment")

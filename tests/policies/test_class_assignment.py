@@ -178,6 +178,24 @@ def test_between_class_share_is_high_under_tracking_and_low_in_mixed_classes():
     assert tracked.timeseries().iloc[-1]["class_assignment.between_class_share"] > 0.3
 
 
+def test_between_class_share_is_the_within_school_grade_anova_share():
+    """The share from per-class sums equals the sums of squares over pupils (pandas)."""
+    import pandas as pd
+
+    for policies in ({}, {"class_assignment": {"mode": "tracking", "sections": "all"}}):
+        m = EducationModel(region="tiny", rng=4, policies=policies).run(2)
+        s = m.students
+        df = pd.DataFrame({"z": m.achievement_z(), "cls": m.class_of_student,
+                           "sg": s.school * MAX_GRADE_KEY + s.grade, "grade": s.grade})
+        df = df[m.classes_per_key[df["sg"]] >= 2]
+        for sections, rows in (("all", df), ("junior", df[df["grade"] >= 7])):
+            m_sg = rows.groupby("sg")["z"].transform("mean")
+            m_c = rows.groupby("cls")["z"].transform("mean")
+            expected = ((m_c - m_sg) ** 2).sum() / ((rows["z"] - m_sg) ** 2).sum()
+            assert between_class_share(m, sections) == pytest.approx(expected, rel=1e-10)
+    assert 0.0 < expected < 1.0
+
+
 @pytest.mark.slow
 def test_tracking_widens_and_balanced_teams_narrow_within_school_gaps():
     """Default county, 10 seeds, 8 years: full tracking of junior grades raises the SES
