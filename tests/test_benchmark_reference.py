@@ -80,13 +80,15 @@ def test_naive_starts_from_the_main_models_state():
 
 
 def test_benchmark_quick_runs_and_prints_the_table():
-    """~8 s (eight fresh processes), so not marked slow."""
+    """~40 s (two rounds of fresh processes), so not marked slow."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--repeat", "2"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
+    assert "the fastest of 2 runs of each, in 2 rounds" in out.splitlines()[0]
+    assert "(round 1 of 2: main tiny 10y, all policies)" in proc.stderr
     assert "ns/stud-yr" in out and "peak MiB" in out
     for name in ("main tiny 10y, all policies", "naive tiny 10y, rotation",
                  "floor tiny 10y, rotation"):
@@ -96,3 +98,11 @@ def test_benchmark_quick_runs_and_prints_the_table():
     assert "agent views made by the run: 0" in out
     views = next(line for line in out.splitlines() if line.startswith("agent views on demand"))
     assert "ERROR" not in views and "(same results: True)" in views
+
+
+def test_benchmark_rejects_a_repeat_below_one():
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--repeat", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "--repeat must be an integer >= 1, got 0" in proc.stderr
+    assert proc.stdout == ""
