@@ -351,7 +351,7 @@ class EducationModel(mesa.Model):
     def _provisional_section_classes(self) -> np.ndarray:
         s = self.students
         ec = self.cfg.enrolment
-        sg = np.bincount(s.school.astype(np.int64) * 10 + s.grade, minlength=self.schools.n * 10)
+        sg = np.bincount(s.school * 10 + s.grade, minlength=self.schools.n * 10)
         sg = sg.reshape(-1, 10)
         prim = -(-sg[:, 1:7] // ec.max_class_size_primary)
         jun = -(-sg[:, 7:10] // ec.max_class_size_junior)
@@ -570,7 +570,7 @@ class EducationModel(mesa.Model):
         n = self.schools.n
 
         def compute() -> np.ndarray:
-            key = s.school.astype(np.int64) * 2 + (s.grade >= 7)
+            key = s.school * 2 + (s.grade >= 7)
             return np.bincount(key, minlength=n * 2).reshape(-1, 2)
 
         return self._memo.get("section_enrolment", (n, s.school, s.grade), compute)
@@ -800,7 +800,7 @@ class EducationModel(mesa.Model):
         pe_arts = per_section(t.subject > 0)
         mid_title = per_section(t.title >= 1)
         eff_sum = np.bincount(key_t, weights=self.teacher_effectiveness(), minlength=2 * n)
-        key_s = s.school.astype(np.int64) * 2 + (s.grade >= 7)
+        key_s = s.school * 2 + (s.grade >= 7)
         z_sum = np.bincount(key_s, weights=self.achievement_z(), minlength=2 * n)
         ses_sum = np.bincount(key_s, weights=s.ses, minlength=2 * n)
 
@@ -1036,8 +1036,12 @@ class EducationModel(mesa.Model):
         return out
 
     def timeseries(self) -> pd.DataFrame:
-        """County metrics, one row per year (year 0 = initial state)."""
-        return pd.DataFrame(self._records)
+        """County metrics, one row per year (year 0 = initial state). A new frame on each
+        call (built once per recorded year: the browser view's charts all read it)."""
+        cached = self._cache.get("timeseries")
+        if cached is None or cached[0] != len(self._records):
+            cached = self._cache["timeseries"] = (len(self._records), pd.DataFrame(self._records))
+        return cached[1].copy()
 
     def school_history(self) -> pd.DataFrame:
         """The per-school table of every recorded year, stacked (built on each call from

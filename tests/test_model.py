@@ -22,6 +22,18 @@ def test_same_seed_gives_identical_tables():
     np.testing.assert_array_equal(a.students.achievement, b.students.achievement)
 
 
+def test_timeseries_is_a_new_frame_per_call_and_follows_the_years():
+    m = EducationModel(region="tiny", rng=2).run(1)
+    ts = m.timeseries()
+    ts.loc[0, "students"] = -1  # the caller's copy
+    ts["mine"] = 0.0
+    again = m.timeseries()
+    assert again["students"].iloc[0] == m._records[0]["students"] and "mine" not in again
+    m.step()
+    assert m.timeseries()["year"].tolist() == [0, 1, 2]
+    pd.testing.assert_frame_equal(m.timeseries(), pd.DataFrame(m._records))
+
+
 def test_different_seeds_differ():
     a = EducationModel(region="tiny", rng=3).run(3)
     b = EducationModel(region="tiny", rng=4).run(3)

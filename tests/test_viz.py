@@ -96,6 +96,20 @@ def test_the_published_example_county_loads():
 
 
 # ---- page data ----------------------------------------------------------------------------
+def test_school_frame_is_a_new_frame_per_call_and_follows_the_year():
+    m = _tiny(school_groups=True)
+    m.run(1)
+    frame = data.school_frame(m)
+    frame.loc[:, "students"] = -1  # the caller's copy
+    assert (data.school_frame(m)["students"] > 0).all()
+    before = data.school_frame(m)
+    m.step()
+    after = data.school_frame(m)
+    assert not after["mean_achievement"].equals(before["mean_achievement"])
+    sizes = np.bincount(m.students.school, minlength=m.schools.n)
+    assert after["students"].tolist() == sizes[after["school_id"]].tolist()
+
+
 def test_school_frame_matches_the_model(with_policies):
     m = with_policies
     frame = data.school_frame(m)
@@ -149,6 +163,14 @@ def test_school_detail(with_policies):
     d = data.school_detail(m, sid)
     assert d["students"] == int((m.students.school == sid).sum())
     assert d["achievement_by_ses"]["pupils"].sum() == d["students"]
+    # quarters of the county's SES distribution, as np.quantile cuts them
+    ses, z = m.students.ses, m.achievement_z()
+    quarter = np.searchsorted(np.quantile(ses, [0.25, 0.5, 0.75]), ses, side="right")
+    mine = m.students.school == sid
+    by_ses = d["achievement_by_ses"]
+    assert by_ses["pupils"].tolist() == np.bincount(quarter[mine], minlength=4).tolist()
+    assert by_ses["county_mean_achievement"].tolist() == pytest.approx(
+        [z[quarter == q].mean() for q in range(4)])
     assert len(d["teacher_effectiveness"]) == d["teachers"]
     rows = m.school_table()
     rows = rows[rows["school_id"] == sid]

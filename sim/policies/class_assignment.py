@@ -231,7 +231,7 @@ class ClassAssignment(Policy):
         u_pick, u_seat = rng.random(s.n), rng.random(s.n)
 
         # ---- pupils --------------------------------------------------------------------
-        sg = s.school.astype(np.int64) * MAX_GRADE_KEY + s.grade
+        sg = s.school * MAX_GRADE_KEY + s.grade
         n_cls = model.classes_per_key[sg]
         scope = (n_cls >= 2) & self._section_in_scope((s.grade >= 7).astype(np.int8))
         fast_n = self.n_fast(n_cls)

@@ -305,7 +305,7 @@ def set_pupil_classes(model: EducationModel, klass: np.ndarray) -> None:
     """Put pupils in classes ``klass`` (index within their school-grade, < the number of
     classes of that school-grade) and update the derived class tables."""
     s = model.students
-    sg = s.school.astype(np.int64) * MAX_GRADE_KEY + s.grade
+    sg = s.school * MAX_GRADE_KEY + s.grade
     if (klass < 0).any() or (klass >= model.classes_per_key[sg]).any():
         raise ValueError("class index outside the classes of the pupil's school and grade")
     s.klass[:] = klass
@@ -323,7 +323,7 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     """Split school-grades into classes and assign core teachers to classes."""
     s, t, sch = model.students, model.teachers, model.schools
     cfg = model.cfg.enrolment
-    sg = s.school.astype(np.int64) * MAX_GRADE_KEY + s.grade
+    sg = s.school * MAX_GRADE_KEY + s.grade
     n_sg = np.bincount(sg, minlength=sch.n * MAX_GRADE_KEY)
     grade_of_key = np.tile(np.arange(MAX_GRADE_KEY), sch.n)
     max_size = np.where(grade_of_key >= 7, cfg.max_class_size_junior, cfg.max_class_size_primary)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim import evaluation
+from sim import evaluation, metrics
 from sim.evaluation import QUALITY_INDICATORS
 
 if TYPE_CHECKING:
@@ -53,8 +53,12 @@ def school_frame(model: EducationModel) -> pd.DataFrame:
     """One row per open school with pupils: identity, location, pupils, mean achievement,
     SES and teacher effectiveness, each 2017 indicator as a share of its standard
     (``ratio_*``; a nine-year school's two sections pupil-weighted), the number of
-    indicators met in its weakest section and whether every section complies."""
+    indicators met in its weakest section and whether every section complies. A new
+    frame on each call, built once per school table (i.e. per year)."""
     table = model.school_table()
+    cached = model._cache.get("viz_school_frame")
+    if cached is not None and cached[0] is table:
+        return cached[1].copy()
     ids = table["school_id"].to_numpy()
     n = model.schools.n
     pupils = table["students"].to_numpy().astype(float)
@@ -105,7 +109,8 @@ def school_frame(model: EducationModel) -> pd.DataFrame:
     ok_all = np.ones(n, dtype=bool)
     np.logical_and.at(ok_all, ids, complies)
     out["complies"] = ok_all[keep]
-    return out
+    model._cache["viz_school_frame"] = (table, out)
+    return out.copy()
 
 
 def group_links(model: EducationModel) -> np.ndarray:
@@ -181,10 +186,14 @@ def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
     eff = model.teacher_effectiveness()[at_school]
     s = model.students
     z = model.achievement_z()
-    quarter = np.zeros(s.n, dtype=int)
+    quarter = np.zeros(s.n, dtype=np.int64)
     if s.n:
-        cuts = np.quantile(s.ses, [0.25, 0.5, 0.75])
-        quarter = np.searchsorted(cuts, s.ses, side="right")
+        # the cuts are np.quantile(ses, [0.25, 0.5, 0.75]): the quartiles the year's record
+        # computed already, the median from a bracket between them (exact, no full sort)
+        q1, q3 = model.ses_quartiles()
+        median = float(metrics.quantiles(s.ses, [0.5], near=[0.5 * (q1 + q3)])[0])
+        for cut in (q1, median, q3):  # = np.searchsorted(cuts, ses, side="right")
+            quarter += s.ses >= cut
     mine = s.school == school_id
     cnt = np.bincount(quarter[mine], minlength=4)
     tot = np.bincount(quarter[mine], weights=z[mine], minlength=4)
