@@ -54,19 +54,18 @@ def school_frame(model: EducationModel) -> pd.DataFrame:
     SES and teacher effectiveness, each 2017 indicator as a share of its standard
     (``ratio_*``; a nine-year school's two sections pupil-weighted), the number of
     indicators met in its weakest section and whether every section complies. A new
-    frame on each call, built once per school table (i.e. per year)."""
-    table = model.school_table()
+    frame on each call, built once per year's school table."""
+    columns = model.school_columns()  # the school table's numpy columns (no DataFrame)
     cached = model._cache.get("viz_school_frame")
-    if cached is not None and cached[0] is table:
+    if cached is not None and cached[0] is columns:
         return cached[1].copy()
-    ids = table["school_id"].to_numpy()
+    ids = columns["school_id"]
     n = model.schools.n
-    pupils = table["students"].to_numpy().astype(float)
-    ratio = np.zeros((len(table), len(QUALITY_INDICATORS)))
-    n_met = np.zeros(len(table), dtype=int)
-    complies = np.ones(len(table), dtype=bool)
-    levels = table["level"].to_numpy()
-    columns = {c: table[c].to_numpy() for c in table.columns}
+    pupils = columns["students"].astype(float)
+    ratio = np.zeros((len(ids), len(QUALITY_INDICATORS)))
+    n_met = np.zeros(len(ids), dtype=int)
+    complies = np.ones(len(ids), dtype=bool)
+    levels = columns["level"]
     for level in ("primary", "junior"):
         rows = levels == level
         if not rows.any():
@@ -85,21 +84,21 @@ def school_frame(model: EducationModel) -> pd.DataFrame:
     first = np.full(n, -1)
     first[ids[::-1]] = np.arange(len(ids))[::-1]
     f = first[keep]
-    teachers = np.bincount(ids, weights=table["teachers"].to_numpy(), minlength=n)
-    eff = table["teacher_effectiveness"].to_numpy()
+    teachers = np.bincount(ids, weights=columns["teachers"], minlength=n)
+    eff = columns["teacher_effectiveness"]
     out = pd.DataFrame({
         "school_id": keep,
-        "name": table["name"].to_numpy()[f],
-        "tier": table["tier"].to_numpy()[f],
-        "school_type": table["school_type"].to_numpy()[f],
-        "x": table["x"].to_numpy()[f],
-        "y": table["y"].to_numpy()[f],
+        "name": columns["name"][f],
+        "tier": columns["tier"][f],
+        "school_type": columns["school_type"][f],
+        "x": columns["x"][f],
+        "y": columns["y"][f],
         "students": np.bincount(ids, weights=pupils, minlength=n)[keep].astype(int),
         "teachers": teachers[keep].astype(int),
-        "mean_achievement": by_school(table["mean_achievement"].to_numpy())[keep],
-        "mean_ses": by_school(table["mean_ses"].to_numpy())[keep],
+        "mean_achievement": by_school(columns["mean_achievement"])[keep],
+        "mean_ses": by_school(columns["mean_ses"])[keep],
         "teacher_effectiveness": by_school(np.nan_to_num(eff),
-                                           table["teachers"].to_numpy().astype(float))[keep],
+                                           columns["teachers"].astype(float))[keep],
     })
     for j, name in enumerate(QUALITY_INDICATORS):
         out[f"ratio_{name}"] = by_school(ratio[:, j])[keep]
@@ -109,7 +108,7 @@ def school_frame(model: EducationModel) -> pd.DataFrame:
     ok_all = np.ones(n, dtype=bool)
     np.logical_and.at(ok_all, ids, complies)
     out["complies"] = ok_all[keep]
-    model._cache["viz_school_frame"] = (table, out)
+    model._cache["viz_school_frame"] = (columns, out)
     return out.copy()
 
 
@@ -169,10 +168,10 @@ def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
     school_id = int(school_id)
     if not 0 <= school_id < model.schools.n:
         raise ValueError(f"school_id must be in [0, {model.schools.n - 1}], got {school_id}")
-    table = model.school_table()
-    rows = table[table["school_id"] == school_id]
-    values = evaluation.indicator_matrix({c: rows[c].to_numpy() for c in rows.columns})
-    levels = rows["level"].to_numpy()
+    table = model.school_columns()
+    mine_rows = table["school_id"] == school_id
+    values = evaluation.indicator_matrix({c: v[mine_rows] for c, v in table.items()})
+    levels = table["level"][mine_rows]
     std = np.array([evaluation.standards_vector(level) for level in levels]).reshape(values.shape)
     k = len(QUALITY_INDICATORS)
     indicators = {

@@ -188,15 +188,15 @@ def _route_curves(flows: pd.DataFrame, pos: dict[int, tuple[float, float]]
     ctrl = (p0 + p1) / 2 + 0.18 * np.column_stack([-d[:, 1], d[:, 0]])
     t = np.linspace(0.04, 0.93, 10)[None, :, None]
     curve = (1 - t) ** 2 * p0[:, None] + 2 * (1 - t) * t * ctrl[:, None] + t ** 2 * p1[:, None]
-    width = 0.6 + 2.4 * k / k.max()
+    width = np.round(0.6 + 2.4 * k / k.max(), 2).tolist()
     # coordinates to 10 m: a route is drawn, not measured (and the page's JSON stays small)
-    lines = [{"route": r, "i": i, "x": round(float(x), 2), "y": round(float(y), 2),
-              "width": round(float(width[r]), 2)}
-             for r in range(len(keep)) for i, (x, y) in enumerate(curve[r])]
+    xs, ys = np.round(curve[..., 0], 2).tolist(), np.round(curve[..., 1], 2).tolist()
+    lines = [{"route": r, "i": i, "x": x, "y": y, "width": width[r]}
+             for r in range(len(keep)) for i, (x, y) in enumerate(zip(xs[r], ys[r], strict=True))]
     back = curve[:, -1] - curve[:, -2]
-    heading = -np.degrees(np.arctan2(back[:, 1], back[:, 0]))  # screen: clockwise from east
-    heads = [{"x": round(float(curve[r, -1, 0]), 2), "y": round(float(curve[r, -1, 1]), 2),
-              "angle": round(float(heading[r]), 1), "teachers": int(k[r]),
+    # heading on the screen: degrees clockwise from east
+    heading = np.round(-np.degrees(np.arctan2(back[:, 1], back[:, 0])), 1).tolist()
+    heads = [{"x": xs[r][-1], "y": ys[r][-1], "angle": heading[r], "teachers": int(k[r]),
               "from": keep[r][0], "to": keep[r][1]}
              for r in range(len(keep))]
     return lines, heads
