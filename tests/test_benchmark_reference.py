@@ -106,3 +106,19 @@ def test_benchmark_rejects_a_repeat_below_one():
     assert proc.returncode == 2
     assert "--repeat must be an integer >= 1, got 0" in proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.slow
+def test_benchmark_sweep_runs_the_real_sweep_and_cleans_up():
+    """The benchmark's sweep row is a real ``edusim --multirun`` (quick: 4 tiny runs)."""
+    import tempfile
+
+    from benchmarks.run import _sweep
+
+    pattern = "edusim-benchmark-sweep-*"
+    before = set(Path(tempfile.gettempdir()).glob(pattern))
+    r = _sweep(quick=True)
+    assert "error" not in r, r
+    assert r["runs"] == 4 and r["completed"] == 4
+    assert r["seconds"] > 0 and "4 tiny runs (2 rotation rates x 2 seeds, 3 years)" in r["label"]
+    assert set(Path(tempfile.gettempdir()).glob(pattern)) == before  # the sweep dir is gone
