@@ -52,6 +52,8 @@ def _worker(spec: dict) -> dict:
         return _viz_worker(spec)
     if spec["kind"] == "agents":
         return _agents_worker(spec)
+    if spec["kind"] == "phases":
+        return _phases_worker(spec)
 
     import numpy as np
 
@@ -156,6 +158,63 @@ def _viz_worker(spec: dict) -> dict:
         spec_kib.append(sum(len(json.dumps(x)) for x in sent) / 1024)
     return {"step_ms": step_ms, "data_ms": data_ms, "spec_ms": spec_ms, "spec_kib": spec_kib,
             "policies": [p.name for p in m.policies]}
+
+
+#: policy hooks, and the part of the year they run inside (None: called by the step itself)
+_HOOK_PHASE = {"before_enrolment": None, "choice_multiplier": "enrolment",
+               "after_enrolment": None, "learning_effect": "learning", "before_careers": None,
+               "attrition_multiplier": "careers", "transfer_multiplier": "careers",
+               "hire_skill_shift": "careers", "after_careers": None, "after_finance": None,
+               "report": "record"}
+
+
+def _phases_worker(spec: dict) -> dict:
+    """Where a year goes: the core processes, the school merging, the yearly record and
+    each policy (all of its hooks; those called inside a process are taken out of it), in
+    ms per year, timed around each call of a run of its own."""
+    from collections import defaultdict
+
+    import sim.policies
+    from sim import EducationModel
+    from sim.policies.base import Policy
+    from sim.processes import careers, enrolment, finance, learning
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(label: str, f, inside: str | None = None):
+        def call(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                dt = time.perf_counter() - t0
+                spent[label] += dt
+                if inside is not None:
+                    spent[inside] -= dt  # a policy's hook is not the process's own time
+        return call
+
+    m = EducationModel(rng=spec["seed"], region=spec["region"],
+                       policies={name: {} for name in sim.policies.POLICIES})
+    processes = {"enrolment": enrolment, "learning": learning, "careers": careers,
+                 "finance": finance}
+    originals = {name: mod.step for name, mod in processes.items()}
+    try:
+        for name, mod in processes.items():
+            mod.step = timed(name, mod.step)
+        m._record = timed("record", m._record)
+        m._merge_small_schools = timed("school merging", m._merge_small_schools)
+        for p in m.policies:
+            for hook, inside in _HOOK_PHASE.items():
+                if getattr(type(p), hook) is not getattr(Policy, hook):
+                    setattr(p, hook, timed(f"policy:{p.name}", getattr(p, hook), inside))
+        t0 = time.perf_counter()
+        m.run(spec["years"])
+        total = time.perf_counter() - t0
+    finally:
+        for name, mod in processes.items():
+            mod.step = originals[name]
+    per_year = {k: 1000 * v / spec["years"] for k, v in spent.items()}
+    return {"total_ms": 1000 * total / spec["years"], "ms": per_year}
 
 
 def _agents_worker(spec: dict) -> dict:
@@ -401,6 +460,23 @@ def main(argv: list[str] | None = None) -> int:
               f"{main_l['record_s']:.2f} s of {main_l['steps_s']:.2f} s of steps "
               f"({100 * main_l['record_s'] / main_l['steps_s']:.0f}%); agent views made by "
               f"the run: {main_l['views_made']}")
+    ph_region = "default" if args.quick else "county_l"
+    ph = _spawn({"kind": "phases", "region": ph_region, "years": 5 if args.quick else 30,
+                 "seed": 1})
+    if "error" in ph:
+        print(f"a year by part: ERROR {ph['error']}")
+    else:
+        ms = ph["ms"]
+        core = ", ".join(f"{k} {ms[k]:.1f}" for k in ("enrolment", "learning", "careers",
+                                                      "finance", "record", "school merging")
+                         if k in ms)
+        pols = sorted(((k.removeprefix("policy:"), v) for k, v in ms.items()
+                       if k.startswith("policy:")), key=lambda kv: -kv[1])
+        other = ph["total_ms"] - sum(ms.values())
+        print(f"a {ph_region} year by part (all policies, ms per year, a run of its own: "
+              f"{ph['total_ms']:.0f} ms a year; a derived quantity is charged to whoever "
+              f"needs it first): core {core}, the rest of the step {other:.1f}; policies "
+              + ", ".join(f"{k} {v:.1f}" for k, v in pols))
     ag_region = "tiny" if args.quick else "county_l"
     ag = _spawn({"kind": "agents", "region": ag_region, "seed": 1})
     if "error" in ag:

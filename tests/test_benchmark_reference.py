@@ -96,6 +96,10 @@ def test_benchmark_quick_runs_and_prints_the_table():
         assert "ERROR" not in line
     assert "naive/main tiny" in out and "main/floor" in out
     assert "agent views made by the run: 0" in out
+    parts = next(line for line in out.splitlines() if line.startswith("a default year by part"))
+    for part in ("core enrolment", "learning", "careers", "finance", "record", "policies",
+                 "teacher_rotation", "school_groups"):
+        assert part in parts, part
     views = next(line for line in out.splitlines() if line.startswith("agent views on demand"))
     assert "ERROR" not in views and "(same results: True)" in views
 
@@ -122,3 +126,17 @@ def test_benchmark_sweep_runs_the_real_sweep_and_cleans_up():
     assert r["runs"] == 4 and r["completed"] == 4
     assert r["seconds"] > 0 and "4 tiny runs (2 rotation rates x 2 seeds, 3 years)" in r["label"]
     assert set(Path(tempfile.gettempdir()).glob(pattern)) == before  # the sweep dir is gone
+
+
+def test_year_by_part_adds_up_and_restores_the_processes():
+    from benchmarks.run import _phases_worker
+    from sim.processes import enrolment, learning
+
+    steps = (enrolment.step, learning.step)
+    r = _phases_worker({"region": "tiny", "years": 3, "seed": 1})
+    assert (enrolment.step, learning.step) == steps
+    parts = r["ms"]
+    assert {"enrolment", "learning", "careers", "finance", "record"} <= set(parts)
+    assert {"policy:teacher_rotation", "policy:school_groups"} <= set(parts)
+    assert all(v >= 0 for v in parts.values())
+    assert 0.7 * r["total_ms"] <= sum(parts.values()) <= r["total_ms"]
