@@ -103,13 +103,29 @@ def _small_labels(groups, x: np.ndarray) -> np.ndarray | None:
 def _groups_like(groups, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique labels of ``groups`` and each element's index into them."""
     g = np.asarray(groups)
-    if _small_labels(g, x) is not None:
-        present = np.bincount(g.reshape(-1)) > 0
+    flat = _small_labels(g, x)
+    if flat is not None:
+        present = np.bincount(flat) > 0
         labels = np.flatnonzero(present).astype(g.dtype)
         index = np.cumsum(present) - 1
-        return labels, index[g.reshape(-1)]
+        return labels, index[flat]
     labels, inverse = np.unique(g, return_inverse=True)
     return labels, inverse.reshape(-1)
+
+
+def _group_sums(groups, x: np.ndarray, w: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Total weight (count with ``w`` None) and weighted sum of ``x`` of each group that has
+    elements, in label order. Small integer labels are counted as they are (no renumbering:
+    the same sums, in the same order)."""
+    g = _small_labels(groups, x)
+    if g is None:
+        g = _groups_like(groups, x)[1]
+    cnt = np.bincount(g)
+    present = cnt > 0
+    g_w = cnt[present].astype(float) if w is None else np.bincount(g, weights=w)[present]
+    g_wx = np.bincount(g, weights=x if w is None else w * x)[present]
+    return g_w, g_wx
 
 
 def _mask_like(mask, x: np.ndarray, name: str) -> np.ndarray:
@@ -279,30 +295,18 @@ def between_share(values, groups, weights=None) -> float:
     the total variance is 0 (all positive-weight values equal) or the total weight is 0.
     """
     x = _values_1d(values)
-    if weights is None:
+    w = None if weights is None else _weights_like(weights, x)
+    g_w, g_wx = _group_sums(groups, x, w)
+    if w is None:
         # unit weights: the same sums without the weight arrays (1.0 * x == x exactly)
         if x.size == 0:
-            _groups_like(groups, x)  # the shape check
             return float("nan")
         total_w = np.float64(x.size)
         if x.max() == x.min():  # exact test: rounding in mu must not fake a variance
-            _groups_like(groups, x)
             return float("nan")
         mu = float(np.sum(x)) / total_w
         v_total = float(np.sum((x - mu) ** 2)) / total_w
-        g = _small_labels(groups, x)
-        if g is not None:  # per label directly: the same sums, in the same order
-            cnt = np.bincount(g)
-            present = cnt > 0
-            g_w = cnt[present].astype(float)
-            g_wx = np.bincount(g, weights=x)[present]
-        else:
-            labels, inv = _groups_like(groups, x)
-            g_w = np.bincount(inv, minlength=labels.size).astype(float)
-            g_wx = np.bincount(inv, weights=x, minlength=labels.size)
     else:
-        labels, inv = _groups_like(groups, x)
-        w = _weights_like(weights, x)
         total_w = w.sum()
         if x.size == 0 or total_w <= 0:
             return float("nan")
@@ -311,8 +315,6 @@ def between_share(values, groups, weights=None) -> float:
             return float("nan")
         mu = _dot(w, x) / total_w
         v_total = _dot(w, (x - mu) ** 2) / total_w
-        g_w = np.bincount(inv, weights=w, minlength=labels.size)
-        g_wx = np.bincount(inv, weights=w * x, minlength=labels.size)
     g_mu = np.divide(g_wx, g_w, out=np.full_like(g_wx, mu), where=g_w > 0)
     v_between = _dot(g_w, (g_mu - mu) ** 2) / total_w
     return float(v_between / v_total)

@@ -883,6 +883,7 @@ class EducationModel(mesa.Model):
         s_tier = sch.tier[s.school]
         t_tier = sch.tier[t.school]
         eff = self.teacher_effectiveness()
+        enrol = self.section_enrolment().sum(axis=1)  # pupils per school
         rec: dict[str, Any] = {
             "year": self.year,
             "students": s.n,
@@ -898,11 +899,10 @@ class EducationModel(mesa.Model):
             rec["between_school_share"] = metrics.between_share(z, s.school)
             low = s.ses <= q1
             rec["ses_dissimilarity"] = metrics.dissimilarity_index(
-                np.bincount(s.school[low], minlength=sch.n), self.section_enrolment().sum(axis=1))
+                np.bincount(s.school[low], minlength=sch.n), enrol)
             rec["left_behind_share"] = float(s.left_behind.mean())
             rec["migrant_share"] = float(s.migrant.mean())
-        per_tier_students = np.bincount(sch.tier, weights=self.section_enrolment().sum(axis=1),
-                                        minlength=3).astype(np.int64)
+        per_tier_students = np.bincount(sch.tier, weights=enrol, minlength=3).astype(np.int64)
         per_tier_teachers = np.bincount(t_tier, minlength=3)
         eff_sum = np.bincount(t_tier, weights=eff, minlength=3)
         bb = np.bincount(t_tier[t.backbone], minlength=3)
@@ -924,7 +924,6 @@ class EducationModel(mesa.Model):
         if len(sizes):
             rec["mean_class_size"] = float(sizes.mean())
             rec["large_class_share"] = float((sizes > 55).mean())  # 大班额: 56 or more
-        enrol = self.section_enrolment().sum(axis=1)
         rec["schools_over_capacity"] = int(((enrol > sch.capacity) & sch.open).sum())
         for key in ("entrants", "graduates", "out_migrants", "internal_movers", "migrant_arrivals",
                     "choosers", "overflow", "retirements", "attrition", "transfers", "hires",
