@@ -368,13 +368,13 @@ class SchoolGroups(Policy):
         s = model.students
         q1 = model.ses_quartiles()[0]
         # the effect takes 16 values, one per (member, lead, junior, disadvantaged): a
-        # table of them, indexed per pupil (pupils of schools outside the groups get 0)
+        # table of them, indexed per pupil (pupils of schools outside the groups get 0:
+        # the multipliers are finite and >= 0)
         m, lead, junior, dis = np.unravel_index(np.arange(16), (2, 2, 2, 2))
         table = (np.where(m == 1, c.curriculum_effect * k, 0.0)
                  * np.where(junior == 1, c.junior_multiplier, 1.0)
                  * np.where(dis == 1, c.disadvantaged_multiplier, 1.0)
                  + np.where(lead == 1, c.lead_gain * k, 0.0))
-        table[(m == 0) & (lead == 0)] = 0.0
         code = (st.is_member.astype(np.int8) * 8 + st.is_lead.astype(np.int8) * 4)[s.school]
         code += (s.grade >= 7).view(np.int8) * np.int8(2)
         disadvantaged = s.ses <= q1
