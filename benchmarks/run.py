@@ -383,18 +383,17 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     res: dict[str, dict] = {}
     workloads = _workloads(args.quick)
-    for k in range(1, args.repeat):  # the earlier rounds: keep each workload's fastest run
+    def faster(best: dict | None, r: dict) -> dict:  # a run without error, then the fastest
+        if best is None or "error" in best or ("error" not in r and r["total_s"] < best["total_s"]):
+            return r
+        return best
+
+    for k in range(1, args.repeat):  # the earlier rounds, silent
         for name, spec in workloads:
             print(f"  (round {k} of {args.repeat}: {name})", file=sys.stderr, flush=True)
-            r = _spawn(spec)
-            if "error" not in r and r["total_s"] < res.get(name, {}).get("total_s", float("inf")):
-                res[name] = r
-    for name, spec in workloads:
-        r = _spawn(spec)
-        best = res.get(name)
-        if best is not None and ("error" in r or best["total_s"] <= r["total_s"]):
-            r = best
-        res[name] = r
+            res[name] = faster(res.get(name), _spawn(spec))
+    for name, spec in workloads:  # the last round prints each workload's fastest run
+        r = res[name] = faster(res.get(name), _spawn(spec))
         if "error" in r:
             print(f"{name:42s} ERROR: {r['error']}")
             continue
