@@ -92,6 +92,27 @@ def _stream(seed: int, name: str, year: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
+def _gap(sum_a: float, n_a: int, sum_b: float, n_b: int) -> float:
+    """Mean of group a minus mean of group b from their sums and sizes (``nan`` when a
+    group is empty), as :func:`sim.metrics.group_gap` with unit weights."""
+    if n_a <= 0 or n_b <= 0:
+        return float("nan")
+    return float(sum_a) / float(n_a) - float(sum_b) / float(n_b)
+
+
+def _between_share(group_sum: np.ndarray, group_n: np.ndarray, x: np.ndarray,
+                   var: float) -> float:
+    """:func:`sim.metrics.between_share` with unit weights from the groups' sums and sizes,
+    the values ``x`` and their population variance ``var``."""
+    if x.size == 0 or x.max() == x.min():  # exact test: rounding must not fake a variance
+        return float("nan")
+    mu = float(np.sum(x)) / x.size
+    has = group_n > 0
+    g_mu = group_sum[has] / group_n[has]
+    v_between = float(np.sum(group_n[has] * (g_mu - mu) ** 2)) / x.size
+    return float(v_between / var)
+
+
 class EducationModel(mesa.Model):
     """A county of schools, teachers and pupils, one step per school year.
 
@@ -563,6 +584,30 @@ class EducationModel(mesa.Model):
 
         return self._memo.get("ses_quartiles", (s.ses,), compute)
 
+    def school_ses_z(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pupils and the sum of their achievement z per school and SES group: two arrays
+        (schools, 4) over [middle, bottom quartile only, top quartile only, both] (the
+        quartiles of :meth:`ses_quartiles`; "both" has pupils only when they coincide).
+        Read-only; the yearly record and policies' reports take group means from them."""
+        s = self.students
+        n = self.schools.n
+        z = self.achievement_z()
+        q1, q3 = self.ses_quartiles()
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            label = s.school * 4
+            label += s.ses <= q1
+            high = s.ses >= q3
+            label += high
+            label += high
+            cnt = np.bincount(label, minlength=4 * n).reshape(n, 4)
+            zs = np.bincount(label, weights=z, minlength=4 * n).reshape(n, 4)
+            cnt.flags.writeable = False
+            zs.flags.writeable = False
+            return cnt, zs
+
+        return self._memo.get("school_ses_z", (n, s.school, s.ses, z, q1, q3), compute)
+
     def section_enrolment(self) -> np.ndarray:
         """Pupils per school and section: array (schools, 2) for [primary, junior]
         (read-only)."""
@@ -880,7 +925,6 @@ class EducationModel(mesa.Model):
         self._cache.pop("school_table", None)
         s, t, sch = self.students, self.teachers, self.schools
         z = self.achievement_z()
-        s_tier = sch.tier[s.school]
         t_tier = sch.tier[t.school]
         eff = self.teacher_effectiveness()
         enrol = self.section_enrolment().sum(axis=1)  # pupils per school
@@ -890,23 +934,33 @@ class EducationModel(mesa.Model):
             "teachers": t.n,
             "schools_open": int(sch.open.sum()),
             "mean_achievement": float(z.mean()) if s.n else np.nan,
-            "sd_achievement": float(z.std()) if s.n else np.nan,
         }
+        z_sum = np.zeros(3)
         if s.n:
-            q1, q3 = self.ses_quartiles()
-            rec["ses_gap"] = metrics.group_gap(z, s.ses >= q3, s.ses <= q1)
-            rec["urban_rural_gap"] = metrics.group_gap(z, s_tier == URBAN, s_tier == RURAL)
-            rec["between_school_share"] = metrics.between_share(z, s.school)
-            low = s.ses <= q1
-            rec["ses_dissimilarity"] = metrics.dissimilarity_index(
-                np.bincount(s.school[low], minlength=sch.n), enrol)
+            # the pupils' measures from one pass: count and sum of z per school and SES group
+            # (metrics.group_gap, between_share and dissimilarity_index on the pupils give
+            # the same values up to rounding; tests/test_model.py checks them)
+            cnt, zs = self.school_ses_z()
+            var = float(z.var())
+            rec["sd_achievement"] = float(np.sqrt(var))
+            low, high = cnt[:, 1] + cnt[:, 3], cnt[:, 2] + cnt[:, 3]
+            rec["ses_gap"] = _gap(zs[:, 2].sum() + zs[:, 3].sum(), high.sum(),
+                                  zs[:, 1].sum() + zs[:, 3].sum(), low.sum())
+            per_school, zs_school = cnt.sum(axis=1), zs.sum(axis=1)
+            urban, rural = sch.tier == URBAN, sch.tier == RURAL
+            rec["urban_rural_gap"] = _gap(zs_school[urban].sum(), per_school[urban].sum(),
+                                          zs_school[rural].sum(), per_school[rural].sum())
+            rec["between_school_share"] = _between_share(zs_school, per_school, z, var)
+            rec["ses_dissimilarity"] = metrics.dissimilarity_index(low, enrol)
             rec["left_behind_share"] = float(s.left_behind.mean())
             rec["migrant_share"] = float(s.migrant.mean())
+            z_sum = np.bincount(sch.tier, weights=zs_school, minlength=3)
+        else:
+            rec["sd_achievement"] = np.nan
         per_tier_students = np.bincount(sch.tier, weights=enrol, minlength=3).astype(np.int64)
         per_tier_teachers = np.bincount(t_tier, minlength=3)
         eff_sum = np.bincount(t_tier, weights=eff, minlength=3)
         bb = np.bincount(t_tier[t.backbone], minlength=3)
-        z_sum = np.bincount(s_tier, weights=z, minlength=3)
         for k, name in enumerate(TIER_NAMES):
             rec[f"students_{name}"] = int(per_tier_students[k])
             rec[f"teachers_{name}"] = int(per_tier_teachers[k])

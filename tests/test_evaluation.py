@@ -139,6 +139,29 @@ def test_cv_vector_hand_computed():
     assert cv[1] == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_cv_vector_equals_difference_coefficient_per_column(seed):
+    # all columns at once must give exactly the per-column official coefficient, over the
+    # schools with enough pupils; a column with county mean 0 gives nan
+    from sim.metrics import difference_coefficient
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    m = rng.lognormal(0.0, 1.0, size=(n, 7)) * rng.uniform(0.1, 1e4, size=7)
+    m[:, 3] = 0.0
+    students = rng.integers(0, 3000, size=n).astype(float)
+    keep = students >= 100
+    cv = cv_vector(m, students, 100)
+    for j in range(7):
+        expected = difference_coefficient(m[keep, j], students[keep])
+        if np.isnan(expected):
+            assert np.isnan(cv[j])
+        else:
+            assert cv[j] == expected  # bit for bit
+    assert np.isnan(cv[3])
+    assert np.isnan(cv_vector(m, np.zeros(n), 100)).all()  # no school included
+
+
 def test_weighted_cv_fails_where_unweighted_would_pass():
     # sports area 8, 16, 24 m² (all meet 7.5); enrolments 400, 100, 100
     # weighted: X = 12, S^2 = (400*16 + 100*16 + 100*144) / 600 = 112/3, CV = 0.5092 > 0.50

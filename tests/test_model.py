@@ -92,6 +92,40 @@ def test_every_individual_in_one_open_school_and_counts_reconcile():
         prev_students, prev_teachers = s.n, t.n
 
 
+@pytest.mark.parametrize("region,policies", [("default", True), ("tiny", False)])
+def test_yearly_pupil_measures_equal_the_metrics_on_the_pupils(region, policies):
+    # the record takes its pupil measures from per-school, per-SES-group sums; they must
+    # be what the metrics give on the pupils themselves (up to rounding)
+    import sim.policies
+    from sim import metrics
+    from sim.policies.school_groups import member_lead_gaps
+    from sim.region import RURAL, URBAN
+
+    pol = {name: {} for name in sim.policies.POLICIES} if policies else {}
+    m = EducationModel(rng=5, region=region, policies=pol).run(3)
+    rec = m._records[-1]
+    s, sch = m.students, m.schools
+    z = m.achievement_z()
+    q1, q3 = np.quantile(s.ses, [0.25, 0.75])
+    tier = sch.tier[s.school]
+    close = lambda a, b: a == pytest.approx(b, rel=1e-12, abs=1e-14)  # noqa: E731
+    assert close(rec["sd_achievement"], z.std())
+    assert close(rec["ses_gap"], metrics.group_gap(z, s.ses >= q3, s.ses <= q1))
+    assert close(rec["urban_rural_gap"], metrics.group_gap(z, tier == URBAN, tier == RURAL))
+    assert close(rec["between_school_share"], metrics.between_share(z, s.school))
+    assert close(rec["ses_dissimilarity"], metrics.dissimilarity_index(
+        np.bincount(s.school[s.ses <= q1], minlength=sch.n), np.bincount(s.school, minlength=sch.n)))
+    for k, name in enumerate(("urban", "town", "rural")):
+        assert close(rec[f"achievement_{name}"], z[tier == k].mean())
+    if policies:
+        st = m.policy("school_groups").structure
+        member = st.is_member[s.school] & sch.open[s.school]
+        lead = st.is_lead[s.school] & sch.open[s.school]
+        assert member.any() and lead.any()
+        assert close(rec["school_groups.member_lead_gap"], z[member].mean() - z[lead].mean())
+        assert close(member_lead_gaps(m, st)["achievement"], z[member].mean() - z[lead].mean())
+
+
 def test_classes_respect_size_limits_and_cover_pupils(tiny_run):
     m = tiny_run
     sizes = m.class_size

@@ -304,16 +304,18 @@ def member_lead_gaps(model: EducationModel, structure: GroupStructure) -> dict[s
     """Mean achievement z of member-school pupils minus lead-school pupils, and the same
     for teacher effectiveness (NaN without groups). Works on any model with the same
     schools, e.g. the same-seed baseline."""
-    s, t = model.students, model.teachers
+    t = model.teachers
     member = structure.is_member & model.schools.open
     lead = structure.is_lead & model.schools.open
     out = {"achievement": np.nan, "teachers": np.nan}
     if not member.any() or not lead.any():
         return out
-    z = model.achievement_z()
-    sm, sl = member[s.school], lead[s.school]
-    if sm.any() and sl.any():
-        out["achievement"] = float(z[sm].mean() - z[sl].mean())
+    # pupils and their z per school (model.school_ses_z), summed over the SES groups
+    cnt, zs = model.school_ses_z()
+    n_s, z_s = cnt.sum(axis=1), zs.sum(axis=1)
+    n_m, n_l = n_s[member].sum(), n_s[lead].sum()
+    if n_m and n_l:
+        out["achievement"] = float(z_s[member].sum() / n_m - z_s[lead].sum() / n_l)
     eff = model.teacher_effectiveness()
     tm, tl = member[t.school], lead[t.school]
     if tm.any() and tl.any():
