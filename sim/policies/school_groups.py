@@ -330,6 +330,8 @@ class SchoolGroups(Policy):
 
     def setup(self, model: EducationModel) -> None:
         self.structure = GroupStructure.empty(model.schools.n)
+        #: the open schools when closed ones were last dropped from ``structure``
+        self._open_dropped: np.ndarray | None = None
         self._formed_year: int | None = None
         self._skill_gain = 0.0
 
@@ -352,11 +354,16 @@ class SchoolGroups(Policy):
         c = self.config
         due = self._formed_year is None or (
             c.reform_every > 0 and model.year - self._formed_year >= c.reform_every)
+        is_open = model.schools.open
         if due:
             self.structure = form_groups(model, c)
             self._formed_year = model.year
-        elif not model.schools.open.all():
-            self.structure.drop_closed(model.schools.open)
+            self._open_dropped = None
+        elif not is_open.all() and not (self._open_dropped is not None
+                                        and np.array_equal(self._open_dropped, is_open)):
+            # dropping the same closed schools again would change nothing
+            self.structure.drop_closed(is_open)
+            self._open_dropped = is_open.copy()
         st = self.structure
         self.spend(c.admin_cost_per_group * st.n_groups
                    + c.exchange_cost_per_member * float(st.is_member.sum()))

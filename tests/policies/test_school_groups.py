@@ -210,3 +210,30 @@ def test_closed_schools_leave_their_groups():
     assert not p.structure.is_lead[lead]
     assert all(m.schools.open[a] and m.schools.open[b] for a, b in p.links())
     assert p.structure.coverage(m.schools.open) < 0.8
+
+
+def test_a_school_closed_during_the_run_leaves_its_group_once():
+    # the yearly hook drops closed schools from the groups; with no new closure the next
+    # years do not redo it (the structure is already without them)
+    m = EducationModel(rng=2, policies={"school_groups": {"reform_every": 0}}).run(1)
+    p = m.policy("school_groups")
+    mem = int(np.flatnonzero(p.structure.is_member)[0])
+    lead = int(p.structure.lead_of[mem])
+    calls = []
+    drop = type(p.structure).drop_closed
+
+    def counted(self, is_open):
+        calls.append(is_open.copy())
+        return drop(self, is_open)
+
+    type(p.structure).drop_closed = counted
+    try:
+        m.schools.open[lead] = False
+        m.run(3)
+    finally:
+        type(p.structure).drop_closed = drop
+    assert not p.structure.is_lead[lead]
+    assert all(m.schools.open[a] and m.schools.open[b] for a, b in p.links())
+    assert len(calls) >= 1 and not calls[0][lead]
+    # called again only after another school closed
+    assert all((a & ~b).any() for a, b in zip(calls, calls[1:], strict=False))
