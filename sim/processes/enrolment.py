@@ -217,6 +217,10 @@ def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarra
     pupils); with no free seat anywhere they stay at the catchment school (over capacity).
     ``catch`` and ``free`` are updated in place."""
     sch = model.schools
+    # each zone's schools from the nearest (ties: lower index first); the candidates of a
+    # zone are these in this order, keeping those that teach the grade and have seats
+    nearest = model._memo.get("zone_school_order", (model.zone_dist,),
+                              lambda: np.argsort(model.zone_dist, axis=1, kind="stable"))
     for is_junior in (False, True):
         idx = overflow[junior[overflow] == is_junior]
         if len(idx) == 0:
@@ -226,16 +230,17 @@ def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarra
         idx = idx[np.argsort(zone[idx], kind="stable")]
         zones, starts, counts = np.unique(zone[idx], return_index=True, return_counts=True)
         for z, start, count in zip(zones, starts, counts, strict=True):
-            cand = np.flatnonzero(teaches & (free > 0))
+            order = nearest[z]
+            cand = order[(teaches & (free > 0))[order]]
             if len(cand) == 0:
                 break
-            cand = cand[np.argsort(model.zone_dist[z, cand], kind="stable")]
-            seats = np.minimum(free[cand], count)
             # the first pupils of this zone fill the nearest school, the next ones the next
-            school_of_pupil = np.repeat(cand, seats)[:count]
+            seats = np.minimum(free[cand], count)
+            used = int(np.searchsorted(np.cumsum(seats), count)) + 1  # schools needed
+            school_of_pupil = np.repeat(cand[:used], seats[:used])[:count]
             pupils = idx[start:start + len(school_of_pupil)]
             catch[pupils] = school_of_pupil
-            np.subtract.at(free, school_of_pupil, 1)
+            free[cand[:used]] -= np.bincount(school_of_pupil, minlength=sch.n)[cand[:used]]
 
 
 def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None:
