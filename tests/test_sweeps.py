@@ -210,3 +210,59 @@ def test_ray_launcher_against_a_local_head(tmp_path, ray_head):
     assert len(ray_tables) == 2
     for key in ray_tables:
         pd.testing.assert_frame_equal(ray_tables[key], basic_tables[key])
+
+
+def _loader_and_master(*sweep_args: str):
+    """Hydra's config loader for the edusim configs and the master config of a multirun
+    with ``sweep_args`` (as ``edusim --multirun`` composes it)."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.plugins import Plugins
+    from hydra.types import RunMode
+
+    register_schema()
+    Plugins.instance()  # registers the plugins' configs (launchers, sweepers)
+    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(CONFIG_DIR))
+    master = loader.load_configuration("config", overrides=list(sweep_args),
+                                       run_mode=RunMode.MULTIRUN)
+    return loader, master
+
+
+def test_workstation_launcher_gives_every_job_the_config_hydra_composes():
+    # a worker composes the first job of each shape with Hydra and the others from a copy
+    # of it: every job's whole config (Hydra's part too) must equal Hydra's own composition
+    from hydra.types import HydraContext
+
+    from hydra_plugins.edusim_sweeper import edusim_launcher as launcher
+
+    loader, master = _loader_and_master("+policy=teacher_rotation")  # as in the sweep's command
+    ctx = HydraContext(config_loader=loader, callbacks=None)
+    jobs = [[f"region={r}", "years=0", f"seed={s}", "+policy=teacher_rotation",
+             f"policies.teacher_rotation.rate={rate}", "+policies.rural_incentives={}",
+             "teachers.rural_allowance=0.25", "compare_baseline=false"]
+            for r in ("tiny", "default") for rate in (0.0, 0.3) for s in (0, 1)]
+    jobs.append(["region=tiny", "seed=3", "years=2"])
+    token = "test-" + os.urandom(4).hex()
+    before = len(launcher._COMPOSED)
+    for overrides in jobs:
+        got = launcher.compose_job(ctx, master, overrides, token)
+        want = loader.load_sweep_config(master, list(overrides))
+        assert OmegaConf.to_container(got, resolve=False) == OmegaConf.to_container(
+            want, resolve=False), overrides
+        assert OmegaConf.is_struct(got) and not OmegaConf.is_readonly(got.hydra)
+        assert got.hydra.job.override_dirname == want.hydra.job.override_dirname
+    mine = [k for k in launcher._COMPOSED if k[0] == token]
+    assert len(launcher._COMPOSED) - before == len(mine) == 3  # 3 shapes for 9 jobs
+
+
+def test_workstation_launcher_composes_in_full_where_overrides_could_interact():
+    from hydra_plugins.edusim_sweeper.edusim_launcher import _plain_positions
+
+    _, master = _loader_and_master()
+    shape, plain = _plain_positions(master, ["seed=1", "teachers.rural_allowance=0.2"])
+    assert shape == ("seed=*", "teachers.rural_allowance=*") and plain == [0, 1]
+    # a mapping override of the key's parent, the same key twice, Hydra's own settings
+    for overrides in (["teachers.rural_allowance=0.2", "+teachers={rural_allowance: 0.3}"],
+                      ["seed=1", "seed=2"],
+                      ["hydra.verbose=true", "seed=1"]):
+        assert _plain_positions(master, overrides)[1] is None, overrides
