@@ -293,8 +293,11 @@ def equity_figure(ts: pd.DataFrame, path: Path, title: str = "") -> None:
         ax.plot(years, ts["students"], color="black")
         ax.set_title("Enrolment")
         ax.set_ylabel("pupils")
+    from matplotlib.ticker import MaxNLocator
+
     for a in axes.flat:
         a.set_xlabel("simulated year")
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years on the axis
         a.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
