@@ -139,6 +139,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.metrics import difference_coefficients
+
 __all__ = [
     "BASIC_COLUMNS",
     "BASIC_INDICATORS",
@@ -426,33 +428,16 @@ def cv_vector(matrix, students, min_students: float = MIN_STUDENTS) -> np.ndarra
     """Difference coefficient of each column of ``matrix`` across schools, weighted by
     ``students``, over the schools with ``students >= min_students`` (pass 0 to use all).
 
-    Equals :func:`sim.metrics.difference_coefficient` of each column (the same floating-point
-    operations, all columns at once); ``nan`` for an undefined CV (no school included, or a
-    county mean of 0).
+    :func:`sim.metrics.difference_coefficients` of the columns (each exactly
+    :func:`sim.metrics.difference_coefficient`); ``nan`` for an undefined CV (no school
+    included, or a county mean of 0).
     """
     m = np.asarray(matrix, dtype=float)
     w = np.asarray(students, dtype=float)
     if m.ndim != 2 or w.ndim != 1 or m.shape[0] != w.size:
         raise ValueError(f"matrix must be (n, k) and students (n,); got {m.shape}, {w.shape}")
     keep = w >= min_students
-    w = w[keep]
-    if np.any(w < 0):
-        raise ValueError("weights (enrolments) must be >= 0")
-    total = w.sum()
-    k = m.shape[1]
-    if w.size == 0 or total <= 0:
-        return np.full(k, np.nan)
-    # one row per indicator, so that each sum runs over a contiguous row like the 1-D sums
-    # of difference_coefficient (numpy's pairwise summation along the last axis)
-    x = np.ascontiguousarray(m[keep].T)
-    mean = np.multiply(w, x).sum(axis=1) / total
-    dev = x - mean[:, None]
-    dev **= 2
-    var = np.multiply(w, dev).sum(axis=1) / total
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cv = np.sqrt(var) / mean
-    cv[mean == 0] = np.nan
-    return cv
+    return difference_coefficients(m[keep].T, w[keep])
 
 
 def standards_vector(level: str, names: Sequence[str] = QUALITY_INDICATORS) -> np.ndarray:

@@ -20,6 +20,7 @@ __all__ = [
     "TheilDecomposition",
     "between_share",
     "difference_coefficient",
+    "difference_coefficients",
     "dissimilarity_index",
     "gini",
     "group_gap",
@@ -48,16 +49,31 @@ def difference_coefficient(values, weights) -> float:
     w = np.asarray(weights, dtype=float)
     if x.shape != w.shape:
         raise ValueError(f"values and weights differ in shape: {x.shape} vs {w.shape}")
+    return float(difference_coefficients(x.reshape(1, -1), w)[0])
+
+
+def difference_coefficients(rows, weights) -> np.ndarray:
+    """:func:`difference_coefficient` of each row of ``rows`` (indicators × schools) with the
+    same ``weights`` (enrolments, one per school): an array of one CV per row. Each sum runs
+    along a contiguous row, as numpy sums a 1-D array (pairwise), so one row gives exactly
+    :func:`difference_coefficient`."""
+    x = np.ascontiguousarray(rows, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if x.ndim != 2 or w.ndim != 1 or x.shape[1] != w.size:
+        raise ValueError(f"rows must be (k, n) and weights (n,); got {x.shape}, {w.shape}")
     if np.any(w < 0):
         raise ValueError("weights (enrolments) must be >= 0")
     total = w.sum()
-    if x.size == 0 or total <= 0:
-        return float("nan")
-    mean = float(_dot(w, x) / total)
-    if mean == 0:
-        return float("nan")
-    var = float(_dot(w, (x - mean) ** 2) / total)
-    return float(np.sqrt(var) / mean)
+    if w.size == 0 or total <= 0:
+        return np.full(x.shape[0], np.nan)
+    mean = np.multiply(w, x).sum(axis=1) / total
+    dev = x - mean[:, None]
+    dev **= 2
+    var = np.multiply(w, dev).sum(axis=1) / total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.sqrt(var) / mean
+    cv[mean == 0] = np.nan
+    return cv
 
 
 # ---------------------------------------------------------------------------
