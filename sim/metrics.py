@@ -19,6 +19,7 @@ def _dot(a, b) -> float:
 __all__ = [
     "TheilDecomposition",
     "between_share",
+    "between_share_of_groups",
     "difference_coefficient",
     "difference_coefficients",
     "dissimilarity_index",
@@ -331,6 +332,16 @@ def between_share(values, groups, weights=None) -> float:
             return float("nan")
         mu = _dot(w, x) / total_w
         v_total = _dot(w, (x - mu) ** 2) / total_w
+    return between_share_of_groups(g_w, g_wx, total_w, mu, v_total)
+
+
+def between_share_of_groups(group_w, group_wx, total_w: float, mu: float,
+                            v_total: float) -> float:
+    """:func:`between_share` from the groups' weights W_g and weighted sums of x (e.g. per
+    school, counted once for several measures), the total weight W, the overall weighted
+    mean mu and the total variance V_total (> 0)."""
+    g_w = np.asarray(group_w, dtype=float)
+    g_wx = np.asarray(group_wx, dtype=float)
     g_mu = np.divide(g_wx, g_w, out=np.full_like(g_wx, mu), where=g_w > 0)
     v_between = _dot(g_w, (g_mu - mu) ** 2) / total_w
     return float(v_between / v_total)

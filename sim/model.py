@@ -100,19 +100,6 @@ def _gap(sum_a: float, n_a: int, sum_b: float, n_b: int) -> float:
     return float(sum_a) / float(n_a) - float(sum_b) / float(n_b)
 
 
-def _between_share(group_sum: np.ndarray, group_n: np.ndarray, x: np.ndarray,
-                   var: float) -> float:
-    """:func:`sim.metrics.between_share` with unit weights from the groups' sums and sizes,
-    the values ``x`` and their population variance ``var``."""
-    if x.size == 0 or x.max() == x.min():  # exact test: rounding must not fake a variance
-        return float("nan")
-    mu = float(np.sum(x)) / x.size
-    has = group_n > 0
-    g_mu = group_sum[has] / group_n[has]
-    v_between = float(np.sum(group_n[has] * (g_mu - mu) ** 2)) / x.size
-    return float(v_between / var)
-
-
 class EducationModel(mesa.Model):
     """A county of schools, teachers and pupils, one step per school year.
 
@@ -950,7 +937,11 @@ class EducationModel(mesa.Model):
             urban, rural = sch.tier == URBAN, sch.tier == RURAL
             rec["urban_rural_gap"] = _gap(zs_school[urban].sum(), per_school[urban].sum(),
                                           zs_school[rural].sum(), per_school[rural].sum())
-            rec["between_school_share"] = _between_share(zs_school, per_school, z, var)
+            if z.max() > z.min():  # exact test: rounding in the mean must not fake a variance
+                rec["between_school_share"] = metrics.between_share_of_groups(
+                    per_school, zs_school, s.n, float(np.sum(z)) / s.n, var)
+            else:
+                rec["between_school_share"] = np.nan
             rec["ses_dissimilarity"] = metrics.dissimilarity_index(low, enrol)
             rec["left_behind_share"] = float(s.left_behind.mean())
             rec["migrant_share"] = float(s.migrant.mean())
