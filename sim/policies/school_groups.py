@@ -199,6 +199,11 @@ class GroupStructure:
         grouped = (self.is_member | self.is_lead) & is_open
         return float(grouped.sum() / max(int(is_open.sum()), 1))
 
+    def has_closed(self, is_open: np.ndarray) -> bool:
+        """Whether a member or lead school is closed (else :meth:`drop_closed` would change
+        nothing: after it, no closed school leads or is a member)."""
+        return bool(((self.is_member | self.is_lead) & ~is_open).any())
+
     def drop_closed(self, is_open: np.ndarray) -> None:
         """Schools that closed leave; members whose leads all closed leave too."""
         for m, leads in enumerate(self.leads_of):
@@ -330,8 +335,6 @@ class SchoolGroups(Policy):
 
     def setup(self, model: EducationModel) -> None:
         self.structure = GroupStructure.empty(model.schools.n)
-        #: the open schools when closed ones were last dropped from ``structure``
-        self._open_dropped: np.ndarray | None = None
         self._formed_year: int | None = None
         self._skill_gain = 0.0
 
@@ -354,16 +357,11 @@ class SchoolGroups(Policy):
         c = self.config
         due = self._formed_year is None or (
             c.reform_every > 0 and model.year - self._formed_year >= c.reform_every)
-        is_open = model.schools.open
         if due:
             self.structure = form_groups(model, c)
             self._formed_year = model.year
-            self._open_dropped = None
-        elif not is_open.all() and not (self._open_dropped is not None
-                                        and np.array_equal(self._open_dropped, is_open)):
-            # dropping the same closed schools again would change nothing
-            self.structure.drop_closed(is_open)
-            self._open_dropped = is_open.copy()
+        elif self.structure.has_closed(model.schools.open):
+            self.structure.drop_closed(model.schools.open)
         st = self.structure
         self.spend(c.admin_cost_per_group * st.n_groups
                    + c.exchange_cost_per_member * float(st.is_member.sum()))
