@@ -240,7 +240,7 @@ def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarra
             school_of_pupil = np.repeat(cand[:used], seats[:used])[:count]
             pupils = idx[start:start + len(school_of_pupil)]
             catch[pupils] = school_of_pupil
-            free[cand[:used]] -= np.bincount(school_of_pupil, minlength=sch.n)[cand[:used]]
+            np.subtract.at(free, school_of_pupil, 1)
 
 
 def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None:
