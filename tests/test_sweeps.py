@@ -259,10 +259,10 @@ def test_workstation_launcher_composes_in_full_where_overrides_could_interact():
     from hydra_plugins.edusim_sweeper.edusim_launcher import _plain_positions
 
     _, master = _loader_and_master()
-    shape, plain = _plain_positions(master, ["seed=1", "teachers.rural_allowance=0.2"])
+    shape, _, plain = _plain_positions(master, ["seed=1", "teachers.rural_allowance=0.2"])
     assert shape == ("seed=*", "teachers.rural_allowance=*") and plain == [0, 1]
     # a mapping override of the key's parent, the same key twice, Hydra's own settings
     for overrides in (["teachers.rural_allowance=0.2", "+teachers={rural_allowance: 0.3}"],
                       ["seed=1", "seed=2"],
                       ["hydra.verbose=true", "seed=1"]):
-        assert _plain_positions(master, overrides)[1] is None, overrides
+        assert _plain_positions(master, overrides)[2] is None, overrides

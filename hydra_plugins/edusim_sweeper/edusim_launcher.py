@@ -16,6 +16,7 @@ key inside another override's key, Hydra's own settings) is composed by Hydra in
 """
 
 import copy
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -51,28 +52,30 @@ ConfigStore.instance().store(group="hydra/launcher", name="edusim_joblib",
 #: per worker process: (launch token, job shape) -> the configuration Hydra composed for
 #: the first job of that shape
 _COMPOSED: dict[tuple[str, tuple[str, ...]], DictConfig] = {}
-_PARSER: list[OverridesParser] = []
 
 
-def _plain_positions(master: DictConfig, overrides: Sequence[str]) -> tuple[tuple[str, ...],
-                                                                           list[int] | None]:
-    """The job's shape and the positions of its plain overrides, or None for the positions
-    when the job must be composed in full (see the module docstring)."""
-    if not _PARSER:
-        _PARSER.append(OverridesParser.create())
-    parser = _PARSER[0]
-    shape = job_shape(master, overrides, parser=parser, groups=config_groups(master))
-    parsed = parser.parse_overrides(list(overrides))
-    plain = [i for i, s in enumerate(shape) if s.endswith("=*") and s != overrides[i]]
+@functools.cache
+def _parser() -> OverridesParser:
+    return OverridesParser.create()
+
+
+def _plain_positions(master: DictConfig, overrides: Sequence[str]
+                     ) -> tuple[tuple[str, ...], list[Any], list[int] | None]:
+    """The job's shape, its parsed overrides and the positions of its plain overrides
+    (those the shape replaces by ``key=*``), or None for the positions when the job must be
+    composed in full (see the module docstring)."""
+    shape = job_shape(master, overrides, parser=_parser(), groups=config_groups(master))
+    parsed = _parser().parse_overrides(list(overrides))
+    plain = [i for i, s in enumerate(shape) if s != overrides[i]]
     keys = [o.key_or_group for o in parsed]
     for i in plain:
         k = keys[i]
         if parsed[i].is_hydra_override():
-            return shape, None
+            return shape, parsed, None
         for j, other in enumerate(keys):
             if j != i and (other == k or other.startswith(k + ".") or k.startswith(other + ".")):
-                return shape, None
-    return shape, plain
+                return shape, parsed, None
+    return shape, parsed, plain
 
 
 def compose_job(hydra_context: HydraContext, master: DictConfig, overrides: Sequence[str],
@@ -80,18 +83,16 @@ def compose_job(hydra_context: HydraContext, master: DictConfig, overrides: Sequ
     """The configuration of the job with ``overrides`` (what Hydra's
     ``load_sweep_config(master, overrides)`` returns), from this worker's composition of a
     job of the same shape when there is one."""
-    loader = hydra_context.config_loader
-    shape, plain = _plain_positions(master, overrides)
+    shape, parsed, plain = _plain_positions(master, overrides)
     base = _COMPOSED.get((token, shape)) if plain is not None else None
     if base is None:
-        cfg = loader.load_sweep_config(master, list(overrides))
+        cfg = hydra_context.config_loader.load_sweep_config(master, list(overrides))
         if plain is not None:
             if len(_COMPOSED) > 64:  # shapes of earlier sweeps of this process
                 _COMPOSED.clear()
             _COMPOSED[(token, shape)] = copy.deepcopy(cfg)
         return cfg
     cfg = copy.deepcopy(base)
-    parsed = _PARSER[0].parse_overrides(list(overrides))
     for i in plain:
         OmegaConf.update(cfg, parsed[i].key_or_group, parsed[i].value(), merge=True)
     app = [o for o in parsed if not o.is_hydra_override()]
