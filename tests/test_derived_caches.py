@@ -156,29 +156,38 @@ def test_read_only_block_rejects_writes_and_reuses_checked_values():
     np.testing.assert_array_equal(m.achievement_z(), _fresh(m)["achievement_z"])
 
 
-def test_lexsort_key_unit_equals_lexsort():
-    from sim.processes.enrolment import _lexsort_key_unit
-
-    def check(key, u):
-        order, sorted_key = _lexsort_key_unit(key, u)
-        ref = np.lexsort((u, key))
-        np.testing.assert_array_equal(order, ref)
-        np.testing.assert_array_equal(sorted_key, key[ref])
+def test_stable_by_key_groups_elements_and_keeps_their_order():
+    from sim.processes.enrolment import _stable_by_key
 
     rng = np.random.default_rng(3)
-    for n in (0, 1, 2, 50, 20000):
-        key = rng.integers(0, 2000, n)
-        u = rng.random(n)
-        check(key, u)  # the packed sort
-        check(key, np.floor(u * 8) / 8)  # ties in u: the lexsort fallback
-        near = u.copy()
-        if n >= 2:  # two values of one key that agree in their leading bits only
-            key[1] = key[0]
-            near[1] = near[0] + 2.0 ** -50 if near[0] < 0.5 else near[0] - 2.0 ** -50
-        check(key, near)
-        check(key, rng.random(n) * 0.999 + 1e-17)  # not multiples of 2**-53
-    check(np.array([2 ** 40, 3, 2 ** 40], dtype=np.int64), rng.random(3))  # too large to pack
-    check(np.array([-1, 3, 0]), rng.random(3))  # negative keys: lexsort
+    for n, n_keys in ((0, 5), (1, 5), (50, 3), (20000, 2000), (3000, 70000)):
+        key = rng.integers(0, n_keys, n)
+        elements = rng.permutation(n)[: n // 2 + 1] if n else np.zeros(0, dtype=np.intp)
+        order, sorted_key = _stable_by_key(elements, key, n_keys)
+        expected = [e for k in range(n_keys) if (key[elements] == k).any()
+                    for e in elements if key[e] == k] if n < 5000 else sorted(
+            elements, key=lambda e: key[e])  # sorted() is stable
+        np.testing.assert_array_equal(order, np.asarray(expected, dtype=np.intp))
+        np.testing.assert_array_equal(sorted_key, key[order])
+
+
+def test_stable_by_key_of_a_random_permutation_is_a_uniform_order_within_keys():
+    """Pupils of one school-grade come out in every order equally often (the classes are
+    dealt round-robin from this order)."""
+    from itertools import permutations
+
+    from sim.processes.enrolment import _stable_by_key
+
+    rng = np.random.default_rng(11)
+    key = np.array([1, 0, 1, 2, 1, 0])  # key 1: elements 0, 2, 4
+    seen = {p: 0 for p in permutations((0, 2, 4))}
+    draws = 6000
+    for _ in range(draws):
+        order, sorted_key = _stable_by_key(rng.permutation(len(key)), key, 3)
+        np.testing.assert_array_equal(sorted_key, [0, 0, 1, 1, 1, 2])
+        seen[tuple(order[2:5])] += 1
+    chi2 = sum((c - draws / 6) ** 2 / (draws / 6) for c in seen.values())
+    assert chi2 < 20.5  # chi-square, 5 degrees of freedom: P(> 20.5) = 0.001
 
 
 def test_memo_skips_only_columns_frozen_since_the_check():
