@@ -233,7 +233,7 @@ def test_workstation_launcher_gives_every_job_the_config_hydra_composes():
     # of it: every job's whole config (Hydra's part too) must equal Hydra's own composition
     from hydra.types import HydraContext
 
-    from hydra_plugins.edusim_sweeper import edusim_launcher as launcher
+    from hydra_plugins.edusim_sweeper import _worker as launcher
 
     loader, master = _loader_and_master("+policy=teacher_rotation")  # as in the sweep's command
     ctx = HydraContext(config_loader=loader, callbacks=None)
@@ -256,7 +256,7 @@ def test_workstation_launcher_gives_every_job_the_config_hydra_composes():
 
 
 def test_workstation_launcher_composes_in_full_where_overrides_could_interact():
-    from hydra_plugins.edusim_sweeper.edusim_launcher import _plain_positions
+    from hydra_plugins.edusim_sweeper._worker import _plain_positions
 
     _, master = _loader_and_master()
     shape, _, plain = _plain_positions(master, ["seed=1", "teachers.rural_allowance=0.2"])
@@ -266,3 +266,47 @@ def test_workstation_launcher_composes_in_full_where_overrides_could_interact():
                       ["seed=1", "seed=2"],
                       ["hydra.verbose=true", "seed=1"]):
         assert _plain_positions(master, overrides)[2] is None, overrides
+
+
+def test_workstation_launcher_workers_keep_their_compositions_and_state_across_jobs(
+        tmp_path, monkeypatch):
+    # in a worker, installing Hydra's state rescans the plugins, executing every plugin
+    # module again: the compositions must survive that, the job function must reach the
+    # workers by reference (with the module's globals, not a fresh copy per job), and the
+    # state is installed by the first job of each launch only
+    from hydra.core.singleton import Singleton
+    from hydra.types import HydraContext
+    from joblib.externals import cloudpickle
+
+    from hydra_plugins.edusim_sweeper import _worker, edusim_launcher
+
+    assert edusim_launcher.execute_job is _worker.execute_job  # what the launcher sends
+    assert cloudpickle.loads(cloudpickle.dumps(_worker.execute_job)) is _worker.execute_job
+    cache = _worker._COMPOSED
+    Singleton.set_state(Singleton.get_state())  # the plugin scan a worker's job runs
+    assert _worker._COMPOSED is cache
+
+    from hydra._internal.callbacks import Callbacks
+
+    loader, master = _loader_and_master(f"hydra.sweep.dir={tmp_path}")
+    ctx = HydraContext(config_loader=loader, callbacks=Callbacks())
+    installs = []
+    real_set_state = Singleton.set_state
+    monkeypatch.setattr(Singleton, "set_state",
+                        staticmethod(lambda s: (installs.append(1), real_set_state(s))))
+    seen = []
+
+    def task(cfg):
+        seen.append((cfg.seed, cfg.years))
+
+    token = "test-" + os.urandom(4).hex()
+    state = Singleton.get_state()
+    for launch in ("launch-a", "launch-a", "launch-a", "launch-b"):
+        job = len(seen)
+        ret = _worker.execute_job(job, [f"seed={job}", "years=0"], ctx, master, task, state,
+                                  token, launch)
+        assert ret.status.name == "COMPLETED" and ret.overrides == [f"seed={job}", "years=0"]
+        assert Path(ret.hydra_cfg.hydra.runtime.output_dir) == tmp_path / str(job)
+    assert seen == [(0, 0), (1, 0), (2, 0), (3, 0)]
+    assert len(installs) == 2  # once per launch
+    assert len([k for k in _worker._COMPOSED if k[0] == token]) == 1  # one shape

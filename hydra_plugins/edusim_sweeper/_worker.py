@@ -1,0 +1,110 @@
+"""The worker side of the ``edusim`` workstation launcher
+(:mod:`hydra_plugins.edusim_sweeper.edusim_launcher`): one job in a worker process.
+
+A worker composes the configuration of a job from scratch (Hydra's ``load_sweep_config``)
+only for the first job of each *shape* and makes the next jobs of that shape from a copy
+of it (see the launcher's docstring). The compositions are kept in this module's
+``_COMPOSED``, and this module is not a plugin module: Hydra's plugin scan, which runs again
+in every job when the job's copy of Hydra's global state is installed
+(``Singleton.set_state``), executes every plugin module anew, which would reset a cache kept
+there; modules whose name starts with ``_`` are skipped by the scan. Being imported by name,
+``execute_job`` also reaches the workers by reference (Hydra's plugin modules are not all
+entered in ``sys.modules``, and joblib would send a function of such a module by value,
+with a fresh copy of its globals in every job).
+"""
+
+import copy
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from hydra._internal.config_loader_impl import get_overrides_dirname
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.singleton import Singleton
+from hydra.core.utils import JobReturn, run_job, setup_globals
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from hydra_plugins.edusim_sweeper.edusim_sweeper import config_groups, job_shape
+
+#: per worker process: (launch token, job shape) -> the configuration Hydra composed for
+#: the first job of that shape
+_COMPOSED: dict[tuple[str, tuple[str, ...]], DictConfig] = {}
+
+
+#: the launch whose Hydra state (``Singleton.set_state``) this worker has installed
+_STATE_OF: str | None = None
+
+
+@functools.cache
+def _parser() -> OverridesParser:
+    return OverridesParser.create()
+
+
+def _plain_positions(master: DictConfig, overrides: Sequence[str]
+                     ) -> tuple[tuple[str, ...], list[Any], list[int] | None]:
+    """The job's shape, its parsed overrides and the positions of its plain overrides
+    (those the shape replaces by ``key=*``), or None for the positions when the job must be
+    composed in full (see the module docstring)."""
+    shape = job_shape(master, overrides, parser=_parser(), groups=config_groups(master))
+    parsed = _parser().parse_overrides(list(overrides))
+    plain = [i for i, s in enumerate(shape) if s != overrides[i]]
+    keys = [o.key_or_group for o in parsed]
+    for i in plain:
+        k = keys[i]
+        if parsed[i].is_hydra_override():
+            return shape, parsed, None
+        for j, other in enumerate(keys):
+            if j != i and (other == k or other.startswith(k + ".") or k.startswith(other + ".")):
+                return shape, parsed, None
+    return shape, parsed, plain
+
+
+def compose_job(hydra_context: HydraContext, master: DictConfig, overrides: Sequence[str],
+                token: str) -> DictConfig:
+    """The configuration of the job with ``overrides`` (what Hydra's
+    ``load_sweep_config(master, overrides)`` returns), from this worker's composition of a
+    job of the same shape when there is one."""
+    shape, parsed, plain = _plain_positions(master, overrides)
+    base = _COMPOSED.get((token, shape)) if plain is not None else None
+    if base is None:
+        cfg = hydra_context.config_loader.load_sweep_config(master, list(overrides))
+        if plain is not None:
+            if len(_COMPOSED) > 64:  # shapes of earlier sweeps of this process
+                _COMPOSED.clear()
+            _COMPOSED[(token, shape)] = copy.deepcopy(cfg)
+        return cfg
+    cfg = copy.deepcopy(base)
+    for i in plain:
+        OmegaConf.update(cfg, parsed[i].key_or_group, parsed[i].value(), merge=True)
+    app = [o for o in parsed if not o.is_hydra_override()]
+    cfg.hydra.overrides.task = [o.input_line for o in app]
+    names = cfg.hydra.job.config.override_dirname
+    cfg.hydra.job.override_dirname = get_overrides_dirname(
+        overrides=app, kv_sep=names.kv_sep, item_sep=names.item_sep,
+        exclude_keys=names.exclude_keys)
+    OmegaConf.copy_cache(from_config=master, to_config=cfg)
+    return cfg
+
+
+def execute_job(idx: int, overrides: Sequence[str], hydra_context: HydraContext,
+                config: DictConfig, task_function: TaskFunction,
+                singleton_state: dict[Any, Any], token: str, launch_id: str) -> JobReturn:
+    """One job in a worker: Hydra's joblib ``execute_job`` with :func:`compose_job`, and
+    with the launch's Hydra state (``singleton_state``) installed by the worker's first job
+    of the launch only; the later jobs of the launch run in the state the earlier ones left,
+    as every job of Hydra's basic launcher does."""
+    global _STATE_OF
+    setup_globals()
+    if _STATE_OF != launch_id:  # the same state for every job of a launch: install it once
+        Singleton.set_state(singleton_state)
+        _STATE_OF = launch_id
+    sweep_config = compose_job(hydra_context, config, overrides, token)
+    with open_dict(sweep_config):
+        sweep_config.hydra.job.id = f"{sweep_config.hydra.job.name}_{idx}"
+        sweep_config.hydra.job.num = idx
+    HydraConfig.instance().set_config(sweep_config)
+    return run_job(hydra_context=hydra_context, config=sweep_config,
+                   task_function=task_function, job_dir_key="hydra.sweep.dir",
+                   job_subdir_key="hydra.sweep.subdir")
