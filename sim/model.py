@@ -22,7 +22,7 @@ from sim.config import SimConfig
 from sim.policies.base import build_policies
 from sim.population import Memo, Table
 from sim.processes import careers, enrolment, finance, learning
-from sim.region import NINE_YEAR, PRIMARY, RURAL, URBAN, build_county, catchments
+from sim.region import NINE_YEAR, PRIMARY, RURAL, URBAN, build_county, catchments, one_of
 
 __all__ = ["EducationModel", "STANDARDS_PER_STUDENT", "TIER_NAMES"]
 
@@ -648,7 +648,7 @@ class EducationModel(mesa.Model):
         """One (school, section) entry per vacant post, in random order."""
         vac = np.maximum(self.staffing_quota() - self.section_staff(), 0)
         if tiers is not None:
-            vac[~np.isin(self.schools.tier, tiers)] = 0
+            vac[~one_of(self.schools.tier, tiers)] = 0
         flat = vac.reshape(-1)
         keys = np.repeat(np.arange(len(flat)), flat)
         keys = keys[rng.permutation(len(keys))]

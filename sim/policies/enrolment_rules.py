@@ -88,7 +88,7 @@ import numpy as np
 
 from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, catchments
+from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, catchments, one_of
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -175,7 +175,7 @@ class EnrolmentRules(Policy):
             default = self._default_catchments(model)
             sch = model.schools
             for sec, (mine, dflt) in enumerate(zip(self._redrawn, default, strict=True)):
-                ok = sch.open[mine] & np.isin(sch.level[mine], _LEVELS[sec])
+                ok = sch.open[mine] & one_of(sch.level[mine], _LEVELS[sec])
                 new = np.where(ok, mine, dflt).astype(np.intp)
                 if sec == 0:
                     model.catch_primary = new
@@ -212,7 +212,7 @@ class EnrolmentRules(Policy):
         surplus = room.copy()
         for sec in (0, 1):
             surplus -= np.bincount(assign[sec], weights=demand[:, sec], minlength=sch.n)
-        teaches = [sch.open & np.isin(sch.level, lv) for lv in _LEVELS]
+        teaches = [sch.open & one_of(sch.level, lv) for lv in _LEVELS]
         reach = [np.maximum(self.max_travel_km, dist[np.arange(n_z), assign[sec]])
                  for sec in (0, 1)]
         fixed = np.zeros((n_z, 2), dtype=bool)  # moves refused (fidelity) or done
@@ -254,7 +254,7 @@ class EnrolmentRules(Policy):
             s = model.students
             tiers = (RURAL,) if c.quota_tiers == "rural" else (TOWN, RURAL)
             catch = model.catch_junior[s.zone[pupils]]
-            quota = (s.grade[pupils] == 7) & np.isin(model.schools.tier[catch], tiers)
+            quota = (s.grade[pupils] == 7) & one_of(model.schools.tier[catch], tiers)
             mult[quota] *= 1.0 - q
             self._stats["quota_pupils"] = float(quota.sum())
         return mult

@@ -100,7 +100,7 @@ import numpy as np
 from sim.config import ConfigError, param
 from sim.policies.base import Policy, PolicyConfig, register
 from sim.processes.careers import pay_response
-from sim.region import NINE_YEAR, RURAL, TOWN, URBAN
+from sim.region import NINE_YEAR, RURAL, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -246,7 +246,7 @@ class TargetedFunding(Policy):
         open_ = sch.open & (pupils > 0)
         if c.formula == "tier":
             tiers = (RURAL,) if c.tiers == "rural" else (RURAL, TOWN)
-            target = open_ & np.isin(sch.tier, tiers)
+            target = open_ & one_of(sch.tier, tiers)
             weight = pupils
         elif c.formula == "shortfall":
             short = self.shortfall_yuan(model) if short is None else short

@@ -42,7 +42,7 @@ import numpy as np
 from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
 from sim.processes.careers import pay_response
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, URBAN
+from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, URBAN, one_of
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -254,7 +254,7 @@ class TeacherRotation(Policy):
         urban = sch.open & (sch.tier == URBAN)
         for section, levels in ((0, (PRIMARY, NINE_YEAR)), (1, (JUNIOR, NINE_YEAR))):
             who = new[t.section[new] == section]
-            ok = urban & np.isin(sch.level, levels)
+            ok = urban & one_of(sch.level, levels)
             if len(who) == 0 or not ok.any():
                 continue
             cand = np.flatnonzero(ok)

@@ -66,7 +66,7 @@ import numpy as np
 from sim.config import param
 from sim.evaluation import QUALITY_INDICATORS, indicator_matrix, school_compliance
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY
+from sim.region import JUNIOR, NINE_YEAR, PRIMARY, one_of
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -82,9 +82,9 @@ def eligible_schools(model: EducationModel, level: str = "all") -> np.ndarray:
     n_sec = model.section_enrolment()
     ok = sch.open & (n_sec.sum(axis=1) > 0)
     if level == "primary":
-        ok &= np.isin(sch.level, (PRIMARY, NINE_YEAR)) & (n_sec[:, 0] > 0)
+        ok &= one_of(sch.level, (PRIMARY, NINE_YEAR)) & (n_sec[:, 0] > 0)
     elif level == "junior":
-        ok &= np.isin(sch.level, (JUNIOR, NINE_YEAR)) & (n_sec[:, 1] > 0)
+        ok &= one_of(sch.level, (JUNIOR, NINE_YEAR)) & (n_sec[:, 1] > 0)
     return ok
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.processes.enrolment import _sigmoid
-from sim.region import RURAL, TOWN, URBAN
+from sim.region import RURAL, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -105,7 +105,7 @@ def _transfers(model: EducationModel, rng: np.random.Generator) -> None:
     ask = (t.years_at_school >= tc.min_years_before_transfer) & (rng.random(t.n) < p)
     moved_total = 0
     for dest_tier, from_tiers in ((URBAN, (TOWN, RURAL)), (TOWN, (RURAL,))):
-        applicants = np.flatnonzero(ask & np.isin(tier, from_tiers))
+        applicants = np.flatnonzero(ask & one_of(tier, from_tiers))
         if len(applicants) == 0:
             continue
         slots_school, slots_section = model.vacancy_slots(rng, tiers=(dest_tier,))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN
+from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -160,8 +160,8 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
         choosers = entry & (u_choice < p)
         if choosers.any():
             ci = np.flatnonzero(choosers)
-            teaches_j = sch.open & np.isin(sch.level, (JUNIOR, NINE_YEAR))
-            teaches_p = sch.open & np.isin(sch.level, (PRIMARY, NINE_YEAR))
+            teaches_j = sch.open & one_of(sch.level, (JUNIOR, NINE_YEAR))
+            teaches_p = sch.open & one_of(sch.level, (PRIMARY, NINE_YEAR))
             # the best school depends on the home zone and the level only: one row of
             # utilities per (zone, level) pair among the choosers
             pairs, inv = np.unique(zone[ci].astype(np.int64) * 2 + junior[ci],
@@ -225,7 +225,7 @@ def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarra
         if len(idx) == 0:
             continue
         levels = (JUNIOR, NINE_YEAR) if is_junior else (PRIMARY, NINE_YEAR)
-        teaches = sch.open & np.isin(sch.level, levels)
+        teaches = sch.open & one_of(sch.level, levels)
         idx = idx[np.argsort(zone[idx], kind="stable")]
         zones, starts, counts = np.unique(zone[idx], return_index=True, return_counts=True)
         for z, start, count in zip(zones, starts, counts, strict=True):
