@@ -463,17 +463,26 @@ def mcloone_index(values, weights) -> float:
     return float(_dot(w[below], x[below]) / (m * w_below))
 
 
-def quantiles(values, qs, near=None, width: float = 0.1) -> np.ndarray:
+def _lerp(a: float, b: float, t: float) -> float:
+    """numpy's interpolation between neighbouring order statistics in ``np.quantile``
+    (``numpy.lib._function_base_impl._lerp``: from the nearer end, for monotonicity), on
+    Python floats (a ``np.quantile`` call of the two values cost 0.25 ms)."""
+    if a == b:
+        return a
+    diff = b - a
+    return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
+
+
+def quantiles(values, qs, near=None, width: float = 0.025) -> np.ndarray:
     """``np.quantile(values, qs)`` (linear method), computed from a bracket when good
     guesses are known.
 
     ``near`` gives a guess of each quantile (e.g. last year's values). For each q only the
     values within ``width`` of its guess are sorted, after counting those below; the
     order statistics found are exactly those of the whole array, and the interpolation
-    between them is numpy's own (``np.quantile`` of the two neighbours at the fractional
-    position), so the result equals ``np.quantile(values, qs)``. A bracket that misses
-    is widened a few times; otherwise, without guesses, or with NaN values the whole
-    array goes to ``np.quantile``.
+    between them is numpy's own (:func:`_lerp`), so the result equals
+    ``np.quantile(values, qs)``. A bracket that misses is widened (fourfold) a few times;
+    otherwise, without guesses, or with NaN values the whole array goes to ``np.quantile``.
     """
     x = np.asarray(values, dtype=float)
     qs = np.atleast_1d(np.asarray(qs, dtype=float))
@@ -496,8 +505,7 @@ def quantiles(values, qs, near=None, width: float = 0.1) -> np.ndarray:
                 return np.quantile(x, qs)  # NaN present
             if n_below <= k and k_next < n_below + inside.size:
                 inside.sort()
-                pair = inside[[k - n_below, k_next - n_below]]
-                out[j] = np.quantile(pair, gamma) if pair[0] != pair[1] else pair[0]
+                out[j] = _lerp(float(inside[k - n_below]), float(inside[k_next - n_below]), gamma)
                 break
             d *= 4.0
         else:
