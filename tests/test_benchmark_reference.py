@@ -90,11 +90,11 @@ def test_benchmark_quick_runs_and_prints_the_table():
     assert "the fastest of 2 runs of each, in 2 rounds" in out.splitlines()[0]
     assert "(round 1 of 2: main tiny 10y, all policies)" in proc.stderr
     assert "ns/stud-yr" in out and "peak MiB" in out
-    for name in ("main tiny 10y, all policies", "naive tiny 10y, rotation",
-                 "floor tiny 10y, rotation"):
+    for name in ("main tiny 10y, all policies", "main tiny 10y, rotation",
+                 "naive tiny 10y, rotation", "floor tiny 10y, rotation"):
         line = next(line for line in out.splitlines() if line.startswith(name))
         assert "ERROR" not in line
-    assert "naive/main tiny" in out and "main/floor" in out
+    assert "naive/main tiny (rotation vs naive rotation)" in out and "main/floor" in out
     assert "agent views made by the run: 0" in out
     parts = next(line for line in out.splitlines() if line.startswith("a default year by part"))
     for part in ("core enrolment", "learning", "careers", "finance", "record", "policies",
