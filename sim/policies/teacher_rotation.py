@@ -188,7 +188,9 @@ class TeacherRotation(Policy):
         u = rng.random(len(eligible))
         bb = eligible[t.backbone[eligible]]
         bb_pick = bb[np.argsort(u[t.backbone[eligible]])[:need_bb]]
-        rest = np.setdiff1d(eligible, bb_pick)
+        picked = np.zeros(t.n, dtype=bool)
+        picked[bb_pick] = True
+        rest = eligible[~picked[eligible]]  # = np.setdiff1d(eligible, bb_pick): eligible is sorted
         rest = rest[np.argsort(rng.random(len(rest)))[: n_rot - len(bb_pick)]]
         chosen = np.concatenate([bb_pick, rest])
 
