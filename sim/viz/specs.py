@@ -176,9 +176,10 @@ def _route_curves(flows: pd.DataFrame, pos: dict[int, tuple[float, float]]
                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each rotation route as a curve bulging to its left (records of its points, in
     order) and an arrow head at its end (position, heading in screen degrees, size)."""
-    keep = [(int(a), int(b), int(k)) for a, b, k in zip(flows["from"], flows["to"],
-                                                        flows["teachers"], strict=True)
-            if int(a) in pos and int(b) in pos and a != b]
+    keep = [(a, b, k) for a, b, k in zip(flows["from"].to_numpy().tolist(),
+                                         flows["to"].to_numpy().tolist(),
+                                         flows["teachers"].to_numpy().tolist(), strict=True)
+            if a in pos and b in pos and a != b]
     if not keep:
         return [], []
     p0 = np.array([pos[a] for a, _, _ in keep])
@@ -226,19 +227,20 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
           "scale": {"domain": [cx - span / 2, cx + span / 2], "nice": False, "zero": False}}
     ys = {"field": "y", "type": "quantitative", "title": "km north",
           "scale": {"domain": [cy - span / 2, cy + span / 2], "nice": False, "zero": False}}
-    pos = {int(s): (float(a), float(b)) for s, a, b in zip(frame["school_id"], x, y,
-                                                            strict=True)}
+    ids = frame["school_id"].to_numpy().tolist()  # Python values: iterating a pandas column
+    pos = {s: (a, b) for s, a, b in zip(ids, x.tolist(), y.tolist(), strict=True)}  # is slow
     link_rows = [{"x": round(pos[a][0], 2), "y": round(pos[a][1], 2),
                   "x2": round(pos[b][0], 2), "y2": round(pos[b][1], 2)}
                  for a, b in np.asarray(links, dtype=np.int64).reshape(-1, 2).tolist()
                  if a in pos and b in pos]
     curves, heads = _route_curves(flows, pos)
     values = frame[measure].to_numpy(dtype=float)
-    schools = [{"school_id": int(s), "name": str(nm), "tier": str(tr), "pupils": int(p),
-                "value": float(v) if np.isfinite(v) else None, "x": round(float(a), 2),
-                "y": round(float(b), 2)}
-               for s, nm, tr, p, v, a, b in zip(frame["school_id"], frame["name"],
-                                                frame["tier"], frame["students"], values, x, y,
+    schools = [{"school_id": s, "name": str(nm), "tier": str(tr), "pupils": int(p),
+                "value": v if np.isfinite(v) else None, "x": round(a, 2), "y": round(b, 2)}
+               for s, nm, tr, p, v, a, b in zip(ids, frame["name"].tolist(),
+                                                frame["tier"].tolist(),
+                                                frame["students"].to_numpy().tolist(),
+                                                values.tolist(), x.tolist(), y.tolist(),
                                                 strict=True)]
     colour_scale: dict[str, Any] = {"scheme": _SCHEMES.get(cmap, "viridis")}
     finite = values[np.isfinite(values)]
