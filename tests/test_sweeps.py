@@ -272,8 +272,10 @@ def test_workstation_launcher_workers_keep_their_compositions_and_state_across_j
         tmp_path, monkeypatch):
     # in a worker, installing Hydra's state rescans the plugins, executing every plugin
     # module again: the compositions must survive that, the job function must reach the
-    # workers by reference (with the module's globals, not a fresh copy per job), and the
-    # state is installed by the first job of each launch only
+    # workers by reference (with the module's globals, not a fresh copy per job), and what
+    # the jobs of a launch share is unpickled, and the state installed, by a worker's
+    # first job of each launch only
+    from hydra._internal.callbacks import Callbacks
     from hydra.core.singleton import Singleton
     from hydra.types import HydraContext
     from joblib.externals import cloudpickle
@@ -286,27 +288,28 @@ def test_workstation_launcher_workers_keep_their_compositions_and_state_across_j
     Singleton.set_state(Singleton.get_state())  # the plugin scan a worker's job runs
     assert _worker._COMPOSED is cache
 
-    from hydra._internal.callbacks import Callbacks
-
     loader, master = _loader_and_master(f"hydra.sweep.dir={tmp_path}")
+    record = tmp_path / "seen.txt"
+
+    def task(cfg):  # runs in the copy the worker unpickles: it leaves a trace in a file
+        with record.open("a") as f:
+            f.write(f"{cfg.seed},{cfg.years}\n")
+
     ctx = HydraContext(config_loader=loader, callbacks=Callbacks())
+    shared = cloudpickle.dumps((ctx, master, task, Singleton.get_state()))
     installs = []
     real_set_state = Singleton.set_state
     monkeypatch.setattr(Singleton, "set_state",
                         staticmethod(lambda s: (installs.append(1), real_set_state(s))))
-    seen = []
-
-    def task(cfg):
-        seen.append((cfg.seed, cfg.years))
-
     token = "test-" + os.urandom(4).hex()
-    state = Singleton.get_state()
-    for launch in ("launch-a", "launch-a", "launch-a", "launch-b"):
-        job = len(seen)
-        ret = _worker.execute_job(job, [f"seed={job}", "years=0"], ctx, master, task, state,
-                                  token, launch)
+    held = []
+    for job, launch in enumerate(("launch-a", "launch-a", "launch-a", "launch-b")):
+        ret = _worker.execute_job(job, [f"seed={job}", "years=0"], shared, token, launch)
         assert ret.status.name == "COMPLETED" and ret.overrides == [f"seed={job}", "years=0"]
         assert Path(ret.hydra_cfg.hydra.runtime.output_dir) == tmp_path / str(job)
-    assert seen == [(0, 0), (1, 0), (2, 0), (3, 0)]
+        held.append(_worker._SHARED[launch][0])
+    assert record.read_text().split() == ["0,0", "1,0", "2,0", "3,0"]
     assert len(installs) == 2  # once per launch
+    assert held[0] is held[1] is held[2] and held[3] is not held[0]  # unpickled per launch
+    assert list(_worker._SHARED) == ["launch-b"]  # an earlier launch's objects are dropped
     assert len([k for k in _worker._COMPOSED if k[0] == token]) == 1  # one shape

@@ -3,18 +3,19 @@
 
 A worker composes the configuration of a job from scratch (Hydra's ``load_sweep_config``)
 only for the first job of each *shape* and makes the next jobs of that shape from a copy
-of it (see the launcher's docstring). The compositions are kept in this module's
-``_COMPOSED``, and this module is not a plugin module: Hydra's plugin scan, which runs again
-in every job when the job's copy of Hydra's global state is installed
-(``Singleton.set_state``), executes every plugin module anew, which would reset a cache kept
-there; modules whose name starts with ``_`` are skipped by the scan. Being imported by name,
-``execute_job`` also reaches the workers by reference (Hydra's plugin modules are not all
-entered in ``sys.modules``, and joblib would send a function of such a module by value,
-with a fresh copy of its globals in every job).
+of it (see the launcher's docstring), and takes what the jobs of a launch share from its
+first job of the launch. Both are kept in this module (``_COMPOSED``, ``_SHARED``), which is
+not a plugin module: Hydra's plugin scan, which runs whenever Hydra's global state is
+installed (``Singleton.set_state``), executes every plugin module anew, which would reset
+what such a module keeps; modules whose name starts with ``_`` are skipped by the scan.
+Being imported by name, ``execute_job`` also reaches the workers by reference (Hydra's
+plugin modules are not all entered in ``sys.modules``, and joblib would send a function of
+such a module by value, with a fresh copy of its globals in every job).
 """
 
 import copy
 import functools
+import pickle
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,8 +34,9 @@ from hydra_plugins.edusim_sweeper.edusim_sweeper import config_groups, job_shape
 _COMPOSED: dict[tuple[str, tuple[str, ...]], DictConfig] = {}
 
 
-#: the launch whose Hydra state (``Singleton.set_state``) this worker has installed
-_STATE_OF: str | None = None
+#: per worker process: the launch whose shared objects this worker holds -> (Hydra context,
+#: master configuration, task function); its Hydra state is installed when they arrive
+_SHARED: dict[str, tuple[HydraContext, DictConfig, TaskFunction]] = {}
 
 
 @functools.cache
@@ -88,18 +90,22 @@ def compose_job(hydra_context: HydraContext, master: DictConfig, overrides: Sequ
     return cfg
 
 
-def execute_job(idx: int, overrides: Sequence[str], hydra_context: HydraContext,
-                config: DictConfig, task_function: TaskFunction,
-                singleton_state: dict[Any, Any], token: str, launch_id: str) -> JobReturn:
-    """One job in a worker: Hydra's joblib ``execute_job`` with :func:`compose_job`, and
-    with the launch's Hydra state (``singleton_state``) installed by the worker's first job
-    of the launch only; the later jobs of the launch run in the state the earlier ones left,
-    as every job of Hydra's basic launcher does."""
-    global _STATE_OF
+def execute_job(idx: int, overrides: Sequence[str], shared: bytes, token: str,
+                launch_id: str) -> JobReturn:
+    """One job in a worker: Hydra's joblib ``execute_job`` with :func:`compose_job`.
+
+    ``shared`` is the launch's ``(hydra_context, master config, task_function,
+    singleton_state)``, pickled once by the launcher; a worker unpickles it, and installs
+    the Hydra state, for its first job of the launch only. The later jobs of the launch run
+    with the same objects, in the state the earlier ones left, as every job of Hydra's
+    basic launcher does."""
     setup_globals()
-    if _STATE_OF != launch_id:  # the same state for every job of a launch: install it once
+    if launch_id not in _SHARED:
+        hydra_context, config, task_function, singleton_state = pickle.loads(shared)
         Singleton.set_state(singleton_state)
-        _STATE_OF = launch_id
+        _SHARED.clear()  # an earlier launch's objects
+        _SHARED[launch_id] = (hydra_context, config, task_function)
+    hydra_context, config, task_function = _SHARED[launch_id]
     sweep_config = compose_job(hydra_context, config, overrides, token)
     with open_dict(sweep_config):
         sweep_config.hydra.job.id = f"{sweep_config.hydra.job.name}_{idx}"
