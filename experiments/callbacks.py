@@ -65,6 +65,80 @@ def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
     return check_config(container)
 
 
+class JobValidator:
+    """:func:`validate_job` for every job of one sweep, the same problems for each, faster.
+
+    Most overrides of a sweep are plain ``key=value`` settings of scalar values; for them
+    the value Hydra would set (its type checked and converted by the app's schema) depends
+    on the key and the value only, so it is found once per distinct (key, value) pair on
+    one configuration, and each job's plain nested dict is the job-independent part with
+    those values put in (``validate_job`` builds a configuration per job: 18 ms a job, 3.6 s
+    before a 200-run sweep could start). A job with any other kind of override (added or
+    deleted keys, mappings or lists as values) goes through :func:`validate_job`."""
+
+    def __init__(self, config: DictConfig, pending: set[str]) -> None:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        from hydra_plugins.edusim_sweeper.edusim_sweeper import config_groups
+
+        self.config, self.pending = config, pending
+        self.base = job_base(config)
+        self.groups = config_groups(config)
+        self.parser = OverridesParser.create()
+        self._scratch: DictConfig | None = None
+        self._values: dict[tuple[str, str, str], tuple[bool, Any]] = {}
+
+    def validate(self, overrides: list[str]) -> list[str]:
+        """Problems (field, value, allowed range) of the job with ``overrides``; [] if
+        valid."""
+        import copy
+
+        from experiments.run import check_config
+
+        parsed = self.parser.parse_overrides(overrides)
+        values = [o for o in parsed if o.get_key_element() in self.pending
+                  and "/" not in o.key_or_group and o.key_or_group not in self.groups]
+        if not all(_plain(o) for o in values):
+            return validate_job(self.config, overrides, self.pending, self.base)
+        container = copy.deepcopy(self.base)
+        for o in values:
+            ok, value = self._value(o)
+            if not ok:
+                return [value]
+            node = container
+            *parents, leaf = o.key_or_group.split(".")
+            for k in parents:
+                node = node.setdefault(k, {})
+            node[leaf] = value
+        return check_config(container)
+
+    def _value(self, o: Any) -> tuple[bool, Any]:
+        """(True, the value Hydra sets for the plain override ``o``) or (False, Hydra's
+        first line of what is wrong)."""
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+        key = (o.key_or_group, type(o.value()).__name__, repr(o.value()))
+        if key not in self._values:
+            if self._scratch is None:
+                self._scratch = OmegaConf.create(self.base)
+            try:
+                ConfigLoaderImpl._apply_overrides_to_config([o], self._scratch)
+                value: Any = OmegaConf.to_container(self._scratch, resolve=False)
+                for k in o.key_or_group.split("."):  # as validate_job reads it: unresolved
+                    value = value[k]
+                self._values[key] = (True, value)
+            except Exception as err:  # a type error, reported as Hydra words it
+                self._values[key] = (False, str(err).splitlines()[0])
+        return self._values[key]
+
+
+def _plain(o: Any) -> bool:
+    """Whether the parsed override ``o`` sets an existing key to a scalar value."""
+    return (o.package is None and not o.is_add() and not o.is_force_add() and not o.is_delete()
+            and "@" not in o.input_line and not o.is_sweep_override()
+            and not isinstance(o.value(), (dict, list)))
+
+
 def job_base(config: DictConfig) -> dict[str, Any]:
     """The run configuration shared by every job of the sweep: ``config`` without its
     ``hydra`` node, as a plain nested dict (each job applies its overrides to a copy)."""
@@ -109,9 +183,9 @@ class ValidateSweep(Callback):
         problem = compose_problem(config, jobs)
         if problem is not None:
             _stop(*problem)
-        base = job_base(config)
+        validator = JobValidator(config, pending)
         for overrides in jobs:
-            problems = validate_job(config, overrides, pending, base)
+            problems = validator.validate(overrides)
             if problems:
                 _stop(problems, overrides)
         sweep_dir = Path(str(config.hydra.sweep.dir))

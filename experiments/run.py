@@ -71,6 +71,10 @@ def check_config(cfg: dict[str, Any]) -> list[str]:
         problems.append(f"seed: {seed!r} must be an integer ≥ 0")
     if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 500:
         problems.append(f"years: {years!r} is outside the allowed range [0, 500] years")
+    for key, none_ok in (("figures", True), ("compare_baseline", False), ("progress", False)):
+        if key in cfg and not (isinstance(cfg[key], bool) or (none_ok and cfg[key] is None)):
+            allowed = "true, false or null" if none_ok else "true or false"
+            problems.append(f"{key}: {cfg[key]!r} must be {allowed}")
     # sensitivity analysis: a design row's parameter values become overrides
     from experiments.calibration.sensitivity import apply_design_row
     try:

@@ -313,3 +313,50 @@ def test_workstation_launcher_workers_keep_their_compositions_and_state_across_j
     assert held[0] is held[1] is held[2] and held[3] is not held[0]  # unpickled per launch
     assert list(_worker._SHARED) == ["launch-b"]  # an earlier launch's objects are dropped
     assert len([k for k in _worker._COMPOSED if k[0] == token]) == 1  # one shape
+
+
+def test_sweep_validator_finds_what_validating_each_job_in_full_finds():
+    # the per-(key, value) shortcut of ValidateSweep gives every job the problems (or none)
+    # that building its configuration in full gives
+    from experiments.callbacks import JobValidator, sweep_jobs, validate_job
+
+    _, cfg = _loader_and_master("+policy=teacher_rotation", "region=tiny",
+                                "policies.teacher_rotation.rate=0.1,0.2", "seed=0,1")
+    _, pending = sweep_jobs(cfg)
+    pending |= {"years", "teachers.attrition.rural", "compare_baseline", "progress",
+                "teachers.rural_allowance", "learning.noise_sd", "figures"}
+    validator = JobValidator(cfg, pending)
+    jobs = [["policies.teacher_rotation.rate=0.1", "seed=0"],
+            ["policies.teacher_rotation.rate=0.1", "seed=1"],  # a known pair again
+            ["policies.teacher_rotation.rate=1.5", "seed=0"],  # out of range
+            ["policies.teacher_rotation.rate=abc", "seed=0"],  # not a number
+            ["policies.teacher_rotation.rate=1", "seed=-3"],  # int for a float; bad seed
+            ["policies.teacher_rotation.rate=0.1", "seed=0", "years=9999"],
+            ["seed=0", "teachers.attrition.rural=0.9"],
+            ["seed=0", "teachers.attrition.rural=0.2", "teachers.rural_allowance=0.3"],
+            ["seed=0", "compare_baseline=maybe"],  # not a bool
+            ["seed=0", "progress=false", "figures=null"],
+            ["seed=0", "figures=1"],  # not a bool
+            ["seed=0", "learning.noise_sd=${learning.persistence}"],  # an interpolation
+            ["seed=0", "+teachers.extra=1"],  # not plain: validated in full
+            ["seed=0", "teachers.attrition={rural: 0.9}"]]  # a mapping: in full
+    pending.add("teachers.attrition")
+    found = 0
+    for overrides in jobs:
+        want = validate_job(cfg, overrides, pending)
+        assert validator.validate(overrides) == want, overrides
+        found += bool(want)
+    assert found == 9  # the bad jobs above are caught
+    assert len(validator._values) < sum(len(j) for j in jobs)  # pairs are reused
+
+
+def test_sweep_with_a_bad_run_setting_in_a_later_job_fails_before_any_run(tmp_path):
+    # the first job of the shape composes; the second's value is not a bool: caught up
+    # front, not by a failing job in a worker
+    out = tmp_path / "sweep"
+    proc = edusim("--multirun", "region=tiny", "years=1", "compare_baseline=true,maybe",
+                  f"hydra.sweep.dir={out}")
+    assert proc.returncode == 2, proc.stderr
+    assert "compare_baseline: 'maybe' must be true or false" in proc.stderr
+    assert "no run was started" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
