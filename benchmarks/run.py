@@ -134,11 +134,14 @@ def _viz_worker(spec: dict) -> dict:
     """One step of the browser view, as the page does it: model step (with the year's
     metrics), everything the page reads (sim.viz.data.page_data) and the six Vega-Lite
     specs it sends (the browser draws them)."""
+    import gc
     import json
 
+    import sim.viz.components  # noqa: F401  (the page's imports, as sim/viz/app.py has them)
     from sim.viz import data, specs
     from sim.viz.controls import CountyView, default_controls
 
+    gc.freeze()  # as sim/viz/app.py does after its imports
     m = CountyView(**{**default_controls(), "county": spec["region"], "rng": spec["seed"]})
     step_ms, data_ms, spec_ms, spec_kib = [], [], [], []
     for _ in range(spec["years"]):

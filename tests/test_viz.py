@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -441,3 +442,16 @@ def test_page_data_has_everything_the_page_draws(with_policies):
     d = data.page_data(with_policies)
     assert set(d) == {"schools", "links", "rotations", "series", "costs", "school"}
     assert isinstance(d["schools"], pd.DataFrame) and len(d["series"]) == 4
+
+
+def test_page_server_freezes_its_imports_but_not_the_models():
+    # full garbage collections must not walk the server's imported objects (a 120 ms pause
+    # on county_l); the model the page shows stays collectable once Reset replaces it
+    code = ("import gc, sim.viz.app as app\n"
+            "tracked = {id(o) for o in gc.get_objects()}\n"
+            "print(gc.get_freeze_count(), id(app.model) in tracked)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    frozen, model_tracked = proc.stdout.split()
+    assert int(frozen) > 50_000 and model_tracked == "True"

@@ -9,6 +9,7 @@ SolaraViz's own; Reset builds a new model from the sidebar's controls.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import mesa.visualization.solara_viz as solara_viz
@@ -24,6 +25,12 @@ solara_viz.make_initial_grid_layout = grid_layout
 for _name in ("MESA", "mesa"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
+# The server's imports (Solara, Mesa, pandas, ...) are some 200,000 Python objects that
+# live as long as the server. Frozen, the garbage collector's full collections no longer
+# walk them: one such collection, set off every so many years by the dictionaries the
+# charts' data are made of, paused a county_l step for ≈ 120 ms. Models are built after
+# this, so a model replaced by Reset is still collected.
+gc.freeze()
 model = CountyView(**default_controls())
 page = SolaraViz(
     model,
