@@ -362,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
                          "rounds spread the drift over all workloads alike); default 1")
     ap.add_argument("--sweep", action="store_true",
                     help="also time a real sweep end to end: 200 county_l runs (20 rotation "
-                         "rates x 10 seeds, 30 years) with the workstation launcher (about 5 "
+                         "rates x 10 seeds, 30 years) with the workstation launcher (about 2 "
                          "minutes here; with --quick: 4 short tiny runs)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
