@@ -123,7 +123,9 @@ def test_years_to_close():
 
 
 def test_equalising_hiring_and_mobility_narrows_the_gap():
-    tidy, s = gap_closing.run(seeds=1, years=6, region="default")
+    # 3 seeds of 10 years: the mobility arm's extra narrowing is a few hundredths of an SD,
+    # within one seed's noise after 6 years (there the order depended on the random draw)
+    tidy, s = gap_closing.run(seeds=3, years=10, region="default")
     arms = s["arms"]
     assert len({a["gap_year0"] for a in arms.values()}) == 1  # same start (same seed)
     assert arms["hiring_mobility"]["gap_last"] < arms["hiring"]["gap_last"]
@@ -133,7 +135,9 @@ def test_equalising_hiring_and_mobility_narrows_the_gap():
 
 # ---- stylised facts -----------------------------------------------------------------------
 def test_rural_incentives_lower_rural_attrition():
-    _, s = stylised.rural_incentives(seeds=2, years=3, region="tiny")
+    # the default county: the tiny one has ~56 rural teachers, so one leaver more or less
+    # moves its yearly rate by 0.02, as much as the incentives' effect
+    _, s = stylised.rural_incentives(seeds=3, years=3, region="default")
     assert s["incentives"]["mean"] < s["baseline"]["mean"]
     assert s["change"]["mean"] < 0
 
