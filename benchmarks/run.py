@@ -269,10 +269,10 @@ def _spawn(spec: dict, timeout: float = 900.0) -> dict:
 
 
 def _sweep(quick: bool) -> dict:
-    """The issue's sweep, run as a user runs it: ``edusim --multirun`` in a fresh process
-    (the default workstation launcher: joblib, one worker per core), into a temporary
-    sweep directory that is removed afterwards. Returns its wall time and how many runs
-    wrote their ``COMPLETE`` marker."""
+    """The benchmark's 200-run sweep, run as a user runs it: ``edusim --multirun`` in a
+    fresh process (the default workstation launcher: joblib, one worker per core), into a
+    temporary sweep directory that is removed afterwards. Returns its wall time and how
+    many runs wrote their ``COMPLETE`` marker."""
     import shutil
     import tempfile
 
@@ -535,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{sweep_s:.0f} s ({sweep_s / sw['runs']:.2f} s of wall time per run), "
                   f"{sw['completed']} of {sw['runs']} runs complete")
     if args.quick:
-        print("\n(quick mode: the issue's targets are checked in the full run only)")
+        print("\n(quick mode: the speed targets are checked in the full run only)")
         return 0
     cl = res.get("main county_l 30y, all policies", {})
     mil = res.get("main 1M/1000 schools 30y, all policies", {})
@@ -558,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         rows.append(("200-run county_l sweep, 2 cores: seconds", sweep_s, "<=",
                      TARGETS["sweep_s"]))
-    print("\ntargets of the issue")
+    print("\nspeed targets")
     for label, value, op, target in rows:
         ok = value is not None and value == value and (
             value <= target if op == "<=" else value >= target)
