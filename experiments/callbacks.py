@@ -59,9 +59,12 @@ def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
               and o.key_or_group not in groups]
     try:
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
-        container = OmegaConf.to_container(cfg, resolve=False)
     except Exception as err:  # a type error, reported as Hydra words it
         return [str(err).splitlines()[0]]
+    try:  # values as the run will see them: interpolations resolved (experiments.run._main)
+        container = OmegaConf.to_container(cfg, resolve=True)
+    except Exception:  # one that only resolves inside a running job (e.g. ${hydra:...})
+        container = OmegaConf.to_container(cfg, resolve=False)
     return check_config(container)
 
 
@@ -74,7 +77,9 @@ class JobValidator:
     one configuration, and each job's plain nested dict is the job-independent part with
     those values put in (``validate_job`` builds a configuration per job: 18 ms a job, 3.6 s
     before a 200-run sweep could start). A job with any other kind of override (added or
-    deleted keys, mappings or lists as values) goes through :func:`validate_job`."""
+    deleted keys, mappings, lists or interpolations as values) goes through
+    :func:`validate_job`, and so does every job when the configuration holds
+    interpolations."""
 
     def __init__(self, config: DictConfig, pending: set[str]) -> None:
         from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -87,6 +92,8 @@ class JobValidator:
         self.parser = OverridesParser.create()
         self._scratch: DictConfig | None = None
         self._values: dict[tuple[str, str, str], tuple[bool, Any]] = {}
+        # an interpolation's value depends on the rest of the job's configuration
+        self._interpolated = "${" in repr(self.base)
 
     def validate(self, overrides: list[str]) -> list[str]:
         """Problems (field, value, allowed range) of the job with ``overrides``; [] if
@@ -98,7 +105,7 @@ class JobValidator:
         parsed = self.parser.parse_overrides(overrides)
         values = [o for o in parsed if o.get_key_element() in self.pending
                   and "/" not in o.key_or_group and o.key_or_group not in self.groups]
-        if not all(_plain(o) for o in values):
+        if self._interpolated or not all(_plain(o) for o in values):
             return validate_job(self.config, overrides, self.pending, self.base)
         container = copy.deepcopy(self.base)
         for o in values:
@@ -133,10 +140,12 @@ class JobValidator:
 
 
 def _plain(o: Any) -> bool:
-    """Whether the parsed override ``o`` sets an existing key to a scalar value."""
+    """Whether the parsed override ``o`` sets an existing key to a scalar value (not an
+    interpolation)."""
     return (o.package is None and not o.is_add() and not o.is_force_add() and not o.is_delete()
             and "@" not in o.input_line and not o.is_sweep_override()
-            and not isinstance(o.value(), (dict, list)))
+            and not isinstance(o.value(), (dict, list))
+            and not (isinstance(o.value(), str) and "${" in o.value()))
 
 
 def job_base(config: DictConfig) -> dict[str, Any]:

@@ -337,7 +337,8 @@ def test_sweep_validator_finds_what_validating_each_job_in_full_finds():
             ["seed=0", "compare_baseline=maybe"],  # not a bool
             ["seed=0", "progress=false", "figures=null"],
             ["seed=0", "figures=1"],  # not a bool
-            ["seed=0", "learning.noise_sd=${learning.persistence}"],  # an interpolation
+            ["seed=0", "learning.noise_sd=${learning.persistence}"],  # resolves: valid
+            ["seed=0", "learning.noise_sd=${years}", "years=30"],  # resolves to 30: too big
             ["seed=0", "+teachers.extra=1"],  # not plain: validated in full
             ["seed=0", "teachers.attrition={rural: 0.9}"]]  # a mapping: in full
     pending.add("teachers.attrition")
@@ -347,6 +348,10 @@ def test_sweep_validator_finds_what_validating_each_job_in_full_finds():
         assert validator.validate(overrides) == want, overrides
         found += bool(want)
     assert found == 9  # the bad jobs above are caught
+    # the run resolves interpolations, and so does the check (a valid one passed in error)
+    assert validator.validate(["seed=0", "learning.noise_sd=${learning.persistence}"]) == []
+    assert validator.validate(["seed=0", "learning.noise_sd=${years}", "years=30"]) == [
+        "learning.noise_sd: 30 is outside the allowed range [0.0, 3.0] student SD"]
     assert len(validator._values) < sum(len(j) for j in jobs)  # pairs are reused
 
 
