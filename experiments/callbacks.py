@@ -53,10 +53,7 @@ def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
 
     cfg = OmegaConf.create(base if base is not None else job_base(config))  # a copy
     parsed = OverridesParser.create().parse_overrides(overrides)
-    # config-group choices (region=county_l) are checked by Hydra itself at composition
-    groups = config_groups(config)
-    values = [o for o in parsed if o.get_key_element() in pending and "/" not in o.key_or_group
-              and o.key_or_group not in groups]
+    values = _pending_values(parsed, pending, config_groups(config))
     try:
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
     except Exception as err:  # a type error, reported as Hydra words it
@@ -102,9 +99,8 @@ class JobValidator:
 
         from experiments.run import check_config
 
-        parsed = self.parser.parse_overrides(overrides)
-        values = [o for o in parsed if o.get_key_element() in self.pending
-                  and "/" not in o.key_or_group and o.key_or_group not in self.groups]
+        values = _pending_values(self.parser.parse_overrides(overrides), self.pending,
+                                 self.groups)
         if self._interpolated or not all(_plain(o) for o in values):
             return validate_job(self.config, overrides, self.pending, self.base)
         container = copy.deepcopy(self.base)
@@ -131,7 +127,7 @@ class JobValidator:
             try:
                 ConfigLoaderImpl._apply_overrides_to_config([o], self._scratch)
                 value: Any = OmegaConf.to_container(self._scratch, resolve=False)
-                for k in o.key_or_group.split("."):  # as validate_job reads it: unresolved
+                for k in o.key_or_group.split("."):  # (a plain value has nothing to resolve)
                     value = value[k]
                 self._values[key] = (True, value)
             except Exception as err:  # a type error, reported as Hydra words it
@@ -139,12 +135,19 @@ class JobValidator:
         return self._values[key]
 
 
+def _pending_values(parsed: list[Any], pending: set[str], groups: set[str]) -> list[Any]:
+    """The parsed overrides of ``pending`` keys that set values; config-group choices
+    (region=county_l) are checked by Hydra itself at composition."""
+    return [o for o in parsed if o.get_key_element() in pending and "/" not in o.key_or_group
+            and o.key_or_group not in groups]
+
+
 def _plain(o: Any) -> bool:
-    """Whether the parsed override ``o`` sets an existing key to a scalar value (not an
-    interpolation)."""
-    return (o.package is None and not o.is_add() and not o.is_force_add() and not o.is_delete()
-            and "@" not in o.input_line and not o.is_sweep_override()
-            and not isinstance(o.value(), (dict, list))
+    """Whether the parsed override ``o`` sets a key to a scalar value that is not an
+    interpolation."""
+    from hydra_plugins.edusim_sweeper.edusim_sweeper import is_plain_override
+
+    return (is_plain_override(o) and not o.is_sweep_override()
             and not (isinstance(o.value(), str) and "${" in o.value()))
 
 

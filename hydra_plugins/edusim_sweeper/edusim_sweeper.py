@@ -18,6 +18,7 @@ basic sweeper would have caught is missed.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
@@ -45,6 +46,15 @@ def config_groups(config: DictConfig) -> set[str]:
     return {k for k in choices if not k.startswith("hydra/")}
 
 
+def is_plain_override(o: Any) -> bool:
+    """Whether the parsed override ``o`` is a plain ``key=value`` setting: no package, not
+    an addition or deletion, not a config-group path, and a scalar value (not a mapping or
+    a list)."""
+    return (o.package is None and not o.is_add() and not o.is_force_add()
+            and not o.is_delete() and "/" not in o.key_or_group and "@" not in o.input_line
+            and not isinstance(o.value(), (dict, list)))
+
+
 def job_shape(config: DictConfig, overrides: Sequence[str], *,
               parser: OverridesParser | None = None,
               groups: set[str] | None = None) -> tuple[str, ...]:
@@ -56,9 +66,7 @@ def job_shape(config: DictConfig, overrides: Sequence[str], *,
     shape = []
     for o in parser.parse_overrides(list(overrides)):
         key = o.key_or_group
-        plain = (o.package is None and not o.is_add() and not o.is_force_add()
-                 and not o.is_delete() and "/" not in key and "@" not in o.input_line)
-        if plain and key not in groups and not isinstance(o.value(), (dict, list)):
+        if is_plain_override(o) and key not in groups:
             node = OmegaConf.select(config, key, default=None, throw_on_missing=False)
             if node is not None and not OmegaConf.is_config(node):
                 shape.append(f"{key}=*")
