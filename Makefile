@@ -6,6 +6,8 @@
 #   make test    install the test extras (and Chromium, assets) and run the whole test suite
 #                (pytest options via PYTEST_ARGS, e.g.  make test PYTEST_ARGS="-m 'not slow'")
 #   make lint    install the dev extras and run ruff
+#   make baselines  regenerate the stored fixed-seed baselines (tests/baselines/) after an
+#                intended change of behaviour; say in the commit what moved and why
 #   make clean   remove .venv and caches (keeps outputs/ and multirun/)
 # The Python >= 3.12 used for .venv is found by scripts/find-python.sh
 # (override: EDUSIM_PYTHON=/path/to/python3.12). scripts/setup-venv.sh skips pip when
@@ -17,10 +19,10 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run viz test lint clean
+.PHONY: help venv run viz test lint baselines clean
 
 help:
-	@sed -n '2,9s/^# \{0,1\}//p' Makefile
+	@sed -n '2,11s/^# \{0,1\}//p' Makefile
 
 venv:
 	@bash scripts/setup-venv.sh
@@ -43,6 +45,10 @@ test:
 lint:
 	@bash scripts/setup-venv.sh dev
 	$(VENV)/bin/ruff check .
+
+baselines:
+	@bash scripts/setup-venv.sh test
+	$(VENV)/bin/python -m tests.baselines
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -140,7 +140,33 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import difference_coefficients
-
+from sim.standards import (  # noqa: F401  (re-exported: the evaluation's public names)
+    BASIC_COLUMNS,
+    BASIC_INDICATORS,
+    COLUMN_UNITS,
+    COMPLIANCE_FLOOR,
+    COMPLIANCE_MIN_MET,
+    CV_LIMITS,
+    INDICATORS,
+    Indicator,
+    LEVELS,
+    LOCATION_COLUMNS,
+    MIN_STUDENTS,
+    NUMERIC_COLUMNS,
+    QUALITY_INDICATORS,
+    QUALITY_STANDARDS,
+    REQUIRED_COLUMNS,
+    REQUIRED_NUMERIC,
+    RTOL,
+    SOURCES,
+    SOURCE_2012,
+    SOURCE_2017,
+    STANDARDS,
+    STANDARD_TITLES,
+    TEACHER_SUBSETS,
+    TEXT_COLUMNS,
+    TIERS,
+)
 __all__ = [
     "BASIC_COLUMNS",
     "BASIC_INDICATORS",
@@ -174,170 +200,6 @@ __all__ = [
     "standards_vector",
     "validate_school_table",
 ]
-
-# ---------------------------------------------------------------------------------------
-# Constants: sources, indicators, standards, limits
-# ---------------------------------------------------------------------------------------
-
-SOURCE_2017 = (
-    "MOE 2017, 县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号), resource allocation, "
-    "indicators 1-7 and the school/CV rules"
-)
-SOURCE_2012 = (
-    "MOE 2012, 县域义务教育均衡发展督导评估暂行办法 (basic balance), 8 indicators and the "
-    "mean-CV rule"
-)
-SOURCES: dict[str, str] = {"quality": SOURCE_2017, "basic": SOURCE_2012}
-"""Source of each standard (its indicators, standards and CV limits)."""
-
-STANDARD_TITLES: dict[str, str] = {
-    "quality": "2017 high-quality balance standard (优质均衡)",
-    "basic": "2012 basic balance standard (基本均衡)",
-}
-
-LEVELS: tuple[str, ...] = ("primary", "junior")
-TIERS: tuple[str, ...] = ("urban", "town", "rural")
-STANDARDS: tuple[str, ...] = ("quality", "basic")
-
-MIN_STUDENTS = 50
-"""Schools with fewer pupils (teaching points, 教学点) are left out of the county computation
-(2017 measures; applied to the 2012 test too as an assumption)."""
-
-COMPLIANCE_MIN_MET = 6
-"""A school must meet at least this many of the 7 standards (2017 measures)."""
-
-COMPLIANCE_FLOOR = 0.85
-"""...and the missed standard must reach at least this share of its value (2017 measures)."""
-
-RTOL = 1e-9
-"""Relative tolerance of the ``>=`` / ``<=`` comparisons with standards and limits."""
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One official indicator: ``value = scale * numerator / denominator`` per school row."""
-
-    name: str
-    label: str
-    unit: str
-    numerator: str
-    denominator: str
-    scale: float
-    decimals: int
-    source: str
-
-
-def _ind(name, label, unit, numerator, denominator="students", scale=1.0, decimals=2,
-         source=SOURCE_2017):
-    return Indicator(name, label, unit, numerator, denominator, scale, decimals, source)
-
-
-_BOTH = "both standards: " + SOURCE_2017 + "; " + SOURCE_2012
-
-INDICATORS: dict[str, Indicator] = {
-    i.name: i
-    for i in (
-        _ind("teachers_above_required_qualification_per_100",
-             "teachers above required qualification", "per 100 students",
-             "teachers_above_required_qualification", scale=100.0, source=_BOTH),
-        _ind("backbone_teachers_per_100", "backbone teachers", "per 100 students",
-             "backbone_teachers", scale=100.0),
-        _ind("pe_arts_teachers_per_100", "PE and arts teachers", "per 100 students",
-             "pe_arts_teachers", scale=100.0),
-        _ind("building_area_m2_per_student", "building area", "m² per student",
-             "building_area_m2", source=_BOTH),
-        _ind("sports_area_m2_per_student", "sports ground area", "m² per student",
-             "sports_area_m2", source=_BOTH),
-        _ind("equipment_value_yuan_per_student", "equipment value", "yuan per student",
-             "equipment_value_yuan", decimals=0, source=_BOTH),
-        _ind("multimedia_rooms_per_100", "multimedia classrooms", "per 100 students",
-             "multimedia_rooms", scale=100.0),
-        _ind("computers_per_100", "computers", "per 100 students", "computers", scale=100.0,
-             decimals=1, source=SOURCE_2012),
-        _ind("books_per_student", "books", "volumes per student", "books", decimals=1,
-             source=SOURCE_2012),
-        _ind("students_per_teacher", "student-teacher ratio", "students per teacher",
-             "students", denominator="teachers", decimals=1, source=SOURCE_2012),
-        _ind("teachers_mid_title_per_100", "teachers with intermediate+ title",
-             "per 100 students", "teachers_mid_title", scale=100.0, source=SOURCE_2012),
-    )
-}
-"""Every indicator by name, with its unit, formula and source."""
-
-QUALITY_INDICATORS: tuple[str, ...] = (
-    "teachers_above_required_qualification_per_100",
-    "backbone_teachers_per_100",
-    "pe_arts_teachers_per_100",
-    "building_area_m2_per_student",
-    "sports_area_m2_per_student",
-    "equipment_value_yuan_per_student",
-    "multimedia_rooms_per_100",
-)
-"""The 7 indicators of the 2017 standard, in the official order."""
-
-BASIC_INDICATORS: tuple[str, ...] = (
-    "building_area_m2_per_student",
-    "sports_area_m2_per_student",
-    "equipment_value_yuan_per_student",
-    "computers_per_100",
-    "books_per_student",
-    "students_per_teacher",
-    "teachers_above_required_qualification_per_100",
-    "teachers_mid_title_per_100",
-)
-"""The 8 indicators of the 2012 standard, in the official order."""
-
-QUALITY_STANDARDS: dict[str, dict[str, float]] = {
-    "primary": dict(zip(QUALITY_INDICATORS, (4.2, 1.0, 0.9, 4.5, 7.5, 2000.0, 2.3), strict=True)),
-    "junior": dict(zip(QUALITY_INDICATORS, (5.3, 1.0, 0.9, 5.8, 10.2, 2500.0, 2.4), strict=True)),
-}
-"""Per-school minimum of each 2017 indicator by level (source: :data:`SOURCE_2017`)."""
-
-CV_LIMITS: dict[str, dict[str, float]] = {
-    "quality": {"primary": 0.50, "junior": 0.45},  # each CV (SOURCE_2017)
-    "basic": {"primary": 0.65, "junior": 0.55},  # the mean of the 8 CVs (SOURCE_2012)
-}
-"""Official difference-coefficient limits by standard and level."""
-
-TEXT_COLUMNS: tuple[str, ...] = ("school_id", "name", "level", "tier")
-REQUIRED_NUMERIC: tuple[str, ...] = (
-    "students",
-    "teachers_above_required_qualification",
-    "backbone_teachers",
-    "pe_arts_teachers",
-    "building_area_m2",
-    "sports_area_m2",
-    "equipment_value_yuan",
-    "multimedia_rooms",
-)
-REQUIRED_COLUMNS: tuple[str, ...] = TEXT_COLUMNS + REQUIRED_NUMERIC
-BASIC_COLUMNS: tuple[str, ...] = ("teachers", "teachers_mid_title", "computers", "books")
-"""Optional columns that the 2012 test needs."""
-LOCATION_COLUMNS: tuple[str, ...] = ("x", "y")
-NUMERIC_COLUMNS: tuple[str, ...] = REQUIRED_NUMERIC + BASIC_COLUMNS + LOCATION_COLUMNS
-_TEACHER_SUBSETS: tuple[str, ...] = (
-    "teachers_above_required_qualification",
-    "backbone_teachers",
-    "pe_arts_teachers",
-    "teachers_mid_title",
-)
-
-COLUMN_UNITS: dict[str, str] = {
-    "students": "pupils",
-    "teachers": "teachers",
-    "teachers_above_required_qualification": "teachers",
-    "backbone_teachers": "teachers",
-    "pe_arts_teachers": "teachers",
-    "teachers_mid_title": "teachers",
-    "building_area_m2": "m²",
-    "sports_area_m2": "m²",
-    "equipment_value_yuan": "yuan",
-    "multimedia_rooms": "rooms",
-    "computers": "computers",
-    "books": "volumes",
-    "x": "km",
-    "y": "km",
-}
 
 
 # ---------------------------------------------------------------------------------------
@@ -692,7 +554,7 @@ def validate_school_table(df: pd.DataFrame, source: str = "<DataFrame>",
     # teacher subsets cannot exceed all teachers
     if "teachers" in parsed:
         tot = parsed["teachers"]
-        for c in _TEACHER_SUBSETS:
+        for c in TEACHER_SUBSETS:
             if c not in parsed:
                 continue
             sub = parsed[c]
