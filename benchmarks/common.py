@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import STANDARDS_PER_STUDENT
+from sim.standards import FACILITY_STANDARDS_PER_STUDENT
 
 TIERS = ("urban", "town", "rural")
 URBAN, TOWN, RURAL = 0, 1, 2
@@ -65,7 +65,7 @@ def params(model) -> SimpleNamespace:
         capital=_tier(fc.capital_per_student), stock_share=fc.stock_share,
         equipment_share=fc.equipment_share, multimedia_share=fc.multimedia_share,
         equipment_dep=fc.equipment_depreciation, multimedia_dep=fc.multimedia_depreciation,
-        room_cost=fc.multimedia_room_cost, standards=STANDARDS_PER_STUDENT.copy(),
+        room_cost=fc.multimedia_room_cost, standards=FACILITY_STANDARDS_PER_STUDENT.copy(),
         # teacher rotation at the official quotas (urban -> rural)
         rotation=rot is not None, rot_rate=rc.rate * rc.fidelity,
         rot_eligibility=rc.eligibility_years, rot_backbone=rc.backbone_share,
@@ -92,5 +92,5 @@ def initial_state(model) -> dict[str, Any]:
         "catch_primary": model.catch_primary.copy(), "catch_junior": model.catch_junior.copy(),
         "school_dist": model.school_dist.copy(), "quota_scale": model.quota_scale.copy(),
         "grade_mean0": model.grade_mean0.copy(), "grade_sd0": model.grade_sd0.copy(),
-        "mean_school_side": float(model._cache.get("mean_school_side", 0.0)),
+        "mean_school_side": float(model.mean_school_side),
     }

@@ -80,25 +80,25 @@ def _worker(spec: dict) -> dict:
         m = EducationModel(rng=spec["seed"], policies=pol, **kw)
         t1 = time.perf_counter()
         record_s = [0.0]
-        record = m._record
+        record = m.record_year
 
         def timed_record() -> None:  # the year's metrics and per-school table
             a = time.perf_counter()
             record()
             record_s[0] += time.perf_counter() - a
 
-        m._record = timed_record
+        m.record_year = timed_record
         steps = []
         for _ in range(years):
             a = time.perf_counter()
-            m.step()  # includes the year's metrics (EducationModel._record)
+            m.step()  # includes the year's metrics (EducationModel.record_year)
             steps.append(time.perf_counter() - a)
         t2 = time.perf_counter()
         students = m.timeseries()["students"].to_numpy()
         out.update(build_s=t1 - t0, steps_s=t2 - t1, total_s=t2 - t0,
                    step_ms=[1000 * s for s in steps], students0=int(students[0]),
                    record_s=record_s[0],
-                   views_made=sum(len(v) for v in m._views.values()))
+                   views_made=m.views.count())
         out["student_years"] = int(students[1:].sum())
     elif spec["kind"] == "naive":
         pol = pol_rot if spec["policies"] else {}
@@ -205,8 +205,8 @@ def _phases_worker(spec: dict) -> dict:
     try:
         for name, mod in processes.items():
             mod.step = timed(name, mod.step)
-        m._record = timed("record", m._record)
-        m._merge_small_schools = timed("school merging", m._merge_small_schools)
+        m.record_year = timed("record", m.record_year)
+        m.merge_small_schools = timed("school merging", m.merge_small_schools)
         for p in m.policies:
             for hook, inside in _HOOK_PHASE.items():
                 if getattr(type(p), hook) is not getattr(Policy, hook):
@@ -473,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\none step incl. metrics, {step_name.split(',')[0]}: median "
               f"{srt[len(srt) // 2]:.0f} ms, first {steps[0]:.0f} ms, max {srt[-1]:.0f} ms")
     if "record_s" in main_l:
-        print(f"yearly metrics and per-school table (EducationModel._record), {step_name}: "
+        print(f"yearly metrics and per-school table (EducationModel.record_year), {step_name}: "
               f"{main_l['record_s']:.2f} s of {main_l['steps_s']:.2f} s of steps "
               f"({100 * main_l['record_s'] / main_l['steps_s']:.0f}%); agent views made by "
               f"the run: {main_l['views_made']}")

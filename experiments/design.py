@@ -54,6 +54,7 @@ import pandas as pd
 
 from experiments.aggregate import mean_halfwidth
 from sim.config import ConfigError, SimConfig, param
+from sim.policies import build_policies
 from sim.results import _clean, atomic_write
 
 __all__ = ["DesignConfig", "check_design", "evaluate", "levers_to_policies", "main",
@@ -256,7 +257,8 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
     sim = {k: v for k, v in cfg.items() if k not in RUN_KEYS and k != "design"}
     sim["policies"] = {}
     policies = levers_to_policies(design["levers"])
-    SimConfig.from_dict({**sim, "policies": policies})  # validates the model part
+    checked = SimConfig.from_dict({**sim, "policies": policies})  # the model's own fields
+    build_policies(checked.policies)  # and the policies' parameters
     years = int(design["target_year"])
     key = _key({"sim": sim, "policies": policies, "design": {
         k: design[k] for k in ("target_year", "conditions", "min_pass_share", "quality_floor",

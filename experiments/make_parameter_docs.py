@@ -48,10 +48,10 @@ def county_tables_markdown() -> str:
     from sim import county_table as ct
 
     parts = ["# County tables: accepted headers and values\n",
-             "Generated from `sim/county_table.py` by "
+             "Generated from `sim/county_table/schema.py` by "
              "`.venv/bin/python -m experiments.make_parameter_docs`; do not edit by hand.\n",
              "A county table (`edusim region=file region.path=...`, `edusim-check-county`) may "
-             "use the English column names of the school-table format (see `sim/evaluation.py`) "
+             "use the English column names of the school-table format (see `sim/evaluation/`) "
              "or any alias below. Matching ignores case, full-width characters, spaces, "
              "`_ - 、` and bracketed parts such as units; a unit in brackets is read "
              "((万元) and (千元) become yuan, (万册) books, (%) a share).\n"]

@@ -25,6 +25,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, SimConfig, param
+from sim.policies import check_policies
 
 log = logging.getLogger("edusim")
 
@@ -82,10 +83,11 @@ def check_config(cfg: dict[str, Any]) -> list[str]:
     except ConfigError as err:
         return problems + [str(err)]
     try:
-        SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS})
-    except ConfigError as err:
-        problems += [line.strip() for line in str(err).splitlines()[1:]]
-    return problems
+        sim_cfg = SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS},
+                                      validate=False)
+    except ConfigError as err:  # an unknown field name
+        return problems + [line.strip() for line in str(err).splitlines()[1:]]
+    return problems + sim_cfg.problems() + check_policies(sim_cfg.policies)[1]
 
 
 def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -> bool:
@@ -113,7 +115,7 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
 
     problems = check_config(cfg)
     if problems:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+        raise ConfigError.from_problems(problems)
     from experiments.calibration.sensitivity import apply_design_row
 
     cfg = apply_design_row(cfg)  # a sensitivity design row, if any, as overrides
@@ -123,7 +125,7 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     compare = cfg.pop("compare_baseline", True)
     cfg.pop("progress", None)
     cfg.pop("hydra", None)
-    sim_cfg = SimConfig.from_dict(cfg)
+    sim_cfg = SimConfig.from_dict(cfg, validate=False)  # checked above; the model checks it too
     if already_complete(out_dir, seed, years, sim_cfg):
         return None
     model = EducationModel(sim_cfg, rng=int(seed))
@@ -136,7 +138,7 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
         model.step()
     baseline = None
     if compare and sim_cfg.policies:
-        base_cfg = SimConfig.from_dict({**cfg, "policies": {}})
+        base_cfg = SimConfig.from_dict({**cfg, "policies": {}}, validate=False)
         baseline = EducationModel(base_cfg, rng=int(seed)).run(int(years))
     write_outputs(model, out_dir, figures=figures, baseline=baseline)
     model.baseline = baseline

@@ -22,14 +22,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import mesa
 import numpy as np
 
+from sim.vocabulary import SCHOOL_TYPES, TIER_NAMES
+
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
-__all__ = ["LEVELS", "QUALIFICATIONS", "School", "Student", "SUBJECTS", "TIERS", "TITLES",
-           "Teacher"]
+__all__ = ["LEVELS", "QUALIFICATIONS", "AgentViews", "School", "Student", "SUBJECTS", "TIERS",
+           "TITLES", "Teacher"]
 
-TIERS = ("urban", "town", "rural")
-LEVELS = ("primary", "junior", "nine_year")
+TIERS = TIER_NAMES
+LEVELS = SCHOOL_TYPES
 SUBJECTS = ("core", "pe", "arts")
 QUALIFICATIONS = ("secondary", "zhuanke", "bachelor", "master")  # 中专/中师, 专科, 本科, 硕士+
 TITLES = ("junior", "intermediate", "senior")  # 初级, 中级, 高级
@@ -39,10 +41,10 @@ def _column_property(table: str, column: str, doc: str) -> property:
     # the row is < the table's live rows, so indexing the whole column array is the same
     # element as indexing its live part (and costs one slice less)
     def fget(self: _ColumnView) -> Any:
-        return getattr(self.model, table)._data[column][self._row()].item()
+        return getattr(self.model, table).storage(column)[self._row()].item()
 
     def fset(self: _ColumnView, value: Any) -> None:
-        getattr(self.model, table)._data[column][self._row()] = value
+        getattr(self.model, table).storage(column)[self._row()] = value
 
     return property(fget, fset, doc=doc)
 
@@ -52,7 +54,7 @@ class _ColumnView(mesa.Agent):
 
     _table: ClassVar[str] = ""
 
-    def __init__(self, model: EducationModel, person_id: int) -> None:
+    def __init__(self, model: CountyState, person_id: int) -> None:
         super().__init__(model)
         #: stable id of the individual in the model's table (not Mesa's ``unique_id``)
         self.person_id = int(person_id)
@@ -158,7 +160,7 @@ class School(mesa.Agent):
     official indicators are those of the latest year.
     """
 
-    def __init__(self, model: EducationModel, index: int, name: str) -> None:
+    def __init__(self, model: CountyState, index: int, name: str) -> None:
         super().__init__(model)
         self.index = int(index)
         self.name = name
@@ -199,12 +201,12 @@ class School(mesa.Agent):
     def students(self) -> list[Student]:
         """Agent views of this school's pupils (created on demand)."""
         rows = np.flatnonzero(self.model.students.school == self.index)
-        return self.model._views_at("students", Student, rows)
+        return self.model.views.at("students", rows)
 
     def teachers(self) -> list[Teacher]:
         """Agent views of this school's teachers (created on demand)."""
         rows = np.flatnonzero(self.model.teachers.school == self.index)
-        return self.model._views_at("teachers", Teacher, rows)
+        return self.model.views.at("teachers", rows)
 
     def indicators(self) -> dict[str, Any]:
         """This school's rows of the latest per-school table (one per level section)."""
@@ -213,3 +215,56 @@ class School(mesa.Agent):
 
     def __repr__(self) -> str:
         return f"<School {self.index} {self.name!r} {self.tier} {self.level}>"
+
+
+class AgentViews:
+    """The Mesa agent views of individuals created so far, by table (``"students"``,
+    ``"teachers"``): one view per individual, created on first use and removed from the
+    model when the individual leaves (the tables call :meth:`retire` with the ids they
+    remove)."""
+
+    CLASSES: ClassVar[dict[str, type[_ColumnView]]] = {"students": Student, "teachers": Teacher}
+
+    def __init__(self, model: CountyState) -> None:
+        self.model = model
+        self._made: dict[str, dict[int, _ColumnView]] = {name: {} for name in self.CLASSES}
+
+    def count(self) -> int:
+        """How many views exist now (both tables)."""
+        return sum(len(made) for made in self._made.values())
+
+    def get(self, table: str, person_id: int) -> Any:
+        """The view of individual ``person_id`` of ``table`` (KeyError if absent)."""
+        person_id = int(person_id)
+        view = self._made[table].get(person_id)
+        if view is None:
+            row = getattr(self.model, table).row_of(person_id)  # KeyError if absent
+            return self._new(table, person_id, row)
+        return view
+
+    def at(self, table: str, rows: np.ndarray) -> list[Any]:
+        """The views of the individuals in ``rows`` of ``table`` (existing ones reused)."""
+        made = self._made[table]
+        ids = getattr(self.model, table).id[rows].tolist()
+        return [made.get(pid) or self._new(table, pid, row)
+                for pid, row in zip(ids, rows.tolist(), strict=True)]
+
+    def _new(self, table: str, person_id: int, row: int) -> Any:
+        view = self.CLASSES[table](self.model, person_id)
+        view._row_at = (getattr(self.model, table).layout, row)  # the row just looked up
+        self._made[table][person_id] = view
+        return view
+
+    def retire(self, table: str, ids: np.ndarray) -> None:
+        """Individuals ``ids`` left ``table``: their views are marked gone and removed."""
+        made = self._made[table]
+        if not made:
+            return
+        for pid in np.intersect1d(ids, np.fromiter(made, dtype=np.int64)):
+            view = made.pop(int(pid))
+            view._gone = True
+            view.remove()
+
+    def watch(self, table: str) -> None:
+        """Retire views whenever rows are removed from ``table`` (call once per new table)."""
+        getattr(self.model, table).on_remove.append(lambda ids: self.retire(table, ids))

@@ -12,6 +12,7 @@ The same dataclasses serve as Hydra structured-config schemas (the entry point i
     cfg = SimConfig()                       # the built-in default county
     cfg = SimConfig.from_overrides({"region.preset": "tiny", "teachers.retirement_age": 62})
     cfg.validate()                          # raises ConfigError naming the field and range
+    cfg.problems()                          # the same problems as a list of messages
 
 :func:`parameter_table` lists every parameter with its value, unit, range and source (used
 by the docs).
@@ -20,9 +21,11 @@ by the docs).
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from sim.schema import ByTier, ConfigError, field_names, param, range_text, tiered, validate_node
+from sim.vocabulary import SCHOOL_TYPES, TIER_NAMES
 
 __all__ = [
     "ByTier",
@@ -41,38 +44,8 @@ __all__ = [
     "tiered",
 ]
 
-TIERS = ("urban", "town", "rural")
-LEVELS = ("primary", "junior", "nine_year")
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing, of the wrong type, or out of its allowed range."""
-
-
-def param(default: Any, unit: str = "", lo: float | None = None, hi: float | None = None,
-          source: str = "assumption", doc: str = "", choices: tuple | None = None):
-    """A config field with its unit, allowed range [lo, hi] (or ``choices``) and source."""
-    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices}
-    return field(default=default, metadata=meta)
-
-
-@dataclass
-class ByTier:
-    """One value per school tier (urban / town / rural)."""
-
-    urban: float = 0.0
-    town: float = 0.0
-    rural: float = 0.0
-
-    def as_tuple(self) -> tuple[float, float, float]:
-        return (self.urban, self.town, self.rural)
-
-
-def tiered(urban: float, town: float, rural: float, unit: str = "", lo: float | None = None,
-           hi: float | None = None, source: str = "assumption", doc: str = ""):
-    """A :class:`ByTier` field; the range applies to each tier's value."""
-    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": None}
-    return field(default_factory=lambda: ByTier(urban, town, rural), metadata=meta)
+TIERS = TIER_NAMES
+LEVELS = SCHOOL_TYPES
 
 
 # --------------------------------------------------------------------------------------
@@ -524,23 +497,26 @@ class SimConfig:
 
     # ---- construction -----------------------------------------------------------------
     @classmethod
-    def from_overrides(cls, overrides: dict[str, Any] | None = None) -> SimConfig:
+    def from_overrides(cls, overrides: dict[str, Any] | None = None,
+                       validate: bool = True) -> SimConfig:
         """Build the default config and apply ``{"section.field": value}`` overrides.
 
         ``"__"`` is accepted in place of ``"."`` (``teachers__rural_allowance``), so that
         overrides can be passed as Python keyword arguments (``mesa.batch_run``,
         ``SolaraViz``). Tier values are addressed as ``teachers.attrition.rural``. The
-        result is validated.
+        result is validated (:meth:`validate`) unless ``validate`` is false.
         """
         cfg = cls()
         for key, value in (overrides or {}).items():
             cfg.set(key, value)
-        cfg.validate()
+        if validate:
+            cfg.validate()
         return cfg
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SimConfig:
-        """Build from a nested dict (e.g. a Hydra/OmegaConf container); validated."""
+    def from_dict(cls, data: dict[str, Any], validate: bool = True) -> SimConfig:
+        """Build from a nested dict (e.g. a Hydra/OmegaConf container); validated unless
+        ``validate`` is false (unknown field names raise ConfigError either way)."""
         flat: dict[str, Any] = {}
 
         def walk(prefix: str, node: Any, target: Any) -> None:
@@ -553,7 +529,7 @@ class SimConfig:
                     flat[path] = v
 
         walk("", data, cls())
-        return cls.from_overrides(flat)
+        return cls.from_overrides(flat, validate=validate)
 
     def set(self, key: str, value: Any) -> None:
         """Set one parameter by its dotted name; unknown names raise ConfigError."""
@@ -565,13 +541,13 @@ class SimConfig:
         for i, part in enumerate(parts[:-1]):
             if not dataclasses.is_dataclass(node) or not hasattr(node, part):
                 raise ConfigError(f"unknown config field '{'.'.join(parts[:i + 1])}'"
-                                  f" (known: {_field_names(node)})")
+                                  f" (known: {field_names(node)})")
             node = getattr(node, part)
         last = parts[-1]
         if dataclasses.is_dataclass(node):
             if last not in {f.name for f in dataclasses.fields(node)}:
                 raise ConfigError(f"unknown config field '{'.'.join(parts)}'"
-                                  f" (known: {_field_names(node)})")
+                                  f" (known: {field_names(node)})")
             current = getattr(node, last)
             if dataclasses.is_dataclass(current) and isinstance(value, dict):
                 for k, v in value.items():
@@ -606,16 +582,28 @@ class SimConfig:
 
     # ---- validation -------------------------------------------------------------------
     def validate(self) -> SimConfig:
-        """Check every value's type and range; raise one ConfigError listing all problems."""
-        problems: list[str] = []
-        _validate_node(self, "", problems)
-        if self.policies:
-            from sim.policies.base import build_policies
+        """Check every value's type and range; raise one ConfigError listing all problems.
 
-            try:
-                build_policies(self.policies)
-            except ConfigError as err:
-                problems += [line.strip() for line in str(err).splitlines()[1:]]
+        The ``policies`` block is checked for its shape only (a mapping of policy names to
+        mappings of parameters): each policy checks its own parameters when it is built
+        (:func:`sim.policies.build_policies`, called once by the model, which reports both
+        kinds of problem in one error)."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError.from_problems(problems)
+        return self
+
+    def problems(self) -> list[str]:
+        """Every problem of this configuration's own fields, one message each (empty: valid)."""
+        problems: list[str] = []
+        validate_node(self, "", problems)
+        if not isinstance(self.policies, dict):
+            problems.append(f"policies: expected a mapping of policy names, got {self.policies!r}")
+        else:
+            for name, params in self.policies.items():
+                if params is not None and not isinstance(params, dict):
+                    problems.append(f"policies.{name}: expected a mapping of parameters, "
+                                    f"got {params!r}")
         shares = self.region.student_share.as_tuple()
         if sum(shares) <= 0:
             problems.append("region.student_share: the three tier shares must not all be 0")
@@ -636,74 +624,7 @@ class SimConfig:
             ratios = self.finance.initial_stock.get(tier)
             if ratios is None or len(ratios) != 4:
                 problems.append(f"finance.initial_stock.{tier}: must be 4 ratios (got {ratios})")
-        if problems:
-            raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-        return self
-
-
-def _field_names(node: Any) -> str:
-    if dataclasses.is_dataclass(node):
-        return ", ".join(f.name for f in dataclasses.fields(node))
-    return ""
-
-
-def _range_text(meta: dict) -> str:
-    if meta.get("choices"):
-        return "one of " + ", ".join(map(str, meta["choices"]))
-    lo, hi = meta.get("lo"), meta.get("hi")
-    unit = f" {meta['unit']}" if meta.get("unit") else ""
-    return f"[{lo}, {hi}]{unit}"
-
-
-def _check_number(path: str, value: Any, meta: dict, want_int: bool, problems: list[str]) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        problems.append(f"{path}: expected a number in {_range_text(meta)}, got {value!r}")
-        return
-    if want_int and not float(value).is_integer():
-        problems.append(f"{path}: expected an integer in {_range_text(meta)}, got {value!r}")
-        return
-    if isinstance(value, float) and not math.isfinite(value):
-        problems.append(f"{path}: {value!r} is not finite; allowed range {_range_text(meta)}")
-        return
-    lo, hi = meta.get("lo"), meta.get("hi")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        problems.append(f"{path}: {value!r} is outside the allowed range {_range_text(meta)}")
-
-
-def _validate_node(node: Any, prefix: str, problems: list[str]) -> None:
-    for f in dataclasses.fields(node):
-        path = f"{prefix}{f.name}"
-        value = getattr(node, f.name)
-        meta = dict(f.metadata)
-        ftype = str(f.type)
-        if meta.get("policies"):
-            continue  # validated by sim.policies.base.build_policies
-        if isinstance(value, ByTier):
-            for tier in TIERS:
-                _check_number(f"{path}.{tier}", getattr(value, tier), meta, False, problems)
-        elif dataclasses.is_dataclass(value):
-            _validate_node(value, path + ".", problems)
-        elif meta.get("choices"):
-            if value not in meta["choices"]:
-                problems.append(f"{path}: {value!r} is not allowed; expected {_range_text(meta)}")
-        elif isinstance(value, dict):
-            for key, seq in value.items():
-                for x in seq if isinstance(seq, (list, tuple)) else [seq]:
-                    _check_number(f"{path}.{key}", x, meta, False, problems)
-        elif ftype.startswith("bool"):
-            if not isinstance(value, bool):
-                problems.append(f"{path}: expected true or false, got {value!r}")
-        elif ftype.startswith("int") or ftype.startswith("float"):
-            if value is None:
-                if "None" not in ftype:
-                    problems.append(f"{path}: a value is required ({_range_text(meta)})")
-                continue
-            _check_number(path, value, meta, ftype.startswith("int"), problems)
-        elif ftype.startswith("str"):
-            if value is None and "None" in ftype:
-                continue
-            if not isinstance(value, str):
-                problems.append(f"{path}: expected a string, got {value!r}")
+        return problems
 
 
 def parameter_table(cfg: Any = None, prefix: str = ""):
@@ -727,7 +648,7 @@ def parameter_table(cfg: Any = None, prefix: str = ""):
                 value = dataclasses.asdict(value)
             rows.append({
                 "parameter": f"{prefix}{f.name}", "value": value, "unit": meta.get("unit", ""),
-                "range": _range_text(meta) if meta else "", "source": meta.get("source", ""),
+                "range": range_text(meta) if meta else "", "source": meta.get("source", ""),
                 "meaning": meta.get("doc", ""),
             })
 

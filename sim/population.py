@@ -72,6 +72,13 @@ class Table:
         """The live rows of one column (a view)."""
         return self._data[key][: self.n]
 
+    def storage(self, key: str) -> np.ndarray:
+        """The whole allocated array of one column (live rows first, then spare capacity):
+        indexing it at a live row is the same element as indexing :meth:`column`, one
+        slice cheaper (what a single agent view reads). Valid until the next ``add`` or
+        ``remove``."""
+        return self._data[key]
+
     @property
     def columns(self) -> list[str]:
         return list(self.schema)

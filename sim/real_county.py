@@ -34,13 +34,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.processes.enrolment import _rank_within, new_pupils
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, County
+from sim.arrays import rank_within
+from sim.population import Table
+from sim.processes.enrolment import new_pupils
+from sim.record import COMPUTER_BOOK_REFERENCE
+from sim.region import County
+from sim.standards import FACILITY_STANDARDS_PER_STUDENT
+from sim.state import STUDENT_SCHEMA, TEACHER_SCHEMA
+from sim.synthesis import (
+    draw_age_and_experience,
+    draw_experience,
+    draw_skill,
+    draw_years_at_school,
+    titles_by_experience,
+)
+from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, TIER_NAMES
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.agents import AgentViews
+    from sim.state import CountyState
 
-TIER_CODE = {"urban": 0, "town": 1, "rural": 2}
+TIER_CODE = {name: code for code, name in enumerate(TIER_NAMES)}
 SECTION_GRADES = {0: np.arange(1, 7), 1: np.arange(7, 10)}
 #: the stock columns of the table, in the order of EducationModel's split adjustment
 STOCK_COLUMNS = ("building_area_m2", "sports_area_m2", "equipment_value_yuan",
@@ -89,12 +103,9 @@ def _split_even(total: int, k: int) -> np.ndarray:
     return base
 
 
-def populate_from_table(model: EducationModel, table: Any, codes: list[str],
-                        rng: np.random.Generator) -> None:
+def populate_from_table(model: CountyState, table: Any, codes: list[str],
+                        rng: np.random.Generator, views: AgentViews) -> None:
     """Pupils, stocks and teachers of the model exactly as the table gives them."""
-    from sim.model import STUDENT_SCHEMA, TEACHER_SCHEMA
-    from sim.population import Table
-
     cfg = model.cfg
     notes = model.synthesis_notes
     rows = table.schools.copy()
@@ -156,7 +167,7 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
     grade = np.concatenate(grades).astype(np.int8)
     school = np.concatenate(schools)
     model.students = Table("student", STUDENT_SCHEMA, capacity=int(len(zone) * 1.3))
-    model.students.on_remove.append(lambda ids: model._retire_views("students", ids))
+    views.watch("students")
     new = new_pupils(model, rng, zone, grade)
     new["school"] = school.astype(np.intp)
     model.students.add(len(zone), **new)
@@ -165,9 +176,7 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
     n_sec = model.section_enrolment()
     headroom = np.array(cfg.enrolment.capacity_headroom.as_tuple())[sch.tier]
     sch.capacity[:] = np.ceil(n_sec.sum(axis=1) * headroom).astype(np.int64)
-    from sim.model import _COMPUTER_BOOK_REF, STANDARDS_PER_STUDENT
-
-    std = np.column_stack([STANDARDS_PER_STUDENT, _COMPUTER_BOOK_REF])  # 2 × 6
+    std = np.column_stack([FACILITY_STANDARDS_PER_STUDENT, COMPUTER_BOOK_REFERENCE])  # 2 × 6
     per_sec = np.zeros((len(STOCK_COLUMNS), n_sch, 2))
     fc = cfg.finance
     for k, col in enumerate(STOCK_COLUMNS):
@@ -211,12 +220,12 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
         k = rows[count_col].to_numpy(dtype=int) if counts is None else counts
         order = np.lexsort((rng.random(n), row_of))
         rank = np.empty(n, dtype=np.int64)
-        rank[order] = _rank_within(row_of[order])
+        rank[order] = rank_within(row_of[order])
         return rank < k[row_of]
 
     required = np.where(t_section == 0, 1, 2)
     above = exact("teachers_above_required_qualification")
-    mix = np.array([tc.initial_qualification[t] for t in ("urban", "town", "rural")])[tier]
+    mix = np.array([tc.initial_qualification[t] for t in TIER_NAMES])[tier]
     allowed = np.arange(4)[None, :] >= required[:, None]
     p = np.where(allowed == above[:, None], mix, 0.0)
     p_sum = p.sum(axis=1, keepdims=True)
@@ -227,8 +236,7 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
     backbone = exact("backbone_teachers")
     pe = exact("pe_arts_teachers")
     subject = np.where(pe, 1 + (rng.random(n) < 0.5), 0).astype(np.int8)
-    age = rng.integers(23, tc.retirement_age, size=n)
-    experience = np.maximum(age - 23 - rng.integers(0, 3, size=n), 0)
+    age, experience = draw_age_and_experience(rng, n, tc.retirement_age)
     # backbone teachers are experienced
     experience = np.where(backbone, np.maximum(experience, tc.backbone_min_experience), experience)
     mid = None
@@ -236,22 +244,19 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
         mid = exact("teachers_mid_title")
         title = np.where(mid, np.where((experience >= 12) & (rng.random(n) < 0.35), 2, 1), 0)
     else:
-        u = rng.random(n)
-        title = np.where((experience >= 12) & (u < 0.35), 2,
-                         np.where((experience >= 5) & (u < 0.75), 1, 0))
+        title = titles_by_experience(experience, rng.random(n))
         notes.append("teachers: titles synthesised (no teachers_mid_title column)")
     breakdowns = getattr(table, "teachers", None)
     if breakdowns is not None and len(breakdowns):
         used = _apply_breakdowns(rows, breakdowns, row_of, above, mid, qualification, title,
                                  age, tc.retirement_age, rng)
-        experience = np.maximum(age - 23 - rng.integers(0, 3, size=n), 0)
+        experience = draw_experience(rng, age)
         experience = np.where(backbone, np.maximum(experience, tc.backbone_min_experience),
                               experience)
         notes.append(f"teachers: {', '.join(used) or 'no'} breakdowns per school and level "
                      "exactly as in the teachers table")
-    years_here = np.floor(rng.random(n) * (np.minimum(experience, 25) + 1)).astype(int)
-    skill = (np.array(tc.skill_mean.as_tuple())[tier] + tc.qualification_skill * (qualification - 2)
-             + tc.skill_sd * rng.standard_normal(n))
+    years_here = draw_years_at_school(rng, experience)
+    skill = draw_skill(rng, tier, qualification, tc)
     notes.append("teachers: counts above the required qualification, backbone, PE/arts and "
                  "titles as in the table; experience and effectiveness synthesised from "
                  "the tier defaults (ages too, unless the teachers table gives age bands)")
@@ -261,7 +266,7 @@ def populate_from_table(model: EducationModel, table: Any, codes: list[str],
         notes.append(f"teachers: the county keeps its year-0 share of backbone teachers "
                      f"({share:.3f}) as its designation target")
     model.teachers = Table("teacher", TEACHER_SCHEMA, capacity=n + 64)
-    model.teachers.on_remove.append(lambda ids: model._retire_views("teachers", ids))
+    views.watch("teachers")
     model.teachers.add(n, school=t_school, section=t_section, subject=subject,
                        qualification=qualification.astype(np.int8), title=title, age=age,
                        experience=experience, years_at_school=years_here, skill=skill,

@@ -13,7 +13,7 @@ log-normal size draw within its tier, so that village schools range from teachin
 teaches them (a village's children go to the township junior school, as in most counties).
 
 :func:`build_county` returns a :class:`County` (arrays only); the model synthesises the
-individuals from it (``EducationModel._build``).
+individuals from it (:func:`sim.construction.build`).
 """
 
 from __future__ import annotations
@@ -23,24 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import SimConfig
+from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TIER_NAMES, TOWN, URBAN, one_of
 
-__all__ = ["County", "build_county", "catchments", "one_of"]
-
-URBAN, TOWN, RURAL = 0, 1, 2
-PRIMARY, JUNIOR, NINE_YEAR = 0, 1, 2
-
-
-def one_of(values: np.ndarray, allowed) -> np.ndarray:
-    """``np.isin(values, allowed)`` for a handful of ``allowed`` values (levels, tiers):
-    one comparison per allowed value (np.isin costs about 50 µs a call whatever the size,
-    and the yearly step asks such questions about the schools a dozen times)."""
-    values = np.asarray(values)
-    allowed = np.atleast_1d(np.asarray(allowed)).ravel()
-    out = np.zeros(values.shape, dtype=bool)
-    for v in allowed.tolist():
-        out |= values == v
-    return out
-
+__all__ = ["County", "build_county", "catchments"]
 
 @dataclass
 class County:
@@ -97,8 +82,8 @@ def build_county(cfg: SimConfig, rng: np.random.Generator) -> County:
         n = int(per_tier[t])
         if n == 0:
             continue
-        n_nine = int(round(n * getattr(reg.nine_year_share, _TIER_NAMES[t])))
-        n_junior = int(round(n * getattr(reg.junior_share, _TIER_NAMES[t])))
+        n_nine = int(round(n * getattr(reg.nine_year_share, TIER_NAMES[t])))
+        n_junior = int(round(n * getattr(reg.junior_share, TIER_NAMES[t])))
         n_junior = min(n_junior, n - n_nine - 1) if n - n_nine > 1 else 0
         n_primary = n - n_nine - n_junior
         lv = np.array([PRIMARY] * n_primary + [JUNIOR] * n_junior + [NINE_YEAR] * n_nine)
@@ -139,7 +124,7 @@ def build_county(cfg: SimConfig, rng: np.random.Generator) -> County:
         idx = np.flatnonzero(zone_tier == t)
         if len(idx) == 0:
             continue
-        sd = getattr(reg.size_dispersion, _TIER_NAMES[t])
+        sd = getattr(reg.size_dispersion, TIER_NAMES[t])
         w = rng.lognormal(0.0, sd, len(idx)) if sd > 0 else np.ones(len(idx))
         weight[idx] = shares[t] * w / w.sum()
     weight = weight / weight.sum()
@@ -148,9 +133,6 @@ def build_county(cfg: SimConfig, rng: np.random.Generator) -> County:
         school_y=y_arr, zone_x=x_arr[zone_school].copy(), zone_y=y_arr[zone_school].copy(),
         zone_tier=zone_tier, zone_weight=weight, zone_school=zone_school,
     )
-
-
-_TIER_NAMES = {URBAN: "urban", TOWN: "town", RURAL: "rural"}
 
 
 def catchments(dist: np.ndarray, level: np.ndarray, is_open: np.ndarray,

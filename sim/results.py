@@ -2,7 +2,7 @@
 
 A finished run directory holds::
 
-    timeseries.parquet   one row per year: county metrics (see EducationModel._record)
+    timeseries.parquet   one row per year: county metrics (see sim.record.record_year)
     schools.parquet      one row per school, level section and year: the official indicators
     summary.json         seed, configuration, first and last year's key metrics, verdicts
     equity.png           equity and quality trajectories

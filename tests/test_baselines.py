@@ -11,8 +11,15 @@ import json
 import numpy as np
 import pytest
 
-from tests.baselines import (CASES, DIGESTS, compare, csv_path, read_timeseries, run_case,
-                             write_timeseries)
+from tests.baselines import (
+    CASES,
+    DIGESTS,
+    compare,
+    csv_path,
+    read_timeseries,
+    run_case,
+    write_timeseries,
+)
 
 REGENERATE = "regenerate with `make baselines` if the change is intended"
 

@@ -158,13 +158,13 @@ def test_read_only_block_rejects_writes_and_reuses_checked_values():
 
 
 def test_stable_by_key_groups_elements_and_keeps_their_order():
-    from sim.processes.enrolment import _stable_by_key
+    from sim.arrays import stable_by_key
 
     rng = np.random.default_rng(3)
     for n, n_keys in ((0, 5), (1, 5), (50, 3), (20000, 2000), (3000, 70000)):
         key = rng.integers(0, n_keys, n)
         elements = rng.permutation(n)[: n // 2 + 1] if n else np.zeros(0, dtype=np.intp)
-        order, sorted_key = _stable_by_key(elements, key, n_keys)
+        order, sorted_key = stable_by_key(elements, key, n_keys)
         expected = [e for k in range(n_keys) if (key[elements] == k).any()
                     for e in elements if key[e] == k] if n < 5000 else sorted(
             elements, key=lambda e: key[e])  # sorted() is stable
@@ -177,14 +177,14 @@ def test_stable_by_key_of_a_random_permutation_is_a_uniform_order_within_keys():
     dealt round-robin from this order)."""
     from itertools import permutations
 
-    from sim.processes.enrolment import _stable_by_key
+    from sim.arrays import stable_by_key
 
     rng = np.random.default_rng(11)
     key = np.array([1, 0, 1, 2, 1, 0])  # key 1: elements 0, 2, 4
     seen = {p: 0 for p in permutations((0, 2, 4))}
     draws = 6000
     for _ in range(draws):
-        order, sorted_key = _stable_by_key(rng.permutation(len(key)), key, 3)
+        order, sorted_key = stable_by_key(rng.permutation(len(key)), key, 3)
         np.testing.assert_array_equal(sorted_key, [0, 0, 1, 1, 1, 2])
         seen[tuple(order[2:5])] += 1
     chi2 = sum((c - draws / 6) ** 2 / (draws / 6) for c in seen.values())

@@ -28,10 +28,10 @@ def test_timeseries_is_a_new_frame_per_call_and_follows_the_years():
     ts.loc[0, "students"] = -1  # the caller's copy
     ts["mine"] = 0.0
     again = m.timeseries()
-    assert again["students"].iloc[0] == m._records[0]["students"] and "mine" not in again
+    assert again["students"].iloc[0] == m.records()[0]["students"] and "mine" not in again
     m.step()
     assert m.timeseries()["year"].tolist() == [0, 1, 2]
-    pd.testing.assert_frame_equal(m.timeseries(), pd.DataFrame(m._records))
+    pd.testing.assert_frame_equal(m.timeseries(), pd.DataFrame(m.records()))
 
 
 def test_different_seeds_differ():
@@ -99,11 +99,11 @@ def test_yearly_pupil_measures_equal_the_metrics_on_the_pupils(region, policies)
     import sim.policies
     from sim import metrics
     from sim.policies.school_groups import member_lead_gaps
-    from sim.region import RURAL, URBAN
+    from sim.vocabulary import RURAL, URBAN
 
     pol = {name: {} for name in sim.policies.POLICIES} if policies else {}
     m = EducationModel(rng=5, region=region, policies=pol).run(3)
-    rec = m._records[-1]
+    rec = m.latest_record()
     s, sch = m.students, m.schools
     z = m.achievement_z()
     q1, q3 = np.quantile(s.ses, [0.25, 0.75])

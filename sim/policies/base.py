@@ -1,7 +1,7 @@
 """Policies: the base class, the registry, and the one place where their yearly order is fixed.
 
 A policy is a class registered by name (:func:`register`) with a dataclass ``Config``
-(subclass of :class:`PolicyConfig`: every field declared with :func:`sim.config.param`, so it
+(subclass of :class:`PolicyConfig`: every field declared with :func:`sim.schema.param`, so it
 carries a unit, range and source and is validated like the model's own parameters). Every
 config has a start year, an optional end year and an implementation ``fidelity``: the share
 of the nominal intensity that really happens (the policy documents stress weak local
@@ -9,7 +9,7 @@ execution and fiscal limits, doc 002: 落实不到位, 敷衍应付).
 
 Switching policies on::
 
-    EducationModel(region="tiny", rng=1, policies={"teacher_rotation": {"rate": 0.15}})
+    CountyState(region="tiny", rng=1, policies={"teacher_rotation": {"rate": 0.15}})
 
 **When policies act.** The model calls the hooks below at fixed points of its year; within a
 hook, active policies act in :data:`POLICY_ORDER`. This is the one place where the order is
@@ -58,12 +58,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from sim.config import ConfigError, _validate_node, param
+from sim.schema import ConfigError, param, validate_node
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
-__all__ = ["POLICIES", "POLICY_ORDER", "Policy", "PolicyConfig", "build_policies", "register"]
+__all__ = ["POLICIES", "POLICY_ORDER", "Policy", "PolicyConfig", "build_policies", "check_policies",
+           "register"]
 
 #: the order in which active policies act within each hook (see the module docstring)
 POLICY_ORDER: tuple[str, ...] = (
@@ -125,11 +126,11 @@ class Policy:
         self.total_cost = 0.0
 
     # ---- helpers --------------------------------------------------------------------
-    def active(self, model: EducationModel) -> bool:
+    def active(self, model: CountyState) -> bool:
         c = self.config
         return model.year >= c.start_year and (c.end_year is None or model.year <= c.end_year)
 
-    def rng(self, model: EducationModel) -> np.random.Generator:
+    def rng(self, model: CountyState) -> np.random.Generator:
         return model.stream(f"policy:{self.name}")
 
     def spend(self, yuan: float) -> None:
@@ -139,40 +140,40 @@ class Policy:
         self._cost += float(yuan)
 
     # ---- hooks (override what the policy needs) ---------------------------------------
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         """Once, after the county is built (e.g. add columns)."""
 
-    def before_enrolment(self, model: EducationModel) -> None: ...
+    def before_enrolment(self, model: CountyState) -> None: ...
 
-    def after_enrolment(self, model: EducationModel) -> None: ...
+    def after_enrolment(self, model: CountyState) -> None: ...
 
-    def learning_effect(self, model: EducationModel) -> np.ndarray | None:
+    def learning_effect(self, model: CountyState) -> np.ndarray | None:
         """Extra achievement growth this year per pupil (aligned with ``model.students``)."""
         return None
 
-    def before_careers(self, model: EducationModel) -> None: ...
+    def before_careers(self, model: CountyState) -> None: ...
 
-    def after_careers(self, model: EducationModel) -> None: ...
+    def after_careers(self, model: CountyState) -> None: ...
 
-    def after_finance(self, model: EducationModel) -> None: ...
+    def after_finance(self, model: CountyState) -> None: ...
 
-    def attrition_multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def attrition_multiplier(self, model: CountyState) -> np.ndarray | None:
         """Per teacher (aligned with ``model.teachers``): factor on the attrition probability."""
         return None
 
-    def transfer_multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def transfer_multiplier(self, model: CountyState) -> np.ndarray | None:
         """Per teacher: factor on the probability of asking for an up-tier transfer."""
         return None
 
-    def hire_skill_shift(self, model: EducationModel, school: np.ndarray) -> np.ndarray | None:
+    def hire_skill_shift(self, model: CountyState, school: np.ndarray) -> np.ndarray | None:
         """Per new hire (their schools given): shift of the hire's effectiveness."""
         return None
 
-    def choice_multiplier(self, model: EducationModel, pupils: np.ndarray) -> np.ndarray | None:
+    def choice_multiplier(self, model: CountyState, pupils: np.ndarray) -> np.ndarray | None:
         """Per pupil row in ``pupils`` seeking a school: factor on the choice probability."""
         return None
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         """Policy-specific metrics of this year (recorded as ``NAME.key``)."""
         return {}
 
@@ -189,6 +190,15 @@ def build_policies(spec: dict[str, Any] | None) -> list[Policy]:
     Unknown names or parameters, wrong types and out-of-range values raise one ConfigError
     naming each field as ``policies.NAME.FIELD`` with its allowed range.
     """
+    policies, problems = check_policies(spec)
+    if problems:
+        raise ConfigError.from_problems(problems)
+    return policies
+
+
+def check_policies(spec: dict[str, Any] | None) -> tuple[list[Policy], list[str]]:
+    """The policies of ``{name: {param: value}}`` in POLICY_ORDER, and every problem of the
+    block (one message each; the policies are only usable when there is none)."""
     import sim.policies  # noqa: F401  (registers the built-in policies)
 
     spec = dict(spec or {})
@@ -208,13 +218,14 @@ def build_policies(spec: dict[str, Any] | None) -> list[Policy]:
                                 f"(known: {', '.join(sorted(known))})")
                 continue
             setattr(cfg, key, value)
-        _validate_node(cfg, f"policies.{name}.", problems)
+        validate_node(cfg, f"policies.{name}.", problems)
         if cfg.end_year is not None and isinstance(cfg.end_year, int) \
                 and isinstance(cfg.start_year, int) and cfg.end_year < cfg.start_year:
             problems.append(f"policies.{name}.end_year: {cfg.end_year} is before start_year "
                             f"{cfg.start_year}")
-        built[name] = cls(cfg)
-    if problems:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+        try:
+            built[name] = cls(cfg)
+        except ConfigError as err:  # a rule across the policy's parameters
+            problems += [line.strip() for line in str(err).splitlines()[1:]]
     order = {n: i for i, n in enumerate(POLICY_ORDER)}
-    return [built[n] for n in sorted(built, key=lambda n: (order.get(n, len(order)), n))]
+    return [built[n] for n in sorted(built, key=lambda n: (order.get(n, len(order)), n))], problems

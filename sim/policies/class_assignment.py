@@ -71,13 +71,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
+from sim.arrays import rank_within
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.processes.enrolment import MAX_GRADE_KEY, _rank_within, set_pupil_classes
+from sim.processes.enrolment import MAX_GRADE_KEY, set_pupil_classes
 from sim.processes.learning import class_teacher_effect, pupil_teacher_effect
+from sim.schema import param
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 
 @dataclass
@@ -129,7 +130,7 @@ class ClassAssignmentConfig(PolicyConfig):
             "booked)")
 
 
-def between_class_share(model: EducationModel, sections: str = "junior") -> float:
+def between_class_share(model: CountyState, sections: str = "junior") -> float:
     """Within school-grades with ≥ 2 classes (grades 7-9 for ``"junior"``, 1-9 for
     ``"all"``): between-class sum of squares of achievement z / total sum of squares around
     the school-grade means (NaN when there are no such school-grades)."""
@@ -162,7 +163,7 @@ class ClassAssignment(Policy):
     Config = ClassAssignmentConfig
     intensity_fields = ("sharing", "tracking_intensity")
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         self._stats: dict[str, float] = {}
         self._peer: np.ndarray | None = None
 
@@ -177,7 +178,7 @@ class ClassAssignment(Policy):
             return np.ones(len(section), dtype=bool)
         return np.asarray(section) == 1
 
-    def _class_tables(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _class_tables(self, model: CountyState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per class: school-grade key, index within it, and whether it is in scope with at
         least one other class in its school-grade (where tracking can sort)."""
         per_key = model.classes_per_key
@@ -187,7 +188,7 @@ class ClassAssignment(Policy):
         scope = (per_key[key] >= 2) & self._section_in_scope((grade >= 7).astype(np.int8))
         return key, index, scope
 
-    def _section_scope(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    def _section_scope(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         """Per class: its school-section key (school × 2 + section), and whether that
         section is in scope with at least two classes (where teams can be balanced)."""
         cls_school, cls_section = model.class_school_section()
@@ -202,7 +203,7 @@ class ClassAssignment(Policy):
         return np.where(classes >= 2, k, 0).astype(np.int64)
 
     # ---- yearly action -------------------------------------------------------------------
-    def after_enrolment(self, model: EducationModel) -> None:
+    def after_enrolment(self, model: CountyState) -> None:
         self._stats = {}
         self._peer = None
         tau = self.intensity()
@@ -214,7 +215,7 @@ class ClassAssignment(Policy):
             self._book_preparation(model)
         self._class_effect_stats(model)
 
-    def _book_preparation(self, model: EducationModel) -> None:
+    def _book_preparation(self, model: CountyState) -> None:
         t = model.teachers
         key, scope = self._section_scope(model)
         active = np.bincount(key[scope], minlength=2 * model.schools.n) > 0
@@ -224,7 +225,7 @@ class ClassAssignment(Policy):
         self._stats["participating_teachers"] = float(n)
         self.spend(self.config.prep_cost_yuan * n * self.config.fidelity)
 
-    def _track(self, model: EducationModel, tau: float) -> None:
+    def _track(self, model: CountyState, tau: float) -> None:
         c = self.config
         s, t = model.students, model.teachers
         rng = self.rng(model)
@@ -282,7 +283,7 @@ class ClassAssignment(Policy):
         ti_s = np.flatnonzero(tracked)
         order = ti_s[np.lexsort((-z[ti_s], sg[ti_s]))]
         rank = np.zeros(s.n, dtype=np.int64)
-        rank[order] = _rank_within(sg[order])
+        rank[order] = rank_within(sg[order])
         fast_seats = np.bincount(sg[fast], minlength=len(model.classes_per_key))
         pushed = fast & (rank >= fast_seats[sg])
         n_pushed = float(pushed.sum())
@@ -302,7 +303,7 @@ class ClassAssignment(Policy):
             "private_gifts_yuan": n_pushed * c.gift_yuan,
         })
 
-    def _class_effect_stats(self, model: EducationModel) -> None:
+    def _class_effect_stats(self, model: CountyState) -> None:
         """Pupil-weighted within-section variance of class teacher effects, own and
         effective (after the balanced mode's pull), over sections with ≥ 2 classes."""
         T = class_teacher_effect(model)
@@ -316,7 +317,7 @@ class ClassAssignment(Policy):
             m = np.bincount(key, weights=w * x) / np.maximum(n, 1e-12)
             self._stats[name] = float((w * (x - m[key]) ** 2).sum() / w.sum())
 
-    def _pull(self, model: EducationModel, T: np.ndarray) -> np.ndarray:
+    def _pull(self, model: CountyState, T: np.ndarray) -> np.ndarray:
         """Per class: the balanced mode's change of the class teacher effect (0 otherwise):
         ``s · (T̄_k − T_c)`` with ``T̄_k`` the pupil-weighted mean of its section."""
         if self.config.mode != "balanced" or self.intensity() <= 0:
@@ -328,7 +329,7 @@ class ClassAssignment(Policy):
         return np.where(scope, self.intensity() * (mean[key] - T), 0.0)
 
     # ---- effect on learning --------------------------------------------------------------
-    def learning_effect(self, model: EducationModel) -> np.ndarray | None:
+    def learning_effect(self, model: CountyState) -> np.ndarray | None:
         if self.intensity() <= 0:
             return None
         if self.config.mode == "tracking":
@@ -336,7 +337,7 @@ class ClassAssignment(Policy):
         pull = self._pull(model, class_teacher_effect(model))
         return model.cfg.learning.teacher_effect_weight * pull[model.class_of_student]
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         out = {"between_class_share": between_class_share(model, self.config.sections)}
         out.update(self._stats)
         return out

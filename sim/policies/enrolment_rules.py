@@ -86,12 +86,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, catchments, one_of
+from sim.region import catchments
+from sim.schema import param
+from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, one_of
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 _LEVELS = ((PRIMARY, NINE_YEAR), (JUNIOR, NINE_YEAR))  # schools teaching primary / junior
 
@@ -147,7 +148,7 @@ class EnrolmentRules(Policy):
     Config = EnrolmentRulesConfig
     intensity_fields = ("choice_reduction", "redraw_every", "quota_share", "transport_cost_yuan")
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         #: the redrawn catchments (primary, junior) or None before the first redraw
         self._redrawn: tuple[np.ndarray, np.ndarray] | None = None
         self._stats: dict[str, float] = {}
@@ -160,11 +161,11 @@ class EnrolmentRules(Policy):
         return c.max_walk_minutes * c.walking_speed_kmh / 60.0
 
     # ---- catchments ----------------------------------------------------------------------
-    def _default_catchments(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    def _default_catchments(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         sch = model.schools
         return catchments(model.zone_dist, sch.level, sch.open, model.zone_own_school)
 
-    def before_enrolment(self, model: EducationModel) -> None:
+    def before_enrolment(self, model: CountyState) -> None:
         c = self.config
         self._stats = {"catchment_changes": 0.0, "quota_pupils": 0.0}
         before = (model.catch_primary.copy(), model.catch_junior.copy())
@@ -187,7 +188,7 @@ class EnrolmentRules(Policy):
             self._stats["zones_redrawn"] = float((model.catch_primary != default[0]).sum()
                                                  + (model.catch_junior != default[1]).sum())
 
-    def zone_demand_and_room(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    def zone_demand_and_room(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         """Demand (zones × 2: primary, junior) for seats this year and room per school."""
         s, sch = model.students, model.schools
         n_z = len(model.zone_x)
@@ -200,7 +201,7 @@ class EnrolmentRules(Policy):
         room = sch.capacity - np.bincount(s.school[staying], minlength=sch.n)
         return demand, room.astype(float)
 
-    def redraw(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    def redraw(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         """New catchments by the rule in the module docstring (a loop over zone moves)."""
         sch = model.schools
         rng = self.rng(model)
@@ -243,7 +244,7 @@ class EnrolmentRules(Policy):
         return assign[0].astype(np.intp), assign[1].astype(np.intp)
 
     # ---- choice --------------------------------------------------------------------------
-    def choice_multiplier(self, model: EducationModel, pupils: np.ndarray) -> np.ndarray | None:
+    def choice_multiplier(self, model: CountyState, pupils: np.ndarray) -> np.ndarray | None:
         c = self.config
         r = c.choice_reduction * c.fidelity
         q = c.quota_effect * c.quota_share * c.fidelity
@@ -260,12 +261,12 @@ class EnrolmentRules(Policy):
         return mult
 
     # ---- travel ----------------------------------------------------------------------------
-    def far_pupils(self, model: EducationModel) -> np.ndarray:
+    def far_pupils(self, model: CountyState) -> np.ndarray:
         """Mask of pupils whose school is beyond the travel limit from their home zone."""
         s = model.students
         return model.zone_dist[s.zone, s.school] > self.max_travel_km + 1e-9
 
-    def after_enrolment(self, model: EducationModel) -> None:
+    def after_enrolment(self, model: CountyState) -> None:
         c = self.config
         far = self.far_pupils(model)
         n_far = float(far.sum())
@@ -273,7 +274,7 @@ class EnrolmentRules(Policy):
         self._stats["beyond_max_travel_share"] = n_far / max(model.students.n, 1)
         self.spend(c.transport_cost_yuan * n_far * c.fidelity)
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         return {"choosers": float(model.flows.get("choosers", 0)),
                 "overflow": float(model.flows.get("overflow", 0)),
                 "quota_pupils": 0.0, "catchment_changes": 0.0, "zones_redrawn": 0.0,

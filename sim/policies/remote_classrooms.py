@@ -67,13 +67,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
 from sim.processes.learning import pupil_teacher_effect
-from sim.region import RURAL
+from sim.schema import param
+from sim.standards import FACILITY_STANDARDS_PER_STUDENT
+from sim.vocabulary import RURAL
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 __all__ = ["RemoteClassrooms", "RemoteClassroomsConfig"]
 
@@ -133,7 +134,7 @@ class RemoteClassrooms(Policy):
     Config = RemoteClassroomsConfig
     intensity_fields = ("lesson_share", "equip_upgrade_to")
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         n = model.schools.n
         self.receiving = np.zeros(n, dtype=bool)
         self.source = np.zeros(n, dtype=bool)
@@ -141,7 +142,7 @@ class RemoteClassrooms(Policy):
         self._stats: dict[str, float] = {}
 
     # ---- who gives and who receives ----------------------------------------------------
-    def sources_receivers(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    def sources_receivers(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         """Boolean masks over schools: source schools and receiving schools."""
         c = self.config
         sch = model.schools
@@ -159,15 +160,13 @@ class RemoteClassrooms(Policy):
             recv = sch.open & sch.designated_weak
         return source, recv & ~source
 
-    def adoption(self, model: EducationModel) -> np.ndarray:
+    def adoption(self, model: CountyState) -> np.ndarray:
         """Per school: the adoption the school would reach if connected (0 for schools
         without pupils or teachers)."""
         c = self.config
         t = model.teachers
         n = model.schools.n
-        from sim.model import STANDARDS_PER_STUDENT
-
-        need = model.section_enrolment() @ STANDARDS_PER_STUDENT[:, 3]
+        need = model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT[:, 3]
         rooms = model.schools.multimedia_rooms
         equipment = np.minimum(np.divide(rooms, need, out=np.zeros(n), where=need > 0), 1.0)
         staff = np.bincount(t.school, minlength=n).astype(float)
@@ -177,7 +176,7 @@ class RemoteClassrooms(Policy):
                        out=np.zeros(n), where=staff > 0)
         return c.max_adoption * equipment * ((1 - c.it_skill_weight) + c.it_skill_weight * it)
 
-    def source_quality(self, model: EducationModel) -> np.ndarray:
+    def source_quality(self, model: CountyState) -> np.ndarray:
         """Mean effectiveness of the source schools' core teachers, [primary, junior]."""
         t = model.teachers
         eff = model.teacher_effectiveness()
@@ -191,7 +190,7 @@ class RemoteClassrooms(Policy):
         return out
 
     # ---- hooks --------------------------------------------------------------------------
-    def after_enrolment(self, model: EducationModel) -> None:
+    def after_enrolment(self, model: CountyState) -> None:
         c = self.config
         self._stats = {"connected": 0.0, "mean_adoption": np.nan, "mean_effect": 0.0,
                        "rooms_added": 0.0}
@@ -205,7 +204,7 @@ class RemoteClassrooms(Policy):
             self.spend(c.cost_per_school * float(self.receiving.sum())
                        + c.setup_cost_per_school * float(new.sum()))
 
-    def learning_effect(self, model: EducationModel) -> np.ndarray | None:
+    def learning_effect(self, model: CountyState) -> np.ndarray | None:
         c = self.config
         k = c.lesson_share * c.fidelity * model.cfg.learning.teacher_effect_weight
         if k == 0 or not self.receiving.any():
@@ -222,19 +221,17 @@ class RemoteClassrooms(Policy):
         self._stats["mean_effect"] = float(effect[inside].mean()) if len(inside) else 0.0
         return effect
 
-    def after_finance(self, model: EducationModel) -> None:
+    def after_finance(self, model: CountyState) -> None:
         c = self.config
         if c.equip_upgrade_to == 0 or c.fidelity == 0 or not self.receiving.any():
             return
-        from sim.model import STANDARDS_PER_STUDENT
-
         sch = model.schools
-        need = model.section_enrolment() @ STANDARDS_PER_STUDENT[:, 3]
+        need = model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT[:, 3]
         short = np.maximum(c.equip_upgrade_to * need - sch.multimedia_rooms, 0.0)
         add = np.where(self.receiving & sch.open, c.fidelity * short, 0.0)
         sch.multimedia_rooms[:] += add
         self._stats["rooms_added"] = float(add.sum())
         self.spend(float(add.sum()) * model.cfg.finance.multimedia_room_cost)
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         return dict(self._stats)

@@ -78,13 +78,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
 from sim.processes.careers import pay_response
-from sim.region import RURAL
+from sim.schema import param
+from sim.vocabulary import RURAL
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 
 @dataclass
@@ -153,7 +153,7 @@ class RuralIncentives(Policy):
     intensity_fields = ("extra_allowance", "housing_coverage", "directed_share",
                         "promotion_boost")
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         t = model.teachers
         if "directed_service_end" not in t.schema:
             # last school year a directed graduate owes (0: not a directed graduate)
@@ -164,11 +164,11 @@ class RuralIncentives(Policy):
         self._mult_mean = 1.0
 
     # ---- who is what -------------------------------------------------------------------
-    def rural(self, model: EducationModel) -> np.ndarray:
+    def rural(self, model: CountyState) -> np.ndarray:
         """Teachers whose current school is rural."""
         return model.schools.tier[model.teachers.school] == RURAL
 
-    def housed(self, model: EducationModel) -> np.ndarray:
+    def housed(self, model: CountyState) -> np.ndarray:
         """Rural teachers living in staff housing (stable draw per teacher)."""
         cover = self.config.housing_coverage * self.config.fidelity
         t = model.teachers
@@ -176,12 +176,12 @@ class RuralIncentives(Policy):
             return np.zeros(t.n, dtype=bool)
         return self.rural(model) & (_unit_hash(t.id, self._key) < cover)
 
-    def serving(self, model: EducationModel) -> np.ndarray:
+    def serving(self, model: CountyState) -> np.ndarray:
         """Directed graduates still owing service in the current year's careers step."""
         return model.teachers.directed_service_end > model.year
 
     # ---- effects on the core processes -------------------------------------------------
-    def _multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def _multiplier(self, model: CountyState) -> np.ndarray | None:
         c = self.config
         extra = c.extra_allowance * c.fidelity
         housed = self.housed(model)
@@ -196,17 +196,17 @@ class RuralIncentives(Policy):
         m[serving] = 0.0
         return m
 
-    def attrition_multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def attrition_multiplier(self, model: CountyState) -> np.ndarray | None:
         m = self._multiplier(model)
         rural = self.rural(model)
         self._mult_mean = float(m[rural].mean()) if m is not None and rural.any() else 1.0
         return m
 
-    def transfer_multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def transfer_multiplier(self, model: CountyState) -> np.ndarray | None:
         return self._multiplier(model)
 
     # ---- yearly action -----------------------------------------------------------------
-    def after_careers(self, model: EducationModel) -> None:
+    def after_careers(self, model: CountyState) -> None:
         c = self.config
         t = model.teachers
         tc = model.cfg.teachers
@@ -252,7 +252,7 @@ class RuralIncentives(Policy):
         stats["housed"] = float(housed.sum())
         self._stats = stats
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         t = model.teachers
         return {"rural_attrition_multiplier": self._mult_mean,
                 "directed_serving": float((t.directed_service_end > model.year).sum()),

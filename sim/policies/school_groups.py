@@ -77,12 +77,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.region import PRIMARY
+from sim.schema import param
+from sim.vocabulary import PRIMARY
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 __all__ = ["GroupStructure", "SchoolGroups", "SchoolGroupsConfig", "form_groups",
            "member_lead_gaps"]
@@ -231,7 +231,7 @@ class GroupStructure:
         self.n_groups = len(np.unique(self.group_of[self.group_of >= 0]))
 
 
-def _families(model: EducationModel, same_level: bool) -> list[np.ndarray]:
+def _families(model: CountyState, same_level: bool) -> list[np.ndarray]:
     sch = model.schools
     open_idx = np.flatnonzero(sch.open)
     if not same_level:
@@ -240,7 +240,7 @@ def _families(model: EducationModel, same_level: bool) -> list[np.ndarray]:
     return [open_idx[prim], open_idx[~prim]]
 
 
-def form_groups(model: EducationModel, config: SchoolGroupsConfig) -> GroupStructure:
+def form_groups(model: CountyState, config: SchoolGroupsConfig) -> GroupStructure:
     """Form groups on ``model`` by the rule of ``config`` (nothing is changed on the
     model; no random numbers are drawn)."""
     sch = model.schools
@@ -305,7 +305,7 @@ def form_groups(model: EducationModel, config: SchoolGroupsConfig) -> GroupStruc
     return out
 
 
-def member_lead_gaps(model: EducationModel, structure: GroupStructure) -> dict[str, float]:
+def member_lead_gaps(model: CountyState, structure: GroupStructure) -> dict[str, float]:
     """Mean achievement z of member-school pupils minus lead-school pupils, and the same
     for teacher effectiveness (NaN without groups). Works on any model with the same
     schools, e.g. the same-seed baseline."""
@@ -333,7 +333,7 @@ class SchoolGroups(Policy):
     Config = SchoolGroupsConfig
     intensity_fields = ("coverage",)
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         self.structure = GroupStructure.empty(model.schools.n)
         self._formed_year: int | None = None
         self._skill_gain = 0.0
@@ -344,7 +344,7 @@ class SchoolGroups(Policy):
         """Per school: its (nearest) lead school, or −1."""
         return self.structure.lead_of
 
-    def links(self, model: EducationModel | None = None) -> list[tuple[int, int]]:
+    def links(self, model: CountyState | None = None) -> list[tuple[int, int]]:
         """(lead, member) pairs of the current groups (for maps)."""
         return self.structure.links()
 
@@ -353,7 +353,7 @@ class SchoolGroups(Policy):
         return c.fused_strength if c.mode == "fused" else c.co_built_strength
 
     # ---- hooks --------------------------------------------------------------------------
-    def after_enrolment(self, model: EducationModel) -> None:
+    def after_enrolment(self, model: CountyState) -> None:
         c = self.config
         due = self._formed_year is None or (
             c.reform_every > 0 and model.year - self._formed_year >= c.reform_every)
@@ -366,7 +366,7 @@ class SchoolGroups(Policy):
         self.spend(c.admin_cost_per_group * st.n_groups
                    + c.exchange_cost_per_member * float(st.is_member.sum()))
 
-    def learning_effect(self, model: EducationModel) -> np.ndarray | None:
+    def learning_effect(self, model: CountyState) -> np.ndarray | None:
         c = self.config
         st = self.structure
         k = self._strength() * c.fidelity
@@ -389,7 +389,7 @@ class SchoolGroups(Policy):
         code += disadvantaged.view(np.int8)
         return table.take(code)
 
-    def after_careers(self, model: EducationModel) -> None:
+    def after_careers(self, model: CountyState) -> None:
         c = self.config
         st = self.structure
         k = self._strength() * c.fidelity
@@ -430,7 +430,7 @@ class SchoolGroups(Policy):
         if c.dilution > 0:
             t.skill[:] -= c.dilution * k * st.member_load[t.school]
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         st = self.structure
         gaps = member_lead_gaps(model, st)
         return {

@@ -97,17 +97,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import ConfigError, param
 from sim.policies.base import Policy, PolicyConfig, register
 from sim.processes.careers import pay_response
-from sim.region import NINE_YEAR, RURAL, TOWN, URBAN, one_of
+from sim.schema import ConfigError, param
+from sim.standards import FACILITY_STANDARDS_PER_STUDENT
+from sim.vocabulary import NINE_YEAR, RURAL, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 #: capital items: 0 buildings (m²), 1 equipment (yuan), 2 multimedia rooms
 ITEMS = ("building", "equipment", "multimedia")
-#: columns of STANDARDS_PER_STUDENT / the schools table for the three items
+#: columns of FACILITY_STANDARDS_PER_STUDENT / the schools table for the three items
 _STANDARD_COLUMN = (0, 2, 3)
 _STOCK_COLUMN = ("building_area", "equipment_value", "multimedia_rooms")
 
@@ -201,7 +202,7 @@ class TargetedFunding(Policy):
                 "building_share + equipment_share + multimedia_share must be > 0")
 
     # ---- state -------------------------------------------------------------------------
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         n = model.schools.n
         #: committed capital not yet in place: due year → (schools × 3) yuan per item
         self.pipeline: dict[int, np.ndarray] = {}
@@ -217,18 +218,16 @@ class TargetedFunding(Policy):
         w = np.array([c.building_share, c.equipment_share, c.multimedia_share], dtype=float)
         return w / w.sum()
 
-    def _unit_costs(self, model: EducationModel) -> np.ndarray:
+    def _unit_costs(self, model: CountyState) -> np.ndarray:
         return np.array([self.config.building_cost_per_m2, 1.0,
                          model.cfg.finance.multimedia_room_cost])
 
-    def shortfall_yuan(self, model: EducationModel) -> np.ndarray:
+    def shortfall_yuan(self, model: CountyState) -> np.ndarray:
         """Money each school needs to reach the 2017 standards of building area, equipment
         and multimedia rooms: (schools × 3) yuan, counting the undelivered pipeline as stock;
         0 for closed schools."""
-        from sim.model import STANDARDS_PER_STUDENT
-
         sch = model.schools
-        need = (model.section_enrolment() @ STANDARDS_PER_STUDENT)[:, _STANDARD_COLUMN]
+        need = (model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT)[:, _STANDARD_COLUMN]
         cost = self._unit_costs(model)
         have = np.column_stack([sch.column(c) for c in _STOCK_COLUMN])
         for arr in getattr(self, "pipeline", {}).values():
@@ -237,7 +236,7 @@ class TargetedFunding(Policy):
         short[~sch.open] = 0.0
         return short
 
-    def targeting(self, model: EducationModel, short: np.ndarray | None = None
+    def targeting(self, model: CountyState, short: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Targeted schools (bool) and their allocation weights (0 elsewhere)."""
         c = self.config
@@ -263,7 +262,7 @@ class TargetedFunding(Policy):
         return target, np.where(target, weight, 0.0)
 
     # ---- yearly action -----------------------------------------------------------------
-    def after_finance(self, model: EducationModel) -> None:
+    def after_finance(self, model: CountyState) -> None:
         c = self.config
         sch = model.schools
         n = sch.n
@@ -285,7 +284,7 @@ class TargetedFunding(Policy):
         stats["equipment_completeness"] = self._completeness(model, pupils)
         self._stats = stats
 
-    def _commit(self, model: EducationModel, pupils: np.ndarray, stats: dict) -> None:
+    def _commit(self, model: CountyState, pupils: np.ndarray, stats: dict) -> None:
         c = self.config
         sch = model.schools
         fc = model.cfg.finance
@@ -361,7 +360,7 @@ class TargetedFunding(Policy):
                                      if on_target.any() else 0.0),
         })
 
-    def _undo_core_purchases(self, model: EducationModel, taken: np.ndarray) -> None:
+    def _undo_core_purchases(self, model: CountyState, taken: np.ndarray) -> None:
         """Remove what ``taken`` yuan of this year's core capital bought (core proportions)."""
         fc = model.cfg.finance
         sch = model.schools
@@ -372,7 +371,7 @@ class TargetedFunding(Policy):
             stock = sch.column(col)
             stock[:] = np.maximum(stock - share * taken / unit, 0.0)
 
-    def _deliver(self, model: EducationModel) -> float:
+    def _deliver(self, model: CountyState) -> float:
         """Move the pipeline due by this year into the stocks; returns the yuan delivered."""
         sch = model.schools
         due = sorted(y for y in self.pipeline if y <= model.year)
@@ -392,7 +391,7 @@ class TargetedFunding(Policy):
         return float(arr.sum())
 
     @staticmethod
-    def _successor(model: EducationModel, i: int) -> int:
+    def _successor(model: CountyState, i: int) -> int:
         """Nearest open school teaching the closed school ``i``'s level (-1 if none)."""
         sch = model.schools
         covers = sch.open & ((sch.level == sch.level[i]) | (sch.level == NINE_YEAR))
@@ -402,7 +401,7 @@ class TargetedFunding(Policy):
             return -1
         return int(np.argmin(np.where(covers, model.school_dist[i], np.inf)))
 
-    def _money_ratio(self, model: EducationModel, pupils: np.ndarray) -> float:
+    def _money_ratio(self, model: CountyState, pupils: np.ndarray) -> float:
         from sim.processes.finance import school_funds
 
         fc = model.cfg.finance
@@ -420,11 +419,9 @@ class TargetedFunding(Policy):
         return float(per[RURAL] / per[URBAN])
 
     @staticmethod
-    def _completeness(model: EducationModel, pupils: np.ndarray) -> float:
-        from sim.model import STANDARDS_PER_STUDENT
-
+    def _completeness(model: CountyState, pupils: np.ndarray) -> float:
         sch = model.schools
-        need = model.section_enrolment() @ STANDARDS_PER_STUDENT[:, 2]
+        need = model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT[:, 2]
         ok = sch.open & (need > 0)
         if not ok.any():
             return np.nan
@@ -432,16 +429,16 @@ class TargetedFunding(Policy):
         return float(np.average(ratio, weights=pupils[ok]))
 
     # ---- effects on the core processes -------------------------------------------------
-    def _pay_factor(self, model: EducationModel) -> np.ndarray | None:
+    def _pay_factor(self, model: CountyState) -> np.ndarray | None:
         if not self.supplement.any():
             return None
         return pay_response(model, self.supplement[model.teachers.school])
 
-    def attrition_multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def attrition_multiplier(self, model: CountyState) -> np.ndarray | None:
         return self._pay_factor(model)
 
-    def transfer_multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def transfer_multiplier(self, model: CountyState) -> np.ndarray | None:
         return self._pay_factor(model)
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         return dict(self._stats)

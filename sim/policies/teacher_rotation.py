@@ -39,13 +39,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
 from sim.processes.careers import pay_response
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, URBAN, one_of
+from sim.schema import param
+from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, URBAN, one_of
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 
 @dataclass
@@ -104,7 +104,7 @@ class TeacherRotation(Policy):
     Config = TeacherRotationConfig
     intensity_fields = ("rate", "new_hire_urban_years")
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         if "rotation_end" not in model.teachers.schema:
             model.teachers.add_column("rotation_end", np.int16, 0)
             model.teachers.add_column("rotation_kind", np.int8, 0)  # 1 rotation, 2 training
@@ -115,7 +115,7 @@ class TeacherRotation(Policy):
         self.moves = np.zeros((0, 2), dtype=np.int64)
 
     # ---- who sends, who receives -------------------------------------------------------
-    def senders_receivers(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    def senders_receivers(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         c = self.config
         sch = model.schools
         open_ = sch.open
@@ -135,7 +135,7 @@ class TeacherRotation(Policy):
         return send, recv
 
     # ---- yearly action -----------------------------------------------------------------
-    def after_careers(self, model: EducationModel) -> None:
+    def after_careers(self, model: CountyState) -> None:
         c = self.config
         t = model.teachers
         rng = self.rng(model)
@@ -168,7 +168,7 @@ class TeacherRotation(Policy):
                    + c.mentoring_cost_yuan * float((on & (kind == 2)).sum()))
         self._stats = stats
 
-    def _rotate(self, model: EducationModel, rng: np.random.Generator, rate: float,
+    def _rotate(self, model: CountyState, rng: np.random.Generator, rate: float,
                 stats: dict) -> None:
         c = self.config
         t = model.teachers
@@ -242,7 +242,7 @@ class TeacherRotation(Policy):
             mask[chosen[refuse]] = True
             model.remove_teachers(mask)
 
-    def _place_trainees(self, model: EducationModel, rng: np.random.Generator,
+    def _place_trainees(self, model: CountyState, rng: np.random.Generator,
                         stats: dict) -> None:
         """New rural hires start with N years at the nearest urban school of their level."""
         c = self.config
@@ -267,7 +267,7 @@ class TeacherRotation(Policy):
             t.rotation_kind[who] = 2
             stats["trainees_placed"] += float(len(who))
 
-    def before_careers(self, model: EducationModel) -> None:
+    def before_careers(self, model: CountyState) -> None:
         c = self.config
         t = model.teachers
         trainee = (t.rotation_kind == 2) & (t.rotation_end > 0)
@@ -275,15 +275,15 @@ class TeacherRotation(Policy):
             t.skill[trainee] += c.mentoring_gain * c.fidelity
 
     # ---- effects on the core processes -------------------------------------------------
-    def learning_effect(self, model: EducationModel) -> np.ndarray | None:
+    def learning_effect(self, model: CountyState) -> np.ndarray | None:
         if not self._sent_share.any() or self.config.continuity_cost == 0:
             return None
         return -self.config.continuity_cost * self._sent_share[model.students.school]
 
-    def transfer_multiplier(self, model: EducationModel) -> np.ndarray | None:
+    def transfer_multiplier(self, model: CountyState) -> np.ndarray | None:
         on = model.teachers.rotation_end > 0
         return None if not on.any() else np.where(on, 0.0, 1.0)
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         t = model.teachers
         return {**self._stats, "on_rotation": float((t.rotation_end > 0).sum())}

@@ -57,12 +57,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.region import RURAL
+from sim.schema import param
+from sim.vocabulary import RURAL
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 
 @dataclass
@@ -134,12 +134,12 @@ class TeacherTraining(Policy):
     Config = TeacherTrainingConfig
     intensity_fields = ("hours", "upgrade_boost")
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         if "training_gain" not in model.teachers.schema:
             model.teachers.add_column("training_gain", np.float64, 0.0)
         self._stats: dict[str, float] = {}
 
-    def targeted(self, model: EducationModel) -> np.ndarray:
+    def targeted(self, model: CountyState) -> np.ndarray:
         """Teachers targeted this year (mask aligned with ``model.teachers``)."""
         c = self.config
         t = model.teachers
@@ -159,7 +159,7 @@ class TeacherTraining(Policy):
         weak |= sch.open & sch.designated_weak
         return weak[t.school]
 
-    def after_careers(self, model: EducationModel) -> None:
+    def after_careers(self, model: CountyState) -> None:
         c = self.config
         t = model.teachers
         rng = self.rng(model)
@@ -197,7 +197,7 @@ class TeacherTraining(Policy):
         self.spend(cost)
         self._stats = stats
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         t = model.teachers
         return {**self._stats,
                 "gain_stock_mean": float(t.training_gain.mean()) if t.n else 0.0}

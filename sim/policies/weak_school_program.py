@@ -63,19 +63,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config import param
 from sim.evaluation import QUALITY_INDICATORS, indicator_matrix, school_compliance
 from sim.policies.base import Policy, PolicyConfig, register
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, one_of
+from sim.schema import param
+from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, one_of
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 __all__ = ["WeakSchoolProgram", "bottom_share", "designation_now", "eligible_schools",
            "evaluation_record"]
 
 
-def eligible_schools(model: EducationModel, level: str = "all") -> np.ndarray:
+def eligible_schools(model: CountyState, level: str = "all") -> np.ndarray:
     """Schools that can be designated: open, with pupils, teaching ``level``
     (``"all"``, ``"primary"``: primary and nine-year, ``"junior"``: junior and nine-year)."""
     sch = model.schools
@@ -88,13 +88,12 @@ def eligible_schools(model: EducationModel, level: str = "all") -> np.ndarray:
     return ok
 
 
-def _indicator_share(model: EducationModel) -> np.ndarray:
+def _indicator_share(model: CountyState) -> np.ndarray:
     """Share of the 7 indicators of the 2017 standard each school meets (pupil-weighted over
     a nine-year school's sections); 0 for schools without pupils."""
     n = model.schools.n
-    table = model.school_columns()
-    # the table is cached for the year; the state may still change before the year's record
-    model._cache.pop("school_table", None)
+    # not kept for the year: the state may still change before the year's record
+    table = model.school_columns(store=False)
     met_sum, pupils = np.zeros(n), np.zeros(n)
     for level in ("primary", "junior"):
         rows = table["level"] == level
@@ -109,7 +108,7 @@ def _indicator_share(model: EducationModel) -> np.ndarray:
     return np.divide(met_sum, pupils, out=np.zeros(n), where=pupils > 0)
 
 
-def evaluation_record(model: EducationModel, measure: str = "composite",
+def evaluation_record(model: CountyState, measure: str = "composite",
                       level: str = "all") -> tuple[np.ndarray, np.ndarray]:
     """This year's evaluation of every school by ``measure`` and its tie-breaker (mean
     achievement z); NaN for schools that are not eligible."""
@@ -141,7 +140,7 @@ def bottom_share(score: np.ndarray, tiebreak: np.ndarray, eligible: np.ndarray,
     return out
 
 
-def designation_now(model: EducationModel, measure: str = "composite", share: float = 1 / 3,
+def designation_now(model: CountyState, measure: str = "composite", share: float = 1 / 3,
                     level: str = "all") -> np.ndarray:
     """The schools the programme would designate from the current state alone (a one-year
     window), without applying anything. In year 0 this is the programme's designation of
@@ -196,7 +195,7 @@ class WeakSchoolProgram(Policy):
     Config = WeakSchoolProgramConfig
     intensity_fields = ("share", "yuan_per_pupil", "practice_gain")
 
-    def setup(self, model: EducationModel) -> None:
+    def setup(self, model: CountyState) -> None:
         c = self.config
         #: evaluation records: (year, score, tie-breaker), newest last
         self.history: list[tuple[int, np.ndarray, np.ndarray]] = []
@@ -208,11 +207,11 @@ class WeakSchoolProgram(Policy):
     def _on(self) -> bool:
         return self.config.share > 0 and self.config.fidelity > 0
 
-    def is_designation_year(self, model: EducationModel) -> bool:
+    def is_designation_year(self, model: CountyState) -> bool:
         c = self.config
         return (model.year - c.start_year) % c.cycle_years == 0
 
-    def rolling_scores(self, model: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    def rolling_scores(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         """Mean of each school's records of the last ``window_years`` years (NaN where none)."""
         c = self.config
         recent = [(s, tb) for y, s, tb in self.history if y >= model.year - c.window_years]
@@ -230,7 +229,7 @@ class WeakSchoolProgram(Policy):
         return mean(scores), mean(ties)
 
     # ---- yearly action -----------------------------------------------------------------
-    def after_enrolment(self, model: EducationModel) -> None:
+    def after_enrolment(self, model: CountyState) -> None:
         c = self.config
         sch = model.schools
         self._stats = {"redesignated": 0.0, "entered": 0.0, "exited": 0.0, "turnover": np.nan}
@@ -250,7 +249,7 @@ class WeakSchoolProgram(Policy):
         else:
             sch.designated_weak[:] &= sch.open
 
-    def after_finance(self, model: EducationModel) -> None:
+    def after_finance(self, model: CountyState) -> None:
         c = self.config
         sch = model.schools
         funds = teachers = 0.0
@@ -276,7 +275,7 @@ class WeakSchoolProgram(Policy):
         self.history.append((model.year, *evaluation_record(model, c.measure, c.level)))
         self.history = self.history[-(c.window_years + 1):]
 
-    def report(self, model: EducationModel) -> dict[str, float]:
+    def report(self, model: CountyState) -> dict[str, float]:
         sch = model.schools
         _, score, _ = self.history[-1]
         weak = sch.designated_weak & sch.open & np.isfinite(score)

@@ -24,26 +24,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.processes.enrolment import _sigmoid
-from sim.region import RURAL, TOWN, URBAN, one_of
+from sim.arrays import sigmoid
+from sim.vocabulary import RURAL, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 
-def pay_response(model: EducationModel, extra_pay: np.ndarray | float) -> np.ndarray | float:
+def pay_response(model: CountyState, extra_pay: np.ndarray | float) -> np.ndarray | float:
     """The one pay mechanism of the model: exit and transfer propensities (and a rotated
     teacher's refusal) are multiplied by ``exp(−pay_semi_elasticity × extra pay)``, the extra
     pay as a share of base salary. The rural allowance and policies' pay all act through it."""
     return np.exp(-model.cfg.teachers.pay_semi_elasticity * np.asarray(extra_pay, dtype=float))
 
 
-def pay_factor(model: EducationModel, tier: np.ndarray) -> np.ndarray:
+def pay_factor(model: CountyState, tier: np.ndarray) -> np.ndarray:
     """Multiplier on exit and transfer propensities from the rural allowance."""
     return pay_response(model, np.where(tier == RURAL, model.rural_allowance(), 0.0))
 
 
-def step(model: EducationModel, rng: np.random.Generator) -> None:
+def step(model: CountyState, rng: np.random.Generator) -> None:
     t = model.teachers
     tc = model.cfg.teachers
     flows = model.flows
@@ -92,14 +92,14 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
     designate_backbone(model, rng)
 
 
-def _transfers(model: EducationModel, rng: np.random.Generator) -> None:
+def _transfers(model: CountyState, rng: np.random.Generator) -> None:
     t = model.teachers
     tc = model.cfg.teachers
     tier = model.schools.tier[t.school]
     eff = model.teacher_effectiveness()
     base = np.array(tc.transfer_request.as_tuple())[tier]
     logit = np.log(np.maximum(base, 1e-12) / np.maximum(1 - base, 1e-12))
-    p = (_sigmoid(logit + tc.transfer_skill_slope * (eff - eff.mean())) * pay_factor(model, tier)
+    p = (sigmoid(logit + tc.transfer_skill_slope * (eff - eff.mean())) * pay_factor(model, tier)
          * model.policy_product("transfer_multiplier"))
     p = np.where(base > 0, p, 0.0)
     ask = (t.years_at_school >= tc.min_years_before_transfer) & (rng.random(t.n) < p)
@@ -125,7 +125,7 @@ def _transfers(model: EducationModel, rng: np.random.Generator) -> None:
     model.flows["transfers"] = moved_total
 
 
-def _hire(model: EducationModel, rng: np.random.Generator) -> None:
+def _hire(model: CountyState, rng: np.random.Generator) -> None:
     tc = model.cfg.teachers
     sch = model.schools
     slots_school, slots_section = model.vacancy_slots(rng)
@@ -144,7 +144,7 @@ def _hire(model: EducationModel, rng: np.random.Generator) -> None:
     pe_short = model.pe_arts_per_100() < 0.9
     specialist = pe_short[school] & (rng.random(n) < np.array(tc.specialist_fill.as_tuple())[tier])
     subject = np.where(specialist, 1 + (rng.random(n) < 0.5), 0).astype(np.int8)
-    qualification = _draw_category(rng, tier, tc.hire_qualification)
+    qualification = draw_qualification(rng, tier, tc.hire_qualification)
     skill = (np.array(tc.hire_skill_mean.as_tuple())[tier]
              + tc.qualification_skill * (qualification - 2)
              + tc.skill_sd * rng.standard_normal(n)
@@ -158,7 +158,7 @@ def _hire(model: EducationModel, rng: np.random.Generator) -> None:
     })
 
 
-def _draw_category(rng: np.random.Generator, tier: np.ndarray,
+def draw_qualification(rng: np.random.Generator, tier: np.ndarray,
                    shares: dict[str, list[float]]) -> np.ndarray:
     """Draw qualification levels 0-3 from the tier's shares."""
     cum = np.cumsum(np.array([shares["urban"], shares["town"], shares["rural"]]), axis=1)
@@ -166,7 +166,7 @@ def _draw_category(rng: np.random.Generator, tier: np.ndarray,
     return np.minimum((u[:, None] > cum[tier]).sum(axis=1), 3).astype(np.int8)
 
 
-def designate_backbone(model: EducationModel, rng: np.random.Generator) -> None:
+def designate_backbone(model: CountyState, rng: np.random.Generator) -> None:
     """Top up backbone teachers to the county target from the best designation scores."""
     t = model.teachers
     tc = model.cfg.teachers
@@ -184,4 +184,4 @@ def designate_backbone(model: EducationModel, rng: np.random.Generator) -> None:
     model.flows["new_backbone"] = len(chosen)
 
 
-__all__ = ["designate_backbone", "pay_factor", "step"]
+__all__ = ["designate_backbone", "draw_qualification", "pay_factor", "step"]

@@ -27,24 +27,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.region import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN, one_of
+from sim.arrays import logit, rank_within, sigmoid, stable_by_key
+from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 MAX_GRADE_KEY = 10  # school-grade key = school * 10 + grade
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return float(np.log(p / (1 - p)))
-
-
-def new_pupils(model: EducationModel, rng: np.random.Generator, zones: np.ndarray,
+def new_pupils(model: CountyState, rng: np.random.Generator, zones: np.ndarray,
                grades: np.ndarray, migrant: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Draw the characteristics of new pupils living in ``zones`` (not yet placed)."""
     dem, learn = model.cfg.demography, model.cfg.learning
@@ -63,7 +55,7 @@ def new_pupils(model: EducationModel, rng: np.random.Generator, zones: np.ndarra
             "school": np.full(n, -1, dtype=np.intp), "entry_year": model.year}
 
 
-def step(model: EducationModel) -> None:
+def step(model: CountyState) -> None:
     """One year of enrolment. Demographic draws (exits, migration, entry), placement and
     class formation use separate streams, so that a change in what schools offer never
     shifts who is born, moves or leaves (common random numbers)."""
@@ -131,7 +123,7 @@ def step(model: EducationModel) -> None:
     form_classes(model, model.stream("classes"))
 
 
-def place(model: EducationModel, rng: np.random.Generator) -> None:
+def place(model: CountyState, rng: np.random.Generator) -> None:
     """Place every pupil whose school is -1: choice, catchment, overflow."""
     s = model.students
     cfg = model.cfg.enrolment
@@ -155,7 +147,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
     # school choice at the entry grades (1 and 7)
     entry = (s.grade[todo] == 1) | (s.grade[todo] == 7)
     if cfg.choice_rate > 0 and entry.any():
-        p = _sigmoid(_logit(cfg.choice_rate) + cfg.choice_ses_slope * s.ses[todo])
+        p = sigmoid(logit(cfg.choice_rate) + cfg.choice_ses_slope * s.ses[todo])
         p = np.minimum(p * model.policy_product("choice_multiplier", todo), 1.0)
         choosers = entry & (u_choice < p)
         if choosers.any():
@@ -180,7 +172,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
             # seats go to the richest applicants first
             order = np.lexsort((-s.ses[todo[ci]], best))
             ci, best = ci[order], best[order]
-            rank = _rank_within(best)
+            rank = rank_within(best)
             won = rank < free[best]
             target[ci[won]] = best[won]
             free -= np.bincount(best[won], minlength=n_sch)
@@ -194,8 +186,8 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
 
     # catchment placement with capacity
     rest = random_order[~chosen[random_order]]  # the others, in random order
-    order, catch_sorted = _stable_by_key(rest, catch, n_sch)
-    rank = _rank_within(catch_sorted)
+    order, catch_sorted = stable_by_key(rest, catch, n_sch)
+    rank = rank_within(catch_sorted)
     demand = np.bincount(catch_sorted, minlength=n_sch)
     if cfg.expand_capacity:
         _expand(model, demand, free)
@@ -209,7 +201,7 @@ def place(model: EducationModel, rng: np.random.Generator) -> None:
     s.school[todo] = target
 
 
-def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarray,
+def _place_overflow(model: CountyState, overflow: np.ndarray, zone: np.ndarray,
                     junior: np.ndarray, catch: np.ndarray, free: np.ndarray) -> None:
     """Send pupils who found no seat at their catchment school to the nearest schools
     teaching their grade that have free seats, zone by zone (a loop over zones, not
@@ -218,7 +210,7 @@ def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarra
     sch = model.schools
     # each zone's schools from the nearest (ties: lower index first); the candidates of a
     # zone are these in this order, keeping those that teach the grade and have seats
-    nearest = model._memo.get("zone_school_order", (model.zone_dist,),
+    nearest = model.memo.get("zone_school_order", (model.zone_dist,),
                               lambda: np.argsort(model.zone_dist, axis=1, kind="stable"))
     for is_junior in (False, True):
         idx = overflow[junior[overflow] == is_junior]
@@ -242,7 +234,7 @@ def _place_overflow(model: EducationModel, overflow: np.ndarray, zone: np.ndarra
             np.subtract.at(free, school_of_pupil, 1)
 
 
-def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None:
+def _expand(model: CountyState, demand: np.ndarray, free: np.ndarray) -> None:
     """Add seats where catchment demand exceeds free seats (up to the school-size limit)."""
     cfg = model.cfg.enrolment
     sch = model.schools
@@ -261,31 +253,7 @@ def _expand(model: EducationModel, demand: np.ndarray, free: np.ndarray) -> None
         add.sum() * cfg.expansion_cost_per_seat)
 
 
-def _stable_by_key(elements: np.ndarray, key: np.ndarray, n_keys: int
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """``elements`` (indices into ``key``) grouped by their key, keeping their order within
-    a key, and their keys in that order (non-negative integer keys below ``n_keys``).
-
-    With ``elements`` in random order (``rng.permutation``) this lists the elements of each
-    key in random order, every order within a key equally likely. Keys below 2¹⁶ are sorted
-    as 16-bit integers, for which numpy's stable sort is a radix sort (linear time: for the
-    150,000 pupils of county_l a fifth of a comparison sort of 64-bit values)."""
-    k = key[elements].astype(np.uint16 if n_keys <= 1 << 16 else np.int64)
-    by_key = np.argsort(k, kind="stable")
-    return elements[by_key], k[by_key].astype(np.intp)
-
-
-def _rank_within(sorted_keys: np.ndarray) -> np.ndarray:
-    """0,1,2,... within runs of equal values of an already sorted key array."""
-    n = len(sorted_keys)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1]
-    first = np.repeat(starts, np.diff(np.r_[starts, n]))
-    return np.arange(n) - first
-
-
-def set_pupil_classes(model: EducationModel, klass: np.ndarray) -> None:
+def set_pupil_classes(model: CountyState, klass: np.ndarray) -> None:
     """Put pupils in classes ``klass`` (index within their school-grade, < the number of
     classes of that school-grade) and update the derived class tables."""
     s = model.students
@@ -296,14 +264,14 @@ def set_pupil_classes(model: EducationModel, klass: np.ndarray) -> None:
     _set_class_tables(model, sg)
 
 
-def _set_class_tables(model: EducationModel, sg: np.ndarray) -> None:
+def _set_class_tables(model: CountyState, sg: np.ndarray) -> None:
     """``class_of_student`` and ``class_size`` from the pupils' classes (``sg``: their
     school-grade keys)."""
     model.class_of_student = model.class_offset[sg] + model.students.klass
     model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
 
 
-def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
+def form_classes(model: CountyState, rng: np.random.Generator) -> None:
     """Split school-grades into classes and assign core teachers to classes."""
     s, t, sch = model.students, model.teachers, model.schools
     cfg = model.cfg.enrolment
@@ -315,7 +283,7 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     offset = np.r_[0, np.cumsum(n_classes)[:-1]]
     # mixed-ability classes: pupils in random order dealt round-robin to the classes of
     # their school-grade, so no class exceeds the limit
-    order, sg_sorted = _stable_by_key(rng.permutation(s.n), sg, len(n_sg))
+    order, sg_sorted = stable_by_key(rng.permutation(s.n), sg, len(n_sg))
     # rank within the school-grade: position minus the position of the key's first pupil
     rank = np.arange(s.n) - (np.cumsum(n_sg) - n_sg)[sg_sorted]
     s.klass[order] = (rank % n_classes[sg_sorted]).astype(np.int16)
@@ -334,10 +302,10 @@ def form_classes(model: EducationModel, rng: np.random.Generator) -> None:
     model.fit_sections()
     core = t.subject == 0
     key = t.school.astype(np.int64) * 2 + t.section
-    order, key_sorted = _stable_by_key(rng.permutation(t.n), key, 2 * sch.n)
+    order, key_sorted = stable_by_key(rng.permutation(t.n), key, 2 * sch.n)
     is_core = core[order]
     order, key_sorted = order[is_core], key_sorted[is_core]
-    rank = _rank_within(key_sorted)
+    rank = rank_within(key_sorted)
     sec_n = sec_classes.reshape(-1)[key_sorted]
     cls = np.full(t.n, -1, dtype=np.int64)
     has = sec_n > 0

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.region import RURAL
+from sim.vocabulary import RURAL
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 
-def school_funds(model: EducationModel) -> np.ndarray:
+def school_funds(model: CountyState) -> np.ndarray:
     """Operating funds of every school this year (yuan)."""
     fc = model.cfg.finance
     sch = model.schools
@@ -35,7 +35,7 @@ def school_funds(model: EducationModel) -> np.ndarray:
     return np.where(sch.open, funds, 0.0)
 
 
-def step(model: EducationModel, rng: np.random.Generator) -> None:
+def step(model: CountyState, rng: np.random.Generator) -> None:
     fc = model.cfg.finance
     sch = model.schools
     funds = school_funds(model)

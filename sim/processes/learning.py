@@ -20,15 +20,15 @@ capped at ``resource_cap``. Defaults and sources: :class:`sim.config.LearningCon
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import EducationModel
+    from sim.state import CountyState
 
 
-def class_teacher_effect(model: EducationModel) -> np.ndarray:
+def class_teacher_effect(model: CountyState) -> np.ndarray:
     """Teacher contribution T_c of every class (student SD per year); a read-only array,
     reused while the teachers' columns and the classes are unchanged."""
     t = model.teachers
@@ -38,18 +38,18 @@ def class_teacher_effect(model: EducationModel) -> np.ndarray:
               t.experience, t.subject, t.school, t.section, tc.novice_penalty,
               tc.experience_tau, tc.core_per_class_primary, tc.core_per_class_junior,
               learn.vacancy_effect)
-    return model._memo.get("class_teacher_effect", inputs, lambda: _class_teacher_effect(model))
+    return model.memo.get("class_teacher_effect", inputs, lambda: _class_teacher_effect(model))
 
 
-def pupil_teacher_effect(model: EducationModel) -> np.ndarray:
+def pupil_teacher_effect(model: CountyState) -> np.ndarray:
     """``class_teacher_effect(model)[model.class_of_student]``: the teacher contribution of
     every pupil's class (read-only, reused while classes and teachers are unchanged)."""
     per_class = class_teacher_effect(model)
-    return model._memo.get("pupil_teacher_effect", (per_class, model.class_of_student),
+    return model.memo.get("pupil_teacher_effect", (per_class, model.class_of_student),
                            lambda: per_class[model.class_of_student])
 
 
-def _class_teacher_effect(model: EducationModel) -> np.ndarray:
+def _class_teacher_effect(model: CountyState) -> np.ndarray:
     t = model.teachers
     tc = model.cfg.teachers
     learn = model.cfg.learning
@@ -75,7 +75,7 @@ def _class_teacher_effect(model: EducationModel) -> np.ndarray:
     return (1.0 - v) * mean + v * learn.vacancy_effect
 
 
-def step(model: EducationModel, rng: np.random.Generator) -> None:
+def step(model: CountyState, rng: np.random.Generator) -> None:
     s = model.students
     learn = model.cfg.learning
     if s.n == 0:
@@ -102,3 +102,16 @@ def step(model: EducationModel, rng: np.random.Generator) -> None:
     noise *= learn.noise_sd
     term += noise
     s.achievement[:] = term
+
+
+def accumulate(entry: np.ndarray, growth: np.ndarray | float, years: Any, learn: Any,
+               noise: np.ndarray) -> np.ndarray:
+    """Achievement after ``years`` years of constant yearly growth from grade-1 readiness:
+    a = ρ^k a_1 + m (1 - ρ^k)/(1 - ρ) + σ sqrt((1 - ρ^{2k})/(1 - ρ²)) ε (exact for constant
+    inputs; how year-0 pupils and arrivals get the achievement of their grade)."""
+    rho = learn.persistence
+    k = np.asarray(years, dtype=float)
+    carry = rho ** k
+    mean_part = growth * (1.0 - carry) / (1.0 - rho)
+    sd_part = learn.noise_sd * np.sqrt((1.0 - rho ** (2 * k)) / (1.0 - rho ** 2))
+    return carry * entry + mean_part + sd_part * noise

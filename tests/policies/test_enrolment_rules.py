@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from sim import EducationModel
-from sim.region import RURAL, catchments
+from sim.region import catchments
+from sim.vocabulary import RURAL
 from tests.policies.contract import PolicyContract
 
 OFF = {"choice_reduction": 0.0, "redraw_every": 0, "quota_share": 0.0, "transport_cost_yuan": 0.0}

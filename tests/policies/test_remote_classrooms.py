@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim import EducationModel
-from sim.model import STANDARDS_PER_STUDENT
 from sim.processes.learning import class_teacher_effect
-from sim.region import RURAL
+from sim.standards import FACILITY_STANDARDS_PER_STUDENT
+from sim.vocabulary import RURAL
 from tests.policies.contract import PolicyContract
 
 
@@ -23,7 +23,7 @@ class TestRemoteClassroomsWeakestUpgradeContract(PolicyContract):
 
 
 def _rooms_needed(model):
-    return model.section_enrolment() @ STANDARDS_PER_STUDENT[:, 3]
+    return model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT[:, 3]
 
 
 def test_adoption_rises_with_multimedia_rooms_up_to_the_standard():

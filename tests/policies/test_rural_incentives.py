@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim import EducationModel
-from sim.region import RURAL
+from sim.vocabulary import RURAL
 from tests.policies.contract import PolicyContract
 
 OFF = {"extra_allowance": 0.0, "housing_coverage": 0.0, "directed_share": 0.0,

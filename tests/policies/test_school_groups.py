@@ -9,7 +9,7 @@ import pytest
 
 from sim import EducationModel
 from sim.policies.school_groups import SchoolGroupsConfig, form_groups, member_lead_gaps
-from sim.region import PRIMARY
+from sim.vocabulary import PRIMARY
 from tests.policies.contract import PolicyContract
 
 OFF = {"curriculum_effect": 0.0, "lead_gain": 0.0, "dilution": 0.0, "convergence_rate": 0.0}

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sim import ConfigError, EducationModel
-from sim.model import STANDARDS_PER_STUDENT
-from sim.region import RURAL
+from sim.standards import FACILITY_STANDARDS_PER_STUDENT
+from sim.vocabulary import RURAL
 from tests.policies.contract import PolicyContract
 
 
@@ -136,7 +136,7 @@ def test_shortfall_formula_fills_exactly_the_gaps():
     rec = m.timeseries().iloc[-1]
     assert rec["targeted_funding.targeted_schools"] > 0
     sch = m.schools
-    need = (m.section_enrolment() @ STANDARDS_PER_STUDENT)[:, [0, 2, 3]]
+    need = (m.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT)[:, [0, 2, 3]]
     have = np.column_stack([sch.building_area, sch.equipment_value, sch.multimedia_rooms])
     assert (have[sch.open] >= need[sch.open] * (1 - 1e-9) - 1e-9).all()
     # touched schools sit exactly at the standard on the items they lacked

@@ -7,7 +7,7 @@ import pytest
 
 from sim import EducationModel
 from sim.policies.teacher_training import concave_gain
-from sim.region import RURAL
+from sim.vocabulary import RURAL
 from tests.policies.contract import PolicyContract
 
 

@@ -1,0 +1,111 @@
+"""Loading a county: read every file, check the school table, then the extra tables
+against it, and return the :class:`CountyTable` or raise one :class:`CountyTableError` with
+every problem of every file, in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sim.county_table.extra_tables import check_grades, check_teachers, check_tiers
+from sim.county_table.problems import CountyTableError, CountyTableProblem
+from sim.county_table.read import RawTable, read_raw
+from sim.county_table.schema import TABLE_KINDS
+from sim.county_table.schools import check_schools
+from sim.standards import TIERS
+from sim.vocabulary import LEVELS
+
+__all__ = ["CountyTable", "load_county_table"]
+
+
+@dataclass
+class CountyTable:
+    """A county's validated tables (see :mod:`sim.county_table`).
+
+    ``schools`` is the school table as :func:`sim.evaluation.validate_school_table` returns
+    it (English columns, level/tier normalised, numbers as float, indexed by file line).
+    ``teachers`` has ``school_id, level`` and the given breakdown columns (int), one row per
+    school row in the order of ``schools``; ``grades`` has ``school_id, grade_1..grade_9``
+    (int; 0 for the grades of a level the school does not have), **one row per school** (a
+    nine-year school's grades 1-6 are its primary row's pupils, 7-9 its junior row's), in the
+    order of ``schools``; ``tiers`` has ``tier`` and the given columns, in the order urban,
+    town, rural. ``source``
+    maps each table (``schools``, ``teachers``, ...) to its file, format, encoding, sheet and
+    header line; ``notes`` says what was normalised.
+    """
+
+    schools: pd.DataFrame
+    teachers: pd.DataFrame | None = None
+    grades: pd.DataFrame | None = None
+    tiers: pd.DataFrame | None = None
+    source: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        s = self.schools
+        by_level = s["level"].value_counts()
+        by_tier = s["tier"].value_counts()
+        nine = int((s.groupby("school_id")["level"].nunique() == 2).sum())
+        out = [f"{len(s)} school rows ({s['school_id'].nunique()} schools, {nine} nine-year): "
+               + ", ".join(f"{int(by_level.get(lv, 0))} {lv}" for lv in LEVELS)
+               + "; " + ", ".join(f"{int(by_tier.get(t, 0))} {t}" for t in TIERS)]
+        for kind, info in self.source.items():
+            fmt = info["format"] + (f", {info['encoding']}" if info.get("encoding") else "") \
+                + (f", sheet {info['sheet']!r}" if info.get("sheet") else "")
+            out.append(f"{kind}: {info['file']} ({fmt})")
+        return "\n".join(out)
+
+
+def load_county_table(path, *, teachers_path=None, grades_path=None, tiers_path=None,
+                      sheets: Mapping[str, str | int] | None = None) -> CountyTable:
+    """Read, normalise and check a county's tables (see :mod:`sim.county_table`).
+
+    ``sheets`` names the XLSX sheet of each table (keys ``schools``, ``teachers``,
+    ``grades``, ``tiers``; default the first sheet), so one workbook can hold all of them.
+    Raises one :class:`CountyTableError` listing every problem of every file (unreadable
+    files included).
+    """
+    sheets = dict(sheets or {})
+    unknown = set(sheets) - set(TABLE_KINDS)
+    if unknown:
+        raise ValueError(f"sheets: unknown table(s) {sorted(unknown)}; known: "
+                         f"{', '.join(TABLE_KINDS)}")
+    paths = {"schools": path, "teachers": teachers_path, "grades": grades_path,
+             "tiers": tiers_path}
+    raws = {k: read_raw(p, sheets.get(k), k) for k, p in paths.items() if p is not None}
+    problems: list[CountyTableProblem] = []
+    for r in raws.values():
+        problems.extend(r.problems)
+
+    schools, facts, found = check_schools(raws["schools"])
+    problems.extend(found)
+    checkers = {"teachers": check_teachers, "grades": check_grades, "tiers": check_tiers}
+    results: dict[str, pd.DataFrame | None] = {}
+    for kind, check in checkers.items():
+        if kind in raws:
+            results[kind], found = check(raws[kind], facts)
+            problems.extend(found)
+    if problems:
+        raise CountyTableError(sorted(problems, key=_problem_order(raws)))
+    source = {k: {"file": r.file, **r.info} for k, r in raws.items()}
+    notes = [n for r in raws.values() for n in r.notes]
+    return CountyTable(schools, results.get("teachers"), results.get("grades"),
+                       results.get("tiers"), source, notes)
+
+
+def _problem_order(raws: Mapping[str, RawTable]):
+    """Sort key: file (schools first), line (file-wide problems first), column in the file."""
+    files = {r.file: k for k, r in enumerate(raws.values())}
+    columns = {r.file: {c: k for k, c in enumerate(r.frame.columns)}
+               for r in raws.values() if r.frame is not None}
+
+    def key(p: CountyTableProblem):
+        first = (p.column or "").split("+")[0].split("..")[0]
+        return (files.get(p.file, 0), p.line or 0, columns.get(p.file, {}).get(first, 10**6))
+
+    return key
+

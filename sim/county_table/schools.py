@@ -1,0 +1,166 @@
+"""The school table of a county: :func:`sim.evaluation.validate_school_table` after the
+county's values are translated, plus whole-number counts and longitude/latitude in degrees;
+and the facts of its rows that the extra tables are checked against.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sim.county_table.cells import count_message, header_key, is_whole
+from sim.county_table.columns import (
+    apply_units,
+    clean_numbers,
+    drop_total_and_footer_rows,
+    missing_hint,
+    normalise_levels,
+    normalise_text_ids,
+    normalise_tiers,
+    row_ids,
+)
+from sim.county_table.problems import CountyTableProblem, FileProblems
+from sim.county_table.read import RawTable
+from sim.county_table.schema import COUNT_COLUMNS, DEGREE_HEADERS, KNOWN_COLUMNS
+from sim.evaluation import (
+    SchoolTableError,
+    format_number,
+    is_missing,
+    parse_number,
+    validate_school_table,
+)
+from sim.standards import NUMERIC_COLUMNS, TIERS
+from sim.vocabulary import LEVELS
+
+__all__ = ["SchoolFacts", "check_schools"]
+
+
+_CHINESE_CHOICES = {"level": "小学 or 初中", "tier": "城区, 镇区 or 乡村"}
+
+
+@dataclass
+class SchoolFacts:
+    """What the extra tables are checked against: one entry per valid (school_id, level)."""
+
+    rows: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    levels: dict[str, list[str]] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)  # every id of the school table
+    broken: set[str] = field(default_factory=set)  # ids with a row of unusable level
+    tiers: set[str] = field(default_factory=set)
+    file: str = ""
+    has_teachers: bool = False
+    has_mid_title: bool = False
+
+
+def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
+                                           list[CountyTableProblem]]:
+    """Check the school table: (the validated table or None, its facts, its problems)."""
+    facts = SchoolFacts(file=raw.file)
+    if raw.frame is None:
+        return None, facts, []
+    probs = FileProblems(raw.file, raw.headers)
+    df = drop_total_and_footer_rows(raw).copy()
+    explained: set[tuple[int, str]] = set()
+    normalise_text_ids(df)
+    normalise_levels(df, raw, probs, explained)
+    normalise_tiers(df, raw)
+    clean_numbers(df, NUMERIC_COLUMNS, raw)
+    apply_units(df, raw, probs)
+    degrees = _degree_columns(raw, probs)
+
+    # whole-number counts (validate_school_table allows fractions)
+    ids = row_ids(df)
+    for c in COUNT_COLUMNS:
+        if c not in df.columns:
+            continue
+        for i, (line, v) in enumerate(zip(df.index, df[c], strict=True)):
+            x, err = parse_number(v)
+            if err is None and x >= 0 and not is_whole(x):
+                probs.add(line, c, count_message(x), ids[i])
+
+    known = [c for c in KNOWN_COLUMNS["schools"] if c in df.columns]
+    header_line = raw.info["header_line"] or 1
+    table = None
+    try:
+        table = validate_school_table(df[known], source=raw.file, lines=list(df.index))
+    except SchoolTableError as exc:
+        for p in exc.problems:
+            if (p.line, p.column) in explained:
+                continue
+            line = header_line if p.line == 1 else p.line
+            if p.column is None and p.message.startswith("the table has no data rows"):
+                line = None
+            message = p.message
+            if p.line == 1 and p.column:
+                message += missing_hint(p.column, raw)
+            elif p.column in _CHINESE_CHOICES and message.startswith("must be one of"):
+                message += f" ({_CHINESE_CHOICES[p.column]})"
+            probs.add(line, p.column, message, p.school_id)
+    if table is not None and degrees:
+        _degrees_to_km(table, probs)
+
+    # facts for the cross-table checks: rows whose id and level are usable (first of each)
+    facts.has_teachers = "teachers" in df.columns
+    facts.has_mid_title = "teachers_mid_title" in df.columns
+    if "school_id" in df.columns and "level" in df.columns:
+        cols = {c: df[c].tolist() for c in df.columns}
+        for i, line in enumerate(df.index):
+            row = {c: v[i] for c, v in cols.items()}
+            sid, lv = row["school_id"], row["level"]
+            if is_missing(sid):
+                continue
+            facts.ids.add(sid)
+            if lv not in LEVELS:
+                facts.broken.add(sid)
+            if lv not in LEVELS or (sid, lv) in facts.rows:
+                continue
+            entry: dict[str, Any] = {"line": line}
+            for c in ("students", "teachers", "teachers_above_required_qualification",
+                      "pe_arts_teachers", "teachers_mid_title"):
+                x, err = parse_number(row[c]) if c in df.columns else (None, "absent")
+                entry[c] = x if err is None else None
+            facts.rows[(sid, lv)] = entry
+            facts.levels.setdefault(sid, []).append(lv)
+            if "tier" in df.columns and row["tier"] in TIERS:
+                facts.tiers.add(row["tier"])
+    if problems := probs.items:
+        return None, facts, problems
+    return table, facts, []
+
+
+def _degree_columns(raw: RawTable, probs: FileProblems) -> bool:
+    """Whether x/y are longitude/latitude in degrees (a problem if only one of them is)."""
+    deg = {c: header_key(raw.headers[c]) in {header_key(h) for h in DEGREE_HEADERS[c]}
+           for c in ("x", "y") if c in raw.headers}
+    if not any(deg.values()):
+        return False
+    if len(deg) == 2 and all(deg.values()):
+        return True
+    c = next(c for c, d in deg.items() if d)
+    probs.add(raw.info["header_line"], c, "longitude/latitude (经度/纬度) must come as a pair; "
+              "give both, or x and y in km")
+    return False
+
+
+_KM_PER_DEG_LAT = 110.574
+_KM_PER_DEG_LON_EQUATOR = 111.320
+
+
+def _degrees_to_km(table: pd.DataFrame, probs: FileProblems) -> None:
+    lon, lat = table["x"].to_numpy(float), table["y"].to_numpy(float)
+    bad = False
+    for c, vals, lim in (("x", lon, 180.0), ("y", lat, 90.0)):
+        for line, v in zip(table.index, vals, strict=True):
+            if abs(v) > lim:
+                probs.add(line, c, f"not a {'longitude' if c == 'x' else 'latitude'} in "
+                          f"degrees: {format_number(v)}", table.at[line, "school_id"])
+                bad = True
+    if bad or not len(table):
+        return
+    lon0, lat0 = float(lon.mean()), float(lat.mean())
+    table["x"] = (lon - lon0) * _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat0))
+    table["y"] = (lat - lat0) * _KM_PER_DEG_LAT
+
