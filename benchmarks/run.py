@@ -137,11 +137,11 @@ def _viz_worker(spec: dict) -> dict:
     import gc
     import json
 
-    import sim.viz.components  # noqa: F401  (the page's imports, as sim/viz/app.py has them)
+    import sim.viz.components  # noqa: F401  (the page's imports, as the server has them)
     from sim.viz import data, specs
     from sim.viz.controls import CountyView, default_controls
 
-    gc.freeze()  # as sim/viz/app.py does after its imports
+    gc.freeze()  # as the server does after its imports (sim.viz.cli.prepare_server)
     m = CountyView(**{**default_controls(), "county": spec["region"], "rng": spec["seed"]})
     step_ms, data_ms, spec_ms, spec_kib = [], [], [], []
     for _ in range(spec["years"]):

@@ -3,6 +3,7 @@ rendered with Solara's test helpers (Step, Reset with changed controls, map meas
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -18,10 +19,11 @@ import solara
 
 import sim.policies  # noqa: F401  (registers the policies)
 from sim import evaluation
-from sim.config import ConfigError
-from sim.policies.base import POLICIES
-from sim.viz import assets, cli, components, data, specs
+from sim.config import ConfigError, param
+from sim.policies.base import POLICIES, Policy, PolicyConfig
+from sim.viz import app, assets, cli, components, data, specs
 from sim.viz.controls import (
+    CONTROL_OVERRIDES,
     COUNTIES,
     POLICY_CONTROLS,
     CountyView,
@@ -29,6 +31,8 @@ from sim.viz.controls import (
     field_range,
     model_params,
     policies_from_controls,
+    policy_control,
+    showable_controls,
 )
 
 
@@ -54,6 +58,36 @@ def test_every_policy_has_a_control_inside_its_allowed_range():
         assert c.field in POLICIES[name].intensity_fields, name
         default = getattr(POLICIES[name].Config(), c.field)
         assert c.lo <= default <= c.hi, name
+
+
+def test_every_registered_policy_can_be_shown():
+    # a policy the page cannot show (no bounded numeric main intensity) fails here, with why
+    for name in POLICIES:
+        policy_control(name)
+    assert set(showable_controls()) == set(POLICIES)
+    assert set(CONTROL_OVERRIDES) <= set(POLICIES)  # no override for a policy that is gone
+
+
+def test_a_new_policy_gets_controls_from_its_registration(monkeypatch):
+    @dataclasses.dataclass
+    class Config(PolicyConfig):
+        level: float = param(0.5, "share of schools", 0.0, 2.0, doc="how much")
+        mode: str = param("a", choices=("a", "b"))
+
+    class NewPolicy(Policy):
+        name = "new_policy"
+        intensity_fields = ("level",)
+
+    NewPolicy.Config = Config
+    monkeypatch.setitem(POLICIES, "new_policy", NewPolicy)
+    c = policy_control("new_policy")
+    assert (c.field, c.lo, c.hi, c.step, c.on) == ("level", 0.0, 2.0, 0.1, False)
+    assert (c.switch_label, c.slider_label) == ("New policy", "share of schools")
+    assert "new_policy" in showable_controls()
+    monkeypatch.setattr(NewPolicy, "intensity_fields", ("mode",))
+    with pytest.raises(ValueError, match="'mode' is not a number with a bounded allowed range"):
+        policy_control("new_policy")
+    assert "new_policy" not in showable_controls()
 
 
 def test_model_params_cover_county_seed_and_each_policy():
@@ -293,17 +327,12 @@ def test_chart_specs_leave_out_missing_values_and_say_when_no_policy_runs():
 
 # ---- the page, rendered without a browser -------------------------------------------------
 def _render(model):
-    from mesa.visualization import SolaraViz
-
     reactive = solara.reactive(model)
 
     @solara.component
     def Page():
         with solara.AppLayout():
-            SolaraViz(reactive, components=[(c, 0) for c in components.COMPONENTS],
-                      model_params=model_params())
-
-    import sim.viz.app  # noqa: F401  (the page's layout)
+            app.CountyPage(reactive)
 
     _, rc = solara.render(Page(), handle_error=False)
     return reactive, rc
@@ -372,10 +401,11 @@ def test_cli_rejects_bad_arguments(argv, message, capsys):
 
 def test_cli_binds_to_loopback_by_default():
     args = cli.parser().parse_args([])
-    cmd = cli.server_command(args.host, args.port)
+    cmd = cli.solara_arguments(args.host, args.port)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--port") + 1] == "8765"
-    assert cmd[cmd.index("run") + 1].endswith("sim/viz/app.py")
+    assert cmd[cmd.index("run") + 1] == "sim.viz.app" and callable(app.Page)
+    assert "--production" in cmd  # no auto-restart: the server's frozen imports stay its own
 
 
 def test_required_assets_are_read_from_solara():
@@ -444,14 +474,36 @@ def test_page_data_has_everything_the_page_draws(with_policies):
     assert isinstance(d["schools"], pd.DataFrame) and len(d["series"]) == 4
 
 
-def test_page_server_freezes_its_imports_but_not_the_models():
-    # full garbage collections must not walk the server's imported objects (a 120 ms pause
-    # on county_l); the model the page shows stays collectable once Reset replaces it
-    code = ("import gc, sim.viz.app as app\n"
-            "tracked = {id(o) for o in gc.get_objects()}\n"
-            "print(gc.get_freeze_count(), id(app.model) in tracked)\n")
+def test_importing_the_view_changes_nothing_outside_it():
+    # no gc.freeze, no logging set-up, no patched Mesa: the freeze count is a bare
+    # interpreter's (CPython 3.12.1 starts with a few hundred tuples frozen)
+    code = ("import gc, logging\n"
+            "bare = gc.get_freeze_count()\n"
+            "import mesa.visualization.solara_viz as sv\n"
+            "layout = sv.make_initial_grid_layout\n"
+            "import sim.viz.app, sim.viz.assets, sim.viz.cli, sim.viz.components, "
+            "sim.viz.controls, sim.viz.data, sim.viz.specs\n"
+            "print(gc.get_freeze_count() - bare, sv.make_initial_grid_layout is layout,\n"
+            "      logging.getLogger('MESA').level, logging.getLogger('mesa').level,\n"
+            "      sim.viz.app.initial_model.cache_info().currsize)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stderr
-    frozen, model_tracked = proc.stdout.split()
-    assert int(frozen) > 50_000 and model_tracked == "True"
+    assert proc.stdout.split() == ["0", "True", "0", "0", "0"]
+
+
+def test_page_server_freezes_its_imports_but_not_the_models():
+    # full garbage collections must not walk the server's imported objects (a 120 ms pause
+    # on county_l); the model the page shows stays collectable once Reset replaces it
+    code = ("import gc, logging\n"
+            "from sim.viz import app, cli\n"
+            "frozen = cli.prepare_server()\n"
+            "model = app.initial_model()\n"
+            "tracked = {id(o) for o in gc.get_objects()}\n"
+            "print(frozen, gc.get_freeze_count() <= frozen, id(model) in tracked,\n"
+            "      logging.getLogger('MESA').getEffectiveLevel() == logging.WARNING)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    frozen, *checks = proc.stdout.split()
+    assert int(frozen) > 50_000 and checks == ["True", "True", "True"]

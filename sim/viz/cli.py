@@ -4,20 +4,23 @@
     edusim-viz --port 9000
     edusim-viz --host 0.0.0.0        # reachable from other machines (be deliberate)
 
-The server process replaces this one (its process id is this command's), and stops with
-Ctrl+C or a TERM signal.
+The server runs in this process (its process id is this command's) and stops with Ctrl+C or
+a TERM signal. Before Solara starts, :func:`prepare_server` quiets Mesa's per-step log and
+freezes the server's imported objects for the garbage collector.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import logging
 import os
 import sys
-from pathlib import Path
 
-__all__ = ["main", "server_command"]
+__all__ = ["APP", "main", "prepare_server", "solara_arguments"]
 
-APP = Path(__file__).with_name("app.py")
+#: what Solara serves: the ``Page`` component of this module
+APP = "sim.viz.app"
 
 
 def _port(text: str) -> int:
@@ -50,14 +53,37 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def server_command(host: str, port: int, log_level: str = "warning") -> list[str]:
-    """The solara command line that serves the page."""
-    return [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
-            "--port", str(port), "--production", "--no-open", "--log-level", log_level]
+def solara_arguments(host: str, port: int, log_level: str = "warning") -> list[str]:
+    """The arguments of ``solara`` that serve the page."""
+    return ["run", APP, "--host", host, "--port", str(port), "--production", "--no-open",
+            "--log-level", log_level]
+
+
+def prepare_server() -> int:
+    """Set up this process to serve the page; returns how many objects are frozen.
+
+    Mesa logs every step at INFO: the server log should show requests and errors only.
+    The server's imports (Solara, Mesa, pandas, the model's modules, ...) are some 200,000
+    Python objects that live as long as the server. Frozen (``gc.freeze``), the garbage
+    collector's full collections no longer walk them: one such collection, set off every so
+    many years by the dictionaries the charts' data are made of, paused a county_l step for
+    ≈ 120 ms. No model exists yet (:func:`sim.viz.app.initial_model` builds the first one
+    when a page is shown), so a model replaced by Reset is still collected.
+    """
+    for name in ("MESA", "mesa"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    import solara.__main__  # noqa: F401  (the server's imports)
+
+    import sim.viz.app  # noqa: F401  (the page's imports)
+
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # before solara loads
     from sim.viz import assets
 
     todo = assets.missing()
@@ -66,13 +92,14 @@ def main(argv: list[str] | None = None) -> int:
               f"({', '.join(todo)}); without access to public CDNs the page stays blank.\n"
               "        Fetch them once with `make viz` or `.venv/bin/python -m "
               "sim.viz.assets`.", file=sys.stderr)
-    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"edusim: browser view on http://{shown}:{args.port}/ (Ctrl+C stops it)",
           file=sys.stderr, flush=True)
-    cmd = server_command(args.host, args.port, args.log_level)
-    os.execv(cmd[0], cmd)
-    return 0  # not reached
+    prepare_server()
+    from solara.__main__ import cli as solara_cli
+
+    solara_cli.main(solara_arguments(args.host, args.port, args.log_level), prog_name="solara")
+    return 0  # not reached: solara's command line exits
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Solara components of the browser view: one card each for the map, the charts and the
-school panel. Each takes the model (as SolaraViz passes it), reads what it shows through
-:mod:`sim.viz.data` and sends it to the browser as a Vega-Lite chart (:mod:`sim.viz.specs`),
-which the browser draws: a step costs the server milliseconds, not a rendering. Each
-re-renders after every step (Mesa's ``update_counter``)."""
+school panel, and :func:`CardGrid`, which lays them out. Each card takes the model, reads
+what it shows through :mod:`sim.viz.data` and sends it to the browser as a Vega-Lite chart
+(:mod:`sim.viz.specs`), which the browser draws: a step costs the server milliseconds, not a
+rendering. Each re-renders after every step (Mesa's ``update_counter``)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from sim.viz.controls import POLICY_CONTROLS
 if TYPE_CHECKING:
     from sim.model import EducationModel
 
-__all__ = ["COMPONENTS", "CostChart", "CountyMap", "CvChart", "EquityChart", "QualityChart",
-           "SchoolPanel", "grid_layout"]
+__all__ = ["COMPONENTS", "CardGrid", "CostChart", "CountyMap", "CvChart", "EquityChart",
+           "QualityChart", "SchoolPanel", "grid_layout"]
 
 #: the measures the map can be coloured by, as the select box shows them
 MEASURE_BY_LABEL = {label: key for key, (label, _, _) in data.MAP_MEASURES.items()}
@@ -139,3 +139,13 @@ def grid_layout(num_components: int) -> list[dict[str, Any]]:
             x, y, w, h = 6 * (i % 2), 42 + 12 * ((i - len(cells)) // 2), 6, 12
         layout.append({"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False})
     return layout
+
+
+@solara.component
+def CardGrid(model: EducationModel) -> None:
+    """:data:`COMPONENTS` on a grid the user can rearrange (cards dragged and resized),
+    starting from :func:`grid_layout`."""
+    layout, set_layout = solara.use_state(grid_layout(len(COMPONENTS)))
+    solara.GridDraggable(items=[component(model) for component in COMPONENTS],
+                         grid_layout=layout, resizable=True, draggable=True,
+                         on_grid_layout=set_layout)

@@ -5,6 +5,12 @@ pressed. :class:`CountyView` is :class:`~sim.model.EducationModel` with those fl
 keywords: ``county`` (a preset or the example real county), ``rng`` (the seed), one
 checkbox per policy (``NAME``: on/off) and its main intensity (``NAME__FIELD``); every
 other parameter keeps its default. Nothing here changes what the model does.
+
+The policy controls come from the policy registry (:data:`~sim.policies.base.POLICIES`):
+each registered policy's main intensity is the first of its ``intensity_fields``, its
+slider spans the field's allowed range (``sim.config.param`` metadata) unless
+:data:`CONTROL_OVERRIDES` holds the page's own label, range or starting state for it. A new
+policy needs no change here.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from sim.config import ConfigError
 from sim.model import EducationModel
 from sim.policies.base import POLICIES, POLICY_ORDER
 
-__all__ = ["COUNTIES", "POLICY_CONTROLS", "CountyView", "PolicyControl", "default_controls",
-           "field_range", "model_params", "policies_from_controls"]
+__all__ = ["CONTROL_OVERRIDES", "COUNTIES", "POLICY_CONTROLS", "ControlOverride", "CountyView",
+           "PolicyControl", "default_controls", "field_range", "model_params",
+           "policies_from_controls", "policy_control", "policy_names", "showable_controls"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,12 +41,18 @@ if _EXAMPLE.exists():  # a source checkout (the examples are not installed as pa
     COUNTIES["published example"] = {"region__path": str(_EXAMPLE)}
 
 
+def _default(policy: str, field_name: str) -> Any:
+    cfg = POLICIES[policy].Config()
+    return getattr(cfg, field_name)
+
+
 @dataclass(frozen=True)
 class PolicyControl:
     """One policy's controls: a checkbox and a slider over its main intensity field.
 
-    The slider's range is a sensible sub-range of the field's allowed range (a test checks
-    it lies inside); ``on`` is whether the page starts with the policy switched on.
+    ``label`` reads "SWITCH: SLIDER" (the checkbox's label, then the slider's). The slider's
+    range lies inside the field's allowed range (a test checks it); ``on`` is whether the page
+    starts with the policy switched on.
     """
 
     field: str
@@ -49,34 +62,112 @@ class PolicyControl:
     on: bool = False
     label: str = ""
 
+    @property
+    def switch_label(self) -> str:
+        """The checkbox's label."""
+        return self.label.split(":")[0]
 
-#: the page's policy controls, in the order in which policies act (POLICY_ORDER)
-POLICY_CONTROLS: dict[str, PolicyControl] = {
-    "enrolment_rules": PolicyControl("choice_reduction", 0.0, 1.0, 0.05,
-                                     label="Enrolment rules (就近入学): choice removed"),
-    "class_assignment": PolicyControl("sharing", 0.0, 1.0, 0.05,
-                                      label="Balanced classes: gap shared"),
-    "weak_school_program": PolicyControl("share", 0.0, 0.6, 0.02,
-                                         label="Weak-school programme: share designated"),
-    "school_groups": PolicyControl("coverage", 0.0, 1.0, 0.05, on=True,
-                                   label="School groups (集团化): coverage"),
-    "remote_classrooms": PolicyControl("lesson_share", 0.0, 0.6, 0.02,
-                                       label="Remote classrooms (专递课堂): lesson share"),
-    "rural_incentives": PolicyControl("extra_allowance", 0.0, 1.0, 0.05,
-                                      label="Rural incentives: extra allowance (× salary)"),
-    "teacher_training": PolicyControl("hours", 0.0, 240.0, 6.0,
-                                      label="Teacher training: extra hours / year"),
-    "teacher_rotation": PolicyControl("rate", 0.0, 0.4, 0.01, on=True,
-                                      label="Teacher rotation (交流轮岗): share / year"),
-    "targeted_funding": PolicyControl("yuan_per_pupil", 0.0, 1000.0, 20.0,
-                                      label="Targeted funding: yuan per pupil / year"),
+    @property
+    def slider_label(self) -> str:
+        """The slider's label."""
+        return self.label.split(": ", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ControlOverride:
+    """Hand-chosen parts of a policy's controls; what is ``None`` comes from the registry."""
+
+    label: str | None = None
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    on: bool = False
+
+
+#: the page's own choices where the registry's metadata would show something else: the
+#: labels, sliders over the useful part of a wide allowed range, the policies switched on
+#: at start. A policy without an entry gets a control derived from its registration alone.
+CONTROL_OVERRIDES: dict[str, ControlOverride] = {
+    "enrolment_rules": ControlOverride("Enrolment rules (就近入学): choice removed"),
+    "class_assignment": ControlOverride("Balanced classes: gap shared"),
+    "weak_school_program": ControlOverride("Weak-school programme: share designated",
+                                           hi=0.6, step=0.02),
+    "school_groups": ControlOverride("School groups (集团化): coverage", on=True),
+    "remote_classrooms": ControlOverride("Remote classrooms (专递课堂): lesson share",
+                                         hi=0.6, step=0.02),
+    "rural_incentives": ControlOverride("Rural incentives: extra allowance (× salary)",
+                                        hi=1.0),
+    "teacher_training": ControlOverride("Teacher training: extra hours / year",
+                                        hi=240.0, step=6.0),
+    "teacher_rotation": ControlOverride("Teacher rotation (交流轮岗): share / year",
+                                        hi=0.4, step=0.01, on=True),
+    "targeted_funding": ControlOverride("Targeted funding: yuan per pupil / year",
+                                        hi=1000.0, step=20.0),
 }
-assert tuple(POLICY_CONTROLS) == tuple(p for p in POLICY_ORDER if p in POLICY_CONTROLS)
+
+#: slider steps across the allowed range, where the page chose no step
+SLIDER_STEPS = 20
 
 
-def _default(policy: str, field_name: str) -> Any:
-    cfg = POLICIES[policy].Config()
-    return getattr(cfg, field_name)
+def policy_control(policy: str) -> PolicyControl:
+    """A registered policy's controls: a switch, and a slider over its main intensity (the
+    first of its ``intensity_fields``) across the field's allowed range, with the label,
+    range and starting state of :data:`CONTROL_OVERRIDES` where the page chose them.
+
+    Raises:
+        ValueError: the policy has no main intensity the page can show as a slider (a
+            number with a bounded allowed range).
+    """
+    cls = POLICIES[policy]
+    if not cls.intensity_fields:
+        raise ValueError(f"policy '{policy}' declares no intensity_fields to show as a slider")
+    name = cls.intensity_fields[0]
+    found = [f for f in dataclasses.fields(cls.Config) if f.name == name]
+    if not found:
+        raise ValueError(f"policy '{policy}': intensity field '{name}' is not in its Config")
+    meta = found[0].metadata
+    default = _default(policy, name)
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if isinstance(default, bool) or not isinstance(default, (int, float)) or lo is None \
+            or hi is None:
+        raise ValueError(f"policy '{policy}': intensity field '{name}' is not a number with a "
+                         f"bounded allowed range (default {default!r}, range [{lo}, {hi}])")
+    o = CONTROL_OVERRIDES.get(policy, ControlOverride())
+    lo = float(lo if o.lo is None else o.lo)
+    hi = float(hi if o.hi is None else o.hi)
+    step = o.step if o.step is not None else (hi - lo) / SLIDER_STEPS
+    if isinstance(default, int) and o.step is None:
+        step = float(max(1, round(step)))
+    if o.label is not None:
+        label = o.label
+    else:
+        unit = meta.get("unit") or name.replace("_", " ")
+        label = f"{policy.replace('_', ' ').capitalize()}: {unit}"
+    return PolicyControl(name, lo, hi, float(step), on=o.on, label=label)
+
+
+def policy_names() -> list[str]:
+    """The registered policies, in the order in which they act (POLICY_ORDER), then any
+    registered policy that order does not name."""
+    return [p for p in POLICY_ORDER if p in POLICIES] + [
+        p for p in POLICIES if p not in POLICY_ORDER]
+
+
+def showable_controls() -> dict[str, PolicyControl]:
+    """The controls of every registered policy the page can show (see
+    :func:`policy_control`; a test checks that this is every policy)."""
+    out: dict[str, PolicyControl] = {}
+    for name in policy_names():
+        try:
+            out[name] = policy_control(name)
+        except ValueError:
+            continue
+    return out
+
+
+#: the page's policy controls, derived from the policy registry, in the order in which
+#: policies act (POLICY_ORDER)
+POLICY_CONTROLS: dict[str, PolicyControl] = showable_controls()
 
 
 def policies_from_controls(controls: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -137,11 +228,11 @@ def model_params() -> dict[str, Any]:
                 "label": "Seed"},
     }
     for name, c in POLICY_CONTROLS.items():
-        params[name] = {"type": "Checkbox", "value": c.on, "label": c.label.split(":")[0]}
+        params[name] = {"type": "Checkbox", "value": c.on, "label": c.switch_label}
         default = _default(name, c.field)
         params[f"{name}__{c.field}"] = {
             "type": "SliderFloat", "value": float(default), "min": c.lo, "max": c.hi,
-            "step": c.step, "label": c.label.split(": ", 1)[-1]}
+            "step": c.step, "label": c.slider_label}
     return params
 
 

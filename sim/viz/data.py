@@ -7,6 +7,7 @@ They are vectorised over schools, so one call costs a few milliseconds even for 
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,6 +50,11 @@ EQUITY_SERIES: dict[str, str] = {
 }
 
 
+#: per model shown, the school frame of its current per-school table (the view's own cache;
+#: an entry goes with its model)
+_SCHOOL_FRAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def school_frame(model: EducationModel) -> pd.DataFrame:
     """One row per open school with pupils: identity, location, pupils, mean achievement,
     SES and teacher effectiveness, each 2017 indicator as a share of its standard
@@ -56,7 +62,7 @@ def school_frame(model: EducationModel) -> pd.DataFrame:
     indicators met in its weakest section and whether every section complies. A new
     frame on each call, built once per year's school table."""
     columns = model.school_columns()  # the school table's numpy columns (no DataFrame)
-    cached = model._cache.get("viz_school_frame")
+    cached = _SCHOOL_FRAMES.get(model)
     if cached is not None and cached[0] is columns:
         return cached[1].copy()
     ids = columns["school_id"]
@@ -109,7 +115,7 @@ def school_frame(model: EducationModel) -> pd.DataFrame:
     np.logical_and.at(ok_all, ids, complies)
     cols["complies"] = ok_all[keep]
     out = pd.DataFrame(cols)  # built at once (adding columns one by one cost 1 ms more)
-    model._cache["viz_school_frame"] = (columns, out)
+    _SCHOOL_FRAMES[model] = (columns, out)
     return out.copy()
 
 
