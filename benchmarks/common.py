@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from sim.standards import FACILITY_STANDARDS_PER_STUDENT
+from sim.vocabulary import TIER_NAMES
 
-TIERS = ("urban", "town", "rural")
+TIERS = TIER_NAMES
 URBAN, TOWN, RURAL = 0, 1, 2
 PRIMARY, JUNIOR, NINE_YEAR = 0, 1, 2
 

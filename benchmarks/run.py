@@ -53,7 +53,7 @@ def _worker(spec: dict) -> dict:
     if spec["kind"] == "agents":
         return _agents_worker(spec)
     if spec["kind"] == "phases":
-        return _phases_worker(spec)
+        return phases_worker(spec)
 
     import numpy as np
 
@@ -172,7 +172,7 @@ _HOOK_PHASE = {"before_enrolment": None, "choice_multiplier": "enrolment",
                "report": "record"}
 
 
-def _phases_worker(spec: dict) -> dict:
+def phases_worker(spec: dict) -> dict:
     """Where a year goes: the core processes, the school merging, the yearly record and
     each policy (all of its hooks; those called inside a process are taken out of it), in
     ms per year, timed around each call of a run of its own."""
@@ -268,7 +268,7 @@ def _spawn(spec: dict, timeout: float = 900.0) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _sweep(quick: bool) -> dict:
+def sweep_row(quick: bool) -> dict:
     """The benchmark's 200-run sweep, run as a user runs it: ``edusim --multirun`` in a
     fresh process (the default workstation launcher: joblib, one worker per core), into a
     temporary sweep directory that is removed afterwards. Returns its wall time and how
@@ -526,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
               f"the browser draws them)")
     sweep_s = float("nan")
     if args.sweep:
-        sw = _sweep(args.quick)
+        sw = sweep_row(args.quick)
         if "error" in sw:
             print(f"\nsweep: ERROR {sw['error']}")
         else:

@@ -80,6 +80,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.record import first_year_met
+
 __all__ = ["AggregateError", "AggregateResult", "aggregate", "find_runs", "key_metrics", "main",
            "mean_ci", "parse_override", "t_quantile_975"]
 
@@ -563,10 +565,8 @@ def _param_name(key: str, ts_columns: Any) -> str:
 
 
 def _first_pass(ts: pd.DataFrame, column: str) -> float:
-    if column not in ts:
-        return math.nan
-    met = ts.loc[ts[column].fillna(False).astype(bool), "year"]
-    return float(met.iloc[0]) if len(met) else math.nan
+    year = first_year_met(ts, column)
+    return math.nan if year is None else float(year)
 
 
 def _policy_cost(summary: dict[str, Any]) -> float:

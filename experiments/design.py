@@ -55,7 +55,8 @@ import pandas as pd
 from experiments.aggregate import mean_halfwidth
 from sim.config import ConfigError, SimConfig, param
 from sim.policies import build_policies
-from sim.results import _clean, atomic_write
+from sim.record import first_year_met
+from sim.results import atomic_write, json_safe
 
 __all__ = ["DesignConfig", "check_design", "evaluate", "levers_to_policies", "main",
            "parse_condition", "report", "report_main"]
@@ -216,7 +217,7 @@ def _key(obj: Any) -> str:
 
 def _atomic_json(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_clean(obj), indent=1) + "\n"
+    text = json.dumps(json_safe(obj), indent=1) + "\n"
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -234,12 +235,6 @@ def _timeseries(sim: dict[str, Any], seed: int, years: int,
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, ts.to_parquet)
     return ts
-
-
-def _first_year(ts: pd.DataFrame, mask: np.ndarray) -> int | None:
-    """The first year in which ``mask`` (one value per row of ``ts``) holds."""
-    hit = np.flatnonzero(mask)
-    return int(ts["year"].iloc[hit[0]]) if len(hit) else None
 
 
 def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
@@ -302,10 +297,10 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
             "equity": float(last[equity]), "equity_baseline": float(last_base[equity]),
             "equity_gain": float(last_base[equity] - last[equity]),
             "quality_change": float(last["mean_achievement"] - last_base["mean_achievement"]),
-            "first_year_conditions_met": _first_year(run, np.logical_and.reduce(masks)),
-            "first_year": {s: _first_year(run, _mask(run, (s, None, None)))
+            "first_year_conditions_met": first_year_met(run, np.logical_and.reduce(masks)),
+            "first_year": {s: first_year_met(run, _mask(run, (s, None, None)))
                            for s in STANDARDS if s in run.columns},
-            "first_year_baseline": {s: _first_year(base, _mask(base, (s, None, None)))
+            "first_year_baseline": {s: first_year_met(base, _mask(base, (s, None, None)))
                                     for s in STANDARDS if s in base.columns},
         })
     pass_share = float(np.mean([r["met"] for r in per_seed]))
@@ -347,7 +342,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         "region": sim.get("region", {}),
         "cached": False,
     }
-    result = _clean(result)
+    result = json_safe(result)
     if out_dir is not None:
         _atomic_json(out_dir / RESULT, result)
         (out_dir / "COMPLETE").write_text("")
@@ -462,7 +457,7 @@ def report(sweep_dir: str | os.PathLike, quiet: bool = False) -> dict[str, Any]:
     _figures(df, front, best, by_trial, out, trials[0])
     (out / "brief.md").write_text(_brief(df, best, front, by_trial, summary, trials[0],
                                          sweep_dir), encoding="utf-8")
-    _atomic_json(out / "summary.json", _clean(summary))
+    _atomic_json(out / "summary.json", json_safe(summary))
     if not quiet:
         print((out / "brief.md").read_text(encoding="utf-8"))
     return summary

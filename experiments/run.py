@@ -94,7 +94,7 @@ def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -
     """Whether ``out_dir`` holds a finished run of exactly this configuration (resume)."""
     import json
 
-    from sim.results import _clean
+    from sim.results import json_safe
 
     marker, summary = out_dir / "COMPLETE", out_dir / "summary.json"
     if not (marker.is_file() and summary.is_file()):
@@ -104,7 +104,7 @@ def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -
     except (OSError, ValueError):
         return False
     return (done.get("seed") == seed and done.get("years") == years
-            and done.get("config") == json.loads(json.dumps(_clean(sim_cfg.to_dict()))))
+            and done.get("config") == json.loads(json.dumps(json_safe(sim_cfg.to_dict()))))
 
 
 def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) -> Any:

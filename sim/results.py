@@ -26,7 +26,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from sim.model import EducationModel
 
-__all__ = ["EQUITY_MEASURES", "KEY_METRICS", "atomic_write", "compare_to_baseline",
+__all__ = ["EQUITY_MEASURES", "KEY_METRICS", "atomic_write", "compare_to_baseline", "json_safe",
            "comparison_table", "equity_figure", "summarise", "summary_table", "write_outputs"]
 
 #: measures compared with a same-seed baseline: column, label; lower is more equal
@@ -78,11 +78,13 @@ def atomic_write(path: Path, write: Any) -> None:
             tmp.unlink()
 
 
-def _clean(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` with numpy scalars made Python numbers and non-finite floats None (what
+    summary.json holds), dict keys made strings, tuples made lists."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating, float)):
@@ -107,7 +109,7 @@ def summarise(model: EducationModel) -> dict[str, Any]:
     extra = getattr(model, "summary_extras", None)
     if callable(extra):
         out.update(extra())
-    return _clean(out)
+    return json_safe(out)
 
 
 def summary_table(model: EducationModel) -> str:
@@ -189,7 +191,7 @@ def compare_to_baseline(model: EducationModel, baseline: EducationModel) -> dict
         }
     first = {"policy": model.summary_extras()["first_year_standard_met"],
              "baseline": baseline.summary_extras()["first_year_standard_met"]}
-    return _clean({
+    return json_safe({
         "years": int(a["year"]),
         "total_policy_cost_yuan": cost,
         "policy_cost_yuan": {p.name: p.total_cost for p in model.policies},

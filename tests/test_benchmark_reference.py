@@ -117,11 +117,11 @@ def test_benchmark_sweep_runs_the_real_sweep_and_cleans_up():
     """The benchmark's sweep row is a real ``edusim --multirun`` (quick: 4 tiny runs)."""
     import tempfile
 
-    from benchmarks.run import _sweep
+    from benchmarks.run import sweep_row
 
     pattern = "edusim-benchmark-sweep-*"
     before = set(Path(tempfile.gettempdir()).glob(pattern))
-    r = _sweep(quick=True)
+    r = sweep_row(quick=True)
     assert "error" not in r, r
     assert r["runs"] == 4 and r["completed"] == 4
     assert r["seconds"] > 0 and "4 tiny runs (2 rotation rates x 2 seeds, 3 years)" in r["label"]
@@ -129,11 +129,11 @@ def test_benchmark_sweep_runs_the_real_sweep_and_cleans_up():
 
 
 def test_year_by_part_adds_up_and_restores_the_processes():
-    from benchmarks.run import _phases_worker
+    from benchmarks.run import phases_worker
     from sim.processes import enrolment, learning
 
     steps = (enrolment.step, learning.step)
-    r = _phases_worker({"region": "tiny", "years": 3, "seed": 1})
+    r = phases_worker({"region": "tiny", "years": 3, "seed": 1})
     assert (enrolment.step, learning.step) == steps
     parts = r["ms"]
     assert {"enrolment", "learning", "careers", "finance", "record"} <= set(parts)

@@ -362,6 +362,52 @@ def test_all_problems_reported_at_once():
     assert "enrolment.expand_capacity" in text
 
 
+def test_config_and_policy_problems_in_one_error_checked_once(monkeypatch):
+    """The model checks its configuration once: its own fields and the policies' parameters
+    together, in one error; each policy is built once."""
+    import sim.model
+    from sim.policies import check_policies
+
+    with pytest.raises(ConfigError) as err:
+        EducationModel(region="tiny", rng=1, learning__noise_sd=-1,
+                       policies={"teacher_rotation": {"rate": 2.0}, "no_such_policy": {}})
+    text = str(err.value)
+    assert text.startswith("invalid configuration:")
+    for field in ("learning.noise_sd", "policies.teacher_rotation.rate", "policies.no_such_policy"):
+        assert field in text
+    calls = {"problems": 0, "policies": 0}
+    real_problems = SimConfig.problems
+
+    def counted_problems(self):
+        calls["problems"] += 1
+        return real_problems(self)
+
+    def counted_policies(spec):
+        calls["policies"] += 1
+        return check_policies(spec)
+
+    monkeypatch.setattr(SimConfig, "problems", counted_problems)
+    monkeypatch.setattr(sim.model, "check_policies", counted_policies)
+    m = EducationModel({"region": {"preset": "tiny"}, "policies": {"teacher_rotation": {}}}, rng=1)
+    assert calls == {"problems": 1, "policies": 1}
+    assert [p.name for p in m.policies] == ["teacher_rotation"]
+
+
+def test_a_stream_asked_for_again_in_a_year_continues_its_draws():
+    """However many streams a year uses, asking for one again continues it (no restart that
+    would repeat its draws); a new year starts every stream afresh."""
+    from sim.random_streams import RandomStreams, stream_for
+
+    streams = RandomStreams(5)
+    first = streams.get("policy:x", 3).random(4)
+    for k in range(200):  # many other streams in the same year
+        streams.get(f"other{k}", 3).random()
+    again = streams.get("policy:x", 3).random(4)
+    reference = stream_for(5, "policy:x", 3).random(8)
+    np.testing.assert_array_equal(np.r_[first, again], reference)
+    assert streams.get("policy:x", 4).random() == stream_for(5, "policy:x", 4).random()
+
+
 def test_batch_run_constructs_the_model():
     import mesa
 

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from experiments.aggregate import t_quantile_975
 from experiments.calibration import gap_closing, stylised, transfer
-from sim.results import _clean, atomic_write
+from sim.results import atomic_write, json_safe
 
 ROOT = Path(__file__).resolve().parents[2]
 STYLE = {"font.size": 8.5, "axes.titlesize": 9, "legend.fontsize": 8}
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
               args.out / "img/calibration/stylised.png")
     results["wall_seconds"] = timing
     path = args.out / "calibration_results.json"
-    text = json.dumps(_clean(results), indent=1, ensure_ascii=False) + "\n"
+    text = json.dumps(json_safe(results), indent=1, ensure_ascii=False) + "\n"
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     print(f"edusim: calibration results in {path}", file=sys.stderr)
     return 0

@@ -31,6 +31,7 @@ import pandas as pd
 
 from sim import EducationModel
 from sim.config import SimConfig
+from sim.vocabulary import TIER_NAMES
 
 __all__ = ["ARMS", "PUBLISHED_ORDER", "arm_overrides", "run", "years_to_close"]
 
@@ -48,7 +49,7 @@ def arm_overrides(arm: str) -> dict[str, Any]:
         "teachers.hire_fill.town": tc.hire_fill.urban,
         "teachers.hire_fill.rural": tc.hire_fill.urban,
         "teachers.hire_qualification": {k: list(tc.hire_qualification["urban"])
-                                        for k in ("urban", "town", "rural")},
+                                        for k in TIER_NAMES},
     }
     mobility = {"teachers.transfer_request.town": 0.0, "teachers.transfer_request.rural": 0.0}
     attrition = {"teachers.attrition.town": tc.attrition.urban,

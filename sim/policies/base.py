@@ -12,8 +12,9 @@ Switching policies on::
     CountyState(region="tiny", rng=1, policies={"teacher_rotation": {"rate": 0.15}})
 
 **When policies act.** The model calls the hooks below at fixed points of its year; within a
-hook, active policies act in :data:`POLICY_ORDER`. This is the one place where the order is
-documented::
+hook, active policies act in the order of their ``position`` (declared when each policy
+registers, :func:`register`; :data:`sim.policies.POLICY_ORDER` lists it). This is the one place
+where the order is documented (a test checks this table against the positions)::
 
     year t (EducationModel.step)
       0  merging of schools without pupils (and small ones, if enabled)
@@ -63,21 +64,8 @@ from sim.schema import ConfigError, param, validate_node
 if TYPE_CHECKING:
     from sim.state import CountyState
 
-__all__ = ["POLICIES", "POLICY_ORDER", "Policy", "PolicyConfig", "build_policies", "check_policies",
-           "register"]
-
-#: the order in which active policies act within each hook (see the module docstring)
-POLICY_ORDER: tuple[str, ...] = (
-    "enrolment_rules",
-    "class_assignment",
-    "weak_school_program",
-    "school_groups",
-    "remote_classrooms",
-    "rural_incentives",
-    "teacher_training",
-    "teacher_rotation",
-    "targeted_funding",
-)
+__all__ = ["POLICIES", "Policy", "PolicyConfig", "build_policies", "check_policies",
+           "open_schools_by_strength", "policy_order", "register", "share_of", "weakest_schools"]
 
 #: registered policies by name
 POLICIES: dict[str, type[Policy]] = {}
@@ -97,17 +85,31 @@ class PolicyConfig:
         doc="share of the nominal intensity that really happens")
 
 
-def register(name: str):
-    """Class decorator: register a policy under ``name``."""
+def register(name: str, position: int):
+    """Class decorator: register a policy under ``name``. Within each hook of the year,
+    active policies act in increasing ``position`` (a distinct integer per policy; the
+    built-in ones use 10, 20, …, 90, so a new policy can take any place between them)."""
 
     def deco(cls: type[Policy]) -> type[Policy]:
         if name in POLICIES and POLICIES[name] is not cls:
             raise ValueError(f"policy '{name}' is already registered")
+        taken = {c.position: n for n, c in POLICIES.items() if n != name}
+        if isinstance(position, bool) or not isinstance(position, int):
+            raise TypeError(f"policy '{name}': position must be an integer, got {position!r}")
+        if position in taken:
+            raise ValueError(f"policy '{name}': position {position} is taken by "
+                             f"'{taken[position]}'")
         cls.name = name
+        cls.position = position
         POLICIES[name] = cls
         return cls
 
     return deco
+
+
+def policy_order() -> tuple[str, ...]:
+    """The registered policies in the order in which they act within each hook."""
+    return tuple(sorted(POLICIES, key=lambda n: POLICIES[n].position))
 
 
 class Policy:
@@ -116,6 +118,8 @@ class Policy:
     policy must change nothing)."""
 
     name: ClassVar[str] = ""
+    #: place in the yearly order within each hook (set by :func:`register`)
+    position: ClassVar[int] = 0
     Config: ClassVar[type[PolicyConfig]] = PolicyConfig
     intensity_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -184,8 +188,32 @@ class Policy:
         return cost
 
 
+# ---- helpers shared by the policies -------------------------------------------------------
+def open_schools_by_strength(model: CountyState, measure: str,
+                             strongest_first: bool = False) -> np.ndarray:
+    """Indices of the open schools ordered by strength (``model.school_strength(measure)``),
+    weakest first (or strongest first); ties keep the schools' order."""
+    idx = np.flatnonzero(model.schools.open)
+    score = model.school_strength(measure)[idx]
+    return idx[np.argsort(-score if strongest_first else score, kind="stable")]
+
+
+def share_of(share: float, n: int) -> int:
+    """How many of ``n`` schools a share selects: ``round(share × n)``, at least one."""
+    return max(1, int(round(share * n)))
+
+
+def weakest_schools(model: CountyState, share: float, measure: str) -> np.ndarray:
+    """Boolean mask over schools: the bottom ``share`` of open schools by strength
+    (:func:`share_of` of them)."""
+    order = open_schools_by_strength(model, measure)
+    mask = np.zeros(model.schools.n, dtype=bool)
+    mask[order[:share_of(share, len(order))]] = True
+    return mask
+
+
 def build_policies(spec: dict[str, Any] | None) -> list[Policy]:
-    """Instantiate and validate policies from ``{name: {param: value}}``, in POLICY_ORDER.
+    """Instantiate and validate policies from ``{name: {param: value}}``, in their order.
 
     Unknown names or parameters, wrong types and out-of-range values raise one ConfigError
     naming each field as ``policies.NAME.FIELD`` with its allowed range.
@@ -197,7 +225,7 @@ def build_policies(spec: dict[str, Any] | None) -> list[Policy]:
 
 
 def check_policies(spec: dict[str, Any] | None) -> tuple[list[Policy], list[str]]:
-    """The policies of ``{name: {param: value}}`` in POLICY_ORDER, and every problem of the
+    """The policies of ``{name: {param: value}}`` in their order, and every problem of the
     block (one message each; the policies are only usable when there is none)."""
     import sim.policies  # noqa: F401  (registers the built-in policies)
 
@@ -227,5 +255,4 @@ def check_policies(spec: dict[str, Any] | None) -> tuple[list[Policy], list[str]
             built[name] = cls(cfg)
         except ConfigError as err:  # a rule across the policy's parameters
             problems += [line.strip() for line in str(err).splitlines()[1:]]
-    order = {n: i for i, n in enumerate(POLICY_ORDER)}
-    return [built[n] for n in sorted(built, key=lambda n: (order.get(n, len(order)), n))], problems
+    return sorted(built.values(), key=lambda p: p.position), problems

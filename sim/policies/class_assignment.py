@@ -158,7 +158,7 @@ def between_class_share(model: CountyState, sections: str = "junior") -> float:
     return between / total if total > 1e-12 * float(np.sum(s2)) else float("nan")
 
 
-@register("class_assignment")
+@register("class_assignment", position=20)
 class ClassAssignment(Policy):
     Config = ClassAssignmentConfig
     intensity_fields = ("sharing", "tracking_intensity")

@@ -143,7 +143,7 @@ class EnrolmentRulesConfig(PolicyConfig):
         doc="junior catchment schools whose pupils benefit from the quota")
 
 
-@register("enrolment_rules")
+@register("enrolment_rules", position=10)
 class EnrolmentRules(Policy):
     Config = EnrolmentRulesConfig
     intensity_fields = ("choice_reduction", "redraw_every", "quota_share", "transport_cost_yuan")

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import Policy, PolicyConfig, register
+from sim.policies.base import Policy, PolicyConfig, open_schools_by_strength, register, share_of
 from sim.processes.learning import pupil_teacher_effect
 from sim.schema import param
 from sim.standards import FACILITY_STANDARDS_PER_STUDENT
@@ -129,7 +129,7 @@ class RemoteClassroomsConfig(PolicyConfig):
                "distance-education project, about 16,000 yuan)")
 
 
-@register("remote_classrooms")
+@register("remote_classrooms", position=50)
 class RemoteClassrooms(Policy):
     Config = RemoteClassroomsConfig
     intensity_fields = ("lesson_share", "equip_upgrade_to")
@@ -146,16 +146,14 @@ class RemoteClassrooms(Policy):
         """Boolean masks over schools: source schools and receiving schools."""
         c = self.config
         sch = model.schools
-        idx = np.flatnonzero(sch.open)
-        score = model.school_strength(c.strength_measure)
-        order = idx[np.argsort(-score[idx], kind="stable")]  # strongest first
+        order = open_schools_by_strength(model, c.strength_measure, strongest_first=True)
         source = np.zeros(sch.n, dtype=bool)
-        source[order[:max(1, int(round(c.source_share * len(idx))))]] = True
+        source[order[:share_of(c.source_share, len(order))]] = True
         if c.target == "rural":
             recv = sch.open & (sch.tier == RURAL)
         elif c.target == "weakest":
             recv = np.zeros(sch.n, dtype=bool)
-            recv[order[len(order) - max(1, int(round(c.weak_share * len(idx)))):]] = True
+            recv[order[len(order) - share_of(c.weak_share, len(order)):]] = True
         else:
             recv = sch.open & sch.designated_weak
         return source, recv & ~source

@@ -147,7 +147,7 @@ def _unit_hash(ids: np.ndarray, key: int) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) / float(2 ** 53)
 
 
-@register("rural_incentives")
+@register("rural_incentives", position=60)
 class RuralIncentives(Policy):
     Config = RuralIncentivesConfig
     intensity_fields = ("extra_allowance", "housing_coverage", "directed_share",

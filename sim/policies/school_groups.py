@@ -328,7 +328,7 @@ def member_lead_gaps(model: CountyState, structure: GroupStructure) -> dict[str,
     return out
 
 
-@register("school_groups")
+@register("school_groups", position=40)
 class SchoolGroups(Policy):
     Config = SchoolGroupsConfig
     intensity_fields = ("coverage",)

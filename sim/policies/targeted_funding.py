@@ -97,7 +97,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import Policy, PolicyConfig, register
+from sim.policies.base import Policy, PolicyConfig, register, weakest_schools
 from sim.processes.careers import pay_response
 from sim.schema import ConfigError, param
 from sim.standards import FACILITY_STANDARDS_PER_STUDENT
@@ -187,7 +187,7 @@ class TargetedFundingConfig(PolicyConfig):
         doc="construction cost of school building area")
 
 
-@register("targeted_funding")
+@register("targeted_funding", position=90)
 class TargetedFunding(Policy):
     Config = TargetedFundingConfig
     intensity_fields = ("yuan_per_pupil", "budget_yuan")
@@ -254,10 +254,7 @@ class TargetedFunding(Policy):
         else:
             target = open_ & sch.designated_weak
             if c.weak_share > 0:
-                score = model.school_strength(c.strength_measure)
-                idx = np.flatnonzero(open_)
-                k = max(1, int(round(c.weak_share * len(idx))))
-                target[idx[np.argsort(score[idx], kind="stable")[:k]]] = True
+                target |= weakest_schools(model, c.weak_share, c.strength_measure)
             weight = pupils
         return target, np.where(target, weight, 0.0)
 

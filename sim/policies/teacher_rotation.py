@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import Policy, PolicyConfig, register
+from sim.policies.base import Policy, PolicyConfig, open_schools_by_strength, register, share_of
 from sim.processes.careers import pay_response
 from sim.schema import param
 from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, URBAN, one_of
@@ -99,7 +99,7 @@ class TeacherRotationConfig(PolicyConfig):
     mentoring_cost_yuan: float = param(5_000.0, "yuan per trainee per year", 0.0, 1e6)
 
 
-@register("teacher_rotation")
+@register("teacher_rotation", position=80)
 class TeacherRotation(Policy):
     Config = TeacherRotationConfig
     intensity_fields = ("rate", "new_hire_urban_years")
@@ -122,10 +122,8 @@ class TeacherRotation(Policy):
         if c.direction == "urban_to_rural":
             send, recv = open_ & (sch.tier == URBAN), open_ & (sch.tier == RURAL)
         else:
-            score = model.school_strength(c.strength_measure)
-            idx = np.flatnonzero(open_)
-            k = max(1, int(round(c.weak_share * len(idx))))
-            order = idx[np.argsort(score[idx], kind="stable")]
+            order = open_schools_by_strength(model, c.strength_measure)
+            k = share_of(c.weak_share, len(order))
             recv = np.zeros(sch.n, dtype=bool)
             send = np.zeros(sch.n, dtype=bool)
             recv[order[:k]] = True

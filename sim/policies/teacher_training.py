@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import Policy, PolicyConfig, register
+from sim.policies.base import Policy, PolicyConfig, register, weakest_schools
 from sim.schema import param
 from sim.vocabulary import RURAL
 
@@ -129,7 +129,7 @@ def concave_gain(hours: float | np.ndarray, effect_per_72h: float,
     return float(out) if np.ndim(out) == 0 else out
 
 
-@register("teacher_training")
+@register("teacher_training", position=70)
 class TeacherTraining(Policy):
     Config = TeacherTrainingConfig
     intensity_fields = ("hours", "upgrade_boost")
@@ -151,11 +151,7 @@ class TeacherTraining(Policy):
         if c.target == "novice":
             return t.experience < c.novice_years
         # weak schools: bottom weak_share by strength, plus designated weak schools
-        score = model.school_strength(c.strength_measure)
-        idx = np.flatnonzero(sch.open)
-        k = max(1, int(round(c.weak_share * len(idx))))
-        weak = np.zeros(sch.n, dtype=bool)
-        weak[idx[np.argsort(score[idx], kind="stable")[:k]]] = True
+        weak = weakest_schools(model, c.weak_share, c.strength_measure)
         weak |= sch.open & sch.designated_weak
         return weak[t.school]
 

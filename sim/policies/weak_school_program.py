@@ -190,7 +190,7 @@ class WeakSchoolProgramConfig(PolicyConfig):
         doc="cost of the practice improvement per teacher at a designated school")
 
 
-@register("weak_school_program")
+@register("weak_school_program", position=30)
 class WeakSchoolProgram(Policy):
     Config = WeakSchoolProgramConfig
     intensity_fields = ("share", "yuan_per_pupil", "practice_gain")

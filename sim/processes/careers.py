@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.arrays import sigmoid
-from sim.vocabulary import RURAL, TOWN, URBAN, one_of
+from sim.vocabulary import RURAL, TIER_NAMES, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
     from sim.state import CountyState
@@ -66,9 +66,9 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
     for name, mask in (("retirements", retire), ("attrition", quit_)):
         by_tier = np.bincount(tier[mask], minlength=3)
         flows[name] = int(mask.sum())
-        for k, tname in enumerate(("urban", "town", "rural")):
+        for k, tname in enumerate(TIER_NAMES):
             flows[f"{name}_{tname}"] = int(by_tier[k])
-    for k, tname in enumerate(("urban", "town", "rural")):
+    for k, tname in enumerate(TIER_NAMES):
         flows[f"staff_start_{tname}"] = int(staff_by_tier[k])
     model.remove_teachers(retire | quit_)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sim.config import ConfigError
 from sim.model import EducationModel
-from sim.policies.base import POLICIES, POLICY_ORDER
+from sim.policies import POLICIES, policy_order
 
 __all__ = ["CONTROL_OVERRIDES", "COUNTIES", "POLICY_CONTROLS", "ControlOverride", "CountyView",
            "PolicyControl", "default_controls", "field_range", "model_params",
@@ -147,10 +147,8 @@ def policy_control(policy: str) -> PolicyControl:
 
 
 def policy_names() -> list[str]:
-    """The registered policies, in the order in which they act (POLICY_ORDER), then any
-    registered policy that order does not name."""
-    return [p for p in POLICY_ORDER if p in POLICIES] + [
-        p for p in POLICIES if p not in POLICY_ORDER]
+    """The registered policies, in the order in which they act."""
+    return list(policy_order())
 
 
 def showable_controls() -> dict[str, PolicyControl]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim import evaluation, metrics
 from sim.evaluation import QUALITY_INDICATORS
+from sim.vocabulary import TIER_NAMES
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -213,7 +214,7 @@ def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
                                              where=cnt_all > 0),
     })
     sch = model.schools
-    tiers = ("urban", "town", "rural")
+    tiers = TIER_NAMES
     types = ("primary", "junior", "nine-year")
     return {
         "school_id": school_id,
