@@ -3,8 +3,8 @@
 #                (Hydra overrides via ARGS, e.g.  make run ARGS="seed=7 years=30")
 #   make viz     set up, provide the page's front-end assets, serve the browser view
 #                on http://127.0.0.1:8765 (options via ARGS, e.g.  make viz ARGS="--port 9000")
-#   make test    install the test extras (and Chromium, assets) and run the whole test suite
-#                (pytest options via PYTEST_ARGS, e.g.  make test PYTEST_ARGS="-m 'not slow'")
+#   make test    install the test extras (and Chromium, assets), check the import layers and
+#                run the whole suite on every core (PYTEST_ARGS="-m 'not slow'", "-n 0": serial)
 #   make lint    install the dev extras and run ruff
 #   make baselines  regenerate the stored fixed-seed baselines (tests/baselines/) after an
 #                intended change of behaviour; say in the commit what moved and why
@@ -40,7 +40,8 @@ test:
 	@bash scripts/setup-venv.sh test
 	@$(VENV)/bin/python -m sim.viz.assets
 	@bash scripts/setup-browser.sh
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 lint:
 	@bash scripts/setup-venv.sh dev

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -191,12 +190,6 @@ def test_killed_sweep_resumes_without_losing_finished_runs(tmp_path):
     for name, stamp in stamps.items():  # not redone
         assert (out / name / "timeseries.parquet").stat().st_mtime_ns == stamp
     assert not list(out.glob("*/.*.tmp-*"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow

@@ -24,46 +24,74 @@ CHARTS = ("edusim-map-plot", "edusim-school-plot", "edusim-equity-plot", "edusim
           "edusim-quality-plot", "edusim-cost-plot")  # Vega-Lite, drawn by the browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _listens(proc: subprocess.Popen, port: int) -> bool:
+    """Whether ``proc`` itself (not some other server) listens on 127.0.0.1:``port``."""
+    import psutil
+
+    try:
+        conns = psutil.Process(proc.pid).net_connections("tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and tuple(c.laddr) == ("127.0.0.1", port)
+               for c in conns)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``edusim-viz`` on a free loopback port; stopped by its own process (group) id."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("viz") / "server.log"
+def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
+    """``edusim-viz`` on a port free now: (process, url) once the process itself listens
+    there and the page answers, or with the process exited (its log says why)."""
+    from tests.conftest import free_ports
+
+    port = free_ports()[0]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "sim.viz.cli", "--port", str(port), "--log-level", "info"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"edusim-viz exited ({proc.returncode}):\n{log.read_text()}")
+    deadline = time.monotonic() + 90
+    while proc.poll() is None:
+        if _listens(proc, port):
             try:
                 with urllib.request.urlopen(url, timeout=5) as r:
                     if r.status == 200:
                         break
             except OSError:
                 pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"edusim-viz did not answer on {url}:\n{log.read_text()}")
-            time.sleep(0.5)
+        if time.monotonic() > deadline:
+            _stop(proc)
+            pytest.fail(f"edusim-viz did not answer on {url}:\n{log.read_text()}")
+        time.sleep(0.5)
+    return proc, url
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server by its own process (group) id: SIGTERM, then SIGKILL."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``edusim-viz`` on a free loopback port (another one if a parallel process took that
+    port first); stopped by its own process (group) id."""
+    log = tmp_path_factory.mktemp("viz") / "server.log"
+    for _ in range(3):
+        proc, url = _start_server(log)
+        if proc.returncode is None:
+            break
+        if "address already in use" not in log.read_text(errors="replace").lower():
+            break
+    if proc.returncode is not None:
+        pytest.fail(f"edusim-viz exited ({proc.returncode}):\n{log.read_text()}")
+    try:
         yield url, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        _stop(proc)
 
 
 def test_server_listens_on_loopback_only(server):
