@@ -453,3 +453,18 @@ def test_every_parameter_has_unit_range_and_source():
     table = parameter_table()
     assert (table["source"].str.len() > 0).all()
     assert (table["range"].str.len() > 0).all()
+
+
+def test_the_model_provides_everything_the_state_protocol_promises(tiny_run):
+    """Processes and policies are typed against sim.state.CountyState: every attribute and
+    method it lists exists on a built model (the model implements the protocol)."""
+    from sim.state import CountyState
+
+    names = set(CountyState.__annotations__)
+    methods = {n for n, v in vars(CountyState).items()
+               if callable(v) and not n.startswith("_")}
+    assert len(names) > 30 and len(methods) > 20
+    missing = sorted(n for n in names | methods if not hasattr(tiny_run, n))
+    assert missing == []
+    for n in methods:
+        assert callable(getattr(tiny_run, n)), n
