@@ -27,8 +27,9 @@ def sweep_jobs(config: DictConfig) -> tuple[list[list[str]], set[str]]:
     """The override lists of every job of the multirun about to start (basic sweeper
     semantics: the cartesian product of the sweep's and the command line's overrides), and
     the keys that are not yet applied to ``config`` (swept keys and the sweep's params)."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from hydra_plugins.edusim_sweeper.edusim_sweeper import split_arguments
 
     params = OmegaConf.select(config, "hydra.sweeper.params") or {}
     args = [f"{k}={v}" for k, v in params.items()]
@@ -36,7 +37,7 @@ def sweep_jobs(config: DictConfig) -> tuple[list[list[str]], set[str]]:
     parser = OverridesParser.create()
     pending = {o.get_key_element() for o in parser.parse_overrides(args)}
     pending |= {o.get_key_element() for o in parser.parse_overrides(cli) if o.is_sweep_override()}
-    jobs = BasicSweeper.split_arguments(parser.parse_overrides(args + cli), None)[0]
+    jobs = split_arguments(parser.parse_overrides(args + cli), None)[0]
     return jobs, pending
 
 

@@ -16,12 +16,13 @@ such a module by value, with a fresh copy of its globals in every job).
 import copy
 import functools
 import pickle
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from hydra._internal.config_loader_impl import get_overrides_dirname
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, run_job, setup_globals
 from hydra.types import HydraContext, TaskFunction
@@ -42,6 +43,15 @@ _SHARED: dict[str, tuple[HydraContext, DictConfig, TaskFunction]] = {}
 @functools.cache
 def _parser() -> OverridesParser:
     return OverridesParser.create()
+
+
+def overrides_dirname(overrides: Sequence[Override], exclude_keys: Sequence[str],
+                      item_sep: str, kv_sep: str) -> str:
+    """``hydra.job.override_dirname`` for a job's app ``overrides``, as Hydra's config loader
+    makes it: the overrides as typed, except those of ``exclude_keys``, sorted, joined by
+    ``item_sep``, with every ``=`` replaced by ``kv_sep`` (by ``re.sub``, as Hydra does)."""
+    lines = sorted(o.input_line for o in overrides if o.key_or_group not in exclude_keys)
+    return re.sub("=", kv_sep, item_sep.join(lines))
 
 
 def _plain_positions(master: DictConfig, overrides: Sequence[str]
@@ -83,9 +93,8 @@ def compose_job(hydra_context: HydraContext, master: DictConfig, overrides: Sequ
     app = [o for o in parsed if not o.is_hydra_override()]
     cfg.hydra.overrides.task = [o.input_line for o in app]
     names = cfg.hydra.job.config.override_dirname
-    cfg.hydra.job.override_dirname = get_overrides_dirname(
-        overrides=app, kv_sep=names.kv_sep, item_sep=names.item_sep,
-        exclude_keys=names.exclude_keys)
+    cfg.hydra.job.override_dirname = overrides_dirname(
+        app, exclude_keys=names.exclude_keys, item_sep=names.item_sep, kv_sep=names.kv_sep)
     OmegaConf.copy_cache(from_config=master, to_config=cfg)
     return cfg
 

@@ -20,6 +20,14 @@ key inside another override's key, Hydra's own settings) is composed by Hydra in
 The worker's side is :mod:`hydra_plugins.edusim_sweeper._worker`;
 ``tests/test_sweeps.py`` checks that every job gets the configuration Hydra composes, and
 that a real sweep's workers reuse their compositions.
+
+Only Hydra's plugin interface is used: ``hydra.core.utils`` (``run_job``, ``setup_globals``,
+``configure_log``, ``filter_overrides``, ``JobReturn``), ``HydraConfig``, the config
+loader's ``load_sweep_config``, the launcher's settings from the joblib plugin's public
+``config`` module, and ``Singleton.get_state``/``set_state``, which Hydra's example
+launcher plugin tells launchers that run jobs in other processes to use. The two private
+helpers the joblib launcher calls are a few lines here (:func:`joblib_arguments`) and in
+the worker (``overrides_dirname``); ``tests/test_launcher.py`` checks them against Hydra's.
 """
 
 import logging
@@ -27,14 +35,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, setup_globals
+from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
-from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
 from hydra_plugins.hydra_joblib_launcher.config import JobLibLauncherConf
-from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
 from joblib.externals import cloudpickle
 from omegaconf import DictConfig
 
@@ -52,10 +60,35 @@ ConfigStore.instance().store(group="hydra/launcher", name="edusim_joblib",
                              node=EdusimLauncherConf, provider="edusim")
 
 
-class EdusimLauncher(JoblibLauncher):
+def joblib_arguments(launcher_config: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of ``joblib.Parallel`` for the launcher's configuration, as Hydra's
+    joblib launcher makes them: the ``loky`` backend (threads do not work with Hydra), and
+    ``pre_dispatch``, ``batch_size`` and ``max_nbytes`` as integers where they are numbers
+    (``"2*n_jobs"``, ``"auto"`` and ``"1M"`` stay strings)."""
+    kwargs = {**launcher_config, "backend": "loky"}
+    for k in ("pre_dispatch", "batch_size", "max_nbytes"):
+        if kwargs.get(k):
+            try:
+                kwargs[k] = int(kwargs[k])
+            except ValueError:
+                pass
+    return kwargs
+
+
+class EdusimLauncher(Launcher):
+    """The workstation launcher; its settings are those of Hydra's joblib launcher (the
+    arguments of ``joblib.Parallel``)."""
+
+    def __init__(self, **joblib: Any) -> None:
+        self.joblib = joblib
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
+
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
               config: DictConfig) -> None:
-        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        self.config, self.task_function = config, task_function
+        self.hydra_context = hydra_context
         self.token = uuid.uuid4().hex  # this sweep's compositions, in workers kept alive
 
     def launch(self, job_overrides: Sequence[Sequence[str]],
@@ -68,9 +101,7 @@ class EdusimLauncher(JoblibLauncher):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        joblib_cfg = self.joblib
-        joblib_cfg["backend"] = "loky"  # as Hydra's joblib launcher: threads do not work
-        process_joblib_cfg(joblib_cfg)
+        joblib_cfg = joblib_arguments(self.joblib)
         log.info("Joblib.Parallel(%s) is launching %d jobs",
                  ",".join(f"{k}={v}" for k, v in joblib_cfg.items()), len(job_overrides))
         log.info("Launching jobs, sweep output dir : %s", sweep_dir)

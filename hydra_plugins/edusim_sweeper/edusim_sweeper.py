@@ -14,15 +14,29 @@ runs, :class:`experiments.callbacks.ValidateSweep` composes the same representat
 bad key or group option stops the sweep with one message before any directory is made) and
 checks the values of every job (types and allowed ranges, naming the field), so nothing the
 basic sweeper would have caught is missed.
+
+It is written on Hydra's public sweeper interface (``hydra.plugins.sweeper.Sweeper``), not as
+a subclass of the basic sweeper, whose module is private to Hydra (``hydra._internal``): what
+it takes from the basic sweeper is the job list (:func:`split_arguments`, the cartesian
+product of the swept values in command-line order, cut into batches of ``max_batch_size``)
+and its loop (save ``multirun.yaml``, check a batch, launch it, raise a failed job's error).
+``tests/test_launcher.py`` checks that the job lists equal the basic sweeper's.
 """
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from hydra.core.utils import JobReturn
+from hydra.errors import HydraException
+from hydra.plugins.launcher import Launcher
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 
@@ -88,7 +102,74 @@ def representatives(config: DictConfig, jobs: Sequence[Sequence[str]]) -> list[S
     return out
 
 
-class EdusimSweeper(BasicSweeper):
+def split_arguments(overrides: Sequence[Override],
+                    max_batch_size: int | None) -> list[list[list[str]]]:
+    """The jobs of a sweep as Hydra's basic sweeper makes them from the parsed ``overrides``
+    (its ``params`` first, then the command line's): one ``key=value`` list per job, the
+    cartesian product of each key's values (a later override of a key replaces an earlier
+    one, in the earlier one's place), the last key varying fastest; cut into batches of
+    ``max_batch_size`` jobs (None: one batch)."""
+    values: dict[str, list[str]] = {}
+    for o in overrides:
+        key = o.get_key_element()
+        if not o.is_sweep_override():
+            values[key] = [f"{key}={o.get_value_element_as_str()}"]
+        elif o.is_discrete_sweep():
+            values[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
+        else:
+            assert o.value_type is not None
+            raise HydraException(
+                f"{EdusimSweeper.__name__} does not support sweep type : {o.value_type.name}")
+    jobs = [list(job) for job in itertools.product(*values.values())]
+    assert max_batch_size is None or max_batch_size > 0
+    if max_batch_size is None:
+        return [jobs]
+    return [jobs[i:i + max_batch_size] for i in range(0, len(jobs), max_batch_size)]
+
+
+class EdusimSweeper(Sweeper):
+    """Hydra's basic sweeper (job list, order, batches, ``params``, ``multirun.yaml``)
+    checking one job per shape of each batch (:func:`representatives`) before launching
+    it."""
+
+    def __init__(self, max_batch_size: int | None = None,
+                 params: dict[str, str] | None = None) -> None:
+        self.max_batch_size = max_batch_size
+        self.params = params or {}
+        self.hydra_context: HydraContext | None = None
+        self.config: DictConfig | None = None
+        self.launcher: Launcher | None = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
+              config: DictConfig) -> None:
+        from hydra.core.plugins import Plugins
+
+        self.hydra_context, self.config = hydra_context, config
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config)
+
+    def sweep(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
+        assert self.config is not None and self.launcher is not None
+        assert self.hydra_context is not None
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        overrides = parser.parse_overrides(
+            [f"{k}={v}" for k, v in self.params.items()] + list(arguments))
+        batches = split_arguments(overrides, self.max_batch_size)
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        returns: list[Sequence[JobReturn]] = []
+        initial_job_idx = 0
+        for batch in batches:
+            self.validate_batch_is_legal(batch)
+            results = self.launcher.launch(batch, initial_job_idx=initial_job_idx)
+            for r in results:
+                _ = r.return_value  # raises a failed job's error, as the basic sweeper does
+            initial_job_idx += len(batch)
+            returns.append(results)
+        return returns
+
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        """Hydra composes one job of each shape of ``batch`` (:func:`representatives`)."""
         assert self.config is not None
         super().validate_batch_is_legal(representatives(self.config, batch))

@@ -1,0 +1,99 @@
+"""The edusim sweeper and workstation launcher (hydra_plugins/edusim_sweeper) use Hydra's
+public plugin interface only: what they take from the basic sweeper and the joblib launcher
+(the job list, the joblib arguments, a job's override_dirname) is written out in them, and
+checked here against Hydra's own (private) code, so a Hydra upgrade that changes it shows.
+The end-to-end checks (every job's configuration, workers' reuse, results equal to the
+serial launcher's) are in test_sweeps.py."""
+
+from __future__ import annotations
+
+import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
+
+from hydra_plugins.edusim_sweeper import edusim_launcher, edusim_sweeper
+from hydra_plugins.edusim_sweeper._worker import overrides_dirname
+
+SWEEPS = [
+    ["seed=range(3)", "policies.teacher_rotation.rate=0.0,0.1"],
+    ["region=tiny,default", "+policy=teacher_rotation", "years=2", "seed=0,1,2"],
+    ["seed=1,2", "years=3", "seed=5,6,7"],  # a later override of a key replaces the earlier
+    ["+policies.rural_incentives={}", "teachers.rural_allowance=0.2,0.3",
+     "hydra.verbose=true", "~figures", "seed=choice(4,5)"],
+    ["years=4"],
+    [],
+]
+
+
+@pytest.mark.parametrize("args", SWEEPS)
+@pytest.mark.parametrize("max_batch_size", [None, 1, 2, 4, 100])
+def test_sweeper_makes_the_basic_sweepers_jobs_and_batches(args, max_batch_size):
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    parsed = OverridesParser.create().parse_overrides(args)
+    assert edusim_sweeper.split_arguments(parsed, max_batch_size) == (
+        BasicSweeper.split_arguments(parsed, max_batch_size))
+
+
+def test_sweeper_refuses_what_the_basic_sweeper_refuses():
+    from hydra.errors import HydraException
+
+    parsed = OverridesParser.create().parse_overrides(["seed=interval(0,1)"])
+    with pytest.raises(HydraException, match="does not support sweep type : INTERVAL"):
+        edusim_sweeper.split_arguments(parsed, None)
+
+
+@pytest.mark.parametrize("overrides", [
+    ["seed=3", "years=2", "region=tiny"],
+    ["policies.teacher_rotation.rate=0.1", "+policy=teacher_rotation", "~figures",
+     "+policies.rural_incentives={}", "seed=1"],
+    ["seed=1"],
+    [],
+])
+@pytest.mark.parametrize("names", [
+    {"exclude_keys": [], "item_sep": ",", "kv_sep": "="},
+    {"exclude_keys": ["seed", "region"], "item_sep": "/", "kv_sep": "_"},
+    {"exclude_keys": ["years"], "item_sep": "__", "kv_sep": "-"},
+])
+def test_launcher_names_a_jobs_directory_as_hydra_does(overrides, names):
+    from hydra._internal.config_loader_impl import get_overrides_dirname
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    assert overrides_dirname(parsed, **names) == get_overrides_dirname(overrides=parsed,
+                                                                      **names)
+
+
+@pytest.mark.parametrize("settings", [
+    {},  # the launcher's defaults
+    {"n_jobs": 2, "pre_dispatch": "8", "batch_size": "4", "max_nbytes": "1000"},
+    {"backend": "threading", "max_nbytes": "1M", "batch_size": "auto", "pre_dispatch": ""},
+    {"max_nbytes": None, "timeout": 5.0, "verbose": 3},
+])
+def test_launcher_passes_joblib_the_arguments_the_joblib_launcher_passes(settings):
+    from dataclasses import asdict
+
+    from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+
+    conf = asdict(edusim_launcher.EdusimLauncherConf())
+    conf.pop("_target_")
+    conf.update(settings)
+    want = {**conf, "backend": "loky"}
+    process_joblib_cfg(want)
+    launcher = edusim_launcher.EdusimLauncher(**conf)
+    assert edusim_launcher.joblib_arguments(launcher.joblib) == want
+    assert launcher.joblib == conf  # the launcher's own settings are left as they were
+
+
+def test_workstation_is_the_default_launcher_and_stock_joblib_stays_selectable():
+    from hydra import compose, initialize_config_dir
+
+    from experiments.run import CONFIG_DIR, register_schema
+
+    register_schema()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        ours = compose("config", return_hydra_config=True)
+        stock = compose("config", overrides=["hydra/launcher=joblib"],
+                        return_hydra_config=True)
+    assert ours.hydra.launcher._target_.endswith("edusim_launcher.EdusimLauncher")
+    assert ours.hydra.launcher.n_jobs == -1
+    assert stock.hydra.launcher._target_.endswith("joblib_launcher.JoblibLauncher")
+    assert ours.hydra.sweeper._target_.endswith("edusim_sweeper.EdusimSweeper")
