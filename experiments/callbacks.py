@@ -41,12 +41,68 @@ def sweep_jobs(config: DictConfig) -> tuple[list[list[str]], set[str]]:
     return jobs, pending
 
 
+def apply_overrides(overrides: list[Any], cfg: DictConfig) -> None:
+    """Apply parsed key overrides (``key=v``, ``+key=v``, ``++key=v``, ``~key``) to ``cfg``
+    in place, as Hydra applies a job's overrides to its composed configuration (the same
+    checks and the same error messages, with Hydra's and OmegaConf's public API only;
+    tests/test_launcher.py compares the two)."""
+    import sys
+    from textwrap import dedent
+
+    from hydra.errors import ConfigCompositionException
+    from omegaconf import open_dict
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+    for override in overrides:
+        if override.package is not None:
+            raise ConfigCompositionException(
+                f"Override {override.input_line} looks like a config group override, but "
+                f"config group '{override.key_or_group}' does not exist.")
+        key = override.key_or_group
+        value = override.value()
+        try:
+            if override.is_delete():
+                current = OmegaConf.select(cfg, key, throw_on_missing=False)
+                if current is None:
+                    raise ConfigCompositionException(
+                        f"Could not delete from config. '{key}' does not exist.")
+                if value is not None and value != current:
+                    raise ConfigCompositionException(
+                        f"Could not delete from config. The value of '{key}' is {current} "
+                        f"and not {value}.")
+                parent, _, leaf = key.rpartition(".")
+                with open_dict(cfg):
+                    del (OmegaConf.select(cfg, parent) if parent else cfg)[leaf]
+            elif override.is_add():
+                if (OmegaConf.select(cfg, key, throw_on_missing=False) is None
+                        or isinstance(value, (dict, list))):
+                    OmegaConf.update(cfg, key, value, merge=True, force_add=True)
+                else:
+                    raise ConfigCompositionException(dedent(f"""\
+                        Could not append to config. An item is already at '{key}'.
+                        Either remove + prefix: '{override.input_line[1:]}'
+                        Or add a second + to add or override '{key}': '+{override.input_line}'
+                        """))
+            elif override.is_force_add():
+                OmegaConf.update(cfg, key, value, merge=True, force_add=True)
+            else:
+                try:
+                    OmegaConf.update(cfg, key, value, merge=True)
+                except (ConfigAttributeError, ConfigKeyError) as err:
+                    raise ConfigCompositionException(
+                        f"Could not override '{key}'.\nTo append to your config use "
+                        f"+{override.input_line}") from err
+        except OmegaConfBaseException as err:
+            raise ConfigCompositionException(
+                f"Error merging override {override.input_line}"
+            ).with_traceback(sys.exc_info()[2]) from err
+
+
 def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
                  base: dict[str, Any] | None = None) -> list[str]:
     """Problems (field, value, allowed range) of one job's configuration; [] if valid.
     Only the ``pending`` overrides are applied: the others are already in ``config``.
     ``base`` (from :func:`job_base`) saves rebuilding the job-independent part per job."""
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from experiments.run import check_config
@@ -56,7 +112,7 @@ def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
     parsed = OverridesParser.create().parse_overrides(overrides)
     values = _pending_values(parsed, pending, config_groups(config))
     try:
-        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        apply_overrides(values, cfg)
     except Exception as err:  # a type error, reported as Hydra words it
         return [str(err).splitlines()[0]]
     try:  # values as the run will see them: interpolations resolved (experiments.run._main)
@@ -119,14 +175,12 @@ class JobValidator:
     def _value(self, o: Any) -> tuple[bool, Any]:
         """(True, the value Hydra sets for the plain override ``o``) or (False, Hydra's
         first line of what is wrong)."""
-        from hydra._internal.config_loader_impl import ConfigLoaderImpl
-
         key = (o.key_or_group, type(o.value()).__name__, repr(o.value()))
         if key not in self._values:
             if self._scratch is None:
                 self._scratch = OmegaConf.create(self.base)
             try:
-                ConfigLoaderImpl._apply_overrides_to_config([o], self._scratch)
+                apply_overrides([o], self._scratch)
                 value: Any = OmegaConf.to_container(self._scratch, resolve=False)
                 for k in o.key_or_group.split("."):  # (a plain value has nothing to resolve)
                     value = value[k]

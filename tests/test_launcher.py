@@ -97,3 +97,74 @@ def test_workstation_is_the_default_launcher_and_stock_joblib_stays_selectable()
     assert ours.hydra.launcher.n_jobs == -1
     assert stock.hydra.launcher._target_.endswith("joblib_launcher.JoblibLauncher")
     assert ours.hydra.sweeper._target_.endswith("edusim_sweeper.EdusimSweeper")
+
+
+APPLIED = [
+    ["seed=3", "years=4"],
+    ["policies.teacher_rotation.rate=0.2"],
+    ["+extra=1"],
+    ["+seed=2"],  # already there: refused
+    ["++seed=2", "++new.key=x"],
+    ["~figures"],
+    ["~nothing_here"],
+    ["~seed=99"],  # a delete with the wrong value
+    ["seed=not_a_number"],  # a type error (the schema says int)
+    ["no_such_key=1"],
+    ["teachers.rural_allowance=0.3", "+teachers={}"],
+]
+
+
+def _outcome(apply, overrides, base):
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.create(base)
+    OmegaConf.set_struct(cfg, True)
+    try:
+        apply(OverridesParser.create().parse_overrides(overrides), cfg)
+    except Exception as err:  # noqa: BLE001 - the outcome compared is the error
+        return type(err).__name__, str(err)
+    return "ok", OmegaConf.to_container(cfg)
+
+
+@pytest.mark.parametrize("overrides", APPLIED)
+def test_sweep_check_applies_overrides_as_hydra_does(overrides):
+    """The sweep check's apply_overrides gives the configuration or the error that Hydra's
+    own (private) ConfigLoaderImpl._apply_overrides_to_config gives."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    from experiments.callbacks import apply_overrides
+
+    base = {"seed": 1, "years": 2, "figures": None,
+            "policies": {"teacher_rotation": {"rate": 0.1}},
+            "teachers": {"rural_allowance": 0.0}}
+    ours = _outcome(apply_overrides, overrides, base)
+    hydras = _outcome(ConfigLoaderImpl._apply_overrides_to_config, overrides, base)
+    assert ours == hydras
+
+
+@pytest.mark.parametrize("overrides", [["seed=not_a_number"], ["years=1.5"], ["seed=4"]])
+def test_sweep_check_reports_type_errors_as_hydra_does(overrides):
+    """On a typed configuration (the run's schema), a value of the wrong type gives Hydra's
+    error, word for word."""
+    from dataclasses import dataclass
+
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from omegaconf import OmegaConf
+
+    from experiments.callbacks import apply_overrides
+
+    @dataclass
+    class Run:
+        seed: int = 1
+        years: int = 2
+
+    outcomes = []
+    for apply in (apply_overrides, ConfigLoaderImpl._apply_overrides_to_config):
+        cfg = OmegaConf.structured(Run)
+        try:
+            apply(OverridesParser.create().parse_overrides(overrides), cfg)
+            outcomes.append(("ok", OmegaConf.to_container(cfg)))
+        except Exception as err:  # noqa: BLE001 - the outcome compared is the error
+            outcomes.append((type(err).__name__, str(err)))
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0][0] == "ok") == (overrides == ["seed=4"])

@@ -19,11 +19,7 @@ SCANNED = ("sim", "experiments", "hydra_plugins")
 
 #: (file, imported module or name) pairs that are known and still to be removed; the test
 #: also fails when one of them is gone, so that the list only shrinks
-KNOWN: set[tuple[str, str]] = {
-    # the sweep check applies one override to a configuration as a job would (Hydra's
-    # ConfigLoaderImpl._apply_overrides_to_config; no public equivalent yet)
-    ("experiments/callbacks.py", "hydra._internal.config_loader_impl.ConfigLoaderImpl"),
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def is_own(module: str) -> bool:
