@@ -63,9 +63,11 @@ def register_schema() -> None:
 RUN_KEYS = ("seed", "years", "figures", "compare_baseline", "progress", "hydra", "sensitivity")
 
 
-def check_config(cfg: dict[str, Any]) -> list[str]:
+def check_config(cfg: dict[str, Any], model_fields: bool = True) -> list[str]:
     """All problems of a run configuration (plain nested dict), each naming the field and
-    its allowed range; [] if it is valid."""
+    its allowed range; [] if it is valid. With ``model_fields`` false, the model's own
+    fields and the policies' parameters are left out (the model checks them when it is
+    built); unknown field names are still reported."""
     problems = []
     seed, years = cfg.get("seed"), cfg.get("years")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -87,6 +89,8 @@ def check_config(cfg: dict[str, Any]) -> list[str]:
                                       validate=False)
     except ConfigError as err:  # an unknown field name
         return problems + [line.strip() for line in str(err).splitlines()[1:]]
+    if not model_fields:
+        return problems
     return problems + sim_cfg.problems() + check_policies(sim_cfg.policies)[1]
 
 
@@ -113,9 +117,10 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     from sim.model import EducationModel
     from sim.results import write_outputs
 
-    problems = check_config(cfg)
-    if problems:
-        raise ConfigError.from_problems(problems)
+    # the run's own keys first; the model checks its fields and the policies once, when it
+    # is built (before anything is written); on a problem, every problem is listed at once
+    if check_config(cfg, model_fields=False):
+        raise ConfigError.from_problems(check_config(cfg))
     from experiments.calibration.sensitivity import apply_design_row
 
     cfg = apply_design_row(cfg)  # a sensitivity design row, if any, as overrides
@@ -125,7 +130,7 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     compare = cfg.pop("compare_baseline", True)
     cfg.pop("progress", None)
     cfg.pop("hydra", None)
-    sim_cfg = SimConfig.from_dict(cfg, validate=False)  # checked above; the model checks it too
+    sim_cfg = SimConfig.from_dict(cfg, validate=False)  # the model checks it
     if already_complete(out_dir, seed, years, sim_cfg):
         return None
     model = EducationModel(sim_cfg, rng=int(seed))
