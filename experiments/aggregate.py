@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 
 from sim.record import first_year_met
+from sim.results import BASELINE_FILE, baseline_fingerprint, file_fingerprint
 
 __all__ = ["AggregateError", "AggregateResult", "aggregate", "find_runs", "key_metrics", "main",
            "mean_ci", "parse_override", "t_quantile_975"]
@@ -302,6 +303,8 @@ class _Run:
     ts: pd.DataFrame
     base_ts: pd.DataFrame | None
     has_policies: bool
+    #: a baseline file was in the run directory but belongs to another run (refused)
+    stale_baseline: bool = False
     arm: str = ""
 
 
@@ -311,9 +314,7 @@ def _load_run(path: Path, root: Path) -> _Run:
     if "year" not in ts or ts.empty:
         raise ValueError("timeseries.parquet has no rows or no year column")
     ts = ts.sort_values("year", ignore_index=True)
-    base = path / "baseline_timeseries.parquet"
-    base_ts = pd.read_parquet(base).sort_values("year", ignore_index=True) if base.is_file() \
-        else None
+    base_ts, stale = _verified_baseline(path, summary)
     overrides: dict[str, Any] = {}
     ofile = path / ".hydra" / "overrides.yaml"
     if ofile.is_file():
@@ -328,7 +329,25 @@ def _load_run(path: Path, root: Path) -> _Run:
     years = summary.get("years", int(ts["year"].iloc[-1]))
     return _Run(run_id=_rel(path, root), path=path, seed=int(seed), region=summary.get("region"),
                 years=int(years), overrides=overrides, summary=summary, ts=ts, base_ts=base_ts,
-                has_policies=bool(policies))
+                has_policies=bool(policies), stale_baseline=stale)
+
+
+def _verified_baseline(path: Path, summary: dict[str, Any]) -> tuple[pd.DataFrame | None, bool]:
+    """The run's same-seed baseline file, if it belongs to this run: its fingerprint must be
+    that of the run's own seed, years and configuration without policies. Returns (the
+    baseline or None, whether a file was there and refused)."""
+    base = path / BASELINE_FILE
+    if not base.is_file():
+        return None, False
+    config = summary.get("config")
+    try:
+        expected = baseline_fingerprint(summary["seed"], summary["years"], config) \
+            if isinstance(config, dict) else None
+    except (KeyError, TypeError, ValueError):
+        expected = None
+    if expected is None or file_fingerprint(base) != expected:
+        return None, True
+    return pd.read_parquet(base).sort_values("year", ignore_index=True), False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,6 +451,13 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
         pairs = sorted({f"{r.arm} seed {r.seed}" for r, d in zip(runs, dup, strict=True) if d})
         warnings.append("several runs share an arm and a seed (identical runs narrow the "
                         "intervals falsely): " + "; ".join(pairs))
+
+    stale = [r.run_id for r in runs if r.stale_baseline]
+    if stale:
+        warnings.append(f"{BASELINE_FILE} not used in {len(stale)} run(s): it does not belong "
+                        "to the run's own seed, years and configuration (left by another run, "
+                        "or written before edusim stored fingerprints; run again to compare): "
+                        + ", ".join(stale[:5]) + (" ..." if len(stale) > 5 else ""))
 
     runs_df = _runs_table(runs, names)
     param_columns = list(names.values())

@@ -14,6 +14,7 @@ so an interrupted run never leaves a truncated file under a final name.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -26,7 +27,9 @@ import pandas as pd
 if TYPE_CHECKING:
     from sim.model import EducationModel
 
-__all__ = ["EQUITY_MEASURES", "KEY_METRICS", "atomic_write", "compare_to_baseline", "json_safe",
+__all__ = ["BASELINE_FILE", "EQUITY_MEASURES", "KEY_METRICS", "atomic_write", "baseline_fingerprint",
+           "compare_to_baseline", "file_fingerprint", "json_safe", "model_fingerprint",
+           "run_fingerprint", "write_parquet",
            "comparison_table", "equity_figure", "summarise", "summary_table", "write_outputs"]
 
 #: measures compared with a same-seed baseline: column, label; lower is more equal
@@ -92,6 +95,53 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     return value
+
+
+#: the same-seed baseline's yearly metrics, beside a run with policies
+BASELINE_FILE = "baseline_timeseries.parquet"
+#: key of a results file's fingerprint in its parquet metadata
+FINGERPRINT_KEY = b"edusim_fingerprint"
+
+
+def run_fingerprint(seed: int, years: int, config: dict[str, Any]) -> str:
+    """The identity of a run's results: SHA-256 (first 16 hex digits) of the seed, the
+    number of years and the whole configuration, as canonical JSON. Two runs with the same
+    fingerprint have the same inputs; files carrying different fingerprints never belong
+    to the same comparison."""
+    blob = json.dumps({"seed": int(seed), "years": int(years), "config": json_safe(config)},
+                      sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def baseline_fingerprint(seed: int, years: int, config: dict[str, Any]) -> str:
+    """The fingerprint of the same-seed baseline of a run: the same seed, years and
+    configuration with no policy."""
+    return run_fingerprint(seed, years, {**config, "policies": {}})
+
+
+def model_fingerprint(model: EducationModel) -> str:
+    """The fingerprint of a model's run so far (:func:`run_fingerprint`)."""
+    return run_fingerprint(model.seed, model.year, model.cfg.to_dict())
+
+
+def file_fingerprint(path: str | os.PathLike) -> str | None:
+    """The fingerprint stored in a parquet file's metadata (None if it has none)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    value = meta.get(FINGERPRINT_KEY)
+    return value.decode() if value is not None else None
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike, fingerprint: str) -> None:
+    """Write ``frame`` as parquet with ``fingerprint`` in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[FINGERPRINT_KEY] = fingerprint.encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
 
 
 def summarise(model: EducationModel) -> dict[str, Any]:
@@ -311,22 +361,41 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
                   baseline: EducationModel | None = None) -> Path:
     """Write the run's files into ``out_dir`` (created if needed); returns the directory.
     With a same-seed ``baseline`` run, summary.json gains a ``vs_baseline`` comparison and
-    ``baseline_timeseries.parquet`` is written too."""
+    ``baseline_timeseries.parquet`` is written too; without one, a baseline file left in
+    the directory by an earlier run is removed.
+
+    Every results file carries the fingerprint of the run it belongs to
+    (:func:`run_fingerprint`: in summary.json as ``fingerprint`` and
+    ``baseline_fingerprint``, in the parquet files' metadata), so that a reader can refuse
+    files of another configuration or seed. A ``baseline`` that is not this run's same-seed
+    baseline (other seed, years or configuration) raises ValueError before anything is
+    written."""
+    fingerprint = model_fingerprint(model)
+    base_fp = None
+    if baseline is not None:
+        base_fp = model_fingerprint(baseline)
+        if base_fp != baseline_fingerprint(model.seed, model.year, model.cfg.to_dict()):
+            raise ValueError("the baseline is not this run's same-seed baseline (its seed, "
+                             "years or configuration other than the policies differ)")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     marker = out / "COMPLETE"
     if marker.exists():
         marker.unlink()
+    stale = out / BASELINE_FILE
+    if baseline is None and stale.exists():
+        stale.unlink()  # an earlier run's baseline is not this run's
     ts = model.timeseries()
     schools = model.school_history()
-    atomic_write(out / "timeseries.parquet", lambda p: ts.to_parquet(p, index=False))
-    atomic_write(out / "schools.parquet", lambda p: schools.to_parquet(p, index=False))
+    atomic_write(out / "timeseries.parquet", lambda p: write_parquet(ts, p, fingerprint))
+    atomic_write(out / "schools.parquet", lambda p: write_parquet(schools, p, fingerprint))
     summary = summarise(model)
+    summary["fingerprint"] = fingerprint
     if baseline is not None:
         summary["vs_baseline"] = compare_to_baseline(model, baseline)
+        summary["baseline_fingerprint"] = base_fp
         base_ts = baseline.timeseries()
-        atomic_write(out / "baseline_timeseries.parquet",
-                     lambda p: base_ts.to_parquet(p, index=False))
+        atomic_write(out / BASELINE_FILE, lambda p: write_parquet(base_ts, p, base_fp))
     atomic_write(out / "summary.json",
                  lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
     if figures:
