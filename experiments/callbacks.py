@@ -106,11 +106,10 @@ def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from experiments.run import check_config
-    from hydra_plugins.edusim_sweeper.edusim_sweeper import config_groups
 
     cfg = OmegaConf.create(base if base is not None else job_base(config))  # a copy
     parsed = OverridesParser.create().parse_overrides(overrides)
-    values = _pending_values(parsed, pending, config_groups(config))
+    values = _pending_values(parsed, pending, app_groups(config))
     try:
         apply_overrides(values, cfg)
     except Exception as err:  # a type error, reported as Hydra words it
@@ -138,11 +137,10 @@ class JobValidator:
     def __init__(self, config: DictConfig, pending: set[str]) -> None:
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-        from hydra_plugins.edusim_sweeper.edusim_sweeper import config_groups
 
         self.config, self.pending = config, pending
         self.base = job_base(config)
-        self.groups = config_groups(config)
+        self.groups = app_groups(config)
         self.parser = OverridesParser.create()
         self._scratch: DictConfig | None = None
         self._values: dict[tuple[str, str, str], tuple[bool, Any]] = {}
@@ -188,6 +186,16 @@ class JobValidator:
             except Exception as err:  # a type error, reported as Hydra words it
                 self._values[key] = (False, str(err).splitlines()[0])
         return self._values[key]
+
+
+def app_groups(config: DictConfig) -> set[str]:
+    """The app's config groups: those chosen in ``config`` and every group directory of the
+    app's configs (a sweep may add a group the master config does not choose, such as
+    ``+experiment=baseline,...``)."""
+    from experiments.run import CONFIG_DIR
+    from hydra_plugins.edusim_sweeper.edusim_sweeper import config_groups
+
+    return config_groups(config) | {p.name for p in Path(CONFIG_DIR).iterdir() if p.is_dir()}
 
 
 def _pending_values(parsed: list[Any], pending: set[str], groups: set[str]) -> list[Any]:

@@ -87,8 +87,8 @@ def check_config(cfg: dict[str, Any], model_fields: bool = True) -> list[str]:
     try:
         sim_cfg = SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS},
                                       validate=False)
-    except ConfigError as err:  # an unknown field name
-        return problems + [line.strip() for line in str(err).splitlines()[1:]]
+    except ConfigError as err:  # an unknown field name, a value where a mapping belongs
+        return problems + err.messages()
     if not model_fields:
         return problems
     return problems + sim_cfg.problems() + check_policies(sim_cfg.policies)[1]
@@ -117,6 +117,10 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     from sim.model import EducationModel
     from sim.results import write_outputs
 
+    if _region_choice() == "file" and not (cfg.get("region") or {}).get("path"):
+        raise ConfigError.from_problems([
+            "region.path: required with region=file: the county's school table (CSV or XLSX), "
+            "e.g. region.path=examples/county_schools.csv"])
     # the run's own keys first; the model checks its fields and the policies once, when it
     # is built (before anything is written); on a problem, every problem is listed at once
     if check_config(cfg, model_fields=False):
@@ -191,6 +195,15 @@ def _main(cfg: DictConfig) -> None:
         print(comparison_table(compare_to_baseline(model, model.baseline)))
     print(f"\noutputs: {out_dir}")
     log.info("run finished: %s", out_dir)
+
+
+def _region_choice() -> str | None:
+    """The option of the ``region`` config group this run was composed with (None outside
+    Hydra)."""
+    try:
+        return HydraConfig.get().runtime.choices.get("region")
+    except ValueError:  # not running under Hydra
+        return None
 
 
 def _in_multirun() -> bool:

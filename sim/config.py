@@ -565,6 +565,10 @@ class SimConfig:
         if not parts:
             if not isinstance(value, dict):
                 raise ConfigError(f"policies: expected a mapping of policy names, got {value!r}")
+            for name, params in value.items():
+                if params is not None and not isinstance(params, dict):
+                    raise ConfigError(f"policies.{name}: expected a mapping of parameters "
+                                      f"(e.g. policies.{name}.PARAM=VALUE), got {params!r}")
             self.policies = {k: dict(v or {}) for k, v in value.items()}
         elif len(parts) == 1:
             if value is None:
@@ -572,8 +576,8 @@ class SimConfig:
             elif isinstance(value, dict):
                 self.policies[parts[0]] = dict(value)
             else:
-                raise ConfigError(f"policies.{parts[0]}: expected a mapping of parameters, "
-                                  f"got {value!r}")
+                raise ConfigError(f"policies.{parts[0]}: expected a mapping of parameters "
+                                  f"(e.g. policies.{parts[0]}.PARAM=VALUE), got {value!r}")
         else:
             self.policies.setdefault(parts[0], {})[".".join(parts[1:])] = value
 

@@ -31,6 +31,12 @@ class ConfigError(ValueError):
         """One error listing every problem, a line each (the form every command prints)."""
         return cls("invalid configuration:\n  " + "\n  ".join(problems))
 
+    def messages(self) -> list[str]:
+        """The problems this error reports, one per line (the heading of a
+        :meth:`from_problems` error left out; a single-problem error is its one line)."""
+        lines = [line.strip() for line in str(self).splitlines() if line.strip()]
+        return lines[1:] if lines and lines[0] == "invalid configuration:" else lines
+
 
 def param(default: Any, unit: str = "", lo: float | None = None, hi: float | None = None,
           source: str = "assumption", doc: str = "", choices: tuple | None = None):

@@ -115,3 +115,37 @@ def test_unknown_policy_fails_cleanly(tmp_path):
     assert proc.returncode == 2
     assert "policies.teleportation: unknown policy; registered:" in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, field", [
+    (("region=file",), "region.path: required with region=file"),
+    (("+policies.teacher_rotation=5",), "policies.teacher_rotation: expected a mapping"),
+])
+def test_a_missing_table_or_a_scalar_policy_stops_a_run_cleanly(tmp_path, args, field):
+    out = tmp_path / "run"
+    proc = run_edusim(*args, "years=1", f"hydra.run.dir={out}")
+    assert proc.returncode == 2, proc.stderr
+    assert field in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("bad, field", [
+    ("+policies.teacher_rotation=5", "policies.teacher_rotation: expected a mapping"),
+    ("+foo=1", "unknown config field 'foo'"),
+])
+def test_the_sweep_check_stops_a_scalar_policy_and_an_unknown_key(tmp_path, bad, field):
+    """Single-line errors reach the sweep's up-front check (they were dropped)."""
+    sweep = tmp_path / "sweep"
+    proc = run_edusim("--multirun", bad, "region=tiny", "years=1", "seed=0,1",
+                      f"hydra.sweep.dir={sweep}")
+    assert proc.returncode == 2, proc.stderr
+    assert "no run was started" in proc.stderr and field in proc.stderr
+    assert not sweep.exists()
+
+
+def test_config_error_messages_with_and_without_heading():
+    from sim.schema import ConfigError
+
+    assert ConfigError.from_problems(["a: 1", "b: 2"]).messages() == ["a: 1", "b: 2"]
+    assert ConfigError("policies.x: expected a mapping").messages() == [
+        "policies.x: expected a mapping"]

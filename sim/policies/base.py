@@ -254,5 +254,5 @@ def check_policies(spec: dict[str, Any] | None) -> tuple[list[Policy], list[str]
         try:
             built[name] = cls(cfg)
         except ConfigError as err:  # a rule across the policy's parameters
-            problems += [line.strip() for line in str(err).splitlines()[1:]]
+            problems += err.messages()
     return sorted(built.values(), key=lambda p: p.position), problems
