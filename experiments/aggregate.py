@@ -82,6 +82,7 @@ import pandas as pd
 
 from sim.record import first_year_met
 from sim.results import BASELINE_FILE, baseline_fingerprint, file_fingerprint
+from sim.terminal import command
 
 __all__ = ["AggregateError", "AggregateResult", "aggregate", "find_runs", "key_metrics", "main",
            "mean_ci", "parse_override", "t_quantile_975"]
@@ -851,6 +852,7 @@ def _ci_text(row: pd.Series, name: str) -> str:
     return f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
+@command("edusim-aggregate")
 def main(argv: list[str] | None = None) -> int:
     """Console entry point (``edusim-aggregate``)."""
     parser = argparse.ArgumentParser(

@@ -57,6 +57,7 @@ from sim.config import ConfigError, SimConfig, param
 from sim.policies import build_policies
 from sim.record import first_year_met
 from sim.results import atomic_write, json_safe
+from sim.terminal import command
 
 __all__ = ["DesignConfig", "check_design", "evaluate", "levers_to_policies", "main",
            "parse_condition", "report", "report_main"]
@@ -693,6 +694,7 @@ def main() -> None:
     _task()
 
 
+@command("edusim-design-report")
 def report_main(argv: list[str] | None = None) -> int:
     import argparse
 

@@ -54,6 +54,7 @@ from experiments.aggregate import (
     find_runs,
     mean_ci,
 )
+from sim.terminal import command
 
 __all__ = ["FIGURES", "FigureError", "FigureList", "display_labels", "draw_figures",
            "make_figures", "main", "metric_label"]
@@ -934,6 +935,7 @@ def _stale(sweep_dir: Path, agg_dir: Path) -> bool:
     return any((p / "COMPLETE").stat().st_mtime > mtime for p in complete)
 
 
+@command("edusim-figures")
 def main(argv: list[str] | None = None) -> int:
     """Console entry point (``edusim-figures``)."""
     parser = argparse.ArgumentParser(

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from sim.county_table.load import load_county_table
 from sim.county_table.problems import CountyTableError
 from sim.county_table.schema import TABLE_KINDS
+from sim.terminal import command
 
 __all__ = ["main"]
 
 
+@command("edusim-check-county")
 def main(argv: Sequence[str] | None = None) -> int:
     """Check a county's tables: print a summary (exit 0) or every problem (exit 2)."""
     p = argparse.ArgumentParser(prog="python -m sim.county_table",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sim.evaluation.report import EvaluationResult, evaluate, format_report
 from sim.evaluation.table import NoSchoolsError, SchoolTableError, load_school_table
 from sim.standards import LEVELS, STANDARDS
+from sim.terminal import command
 
 __all__ = ["main"]
 
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@command("edusim-evaluate")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``edusim-evaluate``; returns the exit code (0 report, 2 error)."""
     parser = _parser()
