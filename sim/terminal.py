@@ -29,7 +29,9 @@ def command(prog: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         @functools.wraps(main)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
-                return main(*args, **kwargs)
+                result = main(*args, **kwargs)
+                sys.stdout.flush()  # a closed pipe shows here, not in the exit's own flush
+                return result
             except KeyboardInterrupt:
                 print(f"\n{prog}: interrupted", file=sys.stderr)
                 return EXIT_INTERRUPTED
