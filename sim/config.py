@@ -14,8 +14,8 @@ The same dataclasses serve as Hydra structured-config schemas (the entry point i
     cfg.validate()                          # raises ConfigError naming the field and range
     cfg.problems()                          # the same problems as a list of messages
 
-:func:`parameter_table` lists every parameter with its value, unit, range and source (used
-by the docs).
+:func:`parameter_table` lists every parameter with its value, unit, range and source
+(``experiments/make_parameter_docs.py`` writes docs/parameters.md from it).
 """
 
 from __future__ import annotations
@@ -658,47 +658,3 @@ def parameter_table(cfg: Any = None, prefix: str = ""):
 
     walk(cfg, prefix)
     return pd.DataFrame(rows)
-
-
-_PARAMETERS_HEADER = """# edusim parameters
-
-Every parameter of the model, with its default value, unit, allowed range, source and meaning:
-{n} parameters. This file is **generated from `sim/config.py`** (the dataclass schema, via
-`sim.config.parameter_table()`); do not edit it by hand. Regenerate it with:
-
-```bash
-.venv/bin/python -m experiments.make_parameter_docs
-```
-
-How to read the table:
-
-- **source**: a citation (see [`sources.md`](sources.md); "doc 00N" is one of the policy
-  documents listed there) or **assumption**, a modelling choice with no direct empirical
-  anchor. Assumptions are candidates for sensitivity analysis.
-- **Tiered values** are given as `{{'urban': …, 'town': …, 'rural': …}}`. The range applies to
-  each tier's value.
-- **None** for `region.n_*` and `region.extent_km` means "take the value of `region.preset`"
-  (tiny / default / county_l). For `evaluation.*_threshold` it means "use the official limit".
-- **Overrides**: any parameter can be set by its dotted name (`edusim teachers.attrition.rural=0.06`)
-  or as a keyword (`EducationModel(teachers__rural_allowance=0.3)`). Values are checked for type
-  and range when the model is built.
-
-The model that uses these parameters is described in [`ODD.md`](ODD.md).
-
-"""
-
-
-def markdown_table(table) -> str:
-    """A pandas DataFrame as a Markdown pipe table."""
-    cols = list(table.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":---" for _ in cols) + "|"]
-    for row in table.itertuples(index=False):
-        cells = [str(v).replace("|", "\\|").replace("\n", " ") for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def parameters_markdown(cfg: SimConfig | None = None) -> str:
-    """docs/parameters.md: the parameter table as a Markdown document."""
-    table = parameter_table(cfg)
-    return _PARAMETERS_HEADER.format(n=len(table)) + markdown_table(table)

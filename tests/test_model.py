@@ -430,10 +430,10 @@ def test_parameter_docs_are_current():
         EXPERIMENT_CONFIGS,
         POLICY_CONFIGS,
         experiment_configs,
+        parameters_markdown,
         policies_markdown,
         policy_configs,
     )
-    from sim.config import parameters_markdown
 
     docs = Path(__file__).resolve().parent.parent / "docs"
     assert (docs / "parameters.md").read_text(encoding="utf-8") == parameters_markdown()

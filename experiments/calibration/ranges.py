@@ -145,6 +145,6 @@ def ranges_table():
 
 
 if __name__ == "__main__":
-    from sim.config import markdown_table
+    from experiments.make_parameter_docs import markdown_table
 
     print(markdown_table(ranges_table()), end="")
