@@ -82,7 +82,7 @@ import pandas as pd
 
 from sim.record import first_year_met
 from sim.results import BASELINE_FILE, baseline_fingerprint, file_fingerprint
-from sim.terminal import command
+from sim.terminal import command, output_dir_problem
 
 __all__ = ["AggregateError", "AggregateResult", "aggregate", "find_runs", "key_metrics", "main",
            "mean_ci", "parse_override", "t_quantile_975"]
@@ -864,6 +864,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="write OUT/aggregate/ instead of SWEEP_DIR/aggregate/")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
+    problem = args.out and output_dir_problem(args.out, "--out")
+    if problem:
+        print(f"edusim-aggregate: {problem}", file=sys.stderr)
+        sys.exit(2)
     try:
         result = aggregate(args.sweep_dir, out=args.out)
     except AggregateError as err:

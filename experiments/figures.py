@@ -54,7 +54,7 @@ from experiments.aggregate import (
     find_runs,
     mean_ci,
 )
-from sim.terminal import command
+from sim.terminal import command, output_dir_problem
 
 __all__ = ["FIGURES", "FigureError", "FigureList", "display_labels", "draw_figures",
            "make_figures", "main", "metric_label"]
@@ -951,6 +951,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     prog = "edusim-figures"
     src = Path(args.sweep_dir)
+    problem = args.out and output_dir_problem(args.out, "--out")
+    if problem:
+        print(f"{prog}: {problem}", file=sys.stderr)
+        sys.exit(2)
     try:
         if not src.is_dir():
             raise AggregateError(f"no such directory: {args.sweep_dir}")

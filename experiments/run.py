@@ -22,6 +22,7 @@ from typing import Any
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, SimConfig, param
@@ -30,6 +31,9 @@ from sim.policies import check_policies
 log = logging.getLogger("edusim")
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
+#: the largest seed: NumPy seeds any non-negative integer, but seeds are stored as 64-bit
+#: integers (Parquet, pandas), so a larger one could not be written or aggregated
+SEED_MAX = 2**63 - 1
 
 
 @dataclass
@@ -45,7 +49,7 @@ class SensitivityRow:
 class RunConfig(SimConfig):
     """The model's parameters plus what a run needs (the Hydra schema)."""
 
-    seed: int = param(0, "", 0, 2**63 - 1, doc="integer seed of the run")
+    seed: int = param(0, "", 0, SEED_MAX, doc="integer seed of the run")
     years: int = param(20, "years", 0, 500, doc="simulated school years after year 0")
     figures: bool | None = param(
         None, doc="write equity.png (None: for single runs, not for the runs of a sweep, "
@@ -70,8 +74,9 @@ def check_config(cfg: dict[str, Any], model_fields: bool = True) -> list[str]:
     built); unknown field names are still reported."""
     problems = []
     seed, years = cfg.get("seed"), cfg.get("years")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        problems.append(f"seed: {seed!r} must be an integer ≥ 0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        problems.append(f"seed: {seed!r} is outside the allowed range: an integer in "
+                        f"[0, {SEED_MAX}] (2^63 - 1)")
     if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 500:
         problems.append(f"years: {years!r} is outside the allowed range [0, 500] years")
     for key, none_ok in (("figures", True), ("compare_baseline", False), ("progress", False)):
@@ -92,6 +97,20 @@ def check_config(cfg: dict[str, Any], model_fields: bool = True) -> list[str]:
     if not model_fields:
         return problems
     return problems + sim_cfg.problems() + check_policies(sim_cfg.policies)[1]
+
+
+def run_warnings(cfg: dict[str, Any]) -> list[str]:
+    """What is valid but probably not meant in a run configuration (a plain nested dict
+    that :func:`check_config` accepts), one line each: a policy that starts after the last
+    simulated year (or ends before it starts acting) never acts and costs nothing."""
+    years = cfg.get("years")
+    out = []
+    for name, params in (cfg.get("policies") or {}).items():
+        start = (params or {}).get("start_year", 1)
+        if isinstance(years, int) and isinstance(start, int) and start > years:
+            out.append(f"policies.{name}.start_year: {start} is after the last simulated "
+                       f"year ({years}): the policy never acts and costs nothing")
+    return out
 
 
 def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -> bool:
@@ -222,10 +241,79 @@ def _discard_run_dir(out_dir: Path) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
+def run_problems(config: DictConfig) -> list[str]:
+    """Every problem of a single run's composed ``config`` that can be found before
+    anything is written: the run's and the model's values (:func:`check_config`), the
+    county table of ``region=file`` (read and checked as the model will read it), and the
+    output directory (it must be creatable and writable)."""
+    app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+    try:  # values as the run will see them, interpolations resolved (as _main does)
+        container = OmegaConf.to_container(app, resolve=True)
+    except Exception:  # one that resolves only inside the running job (${hydra:...})
+        container = OmegaConf.to_container(app, resolve=False)
+    region = container.get("region") or {}
+    choice = OmegaConf.select(config, "hydra.runtime.choices.region", default=None)
+    if choice == "file" and not region.get("path"):
+        return ["region.path: required with region=file: the county's school table (CSV or "
+                "XLSX), e.g. region.path=examples/county_schools.csv"]
+    problems = check_config(container)
+    if not problems and region.get("path"):
+        problems += _table_problems(container)
+    try:
+        run_dir = OmegaConf.select(config, "hydra.run.dir", default=None)
+    except Exception:  # an interpolation that resolves only inside the job
+        run_dir = None
+    if run_dir:
+        from sim.terminal import output_dir_problem
+
+        problems += [p for p in [output_dir_problem(str(run_dir), "hydra.run.dir")] if p]
+    return problems
+
+
+def _table_problems(container: dict[str, Any]) -> list[str]:
+    """The problems of the county table named by ``region.path`` (read as the model reads
+    it); [] if it loads."""
+    from sim.construction import load_region_table
+    from sim.county_table import CountyTableError
+
+    sim_cfg = SimConfig.from_dict({k: v for k, v in container.items() if k not in RUN_KEYS},
+                                  validate=False)
+    try:
+        load_region_table(sim_cfg.region)
+    except (CountyTableError, FileNotFoundError, ConfigError) as err:
+        return [str(err).strip()]
+    return []
+
+
+class ValidateRun(Callback):
+    """Before a single run makes its output directory: stop with exit code 2 and every
+    problem of the configuration (:func:`run_problems`), so a mistake leaves nothing behind.
+    (A sweep checks its jobs in :class:`experiments.callbacks.ValidateSweep`.)"""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        problems = run_problems(config)
+        if not problems:
+            app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+            for warning in run_warnings(OmegaConf.to_container(app, resolve=False)):
+                print(f"edusim: warning: {warning}", file=sys.stderr)
+        if problems:
+            lines = [line for p in problems for line in ConfigError(p).messages()]
+            print("edusim: invalid configuration (nothing was written):\n  "
+                  + "\n  ".join(lines), file=sys.stderr)
+            sys.exit(2)
+
+
 def main() -> None:
     """Console entry point (``edusim``)."""
+    from experiments.hydra_errors import run_app
+
     register_schema()
-    _main()
+    try:
+        run_app("edusim", _main, RunConfig)
+    except OSError as err:  # an output location that cannot be written after all
+        where = f" {err.filename}" if err.filename else ""
+        print(f"edusim: cannot write{where}: {err.strerror or err}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

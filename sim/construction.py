@@ -14,7 +14,7 @@ year 0, in a fixed order.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,8 +36,19 @@ from sim.vocabulary import TIER_NAMES
 if TYPE_CHECKING:
     from sim.state import CountyState
 
-__all__ = ["build", "expected_growth_parts", "finish", "init_achievement",
+__all__ = ["build", "expected_growth_parts", "finish", "init_achievement", "load_region_table",
            "populate_teachers", "set_norms"]
+
+
+def load_region_table(region: Any) -> Any:
+    """The county tables named by a :class:`sim.config.RegionConfig` (``path``, ``sheet`` and
+    the optional breakdowns), read and checked as for a simulation
+    (:func:`sim.real_county.load_table`; raises ``sim.county_table.CountyTableError``). The
+    model builds from this; a command can call it to check a table before it writes
+    anything."""
+    from sim.real_county import load_table
+
+    return load_table(region)
 
 
 def build(model: CountyState, views: AgentViews) -> None:
@@ -47,12 +58,9 @@ def build(model: CountyState, views: AgentViews) -> None:
     model.synthesis_notes = []
     table = None
     if cfg.region.path:
-        from sim.county_table import load_county_table
         from sim.real_county import county_from_table
 
-        r = cfg.region
-        table = load_county_table(r.path, teachers_path=r.teachers_path,
-                                  grades_path=r.grades_path, tiers_path=r.tiers_path)
+        table = load_region_table(cfg.region)
         county, model.school_codes = county_from_table(table.schools, model.stream("region"),
                                                        model.synthesis_notes)
     else:

@@ -258,11 +258,11 @@ def comparison_table(comparison: dict[str, Any]) -> str:
     rows = [("measure (last year)", "baseline", "policy", "change", "gain per m yuan")]
     q = comparison["mean_achievement"]
     rows.append(("mean achievement (quality, year-0 SD)", _fmt(q["baseline"]), _fmt(q["policy"]),
-                 f"{q['change']:+.3f}", ""))
+                 _signed(q["change"]), ""))
     for m in comparison["equity"].values():
         gain = m["gain_per_million_yuan"]
-        rows.append((m["label"], _fmt(m["baseline"]), _fmt(m["policy"]), f"{m['change']:+.3f}",
-                     "–" if gain is None else f"{gain:+.5f}"))
+        rows.append((m["label"], _fmt(m["baseline"]), _fmt(m["policy"]), _signed(m["change"]),
+                     _signed(gain, 5)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = []
     for i, r in enumerate(rows):
@@ -274,7 +274,17 @@ def comparison_table(comparison: dict[str, Any]) -> str:
     lines.append(f"total policy cost over {comparison['years']} years: {cost / 1e6:,.1f} million yuan "
                  + "(" + ", ".join(f"{k} {v / 1e6:,.1f} m" for k, v in
                                    comparison["policy_cost_yuan"].items()) + ")")
+    if any(r[k] == "–" for r in rows[1:] for k in (1, 2, 3)):
+        lines.append("–: not defined in that year (e.g. a gap between tiers when one of them "
+                     "has no pupils left)")
     return "\n".join(lines)
+
+
+def _signed(x: Any, digits: int = 3) -> str:
+    """A change with its sign, or '–' when it is not defined (None or not finite)."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{float(x):+.{digits}f}"
 
 
 def _fmt(x: Any) -> str:

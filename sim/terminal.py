@@ -1,6 +1,10 @@
 """What every edusim command does at the terminal's edges: an interrupted command (Ctrl+C)
 and a reader that stops reading (``edusim-evaluate --json | head``) end it quietly, with one
-line and the shell's usual exit code, never a traceback."""
+line and the shell's usual exit code, never a traceback; a file or directory the command
+cannot write (or read) ends it with exit code 2 and one line naming the path.
+
+:func:`output_dir_problem` is the check a command makes of an output directory *before* it
+starts work, so that an unwritable location stops it with nothing half-written."""
 
 from __future__ import annotations
 
@@ -11,19 +15,40 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_PIPE_CLOSED", "command"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_PIPE_CLOSED", "EXIT_USAGE", "command", "output_dir_problem"]
 
 #: exit code after Ctrl+C (128 + SIGINT), as a shell reports it
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 #: exit code when the reader of standard output went away (128 + SIGPIPE)
 EXIT_PIPE_CLOSED = 128 + signal.SIGPIPE
+#: exit code of every user mistake (bad input, unwritable output location), as argparse uses
+EXIT_USAGE = 2
+
+
+def output_dir_problem(path: str | os.PathLike[str], what: str) -> str | None:
+    """Why the directory ``path`` cannot be made or written (one line beginning with
+    ``what``, the option or field that named it), or None if it can. Nothing is created:
+    the nearest existing ancestor must be a writable directory."""
+    from pathlib import Path
+
+    target = Path(path).expanduser()
+    probe = target.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{what}: cannot make the directory {target}: {probe} is a file"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{what}: cannot write the directory {target}: {probe} is not writable"
+    return None
 
 
 def command(prog: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator for a command's ``main``: Ctrl+C prints ``PROG: interrupted`` and returns
     :data:`EXIT_INTERRUPTED`; a closed standard output returns :data:`EXIT_PIPE_CLOSED`
     silently (what is left to print goes to the null device, so the interpreter's own
-    flush at exit raises nothing either). Anything else passes through unchanged."""
+    flush at exit raises nothing either). A file-system error that names its file (a
+    directory that turned out unwritable, a full disk) prints ``PROG: cannot write or read
+    FILE: REASON`` and returns :data:`EXIT_USAGE`. Anything else passes through unchanged."""
 
     def deco(main: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(main)
@@ -39,6 +64,12 @@ def command(prog: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
                 return EXIT_PIPE_CLOSED
+            except OSError as err:
+                if err.filename is None:
+                    raise
+                print(f"{prog}: cannot write or read {err.filename}: "
+                      f"{err.strerror or err}", file=sys.stderr)
+                return EXIT_USAGE
 
         return wrapper
 

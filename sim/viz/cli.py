@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 
-__all__ = ["APP", "main", "prepare_server", "solara_arguments"]
+__all__ = ["APP", "exposure_warning", "main", "prepare_server", "solara_arguments"]
 
 #: what Solara serves: the ``Page`` component of this module
 APP = "sim.viz.app"
@@ -51,6 +51,25 @@ def parser() -> argparse.ArgumentParser:
                     choices=["critical", "error", "warning", "info", "debug"],
                     help="server log level (default warning)")
     return ap
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning when ``host`` makes the view reachable from other machines (any address
+    but the loopback ones), or None. The view has no login: anyone who can reach the port
+    can run models on this machine."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return None
+    except ValueError:  # a host name other than localhost
+        pass
+    return (f"edusim-viz: warning: --host {host} makes the browser view reachable from other "
+            "machines on the network; it has no login, so anyone who can reach it can "
+            "run simulations on this machine. Use the default 127.0.0.1 unless that is "
+            "what you want.")
 
 
 def solara_arguments(host: str, port: int, log_level: str = "warning") -> list[str]:
@@ -88,12 +107,15 @@ def main(argv: list[str] | None = None) -> int:
 
     todo = assets.missing()
     if todo:
-        print("edusim: warning: Solara's front-end assets are not installed locally "
+        print("edusim-viz: warning: Solara's front-end assets are not installed locally "
               f"({', '.join(todo)}); without access to public CDNs the page stays blank.\n"
               "        Fetch them once with `make viz` or `.venv/bin/python -m "
               "sim.viz.assets`.", file=sys.stderr)
+    warning = exposure_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"edusim: browser view on http://{shown}:{args.port}/ (Ctrl+C stops it)",
+    print(f"edusim-viz: browser view on http://{shown}:{args.port}/ (Ctrl+C stops it)",
           file=sys.stderr, flush=True)
     prepare_server()
     from solara.__main__ import cli as solara_cli
