@@ -60,6 +60,17 @@ REGION_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+MAX_SCHOOLS = 5_000
+"""Most schools of one county (``region.n_schools``; distinct ``school_id`` of a county table).
+Assumption: the largest counties report several hundred compulsory schools and teaching
+points; ten times that leaves room for a prefecture treated as one county."""
+
+MAX_COUNTY_PUPILS = 5_000_000
+"""Most compulsory pupils of one county (``region.n_students``; all rows of a county table).
+Assumption: the largest counties have a few hundred thousand compulsory pupils; the model's
+memory (about 0.4 GiB per million pupils, see the benchmark) stays within a workstation's."""
+
+
 @dataclass
 class RegionConfig:
     """The synthetic county: its size and how schools and pupils split across tiers.
@@ -74,14 +85,21 @@ class RegionConfig:
         None, source="the county's own statistics (see sim.real_county)",
         doc="a county school table (CSV or XLSX, the official school-table format): the county "
             "is built from it instead of the synthetic one (None: synthetic)")
+    sheet: str | None = param(
+        None, source="the county's own statistics",
+        doc="XLSX sheet of the school table at path (None: the first sheet whose header has "
+            "the table's columns)")
     teachers_path: str | None = param(None, source="the county's own statistics",
                                       doc="optional per-school teacher breakdowns")
     grades_path: str | None = param(None, source="the county's own statistics",
                                     doc="optional per-school pupils by grade")
     tiers_path: str | None = param(None, source="the county's own statistics",
                                    doc="optional tier-level SES, left-behind and migrant shares")
-    n_schools: int | None = param(None, "schools", 3, 5000, doc="number of schools (None: preset)")
-    n_students: int | None = param(None, "students", 300, 5_000_000,
+    n_schools: int | None = param(None, "schools", 3, MAX_SCHOOLS,
+                                  source="range: assumption (MAX_SCHOOLS)",
+                                  doc="number of schools (None: preset)")
+    n_students: int | None = param(None, "students", 300, MAX_COUNTY_PUPILS,
+                                   source="range: assumption (MAX_COUNTY_PUPILS)",
                                    doc="initial enrolment, grades 1-9 (None: preset)")
     n_towns: int | None = param(None, "towns", 1, 500, doc="township centres (None: preset)")
     extent_km: float | None = param(None, "km", 5.0, 500.0,

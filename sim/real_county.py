@@ -25,6 +25,12 @@ Each pupil lives in the catchment zone of the school that teaches primary grades
 a junior-only school: the nearest zone); the grade-1 cohort of each zone starts at the
 school's grade-1 pupils and follows the tier's birth trend. Everything the table does not
 give is listed in ``model.synthesis_notes`` (printed by ``edusim``, stored in summary.json).
+
+:func:`load_table` reads the tables a :class:`~sim.config.RegionConfig` names (``path``,
+``sheet`` and the extra tables) with the reader of every edusim tool and what the simulation
+needs (:func:`sim.county_table.simulation_problems`: a primary and a junior row); every problem
+of the tables is one :class:`sim.county_table.CountyTableError` (a ``ValueError``), so a
+command can report it (``edusim`` exits 2) before it writes anything.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from sim.arrays import rank_within
+from sim.county_table import CountyTable, CountyTableError, load_county_table, simulation_problems
 from sim.population import Table
 from sim.processes.enrolment import new_pupils
 from sim.record import COMPUTER_BOOK_REFERENCE
@@ -61,9 +68,25 @@ STOCK_COLUMNS = ("building_area_m2", "sports_area_m2", "equipment_value_yuan",
                  "multimedia_rooms", "computers", "books")
 
 
+def load_table(region: Any) -> CountyTable:
+    """The county tables named by ``region`` (a :class:`~sim.config.RegionConfig`: ``path``,
+    ``sheet``, ``teachers_path``, ``grades_path``, ``tiers_path``), read and checked as for a
+    simulation (:func:`sim.county_table.load_county_table` with ``simulate=True``). Raises
+    :class:`sim.county_table.CountyTableError` listing every problem."""
+    return load_county_table(region.path, teachers_path=region.teachers_path,
+                             grades_path=region.grades_path, tiers_path=region.tiers_path,
+                             sheets={"schools": getattr(region, "sheet", None)},
+                             simulate=True)
+
+
 def county_from_table(schools: pd.DataFrame, rng: np.random.Generator,
                       notes: list[str]) -> tuple[County, list[str]]:
-    """Geography of a county from its validated school table; returns it and school codes."""
+    """Geography of a county from its validated school table; returns it and school codes.
+    Raises :class:`sim.county_table.CountyTableError` for a table the model cannot simulate
+    (:func:`sim.county_table.simulation_problems`)."""
+    problems = simulation_problems(schools["level"], schools.attrs.get("file", "<table>"))
+    if problems:
+        raise CountyTableError(problems)
     rows = schools.copy()
     rows["school_id"] = rows["school_id"].astype(str)
     codes = list(dict.fromkeys(rows["school_id"]))
@@ -85,8 +108,6 @@ def county_from_table(schools: pd.DataFrame, rng: np.random.Generator,
         notes.append("locations: the table has no x, y; schools were placed at random by tier "
                      "(urban ≤ 4 km from the centre, towns 10-25 km, villages 12-35 km)")
     zone_school = np.flatnonzero(np.isin(level, (PRIMARY, NINE_YEAR)))
-    if len(zone_school) == 0 or not np.isin(level, (JUNIOR, NINE_YEAR)).any():
-        raise ValueError("the county table needs at least one primary and one junior row")
     primary_pupils = rows[rows["level"] == "primary"].groupby("school_id")["students"].sum()
     weight = np.array([float(primary_pupils.get(codes[i], 0.0)) for i in zone_school])
     weight = weight / weight.sum() if weight.sum() > 0 else np.full(len(weight), 1 / len(weight))

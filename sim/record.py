@@ -8,12 +8,17 @@ the model inside a read-only block (nothing here writes the state):
   school-table format of the evaluation (:mod:`sim.evaluation`);
 * :func:`record_year` — the county metrics of the year (a row of ``timeseries()``);
 * :func:`resource_equity` and :func:`official_tests` — parts of that row;
-* :func:`first_year_met` — the first year a verdict holds (summary, aggregation, design).
+* :func:`first_year_met` — the first year a verdict holds (summary, aggregation, design);
+* :func:`assessable` and :func:`level_verdict` — whether a year's tests could judge a level
+  (a level whose schools are all teaching points under 50 pupils is *not assessable*: its
+  CVs are undefined) and the verdict line that says so instead of FAILED with ``nan``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,9 +33,9 @@ if TYPE_CHECKING:
     from sim.config import EvaluationConfig
     from sim.state import CountyState
 
-__all__ = ["COMPUTER_BOOK_REFERENCE", "VERDICT_COLUMNS", "first_year_met", "mean_gap",
-           "official_tests", "record_year", "resource_equity", "school_columns",
-           "summary_extras"]
+__all__ = ["COMPUTER_BOOK_REFERENCE", "NOT_ASSESSABLE", "VERDICT_COLUMNS", "assessable",
+           "first_year_met", "level_verdict", "mean_gap", "official_tests", "record_year",
+           "resource_equity", "school_columns", "summary_extras"]
 
 #: reference levels used to split computers and books between the sections of a nine-year
 #: school (per pupil, [primary, junior]); assumption, see FinanceConfig.
@@ -42,6 +47,41 @@ VERDICT_COLUMNS: tuple[str, ...] = (
     "quality_passed", "basic_passed", "quality_passed_primary", "quality_passed_junior",
     "basic_passed_primary", "basic_passed_junior", "quality_cv_passed_primary",
     "quality_cv_passed_junior")
+
+
+NOT_ASSESSABLE = f"not assessable: no school of {evaluation.MIN_STUDENTS}+ pupils"
+"""What the verdict of a level says when every school of it is a teaching point, which the
+official tests leave out (:data:`sim.standards.MIN_STUDENTS`)."""
+
+
+def assessable(row: Mapping[str, Any], level: str) -> bool:
+    """Whether the official tests could judge ``level`` in a year's record (a row of
+    ``timeseries()``): it had a school of at least :data:`sim.standards.MIN_STUDENTS`
+    pupils. Otherwise its CVs and its share of complying schools are ``nan`` and its
+    verdicts False (not met), and :func:`level_verdict` says :data:`NOT_ASSESSABLE`."""
+    share = row.get(f"quality_schools_complying_{level}")
+    return share is not None and math.isfinite(float(share))
+
+
+def level_verdict(row: Mapping[str, Any], standard: str, level: str) -> str:
+    """One level's verdict on one standard (``quality`` 2017, ``basic`` 2012) in a year's
+    record, for the terminal: ``met`` or ``FAILED`` with the CVs above the official limit and
+    the share of complying schools (2017) or the mean CV (2012); ``not assessable: no school of
+    50+ pupils`` when no school of the level counted, never FAILED with undefined CVs."""
+    if not assessable(row, level):
+        return f"{level} {NOT_ASSESSABLE}"
+    ok = bool(row[f"{standard}_passed_{level}"])
+    if standard == "quality":
+        limit = evaluation.CV_LIMITS["quality"][level]
+        bad = [f"{evaluation.INDICATORS[n].label} CV {row[f'cv_{level}_{n}']:.2f}"
+               for n in evaluation.QUALITY_INDICATORS
+               if f"cv_{level}_{n}" in row and not row[f"cv_{level}_{n}"] <= limit]
+        share = row[f"quality_schools_complying_{level}"]
+        detail = (f"{'; '.join(bad) or 'all CVs within ' + str(limit)}; "
+                  f"{100 * share:.0f}% of schools comply")
+    else:
+        detail = f"mean CV {row[f'basic_mean_cv_{level}']:.2f}"
+    return f"{level} {'met' if ok else 'FAILED'} ({detail})"
 
 
 def first_year_met(ts: pd.DataFrame, condition: str | np.ndarray) -> int | None:

@@ -187,26 +187,13 @@ def summary_table(model: EducationModel) -> str:
 
 def _verdict_lines(ts: pd.DataFrame) -> list[str]:
     """One line per standard: verdict per level, failing indicators, first year met."""
-    from sim.evaluation import CV_LIMITS, INDICATORS
+    from sim.record import level_verdict
 
     last = ts.iloc[-1]
     out = []
     for standard, title in (("quality", "2017 high-quality balance (优质均衡)"),
                             ("basic", "2012 basic balance (基本均衡)")):
-        parts = []
-        for level in ("primary", "junior"):
-            ok = bool(last[f"{standard}_passed_{level}"])
-            if standard == "quality":
-                limit = CV_LIMITS["quality"][level]
-                bad = [f"{INDICATORS[c.removeprefix(f'cv_{level}_')].label} CV "
-                       f"{last[c]:.2f}" for c in ts.columns
-                       if c.startswith(f"cv_{level}_") and not last[c] <= limit]
-                share = last[f"quality_schools_complying_{level}"]
-                detail = (f"{'; '.join(bad) or 'all CVs within ' + str(limit)}; "
-                          f"{100 * share:.0f}% of schools comply")
-            else:
-                detail = f"mean CV {last[f'basic_mean_cv_{level}']:.2f}"
-            parts.append(f"{level} {'met' if ok else 'FAILED'} ({detail})")
+        parts = [level_verdict(last, standard, level) for level in ("primary", "junior")]
         met = ts.loc[ts[f"{standard}_passed"].astype(bool), "year"]
         first = f"first met in year {int(met.iloc[0])}" if len(met) else "never met in this run"
         out.append(f"  {title}: {first}")

@@ -19,8 +19,8 @@ __all__ = [
     "COMPLIANCE_MIN_MET", "CV_LIMITS", "FACILITY_STANDARDS_PER_STUDENT", "INDICATORS",
     "Indicator", "LEVELS", "LOCATION_COLUMNS", "MIN_STUDENTS", "NUMERIC_COLUMNS",
     "QUALIFIED_TEACHERS_PER_STUDENT", "QUALITY_INDICATORS", "QUALITY_STANDARDS",
-    "REQUIRED_COLUMNS", "REQUIRED_NUMERIC", "RTOL", "SOURCES", "SOURCE_2012", "SOURCE_2017",
-    "STANDARDS", "STANDARD_TITLES", "TEACHER_SUBSETS", "TEXT_COLUMNS", "TIERS",
+    "REQUIRED_COLUMNS", "REQUIRED_NUMERIC", "RTOL", "SCHOOL_SIZE_CAP", "SOURCES", "SOURCE_2012",
+    "SOURCE_2017", "STANDARDS", "STANDARD_TITLES", "TEACHER_SUBSETS", "TEXT_COLUMNS", "TIERS",
 ]
 
 
@@ -46,6 +46,12 @@ STANDARDS: tuple[str, ...] = ("quality", "basic")
 MIN_STUDENTS = 50
 """Schools with fewer pupils (teaching points, 教学点) are left out of the county computation
 (2017 measures; applied to the 2012 test too as an assumption)."""
+
+SCHOOL_SIZE_CAP: dict[str, int] = {"school": 2000, "nine_year": 2500}
+"""Most pupils a school should have, a government-guarantee item of the 2017 measures
+("学校规模不超过2000人,九年一贯制学校...不超过2500人"). Not a rule of the county test, and many
+urban schools exceed it; the county tables use it only to explain their sanity bound
+(:data:`sim.county_table.schema.MAX_SCHOOL_PUPILS`)."""
 
 COMPLIANCE_MIN_MET = 6
 """A school must meet at least this many of the 7 standards (2017 measures)."""

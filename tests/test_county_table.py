@@ -599,7 +599,7 @@ def _county(data, st, *, extras: bool) -> dict:
         if rng.random() < 0.2:
             name += ', "分校"'  # quotes and commas in a cell
         for lv in (["primary", "junior"] if kinds[k] == "nine" else [kinds[k]]):
-            t = int(rng.integers(0, 150))
+            t = int(rng.integers(1, 150))  # a row with pupils has a teacher
             sub = lambda t=t: int(rng.integers(0, t + 1))  # noqa: E731
             rows.append({
                 "school_id": sid, "name": name + ("小学" if lv == "primary" else "中学"),

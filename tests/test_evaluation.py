@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.county_table import COUNT_COLUMNS, CountyTableError
 from sim.evaluation import (
     BASIC_INDICATORS,
     CV_LIMITS,
@@ -21,6 +22,7 @@ from sim.evaluation import (
     QUALITY_STANDARDS,
     REQUIRED_COLUMNS,
     NoSchoolsError,
+    NotAssessableError,
     SchoolTableError,
     cv_limit,
     cv_vector,
@@ -86,6 +88,12 @@ def weighted_cv(x, w):
 
 
 def write_csv(path: Path, df: pd.DataFrame, encoding="utf-8") -> Path:
+    """The table as a county's file: counts rounded to whole numbers, as files need them
+    (a DataFrame may hold fractions, see test_dataframe_counts_may_be_fractional)."""
+    df = df.copy()
+    for c in COUNT_COLUMNS:
+        if c in df.columns:
+            df[c] = [round(v) if isinstance(v, float) else v for v in df[c]]
     path.write_text(df.to_csv(index=False), encoding=encoding)
     return path
 
@@ -293,11 +301,44 @@ def test_school_under_50_pupils_does_not_change_the_cvs_but_50_does():
     assert not r50.schools_passed and r50.non_compliant_schools == ["T"]
 
 
-def test_level_with_only_teaching_points_raises_no_schools():
-    with pytest.raises(NoSchoolsError, match="fewer than 50"):
-        evaluate(table(school_row("T", 30)), "primary")
-    with pytest.raises(NoSchoolsError, match="no junior rows"):
+def test_level_with_only_teaching_points_is_not_assessable():
+    with pytest.raises(NotAssessableError, match="primary: not assessable: no school of 50"):
+        evaluate(table(school_row("T", 30), school_row("U", 49)), "primary")
+    with pytest.raises(NoSchoolsError, match="no junior rows") as exc:
         evaluate(table(school_row("A", 300)), "junior")
+    assert not isinstance(exc.value, NotAssessableError)
+
+
+def test_cli_teaching_points_only_says_not_assessable_never_nan(tmp_path, capsys):
+    """A county whose schools are all teaching points gets "not assessable" (exit 0: a
+    verdict on a valid table), never FAILED with undefined CVs."""
+    path = write_csv(tmp_path / "small.csv", table(
+        school_row("T", 30), school_row("U", 20), school_row("J", 40, level="junior")))
+    assert main([str(path), "--standard", "both"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "nan" not in out and "FAIL" not in out
+    assert "primary: not assessable: no school of 50+ pupils (all 2 primary rows" in out
+    assert "junior: not assessable: no school of 50+ pupils" in out
+    assert main([str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["results"] == [] and len(data["not_evaluated"]) == 2
+    assert all("not assessable" in note for note in data["not_evaluated"])
+
+
+def test_dataframe_counts_may_be_fractional_but_files_not(tmp_path, capsys):
+    """A DataFrame (a simulated county's table) may hold fractional counts; a file may not,
+    for every tool (the same message as edusim-check-county)."""
+    df = good_frame()
+    df["students"] = df["students"].astype(float)
+    df.loc[0, "students"] = 400.5
+    assert evaluate(df, "primary").n_rows == 3
+    path = write_csv(tmp_path / "frac.csv", df)
+    path.write_text(path.read_text().replace("\nA,School A,primary,urban,400,",
+                                             "\nA,School A,primary,urban,400.5,"))
+    assert "400.5" in path.read_text()
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2, column 'students'" in err and "must be a whole number" in err
 
 
 # ---------------------------------------------------------------------------------------
@@ -466,7 +507,7 @@ def test_cli_report_lists_failing_schools_and_indicators(tmp_path, capsys):
     assert main([str(path), "--level", "primary"]) == 0
     out = capsys.readouterr().out
     assert "W School W (rural, 300 students, 5 of 7 met)" in out
-    assert "backbone teachers 0.30 (30%)" in out
+    assert "backbone teachers 0.33 (33%)" in out  # 1 (0.9 rounded: files hold whole counts)
     assert "FAIL" in out and "1 school(s) not complying" in out
 
 
@@ -479,6 +520,7 @@ def test_cli_json(tmp_path, capsys):
     assert [(r["level"], r["standard"]) for r in data["results"]] == [
         ("primary", "quality"), ("primary", "basic")]
     assert data["not_evaluated"] == ["no junior rows"]
+    assert data["read"]["format"] == "csv" and data["notes"] == []
 
 
 def test_cli_missing_level_is_reported_not_a_crash(tmp_path, capsys):
@@ -541,7 +583,8 @@ def test_cli_malformed_file(tmp_path, capsys, case):
     out, err = capsys.readouterr()
     assert out == ""
     assert f"line {line}, column '{column}'" in err
-    assert err.count("error:") == 1 and "1 problem in the school table" in err
+    assert err.startswith("edusim-evaluate: error: 1 problem in the county table")
+    assert err.count("error:") == 1
 
 
 def test_load_reports_every_problem_once(tmp_path):
@@ -550,31 +593,34 @@ def test_load_reports_every_problem_once(tmp_path):
     df.loc[1, "level"] = "senior"
     df.loc[2, "backbone_teachers"] = -1
     path = write_csv(tmp_path / "bad.csv", df.drop(columns=["multimedia_rooms"]))
-    with pytest.raises(SchoolTableError) as exc:
+    with pytest.raises(CountyTableError) as exc:
         load_school_table(path)
     assert [(p.line, p.column) for p in exc.value.problems] == [
         (1, "multimedia_rooms"), (2, "students"), (3, "level"), (4, "backbone_teachers")]
 
 
 def test_line_numbers_count_blank_lines_and_bom(tmp_path):
-    text = good_frame().to_csv(index=False).splitlines()
+    text = write_csv(tmp_path / "w.csv", good_frame()).read_text().splitlines()
     text[2] = text[2].replace(",town,", ",nowhere,")  # data row B, file line 4 below
     path = tmp_path / "c.csv"
     path.write_text("\n".join([text[0], text[1], "", text[2], text[3]]) + "\n",
                     encoding="utf-8-sig")
-    with pytest.raises(SchoolTableError) as exc:
+    with pytest.raises(CountyTableError) as exc:
         load_school_table(path)
     assert [(p.line, p.column) for p in exc.value.problems] == [(4, "tier")]
 
 
-def test_utf8_sig_and_wrong_encoding(tmp_path):
+def test_utf8_sig_gbk_and_unreadable_encoding(tmp_path):
     df = good_frame()
     df.loc[0, "name"] = "城东小学"
     ok = load_school_table(write_csv(tmp_path / "bom.csv", df, encoding="utf-8-sig"))
     assert ok["name"].iloc[0] == "城东小学" and ok.index.tolist() == [2, 3, 4]
-    gbk = write_csv(tmp_path / "gbk.csv", df, encoding="gbk")
-    with pytest.raises(SchoolTableError, match="line 2: not UTF-8"):
-        load_school_table(gbk)
+    gbk = load_school_table(write_csv(tmp_path / "gbk.csv", df, encoding="gbk"))
+    pd.testing.assert_frame_equal(gbk, ok)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(write_csv(tmp_path / "x.csv", df).read_bytes().replace(b"A,", b"\xff\xff,"))
+    with pytest.raises(CountyTableError, match="neither UTF-8 nor GBK"):
+        load_school_table(bad)
 
 
 def test_cli_ragged_row_and_missing_file(tmp_path, capsys):

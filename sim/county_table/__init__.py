@@ -4,9 +4,13 @@ A county sends its schools as the school table of :mod:`sim.evaluation` (one row
 level; the format is documented there), possibly with three extra tables. This package reads
 those files in the forms a county office actually produces, translates Chinese headers and
 values, checks every table and the consistency between them, and reports **all** problems of
-all files at once in one :class:`CountyTableError`.
+all files at once in one :class:`CountyTableError`. It is the one reader of every edusim tool:
+``edusim-evaluate``, ``edusim-check-county`` and ``edusim region=file`` accept and reject the
+same files with the same messages.
 
-The package: :mod:`~sim.county_table.schema` (columns, header aliases, accepted values),
+The package: :mod:`~sim.county_table.schema` (columns, header aliases, accepted values, size
+limits), :mod:`~sim.county_table.school_table` (the school-table format's checks on a
+DataFrame: :func:`validate_school_table`, the cell helpers),
 :mod:`~sim.county_table.cells` (header and cell text rules), :mod:`~sim.county_table.read`
 (files into cells), :mod:`~sim.county_table.columns` (value translation shared by the checks),
 :mod:`~sim.county_table.schools` and :mod:`~sim.county_table.extra_tables` (the checks),
@@ -19,9 +23,17 @@ Files
 
 * **CSV** in UTF-8 (with or without BOM), GBK/GB18030 or UTF-16 (Excel's "Unicode text"),
   separated by commas, tabs or semicolons. The encoding is detected by trying UTF-8 first,
-  then GB18030 (a superset of GBK); :attr:`CountyTable.source` says which was used.
-* **XLSX** (needs ``openpyxl``): the first sheet, or a named sheet (``sheet=`` /
-  ``sheets={"teachers": "教师"}``). Cells keep their Excel types; formulas give their cached
+  then GB18030 (a superset of GBK); GBK bytes that happen to be valid UTF-8 (``小学`` reads as
+  ``Сѧ``) are caught by the characters such a reading gives (Cyrillic, Greek, ... which no
+  county table writes): the GBK reading is taken when it has fewer of them.
+  :attr:`CountyTable.source` says which encoding was used.
+* **XLSX** (needs ``openpyxl``): a named sheet (``sheet=`` / ``sheets={"teachers": "教师"}``;
+  ``--sheet NAME`` of ``edusim-evaluate`` and ``edusim-check-county``, ``region.sheet`` of
+  ``edusim``), else the first sheet whose header names every column the table cannot do
+  without (:data:`~sim.county_table.schema.REQUIRED_HEADER`), so a cover page or a notes sheet
+  in front is passed over (the notes say which sheet was read), else the sheet whose header
+  names the most known columns. When the sheet read lacks (part of) the header, the error
+  names that sheet, lists the workbook's sheets and says how to choose one. Cells keep their Excel types; formulas give their cached
   values. Old binary ``.xls`` workbooks are refused with a message (save them as ``.xlsx``).
 
 The file type is told from the file's content, not its extension.
@@ -64,10 +76,29 @@ Values
 Tables and rules
 ----------------
 
-The **school table** (``path``) is checked by :func:`sim.evaluation.validate_school_table`
-(required columns, numbers, ``students > 0``, ``>= 0``, teacher subsets ``<= teachers``,
-allowed level and tier, unique ``(school_id, level)``, one tier per school), and in addition:
-the counts :data:`COUNT_COLUMNS` must be whole numbers (``12`` or ``12.0``, not ``12.5``).
+The **school table** (``path``) is checked by :func:`validate_school_table` (required
+columns, numbers, ``students > 0``, ``>= 0``, teacher subsets ``<= teachers``, allowed level
+and tier, unique ``(school_id, level)``, one tier per school, and the size limits below), and
+in addition: the counts :data:`COUNT_COLUMNS` must be whole numbers (``12`` or ``12.0``, not
+``12.5``), and a row's ``teachers``, when given, must be at least 1 (every row has pupils; a
+row without a teacher would leave its pupils untaught in the model). Without a ``teachers``
+column the model sets each row's teachers from the staffing norm (at least one).
+
+Size limits (sanity bounds well above any real county, each with its reason; a problem names
+the row, the column and the allowed range): per row, :data:`VALUE_LIMITS` (20,000 pupils,
+also for the rows of one school together; 2,000 in each teacher column; 1,000,000 m² building
+and 2,000,000 m² sports area; 1e9 yuan equipment; 1,000 multimedia rooms; 40,000 computers;
+2,000,000 books); per county at most :data:`MAX_SCHOOLS` = 5,000 schools and
+:data:`MAX_COUNTY_PUPILS` = 5,000,000 pupils; ``x``/``y`` (km) within ±:data:`MAX_ABS_KM` and
+within :data:`MAX_KM_FROM_MEDIAN` = 1,000 km of the county's median (longitude/latitude:
+valid degrees, and the same distance after conversion).
+
+**Simulation.** ``edusim region=file`` and ``edusim-check-county`` also check what the model
+needs (``simulate=True``, :func:`simulation_problems`): at least one primary and one junior
+row (pupils move on from grade 6 to grade 7 inside the county). A table without one is an
+error there, marked ``cannot be simulated (edusim region=file)``; ``edusim-evaluate`` tests
+the rows it has. A county whose schools are all teaching points (under 50 pupils) is
+simulated; the official tests call it *not assessable*.
 
 The **teachers table** (``teachers_path``): one row per ``school_id`` and ``level`` with
 counts in any of the breakdowns of :data:`TEACHER_BREAKDOWNS` (a breakdown is given whole or
@@ -117,7 +148,7 @@ without a traceback.
 API::
 
     table = load_county_table("county.xlsx", teachers_path="teachers.csv",
-                              sheets={"schools": "学校"})
+                              sheets={"schools": "学校"}, simulate=False)
     table.schools     # the validated school table (as validate_school_table returns it)
     table.teachers    # school_id, level + the given counts, or None
     table.grades      # school_id, grade_1..grade_9 (one row per school), or None
@@ -129,14 +160,20 @@ API::
 
 CLI::
 
-    python -m sim.county_table SCHOOLS [--teachers F] [--grades F] [--tiers F]
-                                       [--sheet TABLE=SHEET ...]
+    edusim-check-county SCHOOLS [--teachers F] [--grades F] [--tiers F]
+                                [--sheet NAME] [--sheet TABLE=NAME ...]
 
-prints a summary and the notes (exit 0) or the problems (exit 2, on stderr).
+(also ``python -m sim.county_table``) prints a summary and the notes (exit 0) or the problems
+(exit 2, on stderr, after ``edusim-check-county: error:`` -- the command as typed).
 """
 
 from sim.county_table.cli import main
-from sim.county_table.load import CountyTable, load_county_table
+from sim.county_table.load import (
+    CANNOT_SIMULATE,
+    CountyTable,
+    load_county_table,
+    simulation_problems,
+)
 from sim.county_table.problems import MAX_LISTED, CountyTableError, CountyTableProblem
 from sim.county_table.read import read_table
 from sim.county_table.schema import (
@@ -146,15 +183,25 @@ from sim.county_table.schema import (
     GRADE_COLUMN_ALIASES,
     GRADE_COLUMNS,
     LEVEL_VALUES,
+    MAX_ABS_KM,
+    MAX_COUNTY_PUPILS,
+    MAX_KM_FROM_MEDIAN,
+    MAX_SCHOOL_PUPILS,
+    MAX_SCHOOL_TEACHERS,
+    MAX_SCHOOLS,
+    REQUIRED_HEADER,
     TABLE_KINDS,
     TEACHER_BREAKDOWNS,
     TEACHER_COLUMN_ALIASES,
     TIER_COLUMN_ALIASES,
     TIER_TABLE_COLUMNS,
     TIER_VALUES,
+    VALUE_LIMITS,
 )
+from sim.county_table.school_table import SchoolTableError, TableProblem, validate_school_table
 
 __all__ = [
+    "CANNOT_SIMULATE",
     "CHINESE_HEADERS",
     "COLUMN_ALIASES",
     "COUNT_COLUMNS",
@@ -164,14 +211,26 @@ __all__ = [
     "GRADE_COLUMNS",
     "GRADE_COLUMN_ALIASES",
     "LEVEL_VALUES",
+    "MAX_ABS_KM",
+    "MAX_COUNTY_PUPILS",
+    "MAX_KM_FROM_MEDIAN",
     "MAX_LISTED",
+    "MAX_SCHOOLS",
+    "MAX_SCHOOL_PUPILS",
+    "MAX_SCHOOL_TEACHERS",
+    "REQUIRED_HEADER",
+    "SchoolTableError",
     "TABLE_KINDS",
     "TEACHER_BREAKDOWNS",
     "TEACHER_COLUMN_ALIASES",
     "TIER_COLUMN_ALIASES",
     "TIER_TABLE_COLUMNS",
     "TIER_VALUES",
+    "TableProblem",
+    "VALUE_LIMITS",
     "load_county_table",
     "main",
     "read_table",
+    "simulation_problems",
+    "validate_school_table",
 ]

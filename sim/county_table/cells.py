@@ -1,10 +1,10 @@
 """Text rules for headers and cells: how a header is matched and a value is read.
 
 A header matches after Unicode NFKC folding, ignoring case, separators and bracketed parts
-(:func:`header_key`); a bracketed unit at its end is read (:func:`header_unit`). Empty cells and
-numbers follow the school-table format (:func:`sim.evaluation.is_missing`,
-:func:`sim.evaluation.parse_number`), so that a county table and a plain school table read a
-cell the same way and give the same messages.
+(:func:`header_key`); a bracketed unit at its end is read (:func:`header_unit`). Empty cells
+and numbers follow the school-table format (:func:`~sim.county_table.school_table.is_missing`,
+:func:`~sim.county_table.school_table.parse_number`), so that every table reads a cell the
+same way and gives the same messages.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from sim.evaluation import cell_text as school_cell_text
-from sim.evaluation import format_number
+from sim.county_table.school_table import cell_text as school_cell_text
+from sim.county_table.school_table import format_number
 
 __all__ = [
     "alias_index",

@@ -32,7 +32,7 @@ from sim.county_table.schema import (
     TOTAL_WORDS,
     UNIT_SCALES,
 )
-from sim.evaluation import format_number, is_missing, parse_number
+from sim.county_table.school_table import format_number, is_missing, parse_number
 
 __all__ = [
     "apply_units",

@@ -36,8 +36,8 @@ from sim.county_table.schema import (
     TEACHER_COLUMNS,
     TIER_TABLE_COLUMNS,
 )
+from sim.county_table.school_table import format_number, is_missing, parse_number
 from sim.county_table.schools import SchoolFacts
-from sim.evaluation import format_number, is_missing, parse_number
 from sim.standards import TIERS
 from sim.vocabulary import LEVELS
 

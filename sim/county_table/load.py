@@ -1,11 +1,12 @@
 """Loading a county: read every file, check the school table, then the extra tables
-against it, and return the :class:`CountyTable` or raise one :class:`CountyTableError` with
-every problem of every file, in file order.
+against it (and, for a simulation, what the model needs: :func:`simulation_problems`), and
+return the :class:`CountyTable` or raise one :class:`CountyTableError` with every problem of
+every file, in file order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,15 +20,42 @@ from sim.county_table.schools import check_schools
 from sim.standards import TIERS
 from sim.vocabulary import LEVELS
 
-__all__ = ["CountyTable", "load_county_table"]
+__all__ = ["CANNOT_SIMULATE", "CountyTable", "load_county_table", "simulation_problems"]
+
+CANNOT_SIMULATE = "cannot be simulated (edusim region=file)"
+"""How a problem that only the simulation has with a table begins."""
+
+
+def simulation_problems(levels: Iterable[str], file: str) -> list[CountyTableProblem]:
+    """What keeps a valid school table (the distinct ``levels`` of its rows) from being
+    simulated: the model needs at least one school teaching primary grades and one teaching
+    junior grades, since every pupil moves on from grade 6 to grade 7 inside the county and
+    each pupil lives in the zone of a primary school. The official tests can still judge the
+    rows present (``edusim-evaluate``). A county whose schools are all teaching points (under
+    50 pupils) is simulated; its official tests are then not assessable."""
+    present = set(levels)
+    if not present:
+        return [CountyTableProblem(file, None, None, f"{CANNOT_SIMULATE}: the table has no "
+                                   "school row")]
+    out = []
+    for level, other, grades in (("primary", "junior", "1-6"), ("junior", "primary", "7-9")):
+        if level not in present and other in present:
+            out.append(CountyTableProblem(
+                file, None, "level",
+                f"{CANNOT_SIMULATE}: the table has no {level} row; the model needs at least "
+                f"one school teaching grades {grades} ({level} or nine-year), since pupils "
+                f"move from grade 6 to grade 7 within the county; edusim-evaluate can still "
+                f"test the {other} rows"))
+    return out
+
 
 
 @dataclass
 class CountyTable:
     """A county's validated tables (see :mod:`sim.county_table`).
 
-    ``schools`` is the school table as :func:`sim.evaluation.validate_school_table` returns
-    it (English columns, level/tier normalised, numbers as float, indexed by file line).
+    ``schools`` is the school table as :func:`~sim.county_table.validate_school_table`
+    returns it (English columns, level/tier normalised, numbers as float, indexed by file line).
     ``teachers`` has ``school_id, level`` and the given breakdown columns (int), one row per
     school row in the order of ``schools``; ``grades`` has ``school_id, grade_1..grade_9``
     (int; 0 for the grades of a level the school does not have), **one row per school** (a
@@ -61,15 +89,18 @@ class CountyTable:
 
 
 def load_county_table(path, *, teachers_path=None, grades_path=None, tiers_path=None,
-                      sheets: Mapping[str, str | int] | None = None) -> CountyTable:
+                      sheets: Mapping[str, str | int | None] | None = None,
+                      simulate: bool = False) -> CountyTable:
     """Read, normalise and check a county's tables (see :mod:`sim.county_table`).
 
     ``sheets`` names the XLSX sheet of each table (keys ``schools``, ``teachers``,
-    ``grades``, ``tiers``; default the first sheet), so one workbook can hold all of them.
-    Raises one :class:`CountyTableError` listing every problem of every file (unreadable
-    files included).
+    ``grades``, ``tiers``; default, or None: the first sheet that has the table's required
+    header, else the first sheet), so one workbook can hold all of them. ``simulate`` adds
+    what the model needs of a county (:func:`simulation_problems`), as ``edusim
+    region=file`` and ``edusim-check-county`` check it. Raises one :class:`CountyTableError`
+    listing every problem of every file (unreadable files included).
     """
-    sheets = dict(sheets or {})
+    sheets = {k: v for k, v in (sheets or {}).items() if v is not None}
     unknown = set(sheets) - set(TABLE_KINDS)
     if unknown:
         raise ValueError(f"sheets: unknown table(s) {sorted(unknown)}; known: "
@@ -83,6 +114,8 @@ def load_county_table(path, *, teachers_path=None, grades_path=None, tiers_path=
 
     schools, facts, found = check_schools(raws["schools"])
     problems.extend(found)
+    if simulate and facts.rows:  # (without usable rows, the school table's problems say why)
+        problems.extend(simulation_problems({lv for _, lv in facts.rows}, raws["schools"].file))
     checkers = {"teachers": check_teachers, "grades": check_grades, "tiers": check_tiers}
     results: dict[str, pd.DataFrame | None] = {}
     for kind, check in checkers.items():

@@ -3,8 +3,13 @@ normalised headers.
 
 The file type is told from the content; the header is the row (of the first 10 non-blank
 rows) naming the most known columns, so a title row above it is skipped; headers are matched
-to English column names through the aliases of :mod:`sim.county_table.schema`. Nothing about
-the values is checked here.
+to English column names through the aliases of :mod:`sim.county_table.schema`. A workbook's
+sheet is the one named, else the first sheet whose header names every column the table
+cannot do without (:data:`~sim.county_table.schema.REQUIRED_HEADER`; a cover page or a notes
+sheet before it is passed over and the notes say which sheet was read), else the first sheet
+whose header names the most known columns (so the error lists what that sheet lacks).
+A file or sheet without any known header is one problem that names the sheet read and the
+workbook's sheets. Nothing about the values is checked here.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ import pandas as pd
 
 from sim.county_table.cells import alias_index, cell_text, header_key, header_unit
 from sim.county_table.problems import CountyTableError, CountyTableProblem
-from sim.county_table.schema import HEADER_ALIASES, KNOWN_COLUMNS, TABLE_KINDS
-from sim.evaluation import is_missing
+from sim.county_table.schema import HEADER_ALIASES, KNOWN_COLUMNS, REQUIRED_HEADER, TABLE_KINDS
+from sim.county_table.school_table import is_missing
 
 __all__ = ["RawTable", "read_raw", "read_table"]
 
@@ -59,8 +64,15 @@ def _decode(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise ValueError(f"broken UTF-16 text: {exc.reason}") from None
     try:
-        return raw.decode("utf-8-sig"), ("utf-8-sig" if raw.startswith(codecs.BOM_UTF8)
-                                         else "utf-8")
+        text = raw.decode("utf-8-sig")
+        if not raw.startswith(codecs.BOM_UTF8) and _implausible(text):
+            try:  # GBK text whose bytes happen to be valid UTF-8 ("小学" -> "Сѧ")
+                gbk = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                gbk = None
+            if gbk is not None and _implausible(gbk) < _implausible(text):
+                return gbk, "gb18030"
+        return text, ("utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8")
     except UnicodeDecodeError as utf8_exc:
         try:
             return raw.decode("gb18030"), "gb18030"
@@ -70,6 +82,21 @@ def _decode(raw: bytes) -> tuple[str, str]:
                 f"line {line}: neither UTF-8 nor GBK/GB18030 text (byte "
                 f"0x{raw[utf8_exc.start]:02x}); save the table as CSV UTF-8 or as .xlsx"
             ) from None
+
+
+def _plausible(ch: str) -> bool:
+    """Whether a character is one a Chinese county table writes: ASCII, Latin with accents
+    (², °, pinyin tones), general punctuation (— “ ”), CJK ideographs and punctuation,
+    full-width forms; not Greek, Cyrillic and the like, which a GBK file misread as UTF-8
+    gives."""
+    o = ord(ch)
+    return (o < 0x250 or 0x2000 <= o < 0x2070 or 0x2E80 <= o < 0xA000
+            or 0xF900 <= o < 0xFB00 or 0xFE30 <= o < 0xFF00 or 0xFF00 <= o < 0xFFF0)
+
+
+def _implausible(text: str) -> int:
+    """How many characters of ``text`` a Chinese county table would not write."""
+    return sum(not _plausible(ch) for ch in text if ord(ch) >= 0x80)
 
 
 def _delimiter(text: str) -> str:
@@ -95,7 +122,33 @@ def _csv_rows(text: str) -> list[tuple[int, list]]:
     return rows
 
 
-def _xlsx_rows(path: Path, sheet, raw: RawTable) -> list[tuple[int, list]] | None:
+HEADER_ROWS = 10
+"""The header is looked for among this many first non-blank rows."""
+
+_LABEL = {"schools": "school", "teachers": "teachers", "grades": "grades", "tiers": "tiers"}
+
+SHEET_HINT = ("name the sheet that holds the table: --sheet NAME (edusim-evaluate, "
+              "edusim-check-county) or region.sheet=NAME (edusim region=file; quote a "
+              "Chinese name for Hydra: \"region.sheet='学校'\")")
+
+
+def _header_choice(rows: Sequence[tuple[int, list]], canonical) -> tuple[int, set[str]]:
+    """(position of the header row among ``rows``, the known columns it names): the row of
+    the first :data:`HEADER_ROWS` naming the most known columns (0 if none names any)."""
+    found = [{c for c in map(canonical, cells) if c is not None}
+             for _, cells in rows[:HEADER_ROWS]]
+    if not found:
+        return 0, set()
+    h = int(np.argmax([len(f) for f in found]))
+    return h, found[h]
+
+
+def _sheet_rows(ws) -> list[tuple[int, list]]:
+    return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+
+
+def _xlsx_rows(path: Path, sheet, raw: RawTable, kind: str,
+               canonical) -> list[tuple[int, list]] | None:
     try:
         import openpyxl
     except ImportError:
@@ -112,8 +165,33 @@ def _xlsx_rows(path: Path, sheet, raw: RawTable) -> list[tuple[int, list]] | Non
         return None
     try:
         names = wb.sheetnames
+        raw.info["sheets"] = list(names)
         if sheet is None:
-            ws = wb.worksheets[0]
+            ws, rows, best = wb.worksheets[0], None, 0
+            required = set(REQUIRED_HEADER[kind])
+            for k, candidate in enumerate(wb.worksheets):
+                cand_rows = _sheet_rows(candidate)
+                body = [(i, r) for i, r in cand_rows if not _blank(r)]
+                found = _header_choice(body, canonical)[1]
+                if len(found) > best:  # without a complete header: the most complete one
+                    ws, rows, best = candidate, cand_rows, len(found)
+                if required <= found:
+                    ws, rows = candidate, cand_rows
+                    if len(names) > 1:  # problems name the sheet read
+                        raw.file = _file_label(path, ws.title)
+                    if k:
+                        raw.notes.append(
+                            f"{raw.file}: read sheet {ws.title!r}, the first whose header has "
+                            f"the {_LABEL[kind]} table's columns (sheets: {', '.join(names)})")
+                    break
+            raw.info["sheet"] = ws.title
+            raw.info["sheet_chosen"] = False
+            if len(names) > 1:
+                raw.file = _file_label(path, ws.title)
+            if ws is wb.worksheets[0] and len(names) > 1:
+                raw.notes.append(f"{raw.file}: read the first sheet {ws.title!r} of "
+                                 f"{len(names)} ({', '.join(names)})")
+            return rows if rows is not None else _sheet_rows(ws)
         elif isinstance(sheet, int) and not isinstance(sheet, bool):
             if not 0 <= sheet < len(names):
                 raw.problems.append(CountyTableProblem(
@@ -129,10 +207,8 @@ def _xlsx_rows(path: Path, sheet, raw: RawTable) -> list[tuple[int, list]] | Non
                 f"(sheets: {', '.join(names)})"))
             return None
         raw.info["sheet"] = ws.title
-        if sheet is None and len(names) > 1:
-            raw.notes.append(f"{raw.file}: read the first sheet {ws.title!r} of {len(names)} "
-                             f"({', '.join(names)})")
-        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        raw.info["sheet_chosen"] = True
+        return _sheet_rows(ws)
     finally:
         wb.close()
 
@@ -146,6 +222,11 @@ def read_raw(path, sheet=None, kind: str = "schools") -> RawTable:
     path = Path(path)
     raw = RawTable(_file_label(path, sheet))
     raw.info.update(path=str(path), format=None, encoding=None, sheet=None, header_line=None)
+    index = alias_index(HEADER_ALIASES[kind], KNOWN_COLUMNS[kind])
+
+    def canonical(cell) -> str | None:
+        return None if is_missing(cell) else index.get(header_key(cell_text(cell)))
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -154,7 +235,7 @@ def read_raw(path, sheet=None, kind: str = "schools") -> RawTable:
         return raw
     if data.startswith(b"PK\x03\x04"):
         raw.info["format"] = "xlsx"
-        rows = _xlsx_rows(path, sheet, raw)
+        rows = _xlsx_rows(path, sheet, raw, kind, canonical)
         if rows is None:
             return raw
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -186,14 +267,16 @@ def read_raw(path, sheet=None, kind: str = "schools") -> RawTable:
                                                "the file is empty (no header)"))
         return raw
 
-    index = alias_index(HEADER_ALIASES[kind], KNOWN_COLUMNS[kind])
-
-    def canonical(cell) -> str | None:
-        return None if is_missing(cell) else index.get(header_key(cell_text(cell)))
-
     # header: the row (of the first 10) naming the most known columns
-    scores = [sum(canonical(c) is not None for c in cells) for _, cells in rows[:10]]
-    h = int(np.argmax(scores)) if max(scores) > 0 else 0
+    h, found = _header_choice(rows, canonical)
+    if not found:
+        raw.problems.append(CountyTableProblem(raw.file, None, None, _no_header(raw, kind)))
+        return raw
+    missing = [c for c in REQUIRED_HEADER[kind] if c not in found]
+    if missing and len(raw.info.get("sheets") or []) > 1:
+        raw.problems.append(CountyTableProblem(raw.file, None, None, (
+            f"{_sheet_read(raw)} lacks {len(missing)} of the {_LABEL[kind]} table's columns "
+            f"(listed below); {SHEET_HINT}")))
     header_line, header_cells = rows[h]
     raw.info["header_line"] = header_line
     if h:
@@ -284,3 +367,28 @@ def read_table(path, *, sheet: str | int | None = None, kind: str = "schools") -
                        units=dict(raw.units), notes=list(raw.notes))
     return frame
 
+
+def _sheet_read(raw: RawTable, header: bool = True) -> str:
+    """Which sheet was read and why, and the workbook's sheets (for a problem); ``header``:
+    whether the sheet has a header naming some of the table's columns."""
+    sheets = raw.info.get("sheets") or []
+    how = "the sheet named" if raw.info.get("sheet_chosen") else (
+        "the only sheet" if len(sheets) < 2 else
+        "no sheet's header has all the table's columns; this one names the most" if header
+        else "the first sheet: no sheet has a header of the table")
+    return (f"sheet {raw.info['sheet']!r} ({how}; the workbook's sheets: "
+            f"{', '.join(repr(n) for n in sheets)})")
+
+
+def _no_header(raw: RawTable, kind: str) -> str:
+    """The problem of a file or sheet none of whose first rows names a known column."""
+    need = ", ".join(REQUIRED_HEADER[kind])
+    text = (f"no header found: none of the first {HEADER_ROWS} non-blank rows names a column "
+            f"of the {_LABEL[kind]} table (it needs {need}; Chinese names: "
+            "docs/county_tables.md)")
+    sheets = raw.info.get("sheets") or []
+    if len(sheets) > 1:
+        return f"{_sheet_read(raw, header=False)}: {text}; {SHEET_HINT}"
+    if sheets:
+        return f"sheet {raw.info['sheet']!r}: {text}"
+    return text

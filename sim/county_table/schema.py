@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sim.standards import NUMERIC_COLUMNS, REQUIRED_COLUMNS
+from sim.config import MAX_COUNTY_PUPILS, MAX_SCHOOLS
+from sim.standards import NUMERIC_COLUMNS, REQUIRED_COLUMNS, SCHOOL_SIZE_CAP
 
 __all__ = [
     "CHINESE_HEADERS",
@@ -25,7 +26,14 @@ __all__ = [
     "HEADER_ALIASES",
     "KNOWN_COLUMNS",
     "LEVEL_VALUES",
+    "MAX_ABS_KM",
+    "MAX_COUNTY_PUPILS",
+    "MAX_KM_FROM_MEDIAN",
+    "MAX_SCHOOLS",
+    "MAX_SCHOOL_PUPILS",
+    "MAX_SCHOOL_TEACHERS",
     "NINE_YEAR_VALUES",
+    "REQUIRED_HEADER",
     "SHARE_COLUMNS",
     "TABLE_KINDS",
     "TEACHER_BREAKDOWNS",
@@ -36,6 +44,7 @@ __all__ = [
     "TIER_VALUES",
     "TOTAL_WORDS",
     "UNIT_SCALES",
+    "VALUE_LIMITS",
 ]
 
 TABLE_KINDS: tuple[str, ...] = ("schools", "teachers", "grades", "tiers")
@@ -68,6 +77,59 @@ GRADES_OF: dict[str, tuple[int, ...]] = {"primary": tuple(range(1, 7)),
 TIER_TABLE_COLUMNS: tuple[str, ...] = ("ses_mean", "left_behind_share", "migrant_share")
 SHARE_COLUMNS: tuple[str, ...] = ("left_behind_share", "migrant_share")
 """Tier-table columns that are shares in [0, 1] (a header may give them in ``(%)``)."""
+
+# ---------------------------------------------------------------------------------------
+# Size limits: what no county can have (each a sanity bound with its reason, not a standard)
+# ---------------------------------------------------------------------------------------
+
+# MAX_SCHOOLS and MAX_COUNTY_PUPILS (a county's schools and pupils) bound the synthetic county
+# too, so they are defined once, beside region.n_schools and region.n_students (sim.config).
+
+MAX_SCHOOL_PUPILS = 20_000
+"""Most pupils of one school (a row, and both rows of a nine-year school together).
+Assumption: larger than any Chinese compulsory school; eight times the 2017 measures' size cap
+of 2,500 pupils for a nine-year school (:data:`sim.standards.SCHOOL_SIZE_CAP`), which many
+urban schools exceed, so the cap itself is not a limit."""
+
+MAX_SCHOOL_TEACHERS = 2_000
+"""Most teachers of one school row, for ``teachers`` and each teacher subset. Assumption:
+:data:`MAX_SCHOOL_PUPILS` at the junior staffing norm of 13.5 pupils per post (State
+Commission Office for Public Sector Reform 2014: 1:19 primary, 1:13.5 junior) need about
+1,480 teachers."""
+
+MAX_ABS_KM = 20_000.0
+"""Largest ``|x|`` or ``|y|`` in km: half the Earth's circumference (assumption: any
+projected coordinate in km lies within it)."""
+
+MAX_KM_FROM_MEDIAN = 1_000.0
+"""Largest distance in km of a school's ``x`` (or ``y``) from the county's median ``x``
+(``y``). Assumption: a county is at most a few hundred km across; this is twice the largest
+``region.extent_km`` (a 500 km radius)."""
+
+_PER_PUPIL = f"assumption: {MAX_SCHOOL_PUPILS:,} pupils (MAX_SCHOOL_PUPILS) at"
+VALUE_LIMITS: dict[str, tuple[float, str]] = {
+    "students": (MAX_SCHOOL_PUPILS,
+                 "assumption: larger than any Chinese compulsory school; the 2017 size cap is "
+                 f"{SCHOOL_SIZE_CAP['school']:,} ({SCHOOL_SIZE_CAP['nine_year']:,} nine-year)"),
+    **{c: (MAX_SCHOOL_TEACHERS,
+           f"assumption: {MAX_SCHOOL_PUPILS:,} pupils at the junior staffing norm of 1:13.5 "
+           "need about 1,480 teachers")
+       for c in ("teachers", "teachers_above_required_qualification", "backbone_teachers",
+                 "pe_arts_teachers", "teachers_mid_title")},
+    "building_area_m2": (1_000_000.0, f"{_PER_PUPIL} 50 m² each, about ten times the 2017 "
+                                      "standard of 4.5/5.8 m²"),
+    "sports_area_m2": (2_000_000.0, f"{_PER_PUPIL} 100 m² each, about ten times the 2017 "
+                                    "standard of 7.5/10.2 m²"),
+    "equipment_value_yuan": (1e9, f"{_PER_PUPIL} 50,000 yuan each, twenty times the 2017 "
+                                  "standard of 2,000/2,500 yuan"),
+    "multimedia_rooms": (1_000.0, f"{_PER_PUPIL} 20 per room, below any class size"),
+    "computers": (40_000.0, f"{_PER_PUPIL} 2 computers each"),
+    "books": (2_000_000.0, f"{_PER_PUPIL} 100 volumes each, about three times the 2012 "
+                           "reference of 30/40"),
+}
+"""Largest value of each count, area and stock column in one school row: (limit, reason).
+Sanity bounds well above any real school, so that a typing slip (``1e308``, an extra
+zeros) is caught with its row instead of overflowing the indicators or the memory."""
 
 # ---------------------------------------------------------------------------------------
 # Header aliases
@@ -190,6 +252,13 @@ KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
     "tiers": ("tier",) + TIER_TABLE_COLUMNS,
 }
 """The English column names of each kind of table (:data:`TABLE_KINDS`)."""
+
+REQUIRED_HEADER: dict[str, tuple[str, ...]] = {
+    "schools": REQUIRED_COLUMNS, "teachers": ("school_id", "level"), "grades": ("school_id",),
+    "tiers": ("tier",),
+}
+"""The columns each kind of table cannot do without: a sheet whose header names them all
+holds that table (how a workbook's sheet is chosen when none is named)."""
 
 HEADER_ALIASES: dict[str, dict[str, str]] = {
     "schools": COLUMN_ALIASES, "teachers": TEACHER_COLUMN_ALIASES,

@@ -1,6 +1,7 @@
-"""The school table of a county: :func:`sim.evaluation.validate_school_table` after the
-county's values are translated, plus whole-number counts and longitude/latitude in degrees;
-and the facts of its rows that the extra tables are checked against.
+"""The school table of a county: :func:`~sim.county_table.school_table.validate_school_table`
+after the county's values are translated, plus whole-number counts, a teacher for every row
+with pupils, and longitude/latitude in degrees; and the facts of its rows that the extra
+tables are checked against.
 """
 
 from __future__ import annotations
@@ -21,21 +22,30 @@ from sim.county_table.columns import (
     normalise_text_ids,
     normalise_tiers,
     row_ids,
+    set_column,
 )
 from sim.county_table.problems import CountyTableProblem, FileProblems
 from sim.county_table.read import RawTable
 from sim.county_table.schema import COUNT_COLUMNS, DEGREE_HEADERS, KNOWN_COLUMNS
-from sim.evaluation import (
+from sim.county_table.school_table import (
     SchoolTableError,
     format_number,
     is_missing,
+    location_problems,
     parse_number,
     validate_school_table,
 )
 from sim.standards import NUMERIC_COLUMNS, TIERS
 from sim.vocabulary import LEVELS
 
-__all__ = ["SchoolFacts", "check_schools"]
+__all__ = ["NO_TEACHER_MESSAGE", "SchoolFacts", "check_schools"]
+
+NO_TEACHER_MESSAGE = (
+    "must be >= 1: a school row has pupils (students > 0), so it needs a teacher; got 0 (a "
+    "teaching point whose teachers are counted with its central school: give it the teachers "
+    "who teach there)")
+"""The problem of a row with pupils and ``teachers = 0`` (the model would give its pupils no
+teacher, and its indicators per teacher would be undefined)."""
 
 
 _CHINESE_CHOICES = {"level": "小学 or 初中", "tier": "城区, 镇区 or 乡村"}
@@ -71,15 +81,27 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
     apply_units(df, raw, probs)
     degrees = _degree_columns(raw, probs)
 
-    # whole-number counts (validate_school_table allows fractions)
+    # whole-number counts (validate_school_table allows fractions), held as exact whole
+    # numbers (12.0000000001 -> 12), so that the model's year 0 has exactly these counts
     ids = row_ids(df)
     for c in COUNT_COLUMNS:
         if c not in df.columns:
             continue
+        whole = list(df[c])
         for i, (line, v) in enumerate(zip(df.index, df[c], strict=True)):
             x, err = parse_number(v)
-            if err is None and x >= 0 and not is_whole(x):
+            if err is not None or x < 0:
+                continue  # validate_school_table says why
+            if not is_whole(x):
                 probs.add(line, c, count_message(x), ids[i])
+            elif round(x) == 0 and (c == "teachers" or (c == "students" and x > 0)):
+                probs.add(line, c, NO_TEACHER_MESSAGE if c == "teachers" else
+                          f"must be > 0 (a school row needs pupils); got {format_number(x)}",
+                          ids[i])
+                explained.add((line, c))
+            else:
+                whole[i] = float(round(x))
+        set_column(df, c, whole)
 
     known = [c for c in KNOWN_COLUMNS["schools"] if c in df.columns]
     header_line = raw.info["header_line"] or 1
@@ -163,4 +185,9 @@ def _degrees_to_km(table: pd.DataFrame, probs: FileProblems) -> None:
     lon0, lat0 = float(lon.mean()), float(lat.mean())
     table["x"] = (lon - lon0) * _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat0))
     table["y"] = (lat - lat0) * _KM_PER_DEG_LAT
+    for c in ("x", "y"):
+        for i, message in location_problems(table[c].to_numpy(float), c):
+            line = table.index[i]
+            probs.add(line, c, f"(from {'longitude' if c == 'x' else 'latitude'}) {message}",
+                      table.at[line, "school_id"])
 

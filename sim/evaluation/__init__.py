@@ -31,7 +31,9 @@ Teaching points
     all-schools-comply condition. This is the 2017 rule ("不含特殊教育学校、职业学校及不足50人的
     教学点"); applying it to the 2012 test too is an assumption made for comparability
     (``min_students`` is a parameter). Excluded schools are still listed, with their indicator
-    values and (2017) compliance, flagged ``excluded``.
+    values and (2017) compliance, flagged ``excluded``. A level whose every school is below
+    the limit is **not assessable** (:class:`NotAssessableError`; ``edusim-evaluate`` says so
+    and exits 0), never a FAIL with undefined CVs.
 
 Edge conventions (choices, documented here)
     * "Meets a standard" is ``value >= standard`` and the 85 % rule is ``value >= 0.85 *
@@ -44,12 +46,16 @@ Edge conventions (choices, documented here)
     * The 2012 student–teacher ratio is taken as students per teacher (``students_per_teacher``).
       The CV of a ratio is not the CV of its reciprocal, so this choice matters slightly.
 
-School table (CSV or :class:`pandas.DataFrame`)
------------------------------------------------
+School table (a file or a :class:`pandas.DataFrame`)
+---------------------------------------------------
 
 One row per school **per level**: a nine-year school (九年一贯制) appears as a ``primary`` row
 and a ``junior`` row with the same ``school_id``, each row holding the counts of that level's
-section. Column names are exact (surrounding spaces are ignored); other columns are ignored.
+section. In a DataFrame column names are exact (surrounding spaces are ignored); other
+columns are ignored. A **file** is read by :mod:`sim.county_table`, the one reader of every
+edusim tool: CSV (UTF-8, GBK/GB18030 or UTF-16; commas, tabs or semicolons) or XLSX (any
+sheet), English or Chinese headers and values, a title row above the header, units in the
+headers; see ``pydoc sim.county_table``.
 
 =========================================  ===========  ======  ====================================
 column                                     unit         type    rule
@@ -60,7 +66,7 @@ column                                     unit         type    rule
 ``tier``                                   --           text    required: ``urban``, ``town`` or
                                                                 ``rural``; the same for both rows of
                                                                 a nine-year school
-``students``                               pupils       number  required, > 0
+``students``                               pupils       number  required, > 0, <= 20,000
 ``teachers_above_required_qualification``  teachers     number  required, >= 0, <= ``teachers``;
                                                                 primary: 专科 (associate) or above,
                                                                 junior: 本科 (bachelor) or above
@@ -81,17 +87,28 @@ column                                     unit         type    rule
                                                                 (中级) or higher
 ``computers``                              computers    number  optional (2012 test), >= 0
 ``books``                                  volumes      number  optional (2012 test), >= 0
-``x``, ``y``                               km           number  optional, any finite value
+``x``, ``y``                               km           number  optional, ``|x|, |y| <=
+                                                                20,000``, each within 1,000 km
+                                                                of the county's median
 =========================================  ===========  ======  ====================================
 
-"Number" means a finite decimal (``12``, ``12.5``, ``1e3``); counts may be fractional (e.g.
-teachers shared between the two sections of a nine-year school). If an optional column is
-present, every row must have a valid value in it. The 2012 test needs all four optional
+"Number" means a finite decimal (``12``, ``12.5``, ``1e3``). In a DataFrame counts may be
+fractional (a simulated county's table); in a **file** the counts (pupils, teachers, rooms,
+computers, books) must be whole numbers and a row with pupils needs ``teachers >= 1`` when the
+``teachers`` column is given, as for every edusim tool. If an optional column is present,
+every row must have a valid value in it. The 2012 test needs all four optional
 teacher/computer/book columns and ``teachers > 0`` in every row of the evaluated level.
 
+Size limits (sanity bounds well above any real school, each with its reason in
+:data:`sim.county_table.schema.VALUE_LIMITS`): per row at most 20,000 pupils (also the rows of
+one school together), 2,000 teachers in each teacher column, 1,000,000 m² of building and
+2,000,000 m² of sports area, 1e9 yuan of equipment, 1,000 multimedia rooms, 40,000 computers,
+2,000,000 books; per county at most 5,000 schools and 5,000,000 pupils.
+
 Row numbering
-    Problems name the row by its **line number in the file**: the header is line 1, so the
-    first data row is line 2 (blank lines are skipped but counted). For a DataFrame the same
+    Problems name the row by its **line number in the file** (XLSX: its row in the sheet):
+    the header is line 1, so the first data row is line 2 (blank lines are skipped but
+    counted). For a DataFrame the same
     convention applies to its positions (first row = line 2), unless its index is named
     ``"line"`` -- the tables returned by :func:`load_school_table` and
     :func:`validate_school_table` are indexed by their file line numbers.
@@ -102,8 +119,9 @@ API
 Every name below is importable from :mod:`sim.evaluation`; the code is split by job into
 
 * :mod:`sim.evaluation.compute` -- the numpy core;
-* :mod:`sim.evaluation.table` -- reading and validating a school table
-  (:func:`load_school_table`, :func:`validate_school_table`, :class:`SchoolTableError`);
+* :mod:`sim.evaluation.table` -- reading a school table through :mod:`sim.county_table`
+  (:func:`load_school_table`) and its checks (:func:`validate_school_table`,
+  :class:`SchoolTableError`, re-exported from :mod:`sim.county_table.school_table`);
 * :mod:`sim.evaluation.report` -- the pandas result and the text report (:func:`evaluate`,
   :class:`EvaluationResult`, :func:`format_report`);
 * :mod:`sim.evaluation.cli` -- the ``edusim-evaluate`` command (also ``python -m
@@ -120,19 +138,21 @@ Numpy core (cheap enough to call every simulated year)::
 
 pandas layer::
 
-    table = load_school_table("examples/county_schools.csv")   # validated, or SchoolTableError
+    table = load_school_table("examples/county_schools.csv")   # validated, or CountyTableError
     result = evaluate(table, "junior", standard="quality", threshold=None)
     result.passed, result.cv, result.failing_indicators, result.schools, result.to_dict()
 
 CLI::
 
-    edusim-evaluate PATH [--level primary|junior|both] [--standard quality|basic|both]
-                         [--threshold X] [--json]
+    edusim-evaluate PATH [--sheet NAME] [--level primary|junior|both]
+                         [--standard quality|basic|both] [--threshold X] [--json]
 
-Exit codes: 0 when a report was produced (whatever the verdict); 2 for usage errors, a
-malformed or unreadable table (one message on stderr naming every bad row and column, nothing
-on stdout), or when none of the requested levels has a school to evaluate. A requested level
-without rows is reported as not evaluated.
+Exit codes: 0 when a report was produced (whatever the verdict, "not assessable" included); 2
+for usage errors, a malformed or unreadable table (one message on stderr naming every bad row
+and column, nothing on stdout; the same message ``edusim-check-county`` gives), or when none of
+the requested levels has a row. A requested level without rows is reported as not evaluated;
+a level whose schools are all teaching points as not assessable. Errors begin with the
+command as typed (``edusim-evaluate:``, or ``python -m sim.evaluation:``).
 """
 
 from sim.evaluation.cli import main
@@ -148,6 +168,7 @@ from sim.evaluation.compute import (
 from sim.evaluation.report import EvaluationResult, evaluate, format_report
 from sim.evaluation.table import (
     NoSchoolsError,
+    NotAssessableError,
     SchoolTableError,
     TableProblem,
     cell_text,
@@ -198,6 +219,7 @@ __all__ = [
     "LEVELS",
     "MIN_STUDENTS",
     "NoSchoolsError",
+    "NotAssessableError",
     "QUALITY_INDICATORS",
     "QUALITY_STANDARDS",
     "REQUIRED_COLUMNS",

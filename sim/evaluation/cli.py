@@ -1,5 +1,9 @@
-"""The ``edusim-evaluate`` command: the official county balance tests applied to a CSV school
-table, printed as a report or as JSON (usage and exit codes: :mod:`sim.evaluation`)."""
+"""The ``edusim-evaluate`` command: the official county balance tests applied to a school
+table, printed as a report or as JSON (usage and exit codes: :mod:`sim.evaluation`).
+
+The table is read and checked by :mod:`sim.county_table`, the reader of every edusim tool,
+so ``edusim-evaluate``, ``edusim-check-county`` and ``edusim region=file`` accept and reject
+the same files with the same messages."""
 
 from __future__ import annotations
 
@@ -8,21 +12,29 @@ import json
 import sys
 from collections.abc import Sequence
 
+from sim.county_table import CountyTableError, load_county_table
+from sim.county_table.cli import prog_name
 from sim.evaluation.report import EvaluationResult, evaluate, format_report
-from sim.evaluation.table import NoSchoolsError, SchoolTableError, load_school_table
+from sim.evaluation.table import NoSchoolsError, NotAssessableError, SchoolTableError
 from sim.standards import LEVELS, STANDARDS
 from sim.terminal import command
 
 __all__ = ["main"]
 
+PROG = "edusim-evaluate"
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="edusim-evaluate",
+        prog=prog_name(PROG, "sim.evaluation"),
         description="Apply the official county balance tests (2017 high-quality, 2012 basic) "
-                    "to a school table (CSV; format: see `python -m pydoc sim.evaluation`).",
+                    "to a school table (CSV or XLSX, Chinese or English headers; format: see "
+                    "`python -m pydoc sim.evaluation` and `pydoc sim.county_table`).",
     )
-    p.add_argument("path", help="school table, CSV (UTF-8)")
+    p.add_argument("path", help="school table: CSV (UTF-8, GBK or UTF-16) or XLSX")
+    p.add_argument("--sheet", metavar="NAME", default=None,
+                   help="XLSX sheet holding the table (default: the first sheet with the "
+                        "table's header)")
     p.add_argument("--level", choices=[*LEVELS, "both"], default="both",
                    help="school level to evaluate (default: both)")
     p.add_argument("--standard", choices=[*STANDARDS, "both"], default="quality",
@@ -35,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-@command("edusim-evaluate")
+@command(PROG)
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``edusim-evaluate``; returns the exit code (0 report, 2 error)."""
     parser = _parser()
@@ -49,39 +61,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = parser.prog
     source = args.path
     try:
-        table = load_school_table(args.path, source=source)
-    except SchoolTableError as exc:
+        county = load_county_table(
+            args.path, sheets=None if args.sheet is None else {"schools": args.sheet})
+    except CountyTableError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"{prog}: error: cannot read {source}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    table = county.schools
 
     levels = LEVELS if args.level == "both" else (args.level,)
     standards = STANDARDS if args.standard == "both" else (args.standard,)
     results: list[EvaluationResult] = []
     skipped: list[str] = []
+    assessable_none = False
     for standard in standards:
         for level in levels:
             try:
                 results.append(evaluate(table, level, standard, args.threshold, source=source))
             except NoSchoolsError as exc:
+                assessable_none |= isinstance(exc, NotAssessableError)
                 note = str(exc).removeprefix(f"{source}: ")
                 if note not in skipped:
                     skipped.append(note)
             except SchoolTableError as exc:
                 print(f"{prog}: error: {exc}", file=sys.stderr)
                 return 2
-    if not results:
+    if not results and not assessable_none:
         print(f"{prog}: error: nothing to evaluate in {source}: " + "; ".join(skipped),
               file=sys.stderr)
         return 2
 
     if args.json:
-        text = json.dumps({"source": source, "results": [r.to_dict() for r in results],
+        text = json.dumps({"source": source, "read": county.source["schools"],
+                           "notes": county.notes, "results": [r.to_dict() for r in results],
                            "not_evaluated": skipped}, ensure_ascii=False, indent=2)
     else:
-        text = format_report(results, skipped, source, table)
+        text = format_report(results, skipped, source, table, notes=county.notes)
     print(text)
     return 0
-

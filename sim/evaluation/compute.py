@@ -193,7 +193,8 @@ def evaluate_arrays(columns: Mapping[str, Any], level: str, standard: str = "qua
     """The whole test on plain arrays (one level's rows), without pandas or validation.
 
     ``columns`` as for :func:`indicator_matrix`. With no school included every CV is ``nan``
-    and the county fails.
+    and ``passed`` is False; :func:`sim.evaluation.evaluate` (:class:`NotAssessableError`) and
+    the model's verdict lines call such a level not assessable instead of failed.
     """
     limit = cv_limit(level, standard, threshold)
     names = QUALITY_INDICATORS if standard == "quality" else BASIC_INDICATORS

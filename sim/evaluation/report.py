@@ -19,6 +19,7 @@ import pandas as pd
 from sim.evaluation.compute import check_choice, cv_limit, evaluate_arrays, school_compliance
 from sim.evaluation.table import (
     NoSchoolsError,
+    NotAssessableError,
     SchoolTableError,
     TableProblem,
     cell_text,
@@ -151,8 +152,9 @@ def evaluate(schools: pd.DataFrame, level: str, standard: str = "quality",
 
     ``schools`` is a school table (format: :mod:`sim.evaluation`); it is validated first
     (:class:`SchoolTableError`). ``threshold`` replaces the standard's CV limit (0 < t <= 1).
-    Raises :class:`NoSchoolsError` when the table has no ``level`` row with at least
-    ``min_students`` pupils, and :class:`SchoolTableError` naming the missing columns when
+    Raises :class:`NoSchoolsError` when the table has no ``level`` row, its subclass
+    :class:`NotAssessableError` when no ``level`` row has at least ``min_students`` pupils
+    (the county is then not assessable for that level), and :class:`SchoolTableError` naming the missing columns when
     "basic" is asked of a table without the optional columns.
     """
     check_choice(level, "level", LEVELS)
@@ -171,8 +173,11 @@ def evaluate(schools: pd.DataFrame, level: str, standard: str = "quality",
         raise NoSchoolsError(f"{source}: no {level} rows")
     students = rows["students"].to_numpy(dtype=float)
     if not (students >= min_students).any():
-        raise NoSchoolsError(f"{source}: all {len(rows)} {level} rows have fewer than "
-                             f"{format_number(min_students)} pupils (teaching points are left out)")
+        n = format_number(min_students)
+        raise NotAssessableError(
+            f"{source}: {level}: not assessable: no school of {n}+ pupils (all {len(rows)} "
+            f"{level} rows have fewer; the official tests leave teaching points under {n} "
+            "pupils out)")
     if standard == "basic":
         zero = rows.index[rows["teachers"].to_numpy() <= 0]
         if len(zero):
@@ -327,10 +332,13 @@ def _section(r: EvaluationResult) -> list[str]:
 
 
 def format_report(results: Sequence[EvaluationResult], skipped: Sequence[str] = (),
-                  source: str = "", table: pd.DataFrame | None = None) -> str:
-    """A readable report of several results; ``skipped`` are notes on levels not evaluated."""
+                  source: str = "", table: pd.DataFrame | None = None,
+                  notes: Sequence[str] = ()) -> str:
+    """A readable report of several results; ``skipped`` are notes on levels not evaluated,
+    ``notes`` what the reader normalised (:attr:`sim.county_table.CountyTable.notes`)."""
     out: list[str] = [f"County balance evaluation of {source}" if source else
                       "County balance evaluation"]
+    out += [f"Note: {note}" for note in notes]
     if table is not None:
         by_level = table["level"].value_counts()
         by_tier = table["tier"].value_counts()
