@@ -5,9 +5,16 @@
   :mod:`hydra_plugins.edusim_sweeper.edusim_sweeper`) and every job's values are validated
   (types and ranges by :mod:`sim.config`). One bad override anywhere in the sweep stops it
   with one clear message naming the field (and the allowed range) and the job's overrides,
-  exit code 2, and no run directory is created.
+  exit code 2, and no run directory is created. The same holds for a sweep directory that
+  cannot be made or written (the message names the path), and for a rerun into a directory
+  whose finished runs have another configuration than the jobs that would overwrite them
+  (the message names the differing keys; ``hydra.sweeper.overwrite=true`` replaces them).
+  Finished runs of the same configuration are kept and skipped by their jobs (resume); the
+  start line says how many. The sweep's jobs and their directories are written to
+  ``sweep.json`` in the sweep directory.
 * :class:`SweepProgress` — after each job, one line ``[edusim] sweep 7/20 runs done`` on
-  stderr (readable under the joblib launcher, where workers' progress bars would collide).
+  stderr (readable under the joblib launcher, where workers' progress bars would collide),
+  counting the finished runs in this sweep's own job directories only.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+#: the sweep's plan in its directory: {"jobs": [each job's overrides], "subdirs": [each
+#: job's directory under hydra.sweep.dir]}
 SWEEP_FILE = "sweep.json"
 
 
@@ -98,27 +107,37 @@ def apply_overrides(overrides: list[Any], cfg: DictConfig) -> None:
             ).with_traceback(sys.exc_info()[2]) from err
 
 
-def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
-                 base: dict[str, Any] | None = None) -> list[str]:
-    """Problems (field, value, allowed range) of one job's configuration; [] if valid.
-    Only the ``pending`` overrides are applied: the others are already in ``config``.
-    ``base`` (from :func:`job_base`) saves rebuilding the job-independent part per job."""
+def job_config(config: DictConfig, overrides: list[str], pending: set[str],
+               base: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, list[str]]:
+    """(the run configuration of one job as a plain nested dict, []), or (None, Hydra's
+    first line of why an override cannot be applied). Only the ``pending`` overrides are
+    applied: the others are already in ``config``; config-group choices are left to Hydra
+    (:meth:`JobValidator.needs_composition`). ``base`` (from :func:`job_base`) saves
+    rebuilding the job-independent part per job."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    from experiments.run import check_config
 
     cfg = OmegaConf.create(base if base is not None else job_base(config))  # a copy
     parsed = OverridesParser.create().parse_overrides(overrides)
     values = _pending_values(parsed, pending, app_groups(config))
     try:
         apply_overrides(values, cfg)
-    except Exception as err:  # a type error, reported as Hydra words it
-        return [str(err).splitlines()[0]]
+    except Exception as err:  # a type error, said as a single run says it
+        return None, [_describe(err)]
     try:  # values as the run will see them: interpolations resolved (experiments.run._main)
-        container = OmegaConf.to_container(cfg, resolve=True)
+        return OmegaConf.to_container(cfg, resolve=True), []
     except Exception:  # one that only resolves inside a running job (e.g. ${hydra:...})
-        container = OmegaConf.to_container(cfg, resolve=False)
-    return check_config(container)
+        return OmegaConf.to_container(cfg, resolve=False), []
+
+
+def validate_job(config: DictConfig, overrides: list[str], pending: set[str],
+                 base: dict[str, Any] | None = None) -> list[str]:
+    """Problems (field, value, allowed range) of one job's configuration; [] if valid.
+    Only the ``pending`` overrides are applied: the others are already in ``config``.
+    ``base`` (from :func:`job_base`) saves rebuilding the job-independent part per job."""
+    from experiments.run import check_config
+
+    container, problems = job_config(config, overrides, pending, base)
+    return problems if container is None else check_config(container)
 
 
 class JobValidator:
@@ -137,7 +156,6 @@ class JobValidator:
     def __init__(self, config: DictConfig, pending: set[str]) -> None:
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-
         self.config, self.pending = config, pending
         self.base = job_base(config)
         self.groups = app_groups(config)
@@ -150,25 +168,39 @@ class JobValidator:
     def validate(self, overrides: list[str]) -> list[str]:
         """Problems (field, value, allowed range) of the job with ``overrides``; [] if
         valid."""
-        import copy
-
         from experiments.run import check_config
+
+        container, problems = self.job_config(overrides)
+        return problems if container is None else check_config(container)
+
+    def job_config(self, overrides: list[str]) -> tuple[dict[str, Any] | None, list[str]]:
+        """What :func:`job_config` gives for the job with ``overrides``."""
+        import copy
 
         values = _pending_values(self.parser.parse_overrides(overrides), self.pending,
                                  self.groups)
         if self._interpolated or not all(_plain(o) for o in values):
-            return validate_job(self.config, overrides, self.pending, self.base)
+            return job_config(self.config, overrides, self.pending, self.base)
         container = copy.deepcopy(self.base)
         for o in values:
             ok, value = self._value(o)
             if not ok:
-                return [value]
+                return None, [value]
             node = container
             *parents, leaf = o.key_or_group.split(".")
             for k in parents:
                 node = node.setdefault(k, {})
             node[leaf] = value
-        return check_config(container)
+        return container, []
+
+    def needs_composition(self, overrides: list[str]) -> bool:
+        """Whether the job with ``overrides`` chooses config-group options of its own (a
+        swept ``region=...``, ``+experiment=...``): its configuration is then Hydra's
+        composition, which :meth:`job_config` does not make (it only applies values)."""
+        parsed = self.parser.parse_overrides(overrides)
+        values = {id(o) for o in _pending_values(parsed, self.pending, self.groups)}
+        return any(o.get_key_element() in self.pending and id(o) not in values
+                   and not o.key_or_group.startswith("hydra") for o in parsed)
 
     def _value(self, o: Any) -> tuple[bool, Any]:
         """(True, the value Hydra sets for the plain override ``o``) or (False, Hydra's
@@ -183,8 +215,8 @@ class JobValidator:
                 for k in o.key_or_group.split("."):  # (a plain value has nothing to resolve)
                     value = value[k]
                 self._values[key] = (True, value)
-            except Exception as err:  # a type error, reported as Hydra words it
-                self._values[key] = (False, str(err).splitlines()[0])
+            except Exception as err:  # a type error, said as a single run says it
+                self._values[key] = (False, _describe(err))
         return self._values[key]
 
 
@@ -236,13 +268,18 @@ def compose_problem(config: DictConfig, jobs: list[list[str]]
     for overrides in representatives(config, jobs):
         try:
             loader.load_sweep_config(master_config=config, sweep_overrides=list(overrides))
-        except Exception as err:  # Hydra's own words for what is wrong
-            lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()][:6]
-            cause = str(err.__cause__ or "").strip().splitlines()
-            if cause and cause[0] not in lines:
-                lines.insert(1, cause[0])
-            return lines or [type(err).__name__], list(overrides)
+        except Exception as err:  # said as a single run says it
+            return [_describe(err)], list(overrides)
     return None
+
+
+def _describe(err: BaseException) -> str:
+    """One line naming the field of a Hydra composition error, as a single run says it
+    (:func:`experiments.hydra_errors.describe`)."""
+    from experiments.hydra_errors import describe
+    from experiments.run import RunConfig
+
+    return describe(err, RunConfig)
 
 
 def _stop(problems: list[str], overrides: list[str]) -> None:
@@ -252,24 +289,275 @@ def _stop(problems: list[str], overrides: list[str]) -> None:
     sys.exit(2)
 
 
+def _fail(lines: list[str]) -> None:
+    """Stop the sweep before any job starts: exit code 2 and one message."""
+    print("edusim: " + "\n  ".join(lines), file=sys.stderr)
+    sys.exit(2)
+
+
+class JobComposer:
+    """Each job's configuration as the launcher's workers get it
+    (:func:`hydra_plugins.edusim_sweeper._worker.compose_job`: Hydra's composition, made
+    once per shape of job and copied for the others), with the job's number set as the
+    launchers set it. Nothing is composed outside a Hydra app (``compose`` gives None)."""
+
+    def __init__(self, config: DictConfig) -> None:
+        import uuid
+
+        from hydra.core.global_hydra import GlobalHydra
+        from hydra.types import HydraContext
+
+        self.config = config
+        self.context = None
+        if GlobalHydra.instance().is_initialized():
+            self.context = HydraContext(config_loader=GlobalHydra.instance().config_loader(),
+                                        callbacks=None)  # type: ignore[arg-type]
+        self.token = f"validate-{uuid.uuid4().hex}"
+
+    def compose(self, overrides: list[str], num: int) -> DictConfig | None:
+        """The whole configuration (``hydra`` node too) of job ``num`` with ``overrides``."""
+        from omegaconf import open_dict
+
+        from hydra_plugins.edusim_sweeper._worker import compose_job
+
+        if self.context is None:
+            return None
+        cfg = compose_job(self.context, self.config, overrides, self.token)
+        with open_dict(cfg):
+            cfg.hydra.job.num = num
+            cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
+        return cfg
+
+    def run_config(self, overrides: list[str], num: int) -> dict[str, Any] | None:
+        """Job ``num``'s run configuration as a plain nested dict, as the run sees it
+        (interpolations resolved where they resolve without the ``hydra`` node)."""
+        cfg = self.compose(overrides, num)
+        if cfg is None:
+            return None
+        plain = {k: v for k, v in OmegaConf.to_container(cfg, resolve=False).items()
+                 if k != "hydra"}
+        if "${" not in repr(plain):  # nothing to resolve (the usual case; a copy is slow)
+            return plain
+        app = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        try:
+            return OmegaConf.to_container(app, resolve=True)
+        except Exception:  # one that only resolves inside a running job
+            return OmegaConf.to_container(app, resolve=False)
+
+
+def job_subdirs(config: DictConfig, jobs: list[list[str]], composer: JobComposer) -> list[str]:
+    """The directory of each job under ``hydra.sweep.dir`` (``hydra.sweep.subdir``, the job
+    number unless the configuration says otherwise), resolved as Hydra's ``run_job``
+    resolves it for the job. A subdir that cannot be resolved before the job runs (e.g. one
+    naming a cluster's job id) is taken to be the job number, Hydra's default."""
+    from hydra.core.hydra_config import HydraConfig
+
+    raw = OmegaConf.to_container(config.hydra.sweep, resolve=False).get("subdir")
+    if raw == "${hydra.job.num}":  # the default (configs/config.yaml): nothing to compose
+        return [str(num) for num in range(len(jobs))]
+    out = []
+    hydra_config = HydraConfig.instance()
+    for num, overrides in enumerate(jobs):
+        saved = hydra_config.cfg
+        try:
+            cfg = composer.compose(overrides, num)
+            if cfg is None:
+                raise ValueError("not inside a Hydra app")
+            hydra_config.set_config(cfg)  # for ${hydra:...}, as in the job
+            out.append(str(OmegaConf.select(cfg, "hydra.sweep.subdir")))
+        except Exception:
+            out.append(str(num))
+        finally:
+            hydra_config.cfg = saved
+    return out
+
+
+#: the marker of a finished run (sim.results.write_outputs writes it last)
+COMPLETE = "COMPLETE"
+#: how many differing keys the refusal of a changed rerun lists (assumption: enough to see
+#: what changed; the others are counted)
+MAX_KEYS_SHOWN = 4
+#: how many run directories it names (assumption: as above)
+MAX_DIRS_SHOWN = 5
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "absent"
+
+
+ABSENT: Any = _Absent()
+
+
+def changed_keys(run_dir: Path, container: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """[] if ``run_dir`` holds the finished run that the job with the plain configuration
+    ``container`` would make (a rerun skips it: :func:`experiments.run.already_complete`);
+    otherwise the differences as (dotted key, value in the finished run, value now), with
+    :data:`ABSENT` for a key (or a whole mapping) on one side only, or
+    ``("summary.json", ABSENT, ABSENT)`` when the finished run's summary cannot be read.
+    Call it for a directory with a COMPLETE marker."""
+    from experiments.run import already_complete, run_identity
+    from sim.results import json_safe
+
+    seed, years, sim_cfg = run_identity(container)
+    if already_complete(run_dir, seed, years, sim_cfg):
+        return []
+    try:
+        done = json.loads((run_dir / "summary.json").read_text())
+        old = {"seed": done["seed"], "years": done["years"], **done["config"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return [("summary.json", ABSENT, ABSENT)]
+    now = {"seed": seed, "years": years,
+           **json.loads(json.dumps(json_safe(sim_cfg.to_dict())))}
+    return _differences(old, now) or [("summary.json", ABSENT, ABSENT)]
+
+
+def _differences(old: dict[str, Any], now: dict[str, Any], prefix: str = ""
+                 ) -> list[tuple[str, Any, Any]]:
+    """(dotted key, old value, new value) where the nested dicts ``old`` and ``now`` differ,
+    this job's keys first; a mapping found on one side only (a policy switched on) is one
+    difference, not one per key inside it."""
+    out = []
+    for key in list(now) + [k for k in old if k not in now]:
+        was, new = old.get(key, ABSENT), now.get(key, ABSENT)
+        if isinstance(was, dict) and isinstance(new, dict):
+            out += _differences(was, new, f"{prefix}{key}.")
+        elif was != new:
+            out.append((f"{prefix}{key}", was, new))
+    return out
+
+
+def _show(value: Any) -> str:
+    """A value as a user types it in an override (at most 60 characters)."""
+    text = (repr(value) if value is ABSENT else value if isinstance(value, str)
+            else json.dumps(value, ensure_ascii=False))
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def changed_rerun_message(sweep_dir: Path, changed: list[tuple[str, list[tuple[str, Any, Any]]]],
+                          total: int, switch: bool) -> list[str]:
+    """The lines of the refusal to overwrite the finished runs ``changed`` ((run directory,
+    :func:`changed_keys`) of each) of a sweep of ``total`` runs; ``switch``: whether the
+    sweeper has the ``overwrite`` setting."""
+    by_key: dict[str, list[tuple[str, Any, Any]]] = {}
+    for subdir, diffs in changed:
+        for key, was, new in diffs:
+            by_key.setdefault(key, []).append((subdir, was, new))
+    lines = [f"hydra.sweep.dir {sweep_dir} holds finished runs of another configuration "
+             "(no run was started):"]
+    for key, seen in list(by_key.items())[:MAX_KEYS_SHOWN]:
+        subdir, was, new = seen[0]
+        if key == "summary.json":
+            lines.append(f"summary.json: cannot be read in {len(seen)} of the finished runs")
+        elif len(seen) == len(changed) and all((w, n) == (was, new) for _, w, n in seen):
+            lines.append(f"{key}: {_show(was)} in the finished runs, {_show(new)} now")
+        else:
+            lines.append(f"{key}: differs in {len(seen)} runs, e.g. {_show(was)} in the "
+                         f"finished run {subdir}, {_show(new)} now")
+    if len(by_key) > MAX_KEYS_SHOWN:
+        lines.append(f"... and {len(by_key) - MAX_KEYS_SHOWN} more keys")
+    dirs = ", ".join(s for s, _ in changed[:MAX_DIRS_SHOWN])
+    more = ", ..." if len(changed) > MAX_DIRS_SHOWN else ""
+    lines.append(f"{len(changed)} of this sweep's {total} runs would overwrite one of them "
+                 f"(run directories {dirs}{more})")
+    if switch:
+        lines.append("to keep them, choose another hydra.sweep.dir; to replace them, add "
+                     "hydra.sweeper.overwrite=true")
+    else:
+        lines.append("to keep them, choose another hydra.sweep.dir; to replace them, delete "
+                     "them first (this sweeper has no overwrite setting; the edusim "
+                     "sweeper's is hydra.sweeper.overwrite=true)")
+    return lines
+
+
+def _make_sweep_dir(sweep_dir: Path, subdirs: list[str], plan: dict[str, Any]) -> None:
+    """Make ``sweep_dir`` and write the sweep's plan (:data:`SWEEP_FILE`) into it; exit
+    code 2 with the path named, and nothing made, when that is not possible (a file where
+    a directory belongs, a directory that cannot be written)."""
+    import os
+    import shutil
+
+    from sim.terminal import output_dir_problem
+
+    problem = output_dir_problem(sweep_dir, "hydra.sweep.dir")
+    if problem is None and sweep_dir.is_dir():  # a file where a run's directory belongs
+        problem = next(filter(None, (output_dir_problem(sweep_dir / s, "hydra.sweep.dir")
+                                     for s in dict.fromkeys(subdirs))), None)
+    if problem is not None:
+        _fail([problem + " (no run was started)"])
+    top = sweep_dir.absolute()  # the first directory this makes (None: it exists)
+    while not top.parent.exists():
+        top = top.parent
+    made = None if top.exists() else top
+    tmp = sweep_dir / f".{SWEEP_FILE}.tmp-{os.getpid()}"
+    try:
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(plan, indent=1))
+        os.replace(tmp, sweep_dir / SWEEP_FILE)
+    except OSError as err:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        _fail([f"hydra.sweep.dir: cannot write {err.filename or sweep_dir}: "
+               f"{err.strerror or err} (no run was started)"])
+
+
 class ValidateSweep(Callback):
+    """Before a multirun starts any job: every job composes and is valid, the sweep
+    directory can be written, and no job would overwrite a finished run of another
+    configuration (unless ``hydra.sweeper.overwrite=true``); finished runs of the same
+    configuration are counted and skipped by their jobs (resume)."""
+
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from experiments.run import check_config
+
         jobs, pending = sweep_jobs(config)
         problem = compose_problem(config, jobs)
         if problem is not None:
             _stop(*problem)
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        composer = JobComposer(config)
+        subdirs = job_subdirs(config, jobs, composer)
         validator = JobValidator(config, pending)
-        for overrides in jobs:
-            problems = validator.validate(overrides)
+        kept: list[str] = []
+        changed: list[tuple[str, list[tuple[str, Any, Any]]]] = []
+        for num, overrides in enumerate(jobs):
+            container, problems = validator.job_config(overrides)
+            if container is not None:
+                problems = check_config(container)
             if problems:
                 _stop(problems, overrides)
-        sweep_dir = Path(str(config.hydra.sweep.dir))
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        (sweep_dir / SWEEP_FILE).write_text(json.dumps({"jobs": jobs}, indent=1))
-        print(f"[edusim] sweep of {len(jobs)} runs into {sweep_dir}", file=sys.stderr, flush=True)
+            run_dir = sweep_dir / subdirs[num]
+            if not (run_dir / COMPLETE).is_file():
+                continue
+            if validator.needs_composition(overrides):  # its own config-group choices
+                container = composer.run_config(overrides, num) or container
+            diffs = changed_keys(run_dir, container)
+            if diffs:
+                changed.append((subdirs[num], diffs))
+            else:
+                kept.append(subdirs[num])
+        switch = OmegaConf.select(config, "hydra.sweeper.overwrite", default=None)
+        if changed and not switch:
+            _fail(changed_rerun_message(sweep_dir, changed, len(jobs), switch is not None))
+        _make_sweep_dir(sweep_dir, subdirs, {"jobs": jobs, "subdirs": subdirs})
+        for subdir, _ in changed:  # to be overwritten: no longer a finished run
+            (sweep_dir / subdir / COMPLETE).unlink(missing_ok=True)
+        notes = []
+        if kept:
+            notes.append(f"{len(kept)} already finished, skipped")
+        if changed:
+            notes.append(f"{len(changed)} finished with another configuration, to be replaced")
+        print(f"[edusim] sweep of {len(jobs)} runs into {sweep_dir}"
+              + (f" ({'; '.join(notes)})" if notes else ""), file=sys.stderr, flush=True)
 
 
 class SweepProgress(Callback):
+    """After each job of a multirun: ``[edusim] sweep 7/20 runs done`` counting the
+    finished runs in this sweep's own job directories (as listed in :data:`SWEEP_FILE`),
+    not other runs that happen to be under the sweep directory."""
+
     def on_job_end(self, config: DictConfig, job_return: Any = None, **kwargs: Any) -> None:
         from hydra.core.hydra_config import HydraConfig
         from hydra.types import RunMode
@@ -279,11 +567,13 @@ class SweepProgress(Callback):
             return
         sweep_dir = Path(hc.sweep.dir)
         try:
-            total = len(json.loads((sweep_dir / SWEEP_FILE).read_text())["jobs"])
-        except (OSError, ValueError, KeyError):
-            total = None
-        done = sum(1 for _ in sweep_dir.glob("**/COMPLETE"))
+            plan = json.loads((sweep_dir / SWEEP_FILE).read_text())
+            subdirs = plan.get("subdirs") or [str(n) for n in range(len(plan["jobs"]))]
+            done = sum((sweep_dir / s / COMPLETE).is_file() for s in subdirs)
+            count = f"{done}/{len(subdirs)} runs done"
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            count = "progress unknown (no readable sweep.json)"
         status = "done" if job_return is None or job_return.status.name == "COMPLETED" else "FAILED"
         this = " ".join(hc.overrides.task)
-        print(f"[edusim] sweep {done}/{total if total is not None else '?'} runs done "
-              f"(job {hc.job.num} {status}: {this})", file=sys.stderr, flush=True)
+        print(f"[edusim] sweep {count} (job {hc.job.num} {status}: {this})",
+              file=sys.stderr, flush=True)

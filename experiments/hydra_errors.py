@@ -12,6 +12,9 @@ function so that these errors come back to it instead (Hydra's documented
     edusim: region: there is no option 'nonexistent'; the options are county_l, default, file, tiny
     edusim: nosuchkey: there is no such setting (settings at the top level: seed, years, ...)
 
+An error Hydra means to show as one line (a ``CompactHydraException`` raised by a job, such
+as a failed design trial) is printed as that line, with exit code 1 as Hydra does.
+
 :func:`describe` does the translation; the sweep's up-front check
 (:mod:`experiments.callbacks`) uses it for the jobs it composes, so a mistake reads the same
 in a single run and in a sweep.
@@ -43,17 +46,20 @@ def run_app(prog: str, app: Callable[[], Any], schema: type | None = None) -> An
     """Run the ``@hydra.main`` function ``app``; a Hydra composition or override error
     ends the process with exit code 2 and the one line :func:`describe` makes of it,
     prefixed by ``prog`` (the command the user typed)."""
-    from hydra.errors import HydraException
+    from hydra.errors import CompactHydraException, HydraException
     from omegaconf.errors import OmegaConfBaseException
 
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")  # Hydra re-raises instead of exit 1
     try:
         return app()
     except (HydraException, OmegaConfBaseException) as err:
-        if not _composition_error(err):
-            raise
-        print(f"{prog}: {describe(err, schema)}", file=sys.stderr)
-        sys.exit(2)
+        if _composition_error(err):
+            print(f"{prog}: {describe(err, schema)}", file=sys.stderr)
+            sys.exit(2)
+        if isinstance(err, CompactHydraException):  # an error meant as one line (exit 1,
+            print(str(err).strip(), file=sys.stderr)  # as Hydra prints it)
+            sys.exit(1)
+        raise
 
 
 def _composition_error(err: BaseException) -> bool:

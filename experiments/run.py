@@ -113,6 +113,19 @@ def run_warnings(cfg: dict[str, Any]) -> list[str]:
     return out
 
 
+def run_identity(cfg: dict[str, Any]) -> tuple[Any, Any, SimConfig]:
+    """(seed, years, model configuration) of the run that the plain configuration ``cfg``
+    makes: a sensitivity design row applied, the run's own keys (:data:`RUN_KEYS`) removed.
+    What a finished run is compared by (:func:`already_complete`; a sweep's rerun check
+    in :mod:`experiments.callbacks`). The model configuration is not validated."""
+    from experiments.calibration.sensitivity import apply_design_row
+
+    cfg = apply_design_row(cfg)  # a sensitivity design row, if any, as overrides
+    sim_cfg = SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS},
+                                  validate=False)
+    return cfg.get("seed"), cfg.get("years"), sim_cfg
+
+
 def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -> bool:
     """Whether ``out_dir`` holds a finished run of exactly this configuration (resume)."""
     import json
@@ -144,16 +157,10 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
     # is built (before anything is written); on a problem, every problem is listed at once
     if check_config(cfg, model_fields=False):
         raise ConfigError.from_problems(check_config(cfg))
-    from experiments.calibration.sensitivity import apply_design_row
-
-    cfg = apply_design_row(cfg)  # a sensitivity design row, if any, as overrides
-    seed, years = cfg.pop("seed"), cfg.pop("years")
-    figures = cfg.pop("figures", None)
+    seed, years, sim_cfg = run_identity(cfg)  # the model checks sim_cfg when it is built
+    figures = cfg.get("figures")
     figures = (not _in_multirun()) if figures is None else figures
-    compare = cfg.pop("compare_baseline", True)
-    cfg.pop("progress", None)
-    cfg.pop("hydra", None)
-    sim_cfg = SimConfig.from_dict(cfg, validate=False)  # the model checks it
+    compare = cfg.get("compare_baseline", True)
     if already_complete(out_dir, seed, years, sim_cfg):
         return None
     model = EducationModel(sim_cfg, rng=int(seed))
@@ -166,7 +173,7 @@ def run_from_config(cfg: dict[str, Any], out_dir: Path, progress: bool = False) 
         model.step()
     baseline = None
     if compare and sim_cfg.policies:
-        base_cfg = SimConfig.from_dict({**cfg, "policies": {}}, validate=False)
+        base_cfg = SimConfig.from_dict({**sim_cfg.to_dict(), "policies": {}}, validate=False)
         baseline = EducationModel(base_cfg, rng=int(seed)).run(int(years))
     write_outputs(model, out_dir, figures=figures, baseline=baseline)
     model.baseline = baseline

@@ -96,6 +96,15 @@ def test_console_script_reports_hydra_errors_the_same_way(tmp_path):
     (["region=file"], "region.path: required with region=file"),
     (["region=file", "region.path=no/such/table.csv"], "no/such/table.csv: cannot read the file"),
     (["+policies.teacher_rotation=5"], "policies.teacher_rotation: expected a mapping"),
+    # rules across fields
+    (["finance.book_share=0.5"], "finance: equipment_share + multimedia_share + "
+                                  "computer_share + book_share = "),
+    (["+policies.teacher_rotation.start_year=5", "+policies.teacher_rotation.end_year=3"],
+     "policies.teacher_rotation.end_year: 3 is before start_year 5"),
+    (["+policies.teleport=1"], "policies.teleport: expected a mapping"),
+    (["+policies.teleport.rate=1"], "policies.teleport: unknown policy; registered: "),
+    (["+policies.teacher_rotation.speed=1"], "policies.teacher_rotation.speed: unknown "
+                                            "parameter (known: "),
 ])
 def test_run_checks_leave_nothing_behind(tmp_path, overrides, expected):
     run_dir = tmp_path / "outputs" / "day" / "time"

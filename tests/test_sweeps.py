@@ -192,6 +192,67 @@ def test_killed_sweep_resumes_without_losing_finished_runs(tmp_path):
     assert not list(out.glob("*/.*.tmp-*"))
 
 
+def _descendants(pid: int) -> list[int]:
+    """Process ids of every descendant of ``pid`` (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not exited (a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads processes from /proc")
+def test_killed_sweep_leaves_no_worker_running(tmp_path):
+    # SIGKILL cannot be passed on to the joblib workers: they notice their launcher is gone
+    # (hydra_plugins/edusim_sweeper/_worker.watch_launcher), stop their jobs and exit
+    out = tmp_path / "sweep"
+    args = ["--multirun", "region=default", "years=200", "seed=0,1", "hydra.launcher.n_jobs=2",
+            f"hydra.sweep.dir={out}"]
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.run", *args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        workers: list[int] = []
+        while time.time() < deadline:
+            workers = [p for p in _descendants(proc.pid)
+                       if b"loky" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            if len(workers) >= 2 and (out / "0").is_dir() and (out / "1").is_dir():
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)  # both jobs are running (200 years take far longer)
+        processes = _descendants(proc.pid)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert len(workers) >= 2 and set(workers) <= set(processes)
+    killed_at = time.time()
+    while time.time() < killed_at + 10 and any(_running(p) for p in processes):
+        time.sleep(0.1)
+    left = [p for p in processes if _running(p)]
+    for p in left:  # tidy up after a failure
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"still running 10 s after the sweep was killed: {left}"
+    assert not list(out.glob("*/COMPLETE"))  # stopped mid-run, not run to the end
+    assert not list(out.glob("*/.*.tmp-*"))  # no half-written file left behind
+
+
 @pytest.mark.slow
 def test_ray_launcher_against_a_local_head(tmp_path, ray_head):
     """A tiny sweep on a Ray head on 127.0.0.1 (conftest.ray_head) equals the serial one."""

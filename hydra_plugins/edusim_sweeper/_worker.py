@@ -11,12 +11,19 @@ what such a module keeps; modules whose name starts with ``_`` are skipped by th
 Being imported by name, ``execute_job`` also reaches the workers by reference (Hydra's
 plugin modules are not all entered in ``sys.modules``, and joblib would send a function of
 such a module by value, with a fresh copy of its globals in every job).
+
+A worker also watches the launching process (:func:`watch_launcher`): when that process is
+gone (killed, even by SIGKILL, which it cannot pass on), the worker stops its job and
+exits within a few seconds, instead of running on, unseen, for minutes.
 """
 
 import copy
 import functools
+import os
 import pickle
 import re
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +45,74 @@ _COMPOSED: dict[tuple[str, tuple[str, ...]], DictConfig] = {}
 #: per worker process: the launch whose shared objects this worker holds -> (Hydra context,
 #: master configuration, task function); its Hydra state is installed when they arrive
 _SHARED: dict[str, tuple[HydraContext, DictConfig, TaskFunction]] = {}
+
+
+#: seconds between two looks of a worker at its launching process (assumption: a worker of
+#: a killed sweep stops within about a second, for one system call per look)
+WATCH_INTERVAL = 0.5
+#: seconds a worker's job has, once its launcher is gone, to stop at its next Python
+#: statement (a half-written file is removed, as atomic writes do on any error) before the
+#: worker exits regardless (assumption: a step or a file write of a run takes well under it)
+STOP_GRACE = 2.0
+#: per worker process: the launching process it watches (one watchdog per process)
+_WATCHED: list[int] = []
+
+
+class LauncherGone(BaseException):
+    """Raised in a worker's running job when the launching process is gone
+    (:func:`watch_launcher`); a BaseException, so that no ``except Exception`` in the job
+    or in Hydra's ``run_job`` takes it for the job's own failure."""
+
+
+def watch_launcher(launcher_pid: int) -> None:
+    """In a worker process of the launcher whose process id is ``launcher_pid``, start (once)
+    a daemon thread that ends this process when the launcher is gone: it raises
+    :class:`LauncherGone` in the main thread, where the job runs (so ``finally`` blocks
+    tidy up), and :data:`STOP_GRACE` seconds later exits the process regardless. Nothing
+    happens in the launching process itself (a sequential launch).
+
+    A loky worker is a child of the launching process (loky starts its workers from it),
+    so the launcher is gone when the worker's parent changes (it is then re-parented):
+    this holds however the launcher died, and unlike the launcher's process id it cannot be
+    mistaken for a new process that reuses the id. A worker started by another process
+    looks for ``launcher_pid`` itself instead. (Not a signal: loky workers may ignore
+    SIGINT, and only the main thread may set a signal handler.)"""
+    if launcher_pid == os.getpid() or _WATCHED:
+        return
+    _WATCHED.append(launcher_pid)
+    child = os.getppid() == launcher_pid
+    main = threading.main_thread().ident
+
+    def gone() -> bool:
+        if child:
+            return os.getppid() != launcher_pid
+        try:
+            os.kill(launcher_pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # there, but another user's
+            return False
+        return False
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(WATCH_INTERVAL)
+        _raise_in_thread(main, LauncherGone)
+        time.sleep(STOP_GRACE)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="edusim-launcher-watch", daemon=True).start()
+
+
+def _raise_in_thread(ident: int | None, exc: type[BaseException]) -> None:
+    """Raise ``exc`` in the thread ``ident`` at its next Python statement (CPython's
+    ``PyThreadState_SetAsyncExc``; elsewhere nothing happens)."""
+    import ctypes
+
+    api = getattr(ctypes, "pythonapi", None)
+    if ident is None or api is None or not hasattr(api, "PyThreadState_SetAsyncExc"):
+        return
+    api.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
 
 
 @functools.cache
@@ -100,14 +175,25 @@ def compose_job(hydra_context: HydraContext, master: DictConfig, overrides: Sequ
 
 
 def execute_job(idx: int, overrides: Sequence[str], shared: bytes, token: str,
-                launch_id: str) -> JobReturn:
+                launch_id: str, launcher_pid: int | None = None) -> JobReturn:
     """One job in a worker: Hydra's joblib ``execute_job`` with :func:`compose_job`.
 
     ``shared`` is the launch's ``(hydra_context, master config, task_function,
     singleton_state)``, pickled once by the launcher; a worker unpickles it, and installs
     the Hydra state, for its first job of the launch only. The later jobs of the launch run
     with the same objects, in the state the earlier ones left, as every job of Hydra's
-    basic launcher does."""
+    basic launcher does. With ``launcher_pid`` (the launching process), a worker process
+    stops when that process is gone (:func:`watch_launcher`)."""
+    if launcher_pid is not None:
+        watch_launcher(launcher_pid)
+    try:
+        return _execute_job(idx, overrides, shared, token, launch_id)
+    except LauncherGone:  # the job has stopped and tidied up: nobody waits for its result
+        os._exit(1)
+
+
+def _execute_job(idx: int, overrides: Sequence[str], shared: bytes, token: str,
+                 launch_id: str) -> JobReturn:
     setup_globals()
     if launch_id not in _SHARED:
         hydra_context, config, task_function, singleton_state = pickle.loads(shared)

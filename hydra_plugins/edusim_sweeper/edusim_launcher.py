@@ -17,7 +17,8 @@ from a copy of it: each plain override is applied as Hydra applies it
 overrides (``hydra.overrides.task``, ``hydra.job.override_dirname``) are set the same way.
 A job whose plain overrides could interact with its other overrides (the same key twice, a
 key inside another override's key, Hydra's own settings) is composed by Hydra in full.
-The worker's side is :mod:`hydra_plugins.edusim_sweeper._worker`;
+The worker's side is :mod:`hydra_plugins.edusim_sweeper._worker` (which also ends a
+worker soon after the launching process is gone, however it died);
 ``tests/test_sweeps.py`` checks that every job gets the configuration Hydra composes, and
 that a real sweep's workers reuse their compositions.
 
@@ -31,6 +32,7 @@ the worker (``overrides_dirname``); ``tests/test_launcher.py`` checks them again
 """
 
 import logging
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,9 +114,10 @@ class EdusimLauncher(Launcher):
         shared = cloudpickle.dumps((self.hydra_context, self.config, self.task_function,
                                     Singleton.get_state()))
         launch_id = uuid.uuid4().hex
+        # the workers stop when this process is gone, even killed by SIGKILL (watch_launcher)
         runs = Parallel(**joblib_cfg)(
             delayed(execute_job)(initial_job_idx + idx, overrides, shared, self.token,
-                                 launch_id)
+                                 launch_id, os.getpid())
             for idx, overrides in enumerate(job_overrides))
         assert isinstance(runs, list) and all(isinstance(r, JobReturn) for r in runs)
         return runs

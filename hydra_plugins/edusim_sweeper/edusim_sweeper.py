@@ -47,6 +47,8 @@ class EdusimSweeperConf:
     # registering them in sys.modules, and OmegaConf reads these annotations as types
     max_batch_size: int | None = None
     params: dict[str, str] | None = None
+    # replace finished runs of another configuration in the sweep directory (see EdusimSweeper)
+    overwrite: bool = False
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="edusim", node=EdusimSweeperConf,
@@ -130,12 +132,22 @@ def split_arguments(overrides: Sequence[Override],
 class EdusimSweeper(Sweeper):
     """Hydra's basic sweeper (job list, order, batches, ``params``, ``multirun.yaml``)
     checking one job per shape of each batch (:func:`representatives`) before launching
-    it."""
+    it.
+
+    Re-running a sweep into the same ``hydra.sweep.dir`` resumes it: a job whose directory
+    holds a finished run of exactly its configuration (seed, years, every model parameter)
+    skips it. A job whose directory holds a finished run of *another* configuration would
+    overwrite it, so the sweep stops before any job starts (exit code 2, naming the
+    differing keys; :class:`experiments.callbacks.ValidateSweep`) unless ``overwrite`` is
+    true (``hydra.sweeper.overwrite=true``): then those runs are marked unfinished (their
+    COMPLETE marker is removed) before the jobs start, and each is replaced by its job's
+    run. Finished runs of the same configuration are still kept and skipped."""
 
     def __init__(self, max_batch_size: int | None = None,
-                 params: dict[str, str] | None = None) -> None:
+                 params: dict[str, str] | None = None, overwrite: bool = False) -> None:
         self.max_batch_size = max_batch_size
         self.params = params or {}
+        self.overwrite = overwrite  # acted on before the sweep starts (ValidateSweep)
         self.hydra_context: HydraContext | None = None
         self.config: DictConfig | None = None
         self.launcher: Launcher | None = None
