@@ -29,12 +29,18 @@ not run again, and the sampler's fixed seed makes a re-run suggest the same mixe
 same order, so an interrupted optimisation resumes like any sweep. Same-seed baselines are
 computed once per sweep and cached in ``baselines/``.
 
-**The report** (:func:`report`, run at the end of the sweep and by ``edusim-design-report``)
-writes ``design/`` in the sweep folder: ``trials.csv``, ``best.csv`` (feasible mixes by
-objective), ``pareto.csv`` (feasible mixes not dominated in cost, equity gain and quality
-change), ``front.png``, ``cost_profile.png`` and ``brief.md`` with the table a policy brief
-can quote and the command that reproduces the best mix. A target that no trial met is
-reported as **infeasible**, with the closest trial, never as a best-effort success.
+**Before the first trial**, with nothing written yet, :mod:`experiments.design_checks`
+checks the question, the model's settings, every setting the sweeper can suggest, the county
+and the output folder (the ``ValidateDesign`` callback of configs/optimise.yaml); any problem
+stops the command with one message naming each field (exit 2). A relative ``region.path``
+(and the other :data:`REGION_PATHS`) is read from the folder the command was run from, as
+``edusim`` reads it; each trial gets it as an absolute path (:func:`resolve_region_paths`). A
+trial that fails all the same stops the search with one line, ``trial N failed: ...`` (exit
+1, :class:`TrialFailed`), and leaves ``FAILED`` (the message and the traceback) in its folder.
+
+**After the last trial**, :mod:`experiments.design_report` writes the report (tables,
+figures and ``brief.md`` in ``design/`` of the sweep folder; the ``DesignReport`` callback,
+and ``edusim-design-report`` for a sweep folder given again).
 """
 
 from __future__ import annotations
@@ -57,10 +63,11 @@ from sim.config import ConfigError, SimConfig, param
 from sim.policies import build_policies
 from sim.record import first_year_met
 from sim.results import atomic_write, json_safe
-from sim.terminal import command
 
-__all__ = ["DesignConfig", "check_design", "evaluate", "levers_to_policies", "main",
-           "parse_condition", "report", "report_main"]
+__all__ = ["MAX_SEED", "OBJECTIVES", "PENALTY", "REGION_PATHS", "RESULT", "STANDARDS",
+           "DesignConfig", "TrialFailed", "atomic_json", "check_design", "design_defaults",
+           "evaluate", "lever_column", "levers_to_policies", "main", "one_line",
+           "parse_condition", "resolve_region_paths"]
 
 RESULT = "design_result.json"
 OBJECTIVES = ("min_cost", "max_equity_gain")
@@ -70,6 +77,11 @@ STANDARDS = ("quality_cv_passed_primary", "quality_cv_passed_junior", "quality_c
 _COND = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:(<=|>=|<|>|==)\s*(-?[\d.]+(?:e-?\d+)?))?\s*$")
 #: penalty base of an infeasible mix (million yuan; above any plausible county budget)
 PENALTY = 1.0e5
+#: the largest seed (the range of edusim's ``seed``, experiments.run.RunConfig)
+MAX_SEED = 2**63 - 1
+#: the region fields that name a file; a relative one is read from the directory the command
+#: was run from (as ``edusim region.path=...`` reads it)
+REGION_PATHS = ("path", "teachers_path", "grades_path", "tiers_path")
 
 
 @dataclass
@@ -144,7 +156,7 @@ def check_design(design: dict[str, Any]) -> list[str]:
     for key in design:
         if key not in known:
             problems.append(f"design.{key}: unknown field (known: {', '.join(sorted(known))})")
-    d = {**_design_defaults(), **design}
+    d = {**design_defaults(), **design}
     if d.get("objective") not in OBJECTIVES:
         problems.append(f"design.objective: {d.get('objective')!r} is not one of "
                         f"{', '.join(OBJECTIVES)}")
@@ -163,12 +175,17 @@ def check_design(design: dict[str, Any]) -> list[str]:
     if budget is not None and (not isinstance(budget, (int, float)) or budget < 0):
         problems.append(f"design.budget_million_yuan: {budget!r} must be a number ≥ 0")
     seeds = d.get("seeds") or []
-    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
-                            for s in seeds):
-        problems.append(f"design.seeds: {seeds!r} must be a non-empty list of integers ≥ 0")
+    if not isinstance(seeds, list) or not seeds or not all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in seeds):
+        problems.append(f"design.seeds: {seeds!r} must be a non-empty list of integers in "
+                        f"[0, {MAX_SEED}]")
     elif len(set(seeds)) != len(seeds):
         problems.append(f"design.seeds: {seeds!r} has repeated seeds")
-    for i, text in enumerate(d.get("conditions") or []):
+    conditions = d.get("conditions") or []
+    if not isinstance(conditions, list):
+        problems.append(f"design.conditions: {conditions!r} must be a list of conditions")
+        conditions = []
+    for i, text in enumerate(conditions):
         try:
             parse_condition(text)
         except ConfigError as err:
@@ -191,7 +208,14 @@ def levers_to_policies(levers: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
     problems = []
+    if not isinstance(levers or {}, dict):
+        raise ConfigError(f"design.levers: expected a mapping {{policy: {{enabled: bool, "
+                          f"parameter: value}}}}, got {levers!r}")
     for name, spec in (levers or {}).items():
+        if spec is not None and not isinstance(spec, dict):
+            problems.append(f"design.levers.{name}: expected a mapping of parameters "
+                            f"({{enabled: bool, parameter: value}}), got {spec!r}")
+            continue
         spec = dict(spec or {})
         on = spec.pop("enabled", True)
         if not isinstance(on, bool):
@@ -216,7 +240,8 @@ def _key(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _atomic_json(path: Path, obj: Any) -> None:
+def atomic_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (its folder made if missing)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(json_safe(obj), indent=1) + "\n"
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -246,7 +271,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
     from experiments.run import RUN_KEYS
 
     cfg = json.loads(json.dumps(cfg, default=str))
-    design = {**_design_defaults(), **(cfg.pop("design", None) or {})}
+    design = {**design_defaults(), **(cfg.pop("design", None) or {})}
     problems = check_design(design)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
@@ -279,10 +304,16 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         run = (base if not policies else
                _timeseries({**sim, "policies": policies}, seed, years, None))
         for col, _, _ in conditions + [(equity, None, None), ("mean_achievement", None, None)]:
-            if col not in run.columns:
-                raise ConfigError(f"design: unknown timeseries column {col!r} (e.g. "
-                                  "quality_cv_passed, quality_cv_passed_junior, "
-                                  "urban_rural_gap, cv_primary_backbone_teachers_per_100)")
+            if col in run.columns:
+                continue
+            if col != equity and lever_column(col, design["levers"]):
+                # a column of a lever this mix leaves off: it spent nothing, and its other
+                # measures are missing (a missing value never meets a condition)
+                run = run.assign(**{col: 0.0 if col.startswith("cost_policy_") else np.nan})
+                continue
+            raise ConfigError(f"design: {col!r} is not a timeseries column (e.g. "
+                              "quality_cv_passed, quality_cv_passed_junior, "
+                              "urban_rural_gap, cv_primary_backbone_teachers_per_100)")
         last, last_base = run.iloc[years], base.iloc[years]
         cost_cols = [c for c in run.columns if c.startswith("cost_policy_")]
         yearly = run.loc[run["year"].between(1, years), ["year"] + cost_cols].fillna(0.0)
@@ -345,9 +376,16 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
     }
     result = json_safe(result)
     if out_dir is not None:
-        _atomic_json(out_dir / RESULT, result)
+        atomic_json(out_dir / RESULT, result)
         (out_dir / "COMPLETE").write_text("")
     return result
+
+
+def lever_column(col: str, levers: Any) -> bool:
+    """Whether ``col`` is a timeseries column of one of the levers (``NAME.measure`` or
+    ``cost_policy_NAME``), present only in runs where that lever is on."""
+    return any(col == f"cost_policy_{name}" or col.startswith(f"{name}.")
+               for name in (levers or {}))
 
 
 def _median(values: list[int | None]) -> float | None:
@@ -358,314 +396,65 @@ def _median(values: list[int | None]) -> float | None:
     return None if not math.isfinite(m) else m
 
 
-def _design_defaults() -> dict[str, Any]:
+def design_defaults() -> dict[str, Any]:
+    """The ``design`` block's defaults (:class:`DesignConfig`) as a plain dict."""
     d = DesignConfig()
     return {k: getattr(d, k) for k in DesignConfig.__dataclass_fields__}
 
 
 # ------------------------------------------------------------------------------------------
-# the report
+# the trial's configuration and its failure
 # ------------------------------------------------------------------------------------------
-def _trials(sweep_dir: Path) -> list[dict[str, Any]]:
-    out = []
-    for path in sorted(sweep_dir.glob(f"*/{RESULT}"), key=lambda p: _job_num(p.parent.name)):
-        try:
-            r = json.loads(path.read_text())
-        except ValueError:
-            continue
-        r["trial"] = _job_num(path.parent.name)
-        out.append(r)
-    return out
-
-
-def _job_num(name: str) -> int:
-    return int(name) if name.isdigit() else 10 ** 9
-
-
-def _mix_label(policies: dict[str, Any]) -> str:
-    if not policies:
-        return "no policy"
-    parts = []
-    for name, params in policies.items():
-        inner = ", ".join(f"{k} {v:.3g}" if isinstance(v, float)
-                          else f"{k} {v}" for k, v in params.items())
-        parts.append(f"{name} ({inner})" if inner else name)
-    return "; ".join(parts)
-
-
-def pareto(df: pd.DataFrame) -> pd.DataFrame:
-    """Feasible trials not dominated in (lower cost, higher equity gain, higher quality
-    change)."""
-    f = df[df["feasible"]].reset_index(drop=True)
-    keep = []
-    x = f[["cost", "equity_gain", "quality_change"]].to_numpy(dtype=float)
-    for i in range(len(f)):
-        better_or_equal = ((x[:, 0] <= x[i, 0]) & (x[:, 1] >= x[i, 1]) & (x[:, 2] >= x[i, 2]))
-        strictly = ((x[:, 0] < x[i, 0]) | (x[:, 1] > x[i, 1]) | (x[:, 2] > x[i, 2]))
-        if not (better_or_equal & strictly).any():
-            keep.append(i)
-    return f.iloc[keep].sort_values("cost").reset_index(drop=True)
-
-
-def report(sweep_dir: str | os.PathLike, quiet: bool = False) -> dict[str, Any]:
-    """Tables, figures and the brief of a finished (or partly finished) design sweep."""
-    sweep_dir = Path(sweep_dir)
-    trials = _trials(sweep_dir)
-    if not trials:
-        raise FileNotFoundError(f"{sweep_dir}: no trial results ({RESULT}) found")
-    out = sweep_dir / "design"
-    out.mkdir(parents=True, exist_ok=True)
-    rows = [{
-        "trial": t["trial"], "mix": _mix_label(t["policies"]), "feasible": t["feasible"],
-        "pass_share": t["pass_share"], "cost": t["cost_million_yuan"]["mean"],
-        "cost_ci95": t["cost_million_yuan"]["ci95"],
-        "equity_gain": t["equity_gain"]["mean"], "equity_gain_ci95": t["equity_gain"]["ci95"],
-        "quality_change": t["quality_change"]["mean"],
-        "quality_change_ci95": t["quality_change"]["ci95"],
-        "first_year_met": t["first_year_conditions_met_median"], "value": t["value"],
-        **{f"first_{s}": t["first_year_median"].get(s) for s in STANDARDS},
-        "policies": json.dumps(t["policies"], sort_keys=True),
-    } for t in trials]
-    df = pd.DataFrame(rows)
-    df.to_csv(out / "trials.csv", index=False)
-    objective = trials[0]["objective"]
-    feasible = df[df["feasible"]]
-    if objective == "min_cost":
-        best = feasible.sort_values(["cost", "equity_gain"], ascending=[True, False])
-    else:
-        best = feasible.sort_values(["equity_gain", "cost"], ascending=[False, True])
-    best = best.drop_duplicates("policies")
-    best.to_csv(out / "best.csv", index=False)
-    front = pareto(df) if len(feasible) else df.iloc[:0]
-    front.to_csv(out / "pareto.csv", index=False)
-    by_trial = {t["trial"]: t for t in trials}
-    summary: dict[str, Any] = {"sweep_dir": str(sweep_dir), "trials": len(df),
-                               "feasible_trials": int(len(feasible)),
-                               "objective": objective, "feasible": bool(len(feasible))}
-    if len(best):
-        top = by_trial[int(best.iloc[0]["trial"])]
-        summary["best"] = {k: top[k] for k in ("trial", "policies", "cost_million_yuan",
-                                               "equity_gain", "quality_change", "pass_share",
-                                               "first_year_median",
-                                               "first_year_conditions_met_median", "seeds",
-                                               "target_year", "conditions")}
-        summary["best"]["trial"] = int(best.iloc[0]["trial"])
-    else:
-        closest = df.sort_values(["value"]).iloc[0]
-        summary["closest"] = {"trial": int(closest["trial"]), "mix": closest["mix"],
-                              "pass_share": float(closest["pass_share"]),
-                              "quality_change": float(closest["quality_change"])}
-    _figures(df, front, best, by_trial, out, trials[0])
-    (out / "brief.md").write_text(_brief(df, best, front, by_trial, summary, trials[0],
-                                         sweep_dir), encoding="utf-8")
-    _atomic_json(out / "summary.json", json_safe(summary))
-    if not quiet:
-        print((out / "brief.md").read_text(encoding="utf-8"))
-    return summary
-
-
-def _rerun_command(t: dict[str, Any], seed: int) -> str:
-    region = t.get("region") or {}
-    parts = [".venv/bin/edusim", f"seed={seed}", f"years={t['target_year']}"]
-    if region.get("path"):
-        parts += ["region=file", f"region.path={region['path']}"]
-    elif region.get("preset"):
-        parts.append(f"region={region['preset']}")
-    for name, params in t["policies"].items():
-        if params:
-            parts += [f"+policies.{name}.{k}={v}" for k, v in params.items()]
-        else:
-            parts.append(f"'+policies.{name}={{}}'")
-    return " ".join(parts)
-
-
-def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
-    cond = ", ".join(first["conditions"])
-    head = [f"# Policy design: {first['objective'].replace('_', ' ')}", "",
-            f"Target: {cond} in year {first['target_year']}, in at least "
-            f"{first['min_pass_share']:.0%} of {len(first['seeds'])} seeds "
-            f"({', '.join(map(str, first['seeds']))}); mean achievement change against the "
-            f"same-seed baseline ≥ {first['quality_floor']:+.2f} SD"
-            + (f"; mean cost ≤ {first['budget_million_yuan']:g} million yuan"
-               if first["objective"] == "max_equity_gain" else "") + ".",
-            f"Trials: {len(df)}, feasible: {int(df['feasible'].sum())}. Sweep: `{sweep_dir}`.",
-            ""]
-    if not len(best):
-        c = summary["closest"]
-        return "\n".join(head + [
-            "**INFEASIBLE: no mix of the searched levers met the target.** The target may "
-            "need levers or ranges outside this search, a later year, or a looser condition.",
-            "",
-            f"Closest trial {c['trial']}: {c['mix']} — conditions met in "
-            f"{c['pass_share']:.0%} of seeds, quality change {c['quality_change']:+.3f} SD.",
-            ""])
-    lines = head + [
-        "| rank | mix | cost (million yuan, 95% CI) | seeds meeting the target | "
-        f"{first['equity_measure']} gain | quality change (SD) | first year met (median) |",
-        "|---|---|---|---|---|---|---|"]
-    for rank, (_, r) in enumerate(best.head(5).iterrows(), 1):
-        fy = "—" if pd.isna(r["first_year_met"]) else f"{r['first_year_met']:g}"
-        lines.append(f"| {rank} | {r['mix']} | {r['cost']:.1f} ± {r['cost_ci95']:.1f} | "
-                     f"{r['pass_share']:.0%} | {r['equity_gain']:+.3f} ± "
-                     f"{r['equity_gain_ci95']:.3f} | {r['quality_change']:+.3f} ± "
-                     f"{r['quality_change_ci95']:.3f} | {fy} |")
-    top = by_trial[int(best.iloc[0]["trial"])]
-    fy = top["first_year_median"]
-    lines += ["", "First-pass year of each official standard for the best mix (median over "
-              "seeds; — = not within the run): " + ", ".join(
-                  f"{s.replace('_passed', '').replace('_', ' ')} "
-                  f"{'—' if fy.get(s) is None else f'{fy[s]:g}'}" for s in STANDARDS) + ".",
-              ""]
-    profile = top["cost_profile_million_yuan"]
-    if profile and any(profile.values()):
-        names = sorted({n for v in profile.values() for n in v})
-        lines += ["Yearly cost of the best mix (million yuan, mean over seeds):", ""]
-        lines.append("| year | " + " | ".join(names) + " |")
-        lines.append("|---|" + "---|" * len(names))
-        for year, v in profile.items():
-            lines.append(f"| {year} | " + " | ".join(f"{v.get(n, 0.0):.2f}" for n in names)
-                         + " |")
-    lines += ["", f"Pareto front (cost, equity gain, quality change): {len(front)} mixes in "
-              "`design/pareto.csv`; every trial in `design/trials.csv`.", "",
-              "Reproduce the best mix for one seed (and its baseline) with:", "", "```bash",
-              _rerun_command(top, top["seeds"][0]), "```", ""]
-    return "\n".join(lines)
-
-
-def _figures(df, front, best, by_trial, out: Path, first) -> None:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.7, 3.6), layout="constrained")
-    ax = fig.add_subplot()
-    bad = df[~df["feasible"]]
-    ax.scatter(bad["cost"], bad["equity_gain"], s=14, color="0.75", label="infeasible")
-    good = df[df["feasible"]]
-    if len(good):
-        sc = ax.scatter(good["cost"], good["equity_gain"], s=22, c=good["quality_change"],
-                        cmap="RdBu", vmin=-max(0.05, good["quality_change"].abs().max()),
-                        vmax=max(0.05, good["quality_change"].abs().max()),
-                        edgecolors="0.2", linewidths=0.4, label="feasible")
-        bar = fig.colorbar(sc, ax=ax, pad=0.01)
-        bar.set_label("quality change (year-0 SD)", fontsize=8)
-    if len(front):
-        ax.plot(front["cost"], front["equity_gain"], color="#1b7837", linewidth=1,
-                marker="o", markersize=6, markerfacecolor="none", label="Pareto front")
-    if len(best):
-        b = best.iloc[0]
-        ax.scatter([b["cost"]], [b["equity_gain"]], s=120, marker="*", color="#e66101",
-                   zorder=5, label="best mix")
-    ax.set_xlabel(f"total policy cost to year {first['target_year']} (million yuan)")
-    ax.set_ylabel(f"{first['equity_measure']} gain vs baseline")
-    title = "Policy mixes searched" + ("" if len(good) else " — no mix met the target")
-    ax.set_title(title, loc="left", fontsize=9)
-    ax.grid(True, color="0.9")
-    ax.legend(loc="best", fontsize=7.5, frameon=True, framealpha=0.9)
-    fig.savefig(out / "front.png", dpi=150)
-    top = by_trial[int(best.iloc[0]["trial"])] if len(best) else None
-    if top is not None and any(top["cost_profile_million_yuan"].values()):
-        profile = pd.DataFrame(top["cost_profile_million_yuan"]).T.fillna(0.0)
-        fig = Figure(figsize=(6.7, 2.8), layout="constrained")
-        ax = fig.add_subplot()
-        years = profile.index.astype(int)
-        bottom = np.zeros(len(profile))
-        for name in profile.columns:
-            ax.bar(years, profile[name], bottom=bottom, label=name)
-            bottom += profile[name].to_numpy()
-        ax.set_xlabel("simulated year")
-        ax.set_ylabel("million yuan")
-        ax.set_title(f"Yearly cost of the best mix (trial {top['trial']})", loc="left",
-                     fontsize=9)
-        ax.legend(fontsize=7.5, frameon=False)
-        ax.grid(True, axis="y", color="0.9")
-        fig.savefig(out / "cost_profile.png", dpi=150)
-
-
-# ------------------------------------------------------------------------------------------
-# Hydra callbacks and entry points
-# ------------------------------------------------------------------------------------------
-def search_space_problems(config: Any) -> list[str]:
-    """Check the design block and every lever setting the sweeper can suggest: each
-    numeric search range is tried at both ends (with the other settings as configured),
-    so an out-of-range bound is reported before any trial runs."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, RangeSweep
-    from omegaconf import OmegaConf
-
-    design = OmegaConf.to_container(config.design, resolve=True)
-    problems = check_design(design)
-    params = dict(OmegaConf.select(config, "hydra.sweeper.params") or {})
-    parser = OverridesParser.create()
-    for override in OmegaConf.select(config, "hydra.overrides.task") or []:
-        # search ranges given on the command line (design.levers.X.rate=interval(0,0.3))
-        key, _, text = str(override).partition("=")
-        if key.startswith("design.") and re.match(r"^\s*(interval|range|choice)\(", text):
-            params[key] = text
-    for key, text in params.items():
-        if not str(key).startswith("design."):
-            continue
-        parts = str(key).split(".")
-        try:
-            value = parser.parse_override(f"{key}={text}").value()
-        except Exception as err:  # Hydra's own words
-            problems.append(f"hydra.sweeper.params.{key}: {str(err).splitlines()[0]}")
-            continue
-        if isinstance(value, IntervalSweep):
-            candidates = [value.start, value.end]
-        elif isinstance(value, RangeSweep):
-            stop = value.stop - (value.step or 1)
-            candidates = [value.start, stop]
-        elif isinstance(value, ChoiceSweep):
-            candidates = list(value.list)
-        else:
-            candidates = [value]
-        for v in candidates:
-            trial = json.loads(json.dumps(design))
-            node = trial
-            for p in parts[1:-1]:
-                node = node.setdefault(p, {})
-            node[parts[-1]] = v
-            if parts[1] == "levers" and len(parts) == 4 and parts[3] != "enabled":
-                trial["levers"][parts[2]]["enabled"] = True
-            for problem in check_design(trial):
-                text_p = f"{problem} (search range of {key}: {text})"
-                if text_p not in problems:
-                    problems.append(text_p)
-    return problems
+def resolve_region_paths(cfg: dict[str, Any], cwd: str | os.PathLike) -> dict[str, Any]:
+    """``cfg`` with every relative ``region.*path`` (:data:`REGION_PATHS`) made absolute
+    against ``cwd``, the directory the command was run from (where ``edusim region.path=...``
+    reads it too), so that every trial, in whatever process or machine, reads the same file."""
+    region = cfg.get("region")
+    if not isinstance(region, dict):
+        return cfg
+    region = dict(region)
+    for name in REGION_PATHS:
+        value = region.get(name)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            region[name] = str(Path(cwd) / value)
+    return {**cfg, "region": region}
 
 
 try:
-    from hydra.experimental.callback import Callback as _Callback
+    from hydra.errors import CompactHydraException as _Compact
 except ImportError:  # pragma: no cover - Hydra is a dependency
-    _Callback = object  # type: ignore[assignment,misc]
+    _Compact = RuntimeError  # type: ignore[assignment,misc]
 
 
-class ValidateDesign(_Callback):
-    """Before the first trial: the design block and the whole search space are valid."""
-
-    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
-        problems = search_space_problems(config)
-        if problems:
-            print("edusim-design: invalid design (no trial was started):\n  "
-                  + "\n  ".join(problems), file=sys.stderr)
-            sys.exit(2)
-        print(f"[edusim-design] {config.hydra.sweeper.n_trials} trials into "
-              f"{config.hydra.sweep.dir}", file=sys.stderr, flush=True)
+class TrialFailed(_Compact):
+    """A trial failed after the checks passed: Hydra prints this one-line message (no
+    traceback; the trial's folder keeps it with the traceback in ``FAILED``) and exits 1."""
 
 
-class DesignReport(_Callback):
-    """After the last trial: the report (tables, figures, brief) in the sweep folder."""
+def one_line(err: BaseException) -> str:
+    """``err`` as one line for the terminal: at most three of its lines, joined; the type's
+    name in front unless it is a ConfigError (whose lines already name their fields)."""
+    lines = [ln.strip() for ln in str(err).splitlines()
+             if ln.strip() and ln.strip() != "invalid configuration:"]
+    text = "; ".join(lines[:3]) + (f"; … ({len(lines) - 3} more)" if len(lines) > 3 else "")
+    return text if isinstance(err, ConfigError) else f"{type(err).__name__}: {text}"
 
-    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        summary = report(Path(str(config.hydra.sweep.dir)), quiet=False)
-        verdict = "a feasible mix was found" if summary["feasible"] else "INFEASIBLE target"
-        print(f"[edusim-design] {verdict}; report in {config.hydra.sweep.dir}/design",
-              file=sys.stderr, flush=True)
+
+# ------------------------------------------------------------------------------------------
+# the entry point
+# ------------------------------------------------------------------------------------------
 def main() -> None:
+    """Console entry point (``edusim-design``): the Hydra app ``_task`` (one trial), with
+    the callbacks of configs/optimise.yaml around it."""
+    import traceback
+
     import hydra
     from hydra.core.config_store import ConfigStore
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
     from omegaconf import DictConfig, OmegaConf
 
+    from experiments.hydra_errors import run_app
     from experiments.run import CONFIG_DIR, RunConfig
 
     @dataclass
@@ -678,36 +467,31 @@ def main() -> None:
     def _task(cfg: DictConfig) -> float:
         hc = HydraConfig.get()
         out_dir = Path(hc.runtime.output_dir)
-        container = OmegaConf.to_container(cfg, resolve=True)
+        multirun = hc.mode == RunMode.MULTIRUN
+        cache = (Path(hc.sweep.dir) if multirun else out_dir) / "baselines"
+        label = f"trial {hc.job.num}" if multirun else "the mix (hydra.mode=RUN)"
+        container = resolve_region_paths(OmegaConf.to_container(cfg, resolve=True),
+                                         hc.runtime.cwd)
+        (out_dir / "FAILED").unlink(missing_ok=True)
         try:
-            result = evaluate(container, out_dir, Path(hc.sweep.dir) / "baselines")
-        except ConfigError as err:
-            print(f"edusim-design: {err}", file=sys.stderr)
-            raise
+            result = evaluate(container, out_dir, cache)
+        except Exception as err:  # one readable line for the user, whatever the worker
+            message = f"edusim-design: {label} failed: {one_line(err)}"
+            try:
+                (out_dir / "FAILED").write_text(message + "\n\n" + traceback.format_exc(),
+                                                encoding="utf-8")
+                message += f" (details in {out_dir / 'FAILED'})"
+            except OSError:
+                pass
+            raise TrialFailed(message) from None
         state = "feasible" if result["feasible"] else "infeasible"
-        print(f"[edusim-design] trial {hc.job.num}: {state}, "
+        print(f"[edusim-design] {label}: {state}, "
               f"{result['pass_share']:.0%} of seeds meet the target, cost "
               f"{result['cost_million_yuan']['mean']:.1f} million yuan"
               f"{' (cached)' if result['cached'] else ''}", file=sys.stderr, flush=True)
         return result["value"]
 
-    _task()
-
-
-@command("edusim-design-report")
-def report_main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="edusim-design-report",
-                                 description="Tables, figures and brief of a design sweep.")
-    ap.add_argument("sweep_dir", type=Path)
-    args = ap.parse_args(argv)
-    try:
-        summary = report(args.sweep_dir)
-    except FileNotFoundError as err:
-        print(f"edusim-design-report: {err}", file=sys.stderr)
-        return 2
-    return 0 if summary["feasible"] else 1
+    run_app("edusim-design", _task, DesignRunConfig)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def level_verdict(row: Mapping[str, Any], standard: str, level: str) -> str:
     ok = bool(row[f"{standard}_passed_{level}"])
     if standard == "quality":
         limit = evaluation.CV_LIMITS["quality"][level]
-        bad = [f"{evaluation.INDICATORS[n].label} CV {row[f'cv_{level}_{n}']:.2f}"
+        bad = [_cv_text(evaluation.INDICATORS[n].label, row[f"cv_{level}_{n}"])
                for n in evaluation.QUALITY_INDICATORS
                if f"cv_{level}_{n}" in row and not row[f"cv_{level}_{n}"] <= limit]
         share = row[f"quality_schools_complying_{level}"]
@@ -82,6 +82,14 @@ def level_verdict(row: Mapping[str, Any], standard: str, level: str) -> str:
     else:
         detail = f"mean CV {row[f'basic_mean_cv_{level}']:.2f}"
     return f"{level} {'met' if ok else 'FAILED'} ({detail})"
+
+
+def _cv_text(label: str, cv: float) -> str:
+    """``LABEL CV 0.57``; an undefined CV (the county mean is 0: no school has any) is said
+    in words, as it fails the test."""
+    if math.isfinite(float(cv)):
+        return f"{label} CV {cv:.2f}"
+    return f"{label}: none in any school (CV undefined)"
 
 
 def first_year_met(ts: pd.DataFrame, condition: str | np.ndarray) -> int | None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import design
+from experiments import design, design_report
 from sim import EducationModel
 from sim.config import ConfigError
 
@@ -106,7 +106,7 @@ def test_pareto_front_keeps_non_dominated_mixes():
     df = pd.DataFrame({"feasible": [True, True, True, False],
                        "cost": [1.0, 2.0, 3.0, 0.5], "equity_gain": [0.1, 0.2, 0.15, 0.9],
                        "quality_change": [0.0, 0.0, 0.0, 0.0]})
-    front = design.pareto(df)
+    front = design_report.pareto(df)
     assert list(front["cost"]) == [1.0, 2.0]  # 3.0 is dominated by 2.0; 0.5 is infeasible
 
 
@@ -168,7 +168,7 @@ def test_infeasible_target_is_reported_as_infeasible(tmp_path):
     assert "INFEASIBLE" in (out / "design" / "brief.md").read_text()
     assert "INFEASIBLE target" in proc.stderr
     rep = subprocess.run([sys.executable, "-c",
-                          "import sys; from experiments.design import report_main; "
+                          "import sys; from experiments.design_report import report_main; "
                           f"sys.exit(report_main([{str(out)!r}]))"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert rep.returncode == 1 and "INFEASIBLE" in rep.stdout

@@ -253,3 +253,20 @@ def test_any_override_is_refused_by_name_or_runs_soundly(tmp_path_factory, key, 
     summary = json.loads((run_dir / "summary.json").read_text())
     assert list(ts["year"]) == list(range(summary["years"] + 1))
     assert (ts["students"] > 0).all() and ts["mean_achievement"].map(math.isfinite).all()
+
+
+def test_design_tool_reports_hydra_errors_the_same_way(tmp_path):
+    from experiments.design import main
+
+    err = io.StringIO()
+    argv = sys.argv
+    sys.argv = ["edusim-design", "+target=nonexistent", f"hydra.sweep.dir={tmp_path / 's'}"]
+    try:
+        with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as stop:
+            main()
+    finally:
+        sys.argv = argv
+    assert stop.value.code == 2
+    assert err.getvalue().strip().startswith(
+        "edusim-design: target: there is no option 'nonexistent'; the options are ")
+    assert not (tmp_path / "s").exists()

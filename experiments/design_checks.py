@@ -1,0 +1,310 @@
+"""The checks ``edusim-design`` makes before the first trial, with nothing written yet
+(:class:`ValidateDesign`, the callback of configs/optimise.yaml; :func:`design_problems`):
+the design block; the model's settings (SimConfig's own checks); every setting the sweeper
+can suggest — each end of every interval and range (Optuna's ranges include their stop) and
+every choice, with the levers through the policies' own checks; the county, built as the
+trials build it and simulated for one year with every lever the search can switch on, so a
+missing or unreadable table and a condition or equity measure without a suitable column of
+the yearly record are found; and the output folder (:func:`sim.terminal.output_dir_problem`).
+Any problem stops the command with one message naming each field (exit 2). A relative
+``region.path`` (and the other :data:`experiments.design.REGION_PATHS`) is read from the
+folder the command was run from, as ``edusim`` reads it."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from experiments.design import (
+    REGION_PATHS,
+    check_design,
+    design_defaults,
+    lever_column,
+    one_line,
+    parse_condition,
+    resolve_region_paths,
+)
+from sim.config import ConfigError, SimConfig
+from sim.terminal import output_dir_problem
+
+__all__ = ["ValidateDesign", "county_problems", "design_problems", "search_space_problems",
+           "search_values"]
+
+
+def _plain(config: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(design block, model settings) of a composed config, as plain dicts (the model
+    settings without the run keys, which a trial replaces by design.seeds and
+    design.target_year)."""
+    from omegaconf import OmegaConf
+
+    from experiments.run import RUN_KEYS
+
+    keys = [k for k in config if k != "hydra"]
+    cfg = OmegaConf.to_container(OmegaConf.masked_copy(config, keys), resolve=True)
+    design = {**design_defaults(), **(cfg.pop("design", None) or {})}
+    sim = {k: v for k, v in cfg.items() if k not in RUN_KEYS}
+    return design, sim
+
+
+def _search_entries(config: Any) -> tuple[list[tuple[str, str, Any]], list[str]]:
+    """(key, text, parsed override) of each entry of the search as the Optuna sweeper reads
+    them: ``hydra.sweeper.params``, then the command line's sweeps (a later entry for a key
+    replaces an earlier one; the command line's fixed values are already in ``config``), and
+    the problems of entries that do not parse. Config-group options (``region=...``) and
+    ``hydra.*`` keys are left to Hydra."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    parser = OverridesParser.create()
+    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
+    texts = [(f"hydra.sweeper.params.{k}", f"{k}={v}", False) for k, v in params.items()]
+    texts += [(str(o), str(o), True) for o in OmegaConf.select(config, "hydra.overrides.task")
+              or []]
+    groups = set(OmegaConf.select(config, "hydra.runtime.choices") or {})
+    entries: dict[str, tuple[str, str, Any]] = {}
+    problems = []
+    for where, text, cli in texts:
+        try:
+            override = parser.parse_override(text)
+        except Exception as err:  # Hydra's own words for what does not parse
+            problems.append(f"{where}: {str(err).splitlines()[0]}")
+            continue
+        key = override.key_or_group
+        if (override.is_delete() or override.package is not None or key in groups
+                or key.split(".")[0] == "hydra" or (cli and not override.is_sweep_override())):
+            continue
+        entries[key] = (key, text.partition("=")[2].strip(), override)
+    return list(entries.values()), problems
+
+
+def search_values(override: Any) -> list[Any]:
+    """The values of a search entry a check needs, as the Optuna sweeper gives them: both
+    ends of an interval or a range (Optuna's ranges include their stop when a whole number
+    of steps reaches it), every choice, or a fixed entry's one value. ValueError for a
+    search Optuna refuses."""
+    if not override.is_sweep_override():
+        return [override.value()]
+    value = override.value()
+    if override.is_choice_sweep() or (override.is_range_sweep() and value.shuffle):
+        values = list(override.sweep_iterator())
+        if not values:
+            raise ValueError("nothing to choose from")
+        return values
+    if override.is_range_sweep():
+        step = 1 if value.step is None else value.step
+        if step <= 0:
+            raise ValueError(f"the step must be above 0, got {step}")
+        if value.stop < value.start:
+            raise ValueError(f"the stop {value.stop} is below the start {value.start}")
+        return [value.start, value.start + math.floor((value.stop - value.start) / step) * step]
+    if override.is_interval_sweep():
+        if value.end < value.start:
+            raise ValueError(f"the lower end {value.start} is above the upper end {value.end}")
+        if "log" in value.tags and value.start <= 0:
+            raise ValueError(f"a log interval needs a lower end above 0, got {value.start}")
+        return [value.start, value.end]
+    raise ValueError("not a search the Optuna sweeper supports (interval, range or choice)")
+
+
+def _set(design: dict[str, Any], sim: dict[str, Any], key: str, value: Any) -> None:
+    """Put ``value`` at the dotted ``key`` (``design.…`` in the design block, any other in
+    the model settings), as the trial's override will."""
+    parts = key.split(".")
+    node, rest = (design, parts[1:]) if parts[0] == "design" else (sim, parts)
+    if not rest:
+        return
+    for p in rest[:-1]:
+        if not isinstance(node.get(p), dict):
+            node[p] = {}
+        node = node[p]
+    node[rest[-1]] = value
+
+
+def _setting_problems(design: dict[str, Any], sim: dict[str, Any]) -> list[str]:
+    """Problems of one setting of the search: the design block (the levers through the
+    policies' own checks) and the model's settings (SimConfig's own checks)."""
+    problems = check_design(design)
+    try:
+        model = SimConfig.from_dict({**sim, "policies": {}}, validate=False)
+    except ConfigError as err:  # an unknown field, a value where a mapping belongs
+        return problems + err.messages()
+    return problems + model.problems()
+
+
+def search_space_problems(config: Any) -> list[str]:
+    """Problems of the design block, the model's settings and every setting the sweeper can
+    suggest, each named once: every end of each interval or range and every choice is tried
+    (with the other settings as configured; a lever parameter with its lever on), through
+    the same checks as a trial, so a value the model would refuse is reported before any
+    trial runs, not once per trial."""
+    from experiments.run import RUN_KEYS
+
+    design, sim = _plain(config)
+    entries, problems = _search_entries(config)
+    searched = [(k, t, o) for k, t, o in entries
+                if o.is_sweep_override() and k.split(".")[0] not in RUN_KEYS]
+    for key, _, override in entries:  # fixed entries of the sweeper's params: every trial's
+        if not override.is_sweep_override() and key.split(".")[0] not in RUN_KEYS:
+            _set(design, sim, key, override.value())
+    base = _setting_problems(design, sim)
+    problems += base
+    if sim.get("policies"):
+        problems.append(f"policies: edusim-design switches policies on and off through "
+                        f"design.levers.NAME (enabled and parameters); move "
+                        f"{', '.join(sorted(sim['policies']))} there")
+    for key, text, override in searched:
+        try:
+            candidates = search_values(override)
+        except ValueError as err:
+            problems.append(f"{key}: {text}: {err}")
+            continue
+        parts = key.split(".")
+        for v in candidates:
+            d, s = json.loads(json.dumps(design)), json.loads(json.dumps(sim))
+            _set(d, s, key, v)
+            if parts[:2] == ["design", "levers"] and len(parts) == 4 and parts[3] != "enabled":
+                d["levers"][parts[2]]["enabled"] = True
+            for problem in _setting_problems(d, s):
+                line = f"{problem} (search range of {key}: {text})"
+                if problem not in base and line not in problems:
+                    problems.append(line)
+    return problems
+
+
+def _allowed(name: str, columns: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
+    return ((f"did you mean {' or '.join(map(repr, close))}? " if close else "")
+            + f"allowed: {', '.join(sorted(columns))}")
+
+
+def county_problems(config: Any) -> list[str]:
+    """Problems found by building the county as the trials will and simulating one year
+    with every lever the search can switch on: a county table that is missing or unreadable
+    (a relative path is read from the directory the command was run from), and conditions
+    or an equity measure that name no suitable column of the yearly record. Call it on a
+    configuration :func:`search_space_problems` found valid."""
+    from omegaconf import OmegaConf
+
+    from sim.county_table import CountyTableError
+    from sim.model import EducationModel
+    from sim.policies import POLICIES
+
+    design, sim = _plain(config)
+    cwd = OmegaConf.select(config, "hydra.runtime.cwd") or os.getcwd()
+    region = sim.get("region") or {}
+    choice = OmegaConf.select(config, "hydra.runtime.choices.region")
+    if choice == "file" and not region.get("path"):
+        return ["region.path: required with region=file: the county's school table (CSV or "
+                "XLSX), e.g. region.path=examples/county_schools.csv"]
+    problems = []
+    for name in REGION_PATHS:
+        value = region.get(name)
+        if not value:
+            continue
+        path = Path(value) if Path(value).is_absolute() else Path(cwd) / value
+        if not path.is_file():
+            what = "is a directory" if path.is_dir() else "does not exist"
+            where = ("" if Path(value).is_absolute() else
+                     f" (a relative path is read from the folder edusim-design was run from, "
+                     f"{cwd}; the built-in targets' examples/ tables need the repository "
+                     f"root; or give an absolute path)")
+            problems.append(f"region.{name}: {value!r} {what}{where}")
+    if problems:
+        return problems
+    entries, _ = _search_entries(config)
+    levers = set(design.get("levers") or {}) | {
+        k.split(".")[2] for k, _, _ in entries if k.startswith("design.levers.")
+        and len(k.split(".")) >= 3}
+    # every lever the search may switch on, from year 1, so that all its columns appear
+    probe = {name: {"start_year": 1} for name in sorted(levers) if name in POLICIES}
+    try:
+        cfg = SimConfig.from_dict({**resolve_region_paths(sim, cwd), "policies": probe})
+        ts = EducationModel(cfg, rng=int(design["seeds"][0])).run(1).timeseries()
+    except CountyTableError as err:
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        return [f"region.path: {lines[0]}"] + [f"  {ln}" for ln in lines[1:]]
+    except ConfigError as err:
+        return err.messages()
+    except OSError as err:
+        return [f"region: {err}"]
+    flags = [c for c in ts.columns if ts[c].dtype.kind == "b"
+             or (ts[c].dtype == object and ts[c].dropna().map(type).eq(bool).all())]
+    numbers = [c for c in ts.columns if ts[c].dtype.kind in "fiu"] + flags
+    for i, text in enumerate(design["conditions"]):
+        col, op, _ = parse_condition(text)
+        if op is None and col not in flags:
+            if col in numbers:
+                problems.append(f"design.conditions[{i}]: {col!r} is a number, not a true/false "
+                                f"column: compare it, e.g. '{col} <= 0.5' (<=, >=, <, >, ==)")
+            else:
+                problems.append(f"design.conditions[{i}]: {col!r} is not a true/false column "
+                                f"of the yearly record; {_allowed(col, flags)}")
+        elif op is not None and col not in numbers:
+            problems.append(f"design.conditions[{i}]: {col!r} is not a numeric column of the "
+                            f"yearly record; {_allowed(col, numbers)}")
+    equity = design["equity_measure"]
+    measures = [c for c in numbers if c not in flags and not lever_column(c, levers)]
+    if equity not in measures:
+        problems.append(f"design.equity_measure: {equity!r} is not a numeric column of the "
+                        f"yearly record without policies; {_allowed(str(equity), measures)}")
+    return problems
+
+
+def design_problems(config: Any, dir_key: str) -> list[str]:
+    """Everything checked before the first trial and before anything is written: the
+    question, the model's settings, the search space, the county and the condition columns,
+    and the output folder ``dir_key`` (``hydra.sweep.dir`` or ``hydra.run.dir``)."""
+    from omegaconf import OmegaConf
+
+    problems = search_space_problems(config)
+    if not problems:
+        problems = county_problems(config)
+    folder = output_dir_problem(str(OmegaConf.select(config, dir_key)), dir_key)
+    return problems + ([folder] if folder else [])
+
+
+# ------------------------------------------------------------------------------------------
+# the Hydra callback
+# ------------------------------------------------------------------------------------------
+try:
+    from hydra.experimental.callback import Callback as _Callback
+except ImportError:  # pragma: no cover - Hydra is a dependency
+    _Callback = object  # type: ignore[assignment,misc]
+
+
+def _checked(config: Any, dir_key: str) -> list[str]:
+    """:func:`design_problems`; a failure of the check itself stops the command too (exit 1):
+    Hydra would turn an exception in a callback into a warning and start the trials."""
+    try:
+        return design_problems(config, dir_key)
+    except Exception as err:
+        print(f"edusim-design: the check before the first trial failed (no trial was "
+              f"started): {one_line(err)}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _stop(problems: list[str]) -> None:
+    """Exit 2 with every problem, when there is any."""
+    if problems:
+        print("edusim-design: invalid design (no trial was started, nothing was written):\n  "
+              + "\n  ".join(problems), file=sys.stderr)
+        sys.exit(2)
+
+
+class ValidateDesign(_Callback):
+    """Before the first trial: the design block, the model's settings, the whole search
+    space, the county and the output folder are valid (:func:`design_problems`)."""
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        _stop(_checked(config, "hydra.sweep.dir"))
+        print(f"[edusim-design] {config.hydra.sweeper.n_trials} trials into "
+              f"{config.hydra.sweep.dir}", file=sys.stderr, flush=True)
+
+    def on_run_start(self, config: Any, **kwargs: Any) -> None:
+        _stop(_checked(config, "hydra.run.dir"))

@@ -1,0 +1,339 @@
+"""The report of a design sweep (:func:`report`), written at the end of ``edusim-design``
+(:class:`DesignReport`, the callback of configs/optimise.yaml) and by
+``edusim-design-report SWEEP_DIR`` (:func:`report_main`) into ``design/`` of the sweep
+folder: ``trials.csv``, ``best.csv`` (feasible mixes by objective), ``pareto.csv`` (feasible
+mixes not dominated in cost, equity gain and quality change), ``front.png``,
+``cost_profile.png``, ``summary.json`` and ``brief.md`` with the table a policy brief can
+quote and the command that reproduces the best mix. A target that no trial met is reported as
+**infeasible**, with the closest trial, never as a best-effort success.
+
+    edusim-design-report multirun/design/DATE/TIME        # tables and figures again
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.design import RESULT, STANDARDS, atomic_json, one_line
+from sim.results import json_safe
+from sim.terminal import command
+
+__all__ = ["DesignReport", "pareto", "report", "report_main"]
+
+#: what the report reads of each trial's result (a file without them is not a trial result)
+_RESULT_KEYS = ("objective", "value", "feasible", "policies", "pass_share", "cost_million_yuan",
+                "equity_gain", "quality_change", "first_year_conditions_met_median",
+                "first_year_median", "cost_profile_million_yuan", "conditions", "seeds",
+                "target_year", "min_pass_share", "quality_floor", "equity_measure")
+
+
+def _trials(sweep_dir: Path) -> list[dict[str, Any]]:
+    out = []
+    for path in sorted(sweep_dir.glob(f"*/{RESULT}"), key=lambda p: _job_num(p.parent.name)):
+        try:
+            r = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(r, dict) or any(k not in r for k in _RESULT_KEYS):
+            continue
+        r["trial"] = _job_num(path.parent.name)
+        out.append(r)
+    return out
+
+
+def _no_trials(sweep_dir: Path) -> str:
+    """Why ``sweep_dir`` has nothing to report (the message of :func:`report`)."""
+    if not sweep_dir.exists():
+        return f"{sweep_dir}: no such folder"
+    if not sweep_dir.is_dir():
+        return f"{sweep_dir}: not a folder (give the sweep folder of edusim-design)"
+    started = [p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
+               and (p / ".hydra").is_dir()]
+    failed = sorted((p for p in started if (p / "FAILED").is_file()),
+                    key=lambda p: _job_num(p.name))
+    if failed:
+        return (f"{sweep_dir}: none of its {len(started)} trial folders has finished "
+                f"({RESULT}); {len(failed)} failed (the reason is in {failed[0] / 'FAILED'})")
+    if started:
+        return (f"{sweep_dir}: none of its {len(started)} trial folders has finished "
+                f"({RESULT}); run edusim-design into it again to resume")
+    return (f"{sweep_dir}: not an edusim-design sweep folder (no trial folder with a "
+            f"{RESULT} of this version)")
+
+
+def _job_num(name: str) -> int:
+    return int(name) if name.isdigit() else 10 ** 9
+
+
+def _mix_label(policies: dict[str, Any]) -> str:
+    if not policies:
+        return "no policy"
+    parts = []
+    for name, params in policies.items():
+        inner = ", ".join(f"{k} {v:.3g}" if isinstance(v, float)
+                          else f"{k} {v}" for k, v in params.items())
+        parts.append(f"{name} ({inner})" if inner else name)
+    return "; ".join(parts)
+
+
+def pareto(df: pd.DataFrame) -> pd.DataFrame:
+    """Feasible trials not dominated in (lower cost, higher equity gain, higher quality
+    change)."""
+    f = df[df["feasible"]].reset_index(drop=True)
+    keep = []
+    x = f[["cost", "equity_gain", "quality_change"]].to_numpy(dtype=float)
+    for i in range(len(f)):
+        better_or_equal = ((x[:, 0] <= x[i, 0]) & (x[:, 1] >= x[i, 1]) & (x[:, 2] >= x[i, 2]))
+        strictly = ((x[:, 0] < x[i, 0]) | (x[:, 1] > x[i, 1]) | (x[:, 2] > x[i, 2]))
+        if not (better_or_equal & strictly).any():
+            keep.append(i)
+    return f.iloc[keep].sort_values("cost").reset_index(drop=True)
+
+
+def report(sweep_dir: str | os.PathLike, quiet: bool = False) -> dict[str, Any]:
+    """Tables, figures and the brief of a finished (or partly finished) design sweep."""
+    sweep_dir = Path(sweep_dir)
+    trials = _trials(sweep_dir)
+    if not trials:
+        raise FileNotFoundError(_no_trials(sweep_dir))
+    out = sweep_dir / "design"
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [{
+        "trial": t["trial"], "mix": _mix_label(t["policies"]), "feasible": t["feasible"],
+        "pass_share": t["pass_share"], "cost": t["cost_million_yuan"]["mean"],
+        "cost_ci95": t["cost_million_yuan"]["ci95"],
+        "equity_gain": t["equity_gain"]["mean"], "equity_gain_ci95": t["equity_gain"]["ci95"],
+        "quality_change": t["quality_change"]["mean"],
+        "quality_change_ci95": t["quality_change"]["ci95"],
+        "first_year_met": t["first_year_conditions_met_median"], "value": t["value"],
+        **{f"first_{s}": t["first_year_median"].get(s) for s in STANDARDS},
+        "policies": json.dumps(t["policies"], sort_keys=True),
+    } for t in trials]
+    df = pd.DataFrame(rows)
+    df.to_csv(out / "trials.csv", index=False)
+    objective = trials[0]["objective"]
+    feasible = df[df["feasible"]]
+    if objective == "min_cost":
+        best = feasible.sort_values(["cost", "equity_gain"], ascending=[True, False])
+    else:
+        best = feasible.sort_values(["equity_gain", "cost"], ascending=[False, True])
+    best = best.drop_duplicates("policies")
+    best.to_csv(out / "best.csv", index=False)
+    front = pareto(df) if len(feasible) else df.iloc[:0]
+    front.to_csv(out / "pareto.csv", index=False)
+    by_trial = {t["trial"]: t for t in trials}
+    summary: dict[str, Any] = {"sweep_dir": str(sweep_dir), "trials": len(df),
+                               "feasible_trials": int(len(feasible)),
+                               "objective": objective, "feasible": bool(len(feasible))}
+    if len(best):
+        top = by_trial[int(best.iloc[0]["trial"])]
+        summary["best"] = {k: top[k] for k in ("trial", "policies", "cost_million_yuan",
+                                               "equity_gain", "quality_change", "pass_share",
+                                               "first_year_median",
+                                               "first_year_conditions_met_median", "seeds",
+                                               "target_year", "conditions")}
+        summary["best"]["trial"] = int(best.iloc[0]["trial"])
+    else:
+        closest = df.sort_values(["value"]).iloc[0]
+        summary["closest"] = {"trial": int(closest["trial"]), "mix": closest["mix"],
+                              "pass_share": float(closest["pass_share"]),
+                              "quality_change": float(closest["quality_change"])}
+    _figures(df, front, best, by_trial, out, trials[0])
+    (out / "brief.md").write_text(_brief(df, best, front, by_trial, summary, trials[0],
+                                         sweep_dir), encoding="utf-8")
+    atomic_json(out / "summary.json", json_safe(summary))
+    if not quiet:
+        print((out / "brief.md").read_text(encoding="utf-8"))
+    return summary
+
+
+def _rerun_command(t: dict[str, Any], seed: int) -> str:
+    region = t.get("region") or {}
+    parts = [".venv/bin/edusim", f"seed={seed}", f"years={t['target_year']}"]
+    if region.get("path"):
+        parts += ["region=file", f"region.path={region['path']}"]
+    elif region.get("preset"):
+        parts.append(f"region={region['preset']}")
+    for name, params in t["policies"].items():
+        if params:
+            parts += [f"+policies.{name}.{k}={v}" for k, v in params.items()]
+        else:
+            parts.append(f"'+policies.{name}={{}}'")
+    return " ".join(parts)
+
+
+def _pm(value: Any, half: Any, fmt: str) -> str:
+    """``value ± half``; the value alone where there is no interval (a single seed)."""
+    if pd.isna(half):
+        return format(value, fmt)
+    return f"{format(value, fmt)} ± {format(half, fmt.lstrip('+'))}"
+
+
+def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
+    cond = ", ".join(first["conditions"])
+    head = [f"# Policy design: {first['objective'].replace('_', ' ')}", "",
+            f"Target: {cond} in year {first['target_year']}, in at least "
+            f"{first['min_pass_share']:.0%} of {len(first['seeds'])} seeds "
+            f"({', '.join(map(str, first['seeds']))}); mean achievement change against the "
+            f"same-seed baseline ≥ {first['quality_floor']:+.2f} SD"
+            + (f"; mean cost ≤ {first['budget_million_yuan']:g} million yuan"
+               if first["objective"] == "max_equity_gain" else "") + ".",
+            f"Trials: {len(df)}, feasible: {int(df['feasible'].sum())}. Sweep: `{sweep_dir}`.",
+            ""]
+    if not len(best):
+        c = summary["closest"]
+        return "\n".join(head + [
+            "**INFEASIBLE: no mix of the searched levers met the target.** The target may "
+            "need levers or ranges outside this search, a later year, or a looser condition.",
+            "",
+            f"Closest trial {c['trial']}: {c['mix']} — conditions met in "
+            f"{c['pass_share']:.0%} of seeds, quality change {c['quality_change']:+.3f} SD.",
+            ""])
+    lines = head + [
+        "| rank | mix | cost (million yuan, 95% CI) | seeds meeting the target | "
+        f"{first['equity_measure']} gain | quality change (SD) | first year met (median) |",
+        "|---|---|---|---|---|---|---|"]
+    for rank, (_, r) in enumerate(best.head(5).iterrows(), 1):
+        fy = "—" if pd.isna(r["first_year_met"]) else f"{r['first_year_met']:g}"
+        lines.append(f"| {rank} | {r['mix']} | {_pm(r['cost'], r['cost_ci95'], '.1f')} | "
+                     f"{r['pass_share']:.0%} | "
+                     f"{_pm(r['equity_gain'], r['equity_gain_ci95'], '+.3f')} | "
+                     f"{_pm(r['quality_change'], r['quality_change_ci95'], '+.3f')} | {fy} |")
+    top = by_trial[int(best.iloc[0]["trial"])]
+    fy = top["first_year_median"]
+    lines += ["", "First-pass year of each official standard for the best mix (median over "
+              "seeds; — = not within the run): " + ", ".join(
+                  f"{s.replace('_passed', '').replace('_', ' ')} "
+                  f"{'—' if fy.get(s) is None else f'{fy[s]:g}'}" for s in STANDARDS) + ".",
+              ""]
+    profile = top["cost_profile_million_yuan"]
+    if profile and any(profile.values()):
+        names = sorted({n for v in profile.values() for n in v})
+        lines += ["Yearly cost of the best mix (million yuan, mean over seeds):", ""]
+        lines.append("| year | " + " | ".join(names) + " |")
+        lines.append("|---|" + "---|" * len(names))
+        for year, v in profile.items():
+            lines.append(f"| {year} | " + " | ".join(f"{v.get(n, 0.0):.2f}" for n in names)
+                         + " |")
+    lines += ["", f"Pareto front (cost, equity gain, quality change): {len(front)} mixes in "
+              "`design/pareto.csv`; every trial in `design/trials.csv`.", "",
+              "Reproduce the best mix for one seed (and its baseline) with:", "", "```bash",
+              _rerun_command(top, top["seeds"][0]), "```", ""]
+    return "\n".join(lines)
+
+
+def _figures(df, front, best, by_trial, out: Path, first) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.7, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    bad = df[~df["feasible"]]
+    ax.scatter(bad["cost"], bad["equity_gain"], s=14, color="0.75", label="infeasible")
+    good = df[df["feasible"]]
+    if len(good):
+        sc = ax.scatter(good["cost"], good["equity_gain"], s=22, c=good["quality_change"],
+                        cmap="RdBu", vmin=-max(0.05, good["quality_change"].abs().max()),
+                        vmax=max(0.05, good["quality_change"].abs().max()),
+                        edgecolors="0.2", linewidths=0.4, label="feasible")
+        bar = fig.colorbar(sc, ax=ax, pad=0.01)
+        bar.set_label("quality change (year-0 SD)", fontsize=8)
+    if len(front):
+        ax.plot(front["cost"], front["equity_gain"], color="#1b7837", linewidth=1,
+                marker="o", markersize=6, markerfacecolor="none", label="Pareto front")
+    if len(best):
+        b = best.iloc[0]
+        ax.scatter([b["cost"]], [b["equity_gain"]], s=120, marker="*", color="#e66101",
+                   zorder=5, label="best mix")
+    ax.set_xlabel(f"total policy cost to year {first['target_year']} (million yuan)")
+    ax.set_ylabel(f"{first['equity_measure']} gain vs baseline")
+    title = "Policy mixes searched" + ("" if len(good) else " — no mix met the target")
+    ax.set_title(title, loc="left", fontsize=9)
+    ax.grid(True, color="0.9")
+    ax.legend(loc="best", fontsize=7.5, frameon=True, framealpha=0.9)
+    fig.savefig(out / "front.png", dpi=150)
+    top = by_trial[int(best.iloc[0]["trial"])] if len(best) else None
+    if top is not None and any(top["cost_profile_million_yuan"].values()):
+        profile = pd.DataFrame(top["cost_profile_million_yuan"]).T.fillna(0.0)
+        fig = Figure(figsize=(6.7, 2.8), layout="constrained")
+        ax = fig.add_subplot()
+        years = profile.index.astype(int)
+        bottom = np.zeros(len(profile))
+        for name in profile.columns:
+            ax.bar(years, profile[name], bottom=bottom, label=name)
+            bottom += profile[name].to_numpy()
+        ax.set_xlabel("simulated year")
+        ax.set_ylabel("million yuan")
+        ax.set_title(f"Yearly cost of the best mix (trial {top['trial']})", loc="left",
+                     fontsize=9)
+        ax.legend(fontsize=7.5, frameon=False)
+        ax.grid(True, axis="y", color="0.9")
+        fig.savefig(out / "cost_profile.png", dpi=150)
+
+
+# ------------------------------------------------------------------------------------------
+# the Hydra callback and the command
+# ------------------------------------------------------------------------------------------
+try:
+    from hydra.experimental.callback import Callback as _Callback
+except ImportError:  # pragma: no cover - Hydra is a dependency
+    _Callback = object  # type: ignore[assignment,misc]
+
+
+class DesignReport(_Callback):
+    """After the last trial: the report (tables, figures, brief) in the sweep folder."""
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        # an exception here would only be a warning of Hydra's, and the command would end 0
+        try:
+            summary = report(sweep_dir, quiet=False)
+        except FileNotFoundError as err:
+            print(f"edusim-design: {err}", file=sys.stderr)
+            sys.exit(1)
+        except OSError as err:
+            print(f"edusim-design: cannot write the report to {sweep_dir / 'design'}: "
+                  f"{_os_reason(err)}", file=sys.stderr)
+            sys.exit(1)
+        except Exception as err:
+            print(f"edusim-design: the report failed ({one_line(err)}); the trials are "
+                  f"kept in {sweep_dir}", file=sys.stderr)
+            sys.exit(1)
+        verdict = "a feasible mix was found" if summary["feasible"] else "INFEASIBLE target"
+        print(f"[edusim-design] {verdict}; report in {config.hydra.sweep.dir}/design",
+              file=sys.stderr, flush=True)
+
+
+def _os_reason(err: OSError) -> str:
+    if isinstance(err, (FileExistsError, NotADirectoryError)):
+        return f"{err.filename or 'a part of that path'} is a file, not a folder"
+    return f"{err.strerror or err} ({err.filename})" if err.filename else str(err)
+
+
+@command("edusim-design-report")
+def report_main(argv: list[str] | None = None) -> int:
+    """Console entry point (``edusim-design-report SWEEP_DIR``): 0 when a feasible mix was
+    found, 1 for an infeasible target, 2 when there is nothing to report or the report
+    folder cannot be written."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="edusim-design-report",
+                                 description="Tables, figures and brief of a design sweep.")
+    ap.add_argument("sweep_dir", type=Path)
+    args = ap.parse_args(argv)
+    try:
+        summary = report(args.sweep_dir)
+    except FileNotFoundError as err:
+        print(f"edusim-design-report: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the report folder cannot be written
+        print(f"edusim-design-report: cannot write the report to {args.sweep_dir / 'design'}: "
+              f"{_os_reason(err)}", file=sys.stderr)
+        return 2
+    return 0 if summary["feasible"] else 1
