@@ -105,8 +105,10 @@ def test_sweeper_composes_one_job_per_shape_before_launching():
 
 
 @pytest.mark.parametrize("bad, words", [
-    ("teachers.atrition.rural=0.1,0.2", "Key 'atrition' not in 'TeacherConfig'"),
-    ("region=tiny,nowhere", "Could not find 'region/nowhere'"),
+    ("teachers.atrition.rural=0.1,0.2", "teachers.atrition: there is no such setting "
+                                        "(settings of teachers: "),
+    ("region=tiny,nowhere", "region: there is no option 'nowhere'; the options are county_l, "
+                            "default, file, tiny"),
 ])
 def test_sweep_with_a_bad_key_or_group_option_fails_before_any_run(tmp_path, bad, words):
     out = tmp_path / "sweep"

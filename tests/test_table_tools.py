@@ -469,3 +469,18 @@ def test_edusim_region_sheet_names_the_sheet_and_nothing_is_written(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "sheet '封面' (the sheet named; the workbook's sheets: '封面', '学校')" in proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
+
+
+def test_county_table_error_crosses_process_boundaries():
+    """A worker (joblib, Ray, a design trial) that raises it must hand it to its parent
+    whole: unpicklable, it broke the worker pool (BrokenProcessPool) instead."""
+    import pickle
+
+    from sim.county_table import CountyTableError
+    from sim.county_table.problems import CountyTableProblem
+
+    err = CountyTableError([CountyTableProblem("t.csv", 3, "students", "must be a whole number",
+                                               "S1", "在校生数")])
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again) is CountyTableError and str(again) == str(err)
+    assert again.problems == err.problems

@@ -51,6 +51,10 @@ class CountyTableError(ValueError):
             lines.append(f"  ... and {n - MAX_LISTED} more problems ({n} in all)")
         super().__init__(head + ":\n" + "\n".join(lines))
 
+    def __reduce__(self):
+        """Pickled by its problems (a worker process can raise it to its parent)."""
+        return (type(self), (self.problems,))
+
 
 class FileProblems:
     """Collects the problems of one file, naming each column's header as written."""
