@@ -230,51 +230,74 @@ def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
 
 
 def _figures(df, front, best, by_trial, out: Path, first) -> None:
+    """front.png (every mix: cost against equity gain, the Pareto front, the best mix) and
+    cost_profile.png (the best mix's yearly cost by policy); legends below the axes, so
+    that they never cover a mix; labels in words; whole years on the time axis."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    fig = Figure(figsize=(6.7, 3.6), layout="constrained")
-    ax = fig.add_subplot()
-    bad = df[~df["feasible"]]
-    ax.scatter(bad["cost"], bad["equity_gain"], s=14, color="0.75", label="infeasible")
-    good = df[df["feasible"]]
-    if len(good):
-        sc = ax.scatter(good["cost"], good["equity_gain"], s=22, c=good["quality_change"],
-                        cmap="RdBu", vmin=-max(0.05, good["quality_change"].abs().max()),
-                        vmax=max(0.05, good["quality_change"].abs().max()),
-                        edgecolors="0.2", linewidths=0.4, label="feasible")
-        bar = fig.colorbar(sc, ax=ax, pad=0.01)
-        bar.set_label("quality change (year-0 SD)", fontsize=8)
-    if len(front):
-        ax.plot(front["cost"], front["equity_gain"], color="#1b7837", linewidth=1,
-                marker="o", markersize=6, markerfacecolor="none", label="Pareto front")
-    if len(best):
-        b = best.iloc[0]
-        ax.scatter([b["cost"]], [b["equity_gain"]], s=120, marker="*", color="#e66101",
-                   zorder=5, label="best mix")
-    ax.set_xlabel(f"total policy cost to year {first['target_year']} (million yuan)")
-    ax.set_ylabel(f"{first['equity_measure']} gain vs baseline")
-    title = "Policy mixes searched" + ("" if len(good) else " — no mix met the target")
-    ax.set_title(title, loc="left", fontsize=9)
-    ax.grid(True, color="0.9")
-    ax.legend(loc="best", fontsize=7.5, frameon=True, framealpha=0.9)
-    fig.savefig(out / "front.png", dpi=150)
-    top = by_trial[int(best.iloc[0]["trial"])] if len(best) else None
-    if top is not None and any(top["cost_profile_million_yuan"].values()):
-        profile = pd.DataFrame(top["cost_profile_million_yuan"]).T.fillna(0.0)
-        fig = Figure(figsize=(6.7, 2.8), layout="constrained")
+    from experiments.figures import metric_label
+    from sim.results import policy_name
+
+    rc = {"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 8,
+          "xtick.labelsize": 8, "ytick.labelsize": 8}
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(rc):
+        fig = Figure(figsize=(6.7, 4.0), layout="constrained")
         ax = fig.add_subplot()
-        years = profile.index.astype(int)
-        bottom = np.zeros(len(profile))
-        for name in profile.columns:
-            ax.bar(years, profile[name], bottom=bottom, label=name)
-            bottom += profile[name].to_numpy()
-        ax.set_xlabel("simulated year")
-        ax.set_ylabel("million yuan")
-        ax.set_title(f"Yearly cost of the best mix (trial {top['trial']})", loc="left",
-                     fontsize=9)
-        ax.legend(fontsize=7.5, frameon=False)
-        ax.grid(True, axis="y", color="0.9")
-        fig.savefig(out / "cost_profile.png", dpi=150)
+        bad = df[~df["feasible"]]
+        ax.scatter(bad["cost"], bad["equity_gain"], s=14, color="0.75",
+                   label="mix missing the target")
+        good = df[df["feasible"]]
+        if len(good):
+            lim = max(0.05, good["quality_change"].abs().max())
+            sc = ax.scatter(good["cost"], good["equity_gain"], s=22, c=good["quality_change"],
+                            cmap="RdBu", vmin=-lim, vmax=lim, edgecolors="0.2",
+                            linewidths=0.4, label="mix meeting the target")
+            bar = fig.colorbar(sc, ax=ax, pad=0.01)
+            bar.set_label("change in mean achievement\n(year-0 SD)")
+        if len(front):
+            ax.plot(front["cost"], front["equity_gain"], color="#1b7837", linewidth=1,
+                    marker="o", markersize=6, markerfacecolor="none",
+                    label="Pareto front (no cheaper mix gains more)")
+        if len(best):
+            b = best.iloc[0]
+            ax.scatter([b["cost"]], [b["equity_gain"]], s=120, marker="*", color="#e66101",
+                       zorder=5, label="best mix (cheapest meeting the target)")
+        ax.set_xlabel(f"total policy cost to year {first['target_year']} (million yuan)")
+        measure = first["equity_measure"]
+        ax.set_ylabel("reduction of the " + metric_label(measure, with_unit=False)
+                      + "\nvs the same-seed baseline"
+                      + (f" ({metric_label(measure).rsplit('(', 1)[1]}"
+                         if "(" in metric_label(measure) else ""))
+        title = "Policy mixes searched" + ("" if len(good) else " — no mix met the target")
+        ax.set_title(title, loc="left")
+        ax.grid(True, color="0.9")
+        leg = fig.legend(loc="outside lower center", ncol=2, frameon=False)
+        for handle, text in zip(leg.legend_handles, leg.get_texts(), strict=True):
+            if text.get_text() == "mix meeting the target":
+                handle.set_facecolor("#92c5de")  # the colour scale's middle is white
+        fig.savefig(out / "front.png", dpi=200)
+        top = by_trial[int(best.iloc[0]["trial"])] if len(best) else None
+        if top is not None and any(top["cost_profile_million_yuan"].values()):
+            profile = pd.DataFrame(top["cost_profile_million_yuan"]).T.fillna(0.0)
+            fig = Figure(figsize=(6.7, 3.2), layout="constrained")
+            ax = fig.add_subplot()
+            years = profile.index.astype(int)
+            bottom = np.zeros(len(profile))
+            for name in profile.columns:
+                ax.bar(years, profile[name], bottom=bottom, label=policy_name(name))
+                bottom += profile[name].to_numpy()
+            ax.set_xlabel("simulated year")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years
+            ax.set_ylabel("policy cost (million yuan per year)")
+            ax.set_title(f"Yearly cost of the best mix (trial {top['trial']}), by policy",
+                         loc="left")
+            fig.legend(loc="outside lower center", ncol=min(3, len(profile.columns)),
+                       frameon=False)
+            ax.grid(True, axis="y", color="0.9")
+            fig.savefig(out / "cost_profile.png", dpi=200)
 
 
 # ------------------------------------------------------------------------------------------

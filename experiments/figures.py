@@ -156,42 +156,49 @@ def _split_arm(arm: str) -> list[tuple[str, str]]:
 
 @dataclass
 class ArmLabels:
-    """How arms are named in the figures.
+    """How arms are named in the figures, in words (``policies.teacher_rotation.rate=0.05``
+    becomes "teacher rotation rate 0.05").
 
-    ``full``: ``key=value, …`` with shortened keys and the settings every policy arm shares
-    left out (they are in ``note``); ``short``: the same, or only the value when the arms
-    differ in one parameter, which is then ``title`` (for a legend title or an axis label).
+    ``full``: the settings of each arm, with the settings every policy arm shares left out
+    (they are in ``note``); ``short``: the same, or only the value when the arms differ in
+    one parameter, which is then ``title`` with its unit (for a legend title or an axis
+    label); ``units``: the unit of each parameter named in the labels, for a note.
     """
 
     full: dict[str, str]
     short: dict[str, str]
     title: str
     note: str
+    units: str = ""
 
 
 def display_labels(arms: list[str]) -> ArmLabels:
     """Readable names of ``arms`` (see :class:`ArmLabels`)."""
+    from sim.results import parameter_unit, setting_label
+
     others = [a for a in arms if a != BASELINE]
     split = {a: _split_arm(a) for a in others}
     common: list[tuple[str, str]] = []
     if len(others) > 1:
         first = split[others[0]]
         common = [p for p in first if all(p in split[a] for a in others[1:])]
-    keys = sorted({k for parts in split.values() for k, _ in parts})
-    short_key = _short_keys(keys)
     full = {BASELINE: "baseline (no policy)"} if BASELINE in arms else {}
     rest = {a: [p for p in split[a] if p not in common] or split[a] for a in others}
     for a in others:
-        full[a] = ", ".join(f"{short_key.get(k, k)}={v}" if v else k for k, v in rest[a])
+        full[a] = ", ".join(setting_label(k, v, unit=False) if v else k for k, v in rest[a])
     varying = {k for parts in rest.values() for k, _ in parts}
     short, title = dict(full), ""
     if len(others) > 1 and len(varying) == 1 and all(len(p) == 1 and p[0][1]
                                                         for p in rest.values()):
-        key = varying.pop()
-        title = short_key.get(key, key)
+        key = next(iter(varying))
+        title = setting_label(key)
         short.update({a: rest[a][0][1] for a in others})
-    note = ", ".join(f"{short_key.get(k, k)}={v}" for k, v in common)
-    return ArmLabels(full=full, short=short, title=title, note=note)
+    note = ", ".join(setting_label(k, v) for k, v in common)
+    units = "; ".join(f"{setting_label(k, unit=False)}: {parameter_unit(k)}"
+                      for k in sorted(varying) if parameter_unit(k))
+    if title:
+        units = ""  # the title carries the unit
+    return ArmLabels(full=full, short=short, title=title, note=note, units=units)
 
 
 def _colours(res: AggregateResult) -> dict[str, Any]:
@@ -334,6 +341,9 @@ def _footer_text(res: AggregateResult, note: str, extra: str = "") -> str:
     parts = []
     if note:
         parts.append(f"All policy arms: {note}.")
+    units = display_labels(res.arm_order).units
+    if units:
+        parts.append(f"Units: {units}.")
     region = res.arms["region"].dropna().unique() if "region" in res.arms else []
     if len(region) == 1:
         parts.append(f"County preset: {region[0]}.")
@@ -397,8 +407,10 @@ def _cost_note(res: AggregateResult) -> str:
     keys = {k for a in res.arm_order if a != BASELINE for k, _ in _split_arm(a) if relevant(k)}
     if not keys:
         return ""
+    from sim.results import setting_label
+
     return ("Cost = the policies' own cost; changing " + ", ".join(
-        _short_keys(sorted(keys)).values()) + " changes county spending instead "
+        setting_label(k, unit=False) for k in sorted(keys)) + " changes county spending instead "
         "(effects.csv: change_total_spending_yuan).")
 
 
@@ -650,7 +662,13 @@ def _policy_comparison(res: AggregateResult) -> Any:
             span = span_f or 0.01
             limits.append((full.min() - 0.08 * span, full.max() + right * span))
     skipped = [a for a in gap.index if a != BASELINE and a not in arms]
+    # points are labelled by their value along a 1-D sweep, else by a number keyed below
+    numbered = not names.title or len(arms) > 15
+    texts = [str(i + 1) for i in range(len(arms))] if numbered else [labels[a] for a in arms]
+    key = ("Points: " + "; ".join(f"{i + 1} = {names.full[a]}" for i, a in enumerate(arms))
+           + ".") if numbered else ""
     extra = " ".join(filter(None, [
+        key,
         f"{len(skipped)} arm(s) without a reference left out." if skipped else "",
         "Some intervals are wider than the axes (bars cut at the edge)." if clipped else "",
         _cost_note(res)]))
@@ -685,12 +703,12 @@ def _policy_comparison(res: AggregateResult) -> Any:
     ax.set_title(f"Equity gain against quality change in year {year}, vs the "
                  f"{_reference_text(res)}\nmean of {_n_seeds_text(res)} per arm; "
                  + _band_text(res, True, "").replace("shaded", "bars")
-                 + (f"; labels: {names.title}" if names.title else ""),
+                 + (f"\nlabels: {names.title}" if names.title and not numbered
+                    else "; numbers: see the key below"),
                  fontsize=9)
-    if len(arms) <= 15:
-        fig.canvas.draw()  # final layout before measuring the labels
-        fig.set_layout_engine("none")
-        _place_labels(ax, x, y, [labels[a] for a in arms], 8)
+    fig.canvas.draw()  # final layout before measuring the labels
+    fig.set_layout_engine("none")
+    _place_labels(ax, x, y, texts, 8)
     return fig
 
 
@@ -717,7 +735,9 @@ def _heatmap(res: AggregateResult, metric: str) -> Any:
         i, j = rows.index(rv), cols.index(cv)
         grid[i, j], ns[i, j] = st["mean"], st["n"]
         half[i, j] = st["ci_high"] - st["mean"]
-    short = _short_keys(swept)
+    from sim.results import setting_label
+
+    short = {k: setting_label(k, unit=False) for k in swept}
     left_out = sorted(set(runs["arm"]) - set(last["arm"]) - {BASELINE})
     fig, sub = _canvas(min(6.5, 2.4 + 0.5 * len(rows)), _footer_text(
         res, "", f"Arms not on the grid: {'; '.join(left_out)}." if left_out else ""))
@@ -771,25 +791,9 @@ def last_runs_metric(res: AggregateResult, arm: str, metric: str) -> float | Non
 
 def _param_unit(key: str) -> str:
     """`` (unit)`` of a model or policy parameter from its schema; '' when unknown."""
-    import dataclasses
+    from sim.results import parameter_unit
 
-    try:
-        parts = key.split(".")
-        if parts[0] == "policies" and len(parts) >= 3:
-            from sim.policies import POLICIES
-
-            cls = POLICIES.get(parts[1])
-            fields = {f.name: f for f in dataclasses.fields(cls.Config)} if cls else {}
-            unit = fields[parts[2]].metadata.get("unit", "") if parts[2] in fields else ""
-        else:
-            from sim.config import parameter_table
-
-            table = parameter_table().set_index("parameter")["unit"]
-            while parts and ".".join(parts) not in table.index:
-                parts = parts[:-1]  # a tier of a tiered value: teachers.attrition.rural
-            unit = table[".".join(parts)] if parts else ""
-    except Exception:  # labels must never stop the figures
-        unit = ""
+    unit = parameter_unit(key)
     return f" ({unit})" if unit else ""
 
 
@@ -903,7 +907,7 @@ def _cost_effectiveness(res: AggregateResult) -> Any:
                         elinewidth=1, capsize=3)
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_title(title)
-        ax.set_xlabel(unit)
+        ax.set_xlabel(unit.replace(" per 100", "\nper 100"))  # two lines: never cut off
         ax.grid(axis="y", alpha=0)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
     axes[0].set_yticks(ypos, ticklabels)

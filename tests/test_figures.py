@@ -157,10 +157,57 @@ def test_display_labels_move_shared_settings_to_a_note():
             "evaluation.quality_threshold=0.3, policies.teacher_rotation.rate=0.1",
             "evaluation.quality_threshold=0.3, policies.teacher_rotation.rate=0.2"]
     names = display_labels(arms)
-    assert names.note == "quality_threshold=0.3"
-    assert names.title == "teacher_rotation.rate"
+    assert names.note == "quality threshold 0.3 (difference coefficient)"
+    assert names.title == "teacher rotation rate (share of eligible teachers per year)"
     assert names.short == {"baseline": "baseline (no policy)", arms[1]: "0.1", arms[2]: "0.2"}
-    assert names.full[arms[2]] == "teacher_rotation.rate=0.2"
+    assert names.full[arms[2]] == "teacher rotation rate 0.2"
     two = display_labels(["a.x=1, b.y=2", "a.x=1, b.y=3", "a.x=2, b.y=3"])
     assert two.title == "" and two.note == ""
-    assert two.short["a.x=2, b.y=3"] == "x=2, y=3"
+    assert two.short["a.x=2, b.y=3"] == "x 2, y 3"
+    grid = display_labels(["policies.teacher_rotation.rate=0.1, teachers.rural_allowance=0.0",
+                           "policies.teacher_rotation.rate=0.3, teachers.rural_allowance=0.4"])
+    assert grid.units == ("teacher rotation rate: share of eligible teachers per year; "
+                          "rural allowance: share of base salary")
+
+
+def test_2d_policy_comparison_numbers_its_points_and_keys_them(result_2d):
+    import matplotlib.pyplot as plt
+
+    fig = draw_figures(result_2d)["policy_comparison.png"]
+    try:
+        ax = fig.axes[0]
+        numbers = sorted(t.get_text() for t in ax.texts if t.get_text().isdigit())
+        assert numbers == ["1", "2", "3", "4"]
+        texts = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+        assert "1 = teacher rotation rate 0.1, rural allowance 0" in texts.replace("\n", " ")
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for t in fig.findobj(matplotlib.text.Text):  # nothing cut at the figure's edges
+            words = t.get_text().strip()
+            if t.get_visible() and words and t.axes is None \
+                    and not words.replace("−", "").replace(".", "").isdigit():  # not a tick
+                bb = t.get_window_extent(renderer)
+                assert bb.x0 >= -1 and bb.x1 <= fig.bbox.x1 + 1, t.get_text()[:40]
+    finally:
+        plt.close(fig)
+
+
+def test_axis_labels_are_not_cut_off(result_1d):
+    import matplotlib.pyplot as plt
+
+    figures = draw_figures(result_1d)
+    try:
+        for name, fig in figures.items():
+            if isinstance(fig, str):
+                continue
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            for ax in fig.axes:
+                for label in (ax.xaxis.label, ax.yaxis.label, ax.title):
+                    if label.get_text():
+                        bb = label.get_window_extent(renderer)
+                        assert bb.x0 >= -1 and bb.x1 <= fig.bbox.x1 + 1, (name, label.get_text())
+    finally:
+        for fig in figures.values():
+            if not isinstance(fig, str):
+                plt.close(fig)

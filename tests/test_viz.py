@@ -22,6 +22,7 @@ from sim import evaluation
 from sim.config import ConfigError, param
 from sim.policies.base import POLICIES, Policy, PolicyConfig
 from sim.viz import app, assets, cli, components, data, specs
+from sim.viz import controls as controls_module
 from sim.viz.controls import (
     CONTROL_OVERRIDES,
     COUNTIES,
@@ -234,7 +235,10 @@ def test_map_spec_shows_schools_links_and_rotations(with_policies):
     assert {r["tier"] for r in schools} <= set(specs.TIER_SHAPES)
     rules = _layer(spec, "rule")["data"]["values"]
     assert len(rules) == len(links)
-    pos = dict(zip(frame["school_id"], zip(frame["x"], frame["y"], strict=True), strict=True))
+    # true positions in the tooltip; links and routes drawn between the markers
+    assert [r["east_km"] for r in schools] == pytest.approx(frame["x"].tolist(), abs=0.006)
+    assert [r["north_km"] for r in schools] == pytest.approx(frame["y"].tolist(), abs=0.006)
+    pos = {r["school_id"]: (r["x"], r["y"]) for r in schools}
     lead, member = links[0]
     assert (rules[0]["x"], rules[0]["y"], rules[0]["x2"], rules[0]["y2"]) == pytest.approx(
         (*pos[lead], *pos[member]), abs=0.006)  # to 10 m
@@ -255,11 +259,71 @@ def test_map_spec_shows_schools_links_and_rotations(with_policies):
     y_dom = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
     assert x_dom[1] - x_dom[0] == pytest.approx(y_dom[1] - y_dom[0])  # same km per pixel
     assert spec["width"] == spec["height"]
-    assert f"({int(flows['teachers'].sum())} teachers)" in spec["title"]["subtitle"]
+    assert f"({int(flows['teachers'].sum())} teachers)" in spec["title"]["subtitle"][0]
     colour = _layer(spec, "point")["encoding"]["color"]["scale"]
     assert colour["domainMid"] == 0.0  # diverging around the county mean
     with pytest.raises(ValueError, match="measure must be one of"):
         specs.county_map_spec(frame, "happiness", links, flows, m.year)
+
+
+def test_map_colour_scale_is_fixed_across_years():
+    m = _tiny(teacher_rotation=True)
+    scales = []
+    for _ in range(3):
+        frame = data.school_frame(m)
+        spec = specs.county_map_spec(frame, "mean_achievement", data.group_links(m),
+                                     data.rotation_flows(m), m.year)
+        scales.append(_layer(spec, "point")["encoding"]["color"]["scale"])
+        m.step()
+    assert scales[0] == scales[1] == scales[2]
+    assert scales[0]["domain"] == list(specs.MAP_DOMAINS["mean_achievement"])
+    assert scales[0]["clamp"] is True  # beyond the domain: the end colour, not a new scale
+    assert set(specs.MAP_DOMAINS) == set(data.MAP_MEASURES)
+
+
+def test_spread_moves_only_schools_that_would_hide_each_other():
+    x = np.array([0.0, 0.1, 0.1, 50.0])
+    y = np.array([0.0, 0.0, 0.0, 50.0])
+    sx, sy = specs.spread(x, y, 2.0)
+    p = np.column_stack([sx, sy])
+    d = np.hypot(*(p[:, None] - p[None]).transpose(2, 0, 1))
+    np.fill_diagonal(d, np.inf)
+    assert d[:3, :3].min() > 1.8  # the three near ones (two coincident) now apart
+    assert (sx[3], sy[3]) == (50.0, 50.0)  # the far one kept its place
+    assert np.abs(p[:3] - [0.05, 0.0]).max() < 3  # and they stay near where they were
+
+
+def test_time_charts_draw_the_same_seed_baseline_when_a_policy_is_on():
+    m = _tiny(teacher_rotation=True, teacher_rotation__rate=0.3)
+    base = controls_module.same_seed_baseline(m)
+    assert controls_module.same_seed_baseline(_tiny()) is None  # no policy: no baseline
+    assert base.seed == m.seed and base.county == m.county and not base.policies
+    m.run(2)
+    base.run(2)
+    ts, bts = data.series(m), data.series(base)
+    assert not np.allclose(ts["mean_achievement"], bts["mean_achievement"])
+    for spec, col, label in ((specs.equity_spec(ts, baseline=bts), "ses_gap",
+                              data.EQUITY_SERIES["ses_gap"]),
+                             (specs.quality_spec(ts, baseline=bts), "mean_achievement",
+                              "county")):
+        faint = next(layer for layer in spec["layer"] if layer["mark"].get("strokeDash"))
+        assert _series_of(faint, label)[1] == bts[col].tolist()
+        run = next(layer for layer in spec["layer"] if not layer["mark"].get("strokeDash"))
+        # one colour scale, one legend: a layer with its legend off would hide the merged one
+        assert faint["mark"]["opacity"] < 0.6
+        assert faint["encoding"]["color"] == run["encoding"]["color"]
+        assert run["encoding"]["color"].get("legend", {}) is not None
+        assert spec["title"]["subtitle"] == specs.BASELINE_NOTE
+    assert "layer" not in specs.equity_spec(ts)  # no baseline given: the run alone
+
+
+def test_slider_labels_show_their_values():
+    params = model_params()
+    assert controls_module.control_label(params["rng"], 7) == "Seed: 7"
+    rot = params["teacher_rotation__rate"]
+    assert controls_module.control_label(rot, 0.1) == f"{rot['label']}: 0.10"
+    assert controls_module.control_label(params["teacher_rotation"], True) == \
+        params["teacher_rotation"]["label"]
 
 
 def test_school_panel_spec_shows_the_school(with_policies):
@@ -355,6 +419,10 @@ def test_page_step_reset_and_controls():
     assert all(len(img) > 1000 for img in before.values())  # every component drew
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert reactive.value.year == 1
+    # a slider's label shows its value and follows it
+    seed = rc.find(v.Slider, label="Seed: 1").widget
+    seed.v_model = 42
+    assert rc.find(v.Slider, label="Seed: 42").widget is seed
     after = _images(rc)
     for key in ("edusim-map-plot", "edusim-equity-plot", "edusim-cv-plot"):
         assert after[key] != before[key], key  # the charts and the map received the new year
@@ -377,6 +445,20 @@ def test_page_step_reset_and_controls():
     sel = rc.find(v.Select, label="Colour schools by").widget
     sel.v_model = data.MAP_MEASURES["ratio_backbone_teachers_per_100"][0]
     assert _images(rc)["edusim-map-plot"] != map_before
+
+
+@pytest.mark.slow
+def test_each_page_session_builds_its_own_model(monkeypatch):
+    # the served Page builds its model when a session first renders it, once per session
+    # (two sessions in a real browser: tests/test_viz_browser.py)
+    built = []
+    monkeypatch.setattr(app, "initial_model", lambda: built.append(_tiny()) or built[-1])
+    _, one = solara.render(app.Page(), handle_error=False)
+    assert len(built) == 1
+    one.render(app.Page())  # a re-render of the same session builds nothing
+    assert len(built) == 1
+    solara.render(app.Page(), handle_error=False)  # another session
+    assert len(built) == 2 and built[0] is not built[1]
 
 
 def test_run_summary_names_what_runs():
@@ -485,11 +567,13 @@ def test_importing_the_view_changes_nothing_outside_it():
             "sim.viz.controls, sim.viz.data, sim.viz.specs\n"
             "print(gc.get_freeze_count() - bare, sv.make_initial_grid_layout is layout,\n"
             "      logging.getLogger('MESA').level, logging.getLogger('mesa').level,\n"
-            "      sim.viz.app.initial_model.cache_info().currsize)\n")
+            "      len(gc.get_referrers(sim.viz.controls.CountyView)))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["0", "True", "0", "0", "0"]
+    frozen, same_layout, mesa_level, mesa_level2, referrers = proc.stdout.split()
+    assert [frozen, same_layout, mesa_level, mesa_level2] == ["0", "True", "0", "0"]
+    assert int(referrers) < 10  # no model built (a model would add its instance ... )
 
 
 def test_page_server_freezes_its_imports_but_not_the_models():

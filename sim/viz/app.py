@@ -2,52 +2,182 @@
 
 Start it with ``edusim-viz`` (or ``make viz``); it serves :func:`Page` on
 http://127.0.0.1:8765 unless told otherwise (:mod:`sim.viz.cli` prepares the server process
-and starts Solara). The page only wires Mesa's SolaraViz to the model: SolaraViz gives the
-title bar and the sidebar (Step, Play/Pause, Reset, the model's controls from
-:mod:`sim.viz.controls`); the cards on the grid beside it are :mod:`sim.viz.components`,
-showing :mod:`sim.viz.data` as Vega-Lite charts (:mod:`sim.viz.specs`). Reset builds a new
-model from the sidebar's controls.
+and starts Solara). Each browser session (tab) gets its own model, built when its page is
+first shown: stepping in one tab leaves every other tab where it was.
+
+The page is Mesa's visualisation pattern (a reactive model, cards redrawn through Mesa's
+``update_counter``, Mesa's step counter) with its own sidebar: :func:`RunControls` (Reset,
+Play/Pause, Step) and :func:`ModelControls` (the controls of :mod:`sim.viz.controls`, each
+slider labelled with its value). The cards on the grid beside it are
+:mod:`sim.viz.components`, showing :mod:`sim.viz.data` as Vega-Lite charts
+(:mod:`sim.viz.specs`). When a policy is on, the page also steps the same-seed baseline
+(:func:`~sim.viz.controls.same_seed_baseline`, every policy off) that the time charts draw
+faintly: a second model step per step, only then. Reset builds a new model from the
+sidebar's controls.
 
 Importing this module changes nothing outside it: no model is built until a page is shown.
 """
 
 from __future__ import annotations
 
-import functools
+import threading
+from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ShowSteps
+from mesa.visualization.utils import force_update
 
 from sim.viz.components import CardGrid
-from sim.viz.controls import CountyView, default_controls, model_params
+from sim.viz.controls import (
+    CountyView,
+    control_label,
+    default_controls,
+    model_params,
+    same_seed_baseline,
+)
 
-__all__ = ["NAME", "PLAY_INTERVAL_MS", "CountyPage", "Page", "initial_model"]
+__all__ = ["NAME", "PLAY_INTERVAL_MS", "CountyPage", "ModelControls", "Page", "RunControls",
+           "initial_model"]
 
 #: the page's title
 NAME = "edusim: a county under balanced-education policy"
-#: time between two steps while playing
+#: pause between two steps while playing (assumption: a pace at which a year's change can
+#: be read on the map; the step and redraw come on top)
 PLAY_INTERVAL_MS = 300
 
+#: hides Solara's "This website runs on Solara" banner, which covers the lower right card
+_STYLE = "div[style*='bottom: 0px'][style*='position: absolute'] > b { display: none; }"
 
-@functools.cache
+
 def initial_model() -> CountyView:
-    """The model a new page starts with (the controls' starting values); built once, when the
-    first page is shown, so the server freezes its imports before any model exists."""
+    """A new model with the controls' starting values: the one a new session starts with
+    (each call builds a new model)."""
     return CountyView(**default_controls())
+
+
+def _catch_up(baseline: CountyView | None, model: CountyView) -> CountyView | None:
+    """Step ``baseline`` to ``model``'s year (a no-op when there is none)."""
+    while baseline is not None and baseline.year < model.year:
+        baseline.step()
+    return baseline
+
+
+@solara.component
+def RunControls(model: solara.Reactive[CountyView], baseline: CountyView | None,
+                controls: solara.Reactive[dict[str, Any]]) -> None:
+    """Reset, Play/Pause and Step. Play steps the model every :data:`PLAY_INTERVAL_MS` in a
+    thread of this session; Pause stops it before its next step (a step under way, tens of
+    milliseconds, finishes). ``baseline`` (or None) is stepped with the model."""
+    playing = solara.use_reactive(False)
+    paused = solara.use_memo(threading.Event, [])  # set at once by Pause, unlike a re-render
+    lock = solara.use_memo(threading.Lock, [])  # one step at a time (Step while a step runs)
+    error = solara.use_reactive(None)
+
+    def advance() -> None:
+        with lock:
+            m = model.value
+            m.step()
+            _catch_up(baseline, m)
+        force_update()
+
+    def play(cancel: threading.Event) -> None:
+        if not playing.value:
+            return
+        try:
+            while not cancel.wait(PLAY_INTERVAL_MS / 1000):
+                if paused.is_set() or cancel.is_set():
+                    return
+                advance()
+                if not model.value.running:
+                    playing.set(False)
+                    return
+        except Exception as exc:  # shown on the page; the server keeps serving
+            error.set(f"error in step: {exc}")
+            paused.set()
+            playing.set(False)
+
+    solara.use_thread(play, dependencies=[playing.value], intrusive_cancel=False)
+
+    def play_pause() -> None:
+        if playing.value:
+            paused.set()
+            playing.set(False)
+        else:
+            paused.clear()
+            playing.set(True)
+
+    def step() -> None:
+        try:
+            advance()
+        except Exception as exc:
+            error.set(f"error in step: {exc}")
+
+    def reset() -> None:
+        paused.set()
+        playing.set(False)
+        error.set(None)
+        try:
+            with lock:
+                model.set(CountyView(**controls.value))
+        except Exception as exc:  # e.g. an unreadable county table
+            error.set(f"Reset failed: {exc}")
+
+    with solara.Row(justify="space-between"):
+        solara.Button(label="Reset", color="primary", on_click=reset)
+        solara.Button(label="❚❚" if playing.value else "▶", color="primary",
+                      on_click=play_pause)
+        solara.Button(label="Step", color="primary", on_click=step, disabled=playing.value)
+    if error.value:
+        solara.Error(label=error.value)
+
+
+@solara.component
+def ModelControls(controls: solara.Reactive[dict[str, Any]]) -> None:
+    """The model's controls (:func:`~sim.viz.controls.model_params`); a slider's label
+    shows its value, a policy's slider is greyed while its switch is off."""
+    values = controls.value
+
+    def setter(name: str):
+        return lambda value: controls.set({**controls.value, name: value})
+
+    for name, spec in model_params().items():
+        value = values.get(name, spec["value"])
+        label = control_label(spec, value)
+        kind = spec["type"]
+        if kind == "Select":
+            solara.Select(label, value=value, values=spec["values"], on_value=setter(name))
+        elif kind == "Checkbox":
+            solara.Checkbox(label=label, value=value, on_value=setter(name))
+        else:
+            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            switch = name.partition("__")[0]
+            slider(label, value=value, min=spec["min"], max=spec["max"], step=spec["step"],
+                   on_value=setter(name), disabled=switch in values and not values[switch])
 
 
 @solara.component
 def CountyPage(model: solara.Reactive[CountyView]) -> None:
-    """The page for ``model``. SolaraViz shares the reactive model with the cards: Step runs
-    the model and redraws them, Reset replaces ``model.value``. Its own component grid is left
-    empty (``components=[]``) because Mesa gives every component the same small cell; the
-    cards take :class:`~sim.viz.components.CardGrid`'s room instead."""
-    SolaraViz(model, components=[], model_params=model_params(), name=NAME,
-              play_interval=PLAY_INTERVAL_MS)
-    CardGrid(model.value)
+    """The page for ``model`` (a reactive of this session): the sidebar's controls and the
+    cards. The same-seed baseline is built with each new model when a policy is on."""
+    controls = solara.use_reactive(default_controls())
+    baseline = solara.use_memo(lambda: _catch_up(same_seed_baseline(model.value), model.value),
+                               [model.value])
+    solara.Style(_STYLE)
+    with solara.AppBar():
+        solara.AppBarTitle(NAME)
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run"):
+            RunControls(model, baseline, controls)
+            ShowSteps(model.value)
+        with solara.Card("Model parameters"):
+            solara.Text("applied at Reset", style={"font-size": "0.85em", "color": "#666"})
+            ModelControls(controls)
+    CardGrid(model.value, baseline)
 
 
 @solara.component
 def Page() -> None:
-    """What Solara serves: :func:`CountyPage` for this session, from :func:`initial_model`."""
-    CountyPage(solara.use_reactive(initial_model()))
+    """What Solara serves: :func:`CountyPage` with this session's own model, built once per
+    session (a new tab is a new session)."""
+    first = solara.use_memo(initial_model, [])
+    CountyPage(solara.use_reactive(first))

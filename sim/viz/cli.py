@@ -1,4 +1,5 @@
-"""``edusim-viz``: serve the browser view (Mesa SolaraViz) on this machine.
+"""``edusim-viz``: serve the browser view (built from Mesa's visualisation pieces) on this
+machine.
 
     edusim-viz                       # http://127.0.0.1:8765
     edusim-viz --port 9000
@@ -43,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="edusim-viz",
         description="Serve edusim's browser view: a county changing year by year under the "
-                    "chosen policies (Mesa SolaraViz).")
+                    "chosen policies (Mesa and Solara).")
     ap.add_argument("--host", type=_host, default="127.0.0.1",
                     help="address to listen on (default 127.0.0.1: this machine only)")
     ap.add_argument("--port", type=_port, default=8765, help="port, 1-65535 (default 8765)")
@@ -86,8 +87,8 @@ def prepare_server() -> int:
     Python objects that live as long as the server. Frozen (``gc.freeze``), the garbage
     collector's full collections no longer walk them: one such collection, set off every so
     many years by the dictionaries the charts' data are made of, paused a county_l step for
-    ≈ 120 ms. No model exists yet (:func:`sim.viz.app.initial_model` builds the first one
-    when a page is shown), so a model replaced by Reset is still collected.
+    ≈ 120 ms. No model exists yet (:func:`sim.viz.app.initial_model` builds each session's
+    model when its page is first shown), so a model replaced by Reset is still collected.
     """
     for name in ("MESA", "mesa"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sim.model import EducationModel
 
 __all__ = ["COMPONENTS", "CardGrid", "CostChart", "CountyMap", "CvChart", "EquityChart",
-           "QualityChart", "SchoolPanel", "grid_layout"]
+           "QualityChart", "SchoolPanel", "WITH_BASELINE", "grid_layout"]
 
 #: the measures the map can be coloured by, as the select box shows them
 MEASURE_BY_LABEL = {label: key for key, (label, _, _) in data.MAP_MEASURES.items()}
@@ -48,12 +48,18 @@ def CountyMap(model: EducationModel) -> None:
         _Chart(spec, "edusim-map-plot")
 
 
+def _baseline_series(baseline: EducationModel | None):
+    return None if baseline is None else data.series(baseline)
+
+
 @solara.component
-def EquityChart(model: EducationModel) -> None:
-    """SES and urban–rural gaps and the between-school share over the years."""
+def EquityChart(model: EducationModel, baseline: EducationModel | None = None) -> None:
+    """SES and urban–rural gaps and the between-school share over the years; the same-seed
+    ``baseline`` (every policy off, or None) faint beneath."""
     update_counter.get()
     with solara.Card("Equity", classes=["edusim-equity"], margin=0):
-        _Chart(specs.equity_spec(data.series(model)), "edusim-equity-plot")
+        _Chart(specs.equity_spec(data.series(model), baseline=_baseline_series(baseline)),
+               "edusim-equity-plot")
 
 
 @solara.component
@@ -68,11 +74,13 @@ def CvChart(model: EducationModel) -> None:
 
 
 @solara.component
-def QualityChart(model: EducationModel) -> None:
-    """Mean achievement of the county and each tier."""
+def QualityChart(model: EducationModel, baseline: EducationModel | None = None) -> None:
+    """Mean achievement of the county and each tier; the same-seed ``baseline`` (every
+    policy off, or None) faint beneath."""
     update_counter.get()
     with solara.Card("Quality", classes=["edusim-quality"], margin=0):
-        _Chart(specs.quality_spec(data.series(model)), "edusim-quality-plot")
+        _Chart(specs.quality_spec(data.series(model), baseline=_baseline_series(baseline)),
+               "edusim-quality-plot")
 
 
 @solara.component
@@ -124,6 +132,8 @@ def SchoolPanel(model: EducationModel) -> None:
 
 #: the page's components, in grid order
 COMPONENTS: list[Any] = [CountyMap, SchoolPanel, EquityChart, CvChart, QualityChart, CostChart]
+#: the components that also draw the same-seed baseline
+WITH_BASELINE = (EquityChart, QualityChart)
 
 
 def grid_layout(num_components: int) -> list[dict[str, Any]]:
@@ -142,10 +152,13 @@ def grid_layout(num_components: int) -> list[dict[str, Any]]:
 
 
 @solara.component
-def CardGrid(model: EducationModel) -> None:
+def CardGrid(model: EducationModel, baseline: EducationModel | None = None) -> None:
     """:data:`COMPONENTS` on a grid the user can rearrange (cards dragged and resized),
-    starting from :func:`grid_layout`."""
+    starting from :func:`grid_layout`; the time charts of :data:`WITH_BASELINE` also draw
+    ``baseline`` (the same seed with every policy off), when given."""
     layout, set_layout = solara.use_state(grid_layout(len(COMPONENTS)))
-    solara.GridDraggable(items=[component(model) for component in COMPONENTS],
+    items = [component(model, baseline) if component in WITH_BASELINE else component(model)
+             for component in COMPONENTS]
+    solara.GridDraggable(items=items,
                          grid_layout=layout, resizable=True, draggable=True,
                          on_grid_layout=set_layout)

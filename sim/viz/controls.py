@@ -1,7 +1,7 @@
 """The browser view's controls and the model class they build.
 
-SolaraViz passes every control as one keyword argument to the model class when Reset is
-pressed. :class:`CountyView` is :class:`~sim.model.EducationModel` with those flat
+The page (:mod:`sim.viz.app`) passes every control as one keyword argument to the model
+class when Reset is pressed, as Mesa's SolaraViz does. :class:`CountyView` is :class:`~sim.model.EducationModel` with those flat
 keywords: ``county`` (a preset or the example real county), ``rng`` (the seed), one
 checkbox per policy (``NAME``: on/off) and its main intensity (``NAME__FIELD``); every
 other parameter keeps its default. Nothing here changes what the model does.
@@ -25,8 +25,9 @@ from sim.model import EducationModel
 from sim.policies import POLICIES, policy_order
 
 __all__ = ["CONTROL_OVERRIDES", "COUNTIES", "POLICY_CONTROLS", "ControlOverride", "CountyView",
-           "PolicyControl", "default_controls", "field_range", "model_params",
-           "policies_from_controls", "policy_control", "policy_names", "showable_controls"]
+           "PolicyControl", "control_label", "default_controls", "field_range", "model_params",
+           "policies_from_controls", "policy_control", "policy_names", "same_seed_baseline",
+           "showable_controls"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -201,8 +202,8 @@ class CountyView(EducationModel):
         county: a key of :data:`COUNTIES` ("default", "tiny", "county_l" or the
             "published example" real county).
         rng: the run's seed.
-        scenario: Mesa's scenario object, which SolaraViz passes on Reset; unused (the
-            parameters come from the controls).
+        scenario: Mesa's scenario object (SolaraViz passes one on Reset; the page does
+            not); unused (the parameters come from the controls).
         **controls: ``NAME=True/False`` switches policy NAME on or off;
             ``NAME__FIELD=value`` sets one of its parameters (ignored while it is off).
     """
@@ -218,7 +219,8 @@ class CountyView(EducationModel):
 
 
 def model_params() -> dict[str, Any]:
-    """SolaraViz ``model_params``: county, seed, and each policy's switch and intensity."""
+    """The page's controls in Mesa's ``model_params`` form: county, seed, and each policy's
+    switch and intensity."""
     params: dict[str, Any] = {
         "county": {"type": "Select", "value": "default", "values": list(COUNTIES),
                    "label": "County"},
@@ -245,3 +247,33 @@ def field_range(policy: str, field_name: str) -> tuple[float | None, float | Non
         if f.name == field_name:
             return f.metadata.get("lo"), f.metadata.get("hi")
     raise KeyError(f"{policy} has no parameter {field_name}")
+
+
+def same_seed_baseline(model: EducationModel) -> CountyView | None:
+    """The model ``model`` would be with every policy off (same county, same seed), or None
+    when no policy is on (``model`` is its own baseline). Built at year 0: the page steps it
+    alongside ``model``."""
+    if not model.policies:
+        return None
+    county = getattr(model, "county", None)
+    if county not in COUNTIES:
+        return None  # not a model the page's controls can rebuild
+    return CountyView(county=county, rng=model.seed,
+                      **{name: False for name in POLICY_CONTROLS})
+
+
+def _decimals(step: float) -> int:
+    """Decimals that show every value a slider of this step can take."""
+    text = f"{step:.6f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def control_label(spec: dict[str, Any], value: Any) -> str:
+    """A control's label with its current value for sliders ("Seed: 1", "share / year:
+    0.10"): a slider shows no number of its own."""
+    label = spec.get("label", "")
+    if spec.get("type") == "SliderInt":
+        return f"{label}: {int(value)}"
+    if spec.get("type") == "SliderFloat":
+        return f"{label}: {float(value):.{_decimals(float(spec['step']))}f}"
+    return label

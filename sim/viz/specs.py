@@ -21,8 +21,8 @@ import pandas as pd
 from sim.evaluation import CV_LIMITS, QUALITY_INDICATORS
 from sim.viz.data import CV_LABELS, EQUITY_SERIES, MAP_MEASURES
 
-__all__ = ["SCHEMA", "cost_spec", "county_map_spec", "cv_spec", "equity_spec", "quality_spec",
-           "records", "school_panel_spec"]
+__all__ = ["BASELINE_NOTE", "MAP_DOMAINS", "SCHEMA", "cost_spec", "county_map_spec", "cv_spec",
+           "equity_spec", "quality_spec", "records", "school_panel_spec"]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 EQUITY_COLOURS = ("#2166ac", "#b2182b", "#4d9221")
@@ -60,24 +60,49 @@ def _colour(labels: list[str], colours: tuple[str, ...] | list[str],
             "legend": {"columns": columns, "labelLimit": 280}}
 
 
-def _spec(title: str, height: int, body: dict[str, Any]) -> dict[str, Any]:
+def _spec(title: str | dict[str, str], height: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"$schema": SCHEMA, "title": title, "width": "container", "height": height,
             "autosize": {"type": "fit-x", "contains": "padding"}, "config": _CONFIG, **body}
 
 
-def equity_spec(ts: pd.DataFrame, height: int = 220) -> dict[str, Any]:
+def _baseline_layer(base: pd.DataFrame, columns: dict[str, str],
+                    colour: dict[str, Any]) -> dict[str, Any]:
+    """The same-seed baseline's series (every policy off) as faint dashed lines in the run's
+    colours; they share the run's colour scale and so its one legend (a layer with its
+    legend switched off would switch off the merged legend: Vega-Lite), and the chart's
+    subtitle says what the dashed lines are."""
+    return {"data": {"values": records(base, columns)},
+            "mark": {"type": "line", "strokeDash": [4, 3], "strokeWidth": 1.2,
+                     "opacity": 0.45},
+            "encoding": {"x": _x(), "y": {"field": "value", "type": "quantitative"},
+                         "color": colour,
+                         "tooltip": [{"field": "series", "title": "baseline (no policy)"},
+                                     {"field": "year"}, {"field": "value", "format": ".3f"}]}}
+
+
+#: the subtitle of a time chart that draws the same-seed baseline
+BASELINE_NOTE = "faint dashed: the same seed with every policy off"
+
+
+def equity_spec(ts: pd.DataFrame, height: int = 220,
+                baseline: pd.DataFrame | None = None) -> dict[str, Any]:
     """SES and urban–rural achievement gaps and the between-school share of achievement
-    variance over the years."""
+    variance over the years; with ``baseline`` (the same seed's series with every policy
+    off), its lines faint and dashed beneath."""
     labels = list(EQUITY_SERIES.values())
-    return _spec("Equity (lower is more equal)", height, {
-        "data": {"values": records(ts, EQUITY_SERIES)},
-        "mark": {"type": "line", "point": {"size": 18}, "strokeWidth": 1.6},
-        "encoding": {"x": _x(),
-                     "y": {"field": "value", "type": "quantitative",
-                           "title": "gap in year-0 SD / share"},
-                     "color": _colour(labels, EQUITY_COLOURS, columns=2),
-                     "tooltip": [{"field": "series"}, {"field": "year"},
-                                 {"field": "value", "format": ".3f"}]}})
+    colour = _colour(labels, EQUITY_COLOURS, columns=2)
+    run = {"data": {"values": records(ts, EQUITY_SERIES)},
+           "mark": {"type": "line", "point": {"size": 18}, "strokeWidth": 1.6},
+           "encoding": {"x": _x(),
+                        "y": {"field": "value", "type": "quantitative",
+                              "title": "gap in year-0 SD / share"},
+                        "color": colour,
+                        "tooltip": [{"field": "series"}, {"field": "year"},
+                                    {"field": "value", "format": ".3f"}]}}
+    if baseline is None:
+        return _spec("Equity (lower is more equal)", height, run)
+    return _spec({"text": "Equity (lower is more equal)", "subtitle": BASELINE_NOTE}, height,
+                 {"layer": [_baseline_layer(baseline, EQUITY_SERIES, colour), run]})
 
 
 def cv_spec(ts: pd.DataFrame, thresholds: dict[str, float] | None = None,
@@ -118,17 +143,21 @@ def cv_spec(ts: pd.DataFrame, thresholds: dict[str, float] | None = None,
             "resolve": {"scale": {"y": "shared"}}}
 
 
-def quality_spec(ts: pd.DataFrame, height: int = 200) -> dict[str, Any]:
-    """Mean achievement (quality) of the county and of each tier, in year-0 SD units."""
+def quality_spec(ts: pd.DataFrame, height: int = 200,
+                 baseline: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Mean achievement (quality) of the county and of each tier, in year-0 SD units; with
+    ``baseline`` (the same seed's series with every policy off), its lines faint and dashed
+    beneath."""
     cols = {"mean_achievement": "county", "achievement_urban": "urban",
             "achievement_town": "town", "achievement_rural": "rural"}
     labels = list(cols.values())
-    return _spec("Quality: mean achievement", height, {"layer": [
+    colour = _colour(labels, [TIER_COLOURS[k] for k in labels])
+    layers: list[dict[str, Any]] = [
         {"data": {"values": records(ts, cols)},
          "mark": {"type": "line"},
          "encoding": {"x": _x(),
                       "y": {"field": "value", "type": "quantitative", "title": "year-0 SD"},
-                      "color": _colour(labels, [TIER_COLOURS[k] for k in labels]),
+                      "color": colour,
                       "strokeWidth": {"condition": {"test": "datum.series === 'county'",
                                                     "value": 2.6}, "value": 1.3},
                       "tooltip": [{"field": "series"}, {"field": "year"},
@@ -136,7 +165,11 @@ def quality_spec(ts: pd.DataFrame, height: int = 200) -> dict[str, Any]:
         {"data": {"values": [{"zero": 0.0}]},
          "mark": {"type": "rule", "color": "#999999", "strokeWidth": 0.8},
          "encoding": {"y": {"field": "zero", "type": "quantitative"}}},
-    ]})
+    ]
+    if baseline is None:
+        return _spec("Quality: mean achievement", height, {"layer": layers})
+    return _spec({"text": "Quality: mean achievement", "subtitle": BASELINE_NOTE}, height,
+                 {"layer": [*layers, _baseline_layer(baseline, cols, colour)]})
 
 
 def cost_spec(costs: pd.DataFrame, height: int = 200) -> dict[str, Any]:
@@ -168,6 +201,18 @@ def cost_spec(costs: pd.DataFrame, height: int = 200) -> dict[str, Any]:
 #: matplotlib colour map of each map measure (sim.viz.data.MAP_MEASURES) -> Vega scheme
 _SCHEMES = {"RdBu": "redblue", "PuOr": "purpleorange", "viridis": "viridis",
             "RdYlGn": "redyellowgreen"}
+#: each map measure's fixed colour domain (values beyond it take the end colour), the same
+#: in every year so that colours compare across years, seeds and policies. Assumption: the
+#: spans cover what the counties show; measured on default and county_l, seed 3, years
+#: 0-10, with and without rotation, school groups and targeted funding: school mean
+#: achievement -1.01..0.74 SD, teacher effectiveness -0.19..0.09 pupil SD / year, indicator
+#: ratios 0..4.9 of the standard (beyond 2 is "twice the standard or more").
+MAP_DOMAINS: dict[str, tuple[float, float]] = {
+    "mean_achievement": (-1.0, 1.0),
+    "teacher_effectiveness": (-0.2, 0.2),
+    "indicators_met": (0.0, 7.0),
+    **{f"ratio_{n}": (0.0, 2.0) for n in QUALITY_INDICATORS},
+}
 TIER_SHAPES = {"urban": "square", "town": "triangle-up", "rural": "circle"}
 ROTATION_COLOUR = "#e66101"
 
@@ -203,26 +248,64 @@ def _route_curves(flows: pd.DataFrame, pos: dict[int, tuple[float, float]]
     return lines, heads
 
 
+#: markers closer than this share of the map's width are spread apart (assumption: about
+#: the width of a mid-sized marker on the 430-px map, so no school hides another)
+SPREAD_SHARE = 0.03
+
+
+def spread(x: np.ndarray, y: np.ndarray, min_dist: float, rounds: int = 30
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions moved apart until no two are closer than about ``min_dist``: each round
+    pushes every too-close pair apart along the line joining them (coincident ones along a
+    fixed direction by index); deterministic. Schools far from every other keep their place.
+    """
+    p = np.column_stack([x, y]).astype(float)
+    n = len(p)
+    if n < 2 or min_dist <= 0:
+        return p[:, 0], p[:, 1]
+    angle = np.arange(n) * 2.399963  # golden angle: distinct directions for coincident ones
+    fallback = np.column_stack([np.cos(angle), np.sin(angle)])
+    for _ in range(rounds):
+        d = p[:, None, :] - p[None, :, :]
+        dist = np.hypot(d[..., 0], d[..., 1])
+        np.fill_diagonal(dist, np.inf)
+        close = dist < min_dist
+        if not close.any():
+            break
+        safe = np.where(dist > 1e-9, dist, 1.0)
+        unit = np.where((dist > 1e-9)[..., None], d / safe[..., None],
+                        (fallback[:, None, :] - fallback[None, :, :]))
+        push = np.where(close, (min_dist - np.minimum(dist, min_dist)) / 2, 0.0)
+        p += (unit * push[..., None]).sum(axis=1) * 0.5
+    return p[:, 0], p[:, 1]
+
+
 def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
                     flows: pd.DataFrame, year: int, size: int = 430) -> dict[str, Any]:
     """Schools at their locations (shape: tier; area: pupils; colour: ``measure``), school
     group links (grey dashed, lead to member) and this year's rotations (orange curves
     from the sending to the receiving school, width: teachers). Both axes have the same km
-    per pixel (``size`` px square)."""
+    per pixel (``size`` px square). The colour scale is fixed (:data:`MAP_DOMAINS`); schools
+    closer than :data:`SPREAD_SHARE` of the map are drawn spread apart (:func:`spread`,
+    their tooltips give the true position)."""
     if measure not in MAP_MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MAP_MEASURES)}, not {measure!r}")
     label, cmap, centre = MAP_MEASURES[measure]
     n_rot = int(flows["teachers"].sum()) if len(flows) else 0
     head = {"$schema": SCHEMA, "config": _CONFIG, "width": size, "height": size,
             "title": {"text": f"County in year {year}: {len(frame)} schools",
-                      "subtitle": "grey dashed: school-group links (lead to member); orange: "
-                                  f"this year's rotations ({n_rot} teachers)"}}
+                      "subtitle": ["grey dashed: school-group links (lead to member); orange: "
+                                   f"this year's rotations ({n_rot} teachers)",
+                                   "schools nearer than a marker drawn spread apart; colour "
+                                   "scale fixed across years"]}}
     if not len(frame):
         return {**head, "data": {"values": [{"text": "no open school"}]},
                 "mark": {"type": "text", "fontSize": 12}, "encoding": {"text": {"field": "text"}}}
     x, y = frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float)
     span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-6) * 1.12
     cx, cy = (x.min() + x.max()) / 2, (y.min() + y.max()) / 2
+    true_x, true_y = x, y
+    x, y = spread(x, y, SPREAD_SHARE * span)
     xs = {"field": "x", "type": "quantitative", "title": "km east",
           "scale": {"domain": [cx - span / 2, cx + span / 2], "nice": False, "zero": False}}
     ys = {"field": "y", "type": "quantitative", "title": "km north",
@@ -236,17 +319,17 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
     curves, heads = _route_curves(flows, pos)
     values = frame[measure].to_numpy(dtype=float)
     schools = [{"school_id": s, "name": str(nm), "tier": str(tr), "pupils": int(p),
-                "value": v if np.isfinite(v) else None, "x": round(a, 2), "y": round(b, 2)}
-               for s, nm, tr, p, v, a, b in zip(ids, frame["name"].tolist(),
-                                                frame["tier"].tolist(),
-                                                frame["students"].to_numpy().tolist(),
-                                                values.tolist(), x.tolist(), y.tolist(),
-                                                strict=True)]
-    colour_scale: dict[str, Any] = {"scheme": _SCHEMES.get(cmap, "viridis")}
-    finite = values[np.isfinite(values)]
-    if centre is not None and len(finite):
-        half = max(float(np.abs(finite - centre).max()), 1e-6)
-        colour_scale.update(domain=[centre - half, centre + half], domainMid=centre)
+                "value": v if np.isfinite(v) else None, "x": round(a, 2), "y": round(b, 2),
+                "east_km": round(ta, 2), "north_km": round(tb, 2)}
+               for s, nm, tr, p, v, a, b, ta, tb in zip(
+                   ids, frame["name"].tolist(), frame["tier"].tolist(),
+                   frame["students"].to_numpy().tolist(), values.tolist(), x.tolist(),
+                   y.tolist(), true_x.tolist(), true_y.tolist(), strict=True)]
+    lo, hi = MAP_DOMAINS[measure]
+    colour_scale: dict[str, Any] = {"scheme": _SCHEMES.get(cmap, "viridis"),
+                                    "domain": [lo, hi], "clamp": True, "nice": False}
+    if centre is not None:
+        colour_scale["domainMid"] = centre
     layers: list[dict[str, Any]] = [
         {"data": {"values": link_rows}, "mark": {"type": "rule", "strokeDash": [3, 2],
                                                  "color": "#8c8c8c", "strokeWidth": 0.8},
@@ -269,18 +352,21 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
                                   {"field": "teachers"}]}},
         {"data": {"values": schools},
          "mark": {"type": "point", "filled": True, "stroke": "#262626", "strokeWidth": 0.6,
-                  "opacity": 1},
+                  "opacity": 0.9},
          "encoding": {
              "x": xs, "y": ys,
              "shape": {"field": "tier", "type": "nominal", "title": "tier",
                        "scale": {"domain": list(TIER_SHAPES), "range": list(TIER_SHAPES.values())}},
              "size": {"field": "pupils", "type": "quantitative", "title": "pupils",
-                      "scale": {"range": [15, 415], "zero": True}},
+                      "scale": {"range": [12, 300], "zero": True}},
+             "order": {"field": "pupils", "type": "quantitative", "sort": "descending"},
              "color": {"field": "value", "type": "quantitative", "title": label,
                        "scale": colour_scale, "legend": {"orient": "right", "titleLimit": 170}},
              "tooltip": [{"field": "name", "title": "school"}, {"field": "tier"},
                          {"field": "pupils"}, {"field": "value", "title": label,
-                                               "format": ".3f"}]}},
+                                               "format": ".3f"},
+                         {"field": "east_km", "title": "km east"},
+                         {"field": "north_km", "title": "km north"}]}},
     ]
     return {**head, "layer": layers}
 
