@@ -237,7 +237,7 @@ def _figures(df, front, best, by_trial, out: Path, first) -> None:
     from matplotlib.ticker import MaxNLocator
 
     from experiments.figures import metric_label
-    from sim.results import policy_name
+    from sim.labels import policy_name
 
     rc = {"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 8,
           "xtick.labelsize": 8, "ytick.labelsize": 8}

@@ -174,7 +174,7 @@ class ArmLabels:
 
 def display_labels(arms: list[str]) -> ArmLabels:
     """Readable names of ``arms`` (see :class:`ArmLabels`)."""
-    from sim.results import parameter_unit, setting_label
+    from sim.labels import parameter_unit, setting_label
 
     others = [a for a in arms if a != BASELINE]
     split = {a: _split_arm(a) for a in others}
@@ -407,7 +407,7 @@ def _cost_note(res: AggregateResult) -> str:
     keys = {k for a in res.arm_order if a != BASELINE for k, _ in _split_arm(a) if relevant(k)}
     if not keys:
         return ""
-    from sim.results import setting_label
+    from sim.labels import setting_label
 
     return ("Cost = the policies' own cost; changing " + ", ".join(
         setting_label(k, unit=False) for k in sorted(keys)) + " changes county spending instead "
@@ -735,7 +735,7 @@ def _heatmap(res: AggregateResult, metric: str) -> Any:
         i, j = rows.index(rv), cols.index(cv)
         grid[i, j], ns[i, j] = st["mean"], st["n"]
         half[i, j] = st["ci_high"] - st["mean"]
-    from sim.results import setting_label
+    from sim.labels import setting_label
 
     short = {k: setting_label(k, unit=False) for k in swept}
     left_out = sorted(set(runs["arm"]) - set(last["arm"]) - {BASELINE})
@@ -791,7 +791,7 @@ def last_runs_metric(res: AggregateResult, arm: str, metric: str) -> float | Non
 
 def _param_unit(key: str) -> str:
     """`` (unit)`` of a model or policy parameter from its schema; '' when unknown."""
-    from sim.results import parameter_unit
+    from sim.labels import parameter_unit
 
     unit = parameter_unit(key)
     return f" ({unit})" if unit else ""

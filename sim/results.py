@@ -5,7 +5,7 @@ A finished run directory holds::
     timeseries.parquet   one row per year: county metrics (see sim.record.record_year)
     schools.parquet      one row per school, level section and year: the official indicators
     summary.json         seed, configuration, first and last year's key metrics, verdicts
-    equity.png           equity and quality trajectories
+    equity.png           equity and quality trajectories (drawn by sim.run_figure)
     COMPLETE             written last: the run finished and every file above is whole
 
 Every file is written to a temporary name in the same directory and renamed into place,
@@ -27,11 +27,10 @@ import pandas as pd
 if TYPE_CHECKING:
     from sim.model import EducationModel
 
-__all__ = ["BASELINE_FILE", "EQUITY_MEASURES", "KEY_METRICS", "atomic_write", "baseline_fingerprint",
-           "compare_to_baseline", "file_fingerprint", "json_safe", "model_fingerprint",
-           "run_fingerprint", "write_parquet",
-           "comparison_table", "draw_equity_figure", "equity_figure", "parameter_unit", "policy_name",
-           "policy_summary", "setting_label", "summarise", "summary_table", "write_outputs"]
+__all__ = ["BASELINE_FILE", "EQUITY_MEASURES", "KEY_METRICS", "atomic_write",
+           "baseline_fingerprint", "compare_to_baseline", "comparison_table", "file_fingerprint",
+           "json_safe", "model_fingerprint", "run_fingerprint", "summarise", "summary_table",
+           "write_outputs", "write_parquet"]
 
 #: measures compared with a same-seed baseline: column, label; lower is more equal
 EQUITY_MEASURES: list[tuple[str, str]] = [
@@ -286,244 +285,6 @@ def _fmt(x: Any) -> str:
     return f"{x:.3f}"
 
 
-def policy_name(name: str) -> str:
-    """The English name of a registered policy, from the first line of its module's docstring
-    ("Teacher rotation (教师交流轮岗 / 支教): ..." gives "teacher rotation"); the registry name
-    with spaces when there is none. Figures use the English name only: a Chinese name would
-    need a CJK font, which a plain matplotlib installation does not have."""
-    import sys
-
-    from sim.policies import POLICIES
-
-    cls = POLICIES.get(name)
-    doc = (sys.modules[cls.__module__].__doc__ or "") if cls is not None else ""
-    head = doc.strip().split("\n", 1)[0]
-    english = head.split(" (", 1)[0].split(":", 1)[0].strip()
-    if not english or len(english) > 40:
-        english = name.replace("_", " ")
-    return english[0].lower() + english[1:]
-
-
-def parameter_unit(key: str) -> str:
-    """The unit of a model (``teachers.rural_allowance``) or policy
-    (``policies.teacher_rotation.rate``) parameter from its schema; '' when unknown."""
-    import dataclasses
-
-    parts = key.split(".")
-    try:
-        if parts[0] == "policies" and len(parts) >= 3:
-            from sim.policies import POLICIES
-
-            cls = POLICIES.get(parts[1])
-            fields = {f.name: f for f in dataclasses.fields(cls.Config)} if cls else {}
-            return str(fields[parts[2]].metadata.get("unit", "")) if parts[2] in fields else ""
-        from sim.config import parameter_table
-
-        table = parameter_table().set_index("parameter")["unit"]
-        while parts and ".".join(parts) not in table.index:
-            parts = parts[:-1]  # a tier of a tiered value: teachers.attrition.rural
-        return str(table[".".join(parts)]) if parts else ""
-    except Exception:  # a label must never stop a figure
-        return ""
-
-
-def setting_label(key: str, value: Any = None, unit: bool = True) -> str:
-    """A parameter setting in words: ``policies.teacher_rotation.rate=0.05`` gives
-    "teacher rotation rate 0.05 (share of eligible teachers per year)",
-    ``teachers.rural_allowance=0.3`` gives "rural allowance 0.3 (share of base salary)"."""
-    parts = key.split(".")
-    if parts[0] == "policies" and len(parts) >= 3:
-        words = f"{policy_name(parts[1])} {' '.join(parts[2:]).replace('_', ' ')}"
-    elif parts[0] == "policies" and len(parts) == 2:
-        words = policy_name(parts[1])
-    else:
-        tail = parts[-1] if len(parts) == 1 or parts[-1] not in ("urban", "town", "rural") \
-            else f"{parts[-2]}, {parts[-1]}"
-        words = tail.replace("_", " ")
-    text = words if value is None or value == "" else f"{words} {value}"
-    u = parameter_unit(key) if unit else ""
-    return f"{text} ({u})" if u else text
-
-
-def _main_settings(name: str, params: dict[str, Any]) -> list[tuple[str, Any]]:
-    """A policy's settings worth naming: those that differ from the defaults; if none, its
-    first numeric intensity (the first number after start_year, end_year and fidelity)."""
-    import dataclasses
-
-    from sim.policies import POLICIES
-
-    cls = POLICIES.get(name)
-    if cls is None:
-        return []
-    fields = dataclasses.fields(cls.Config)
-    defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
-    timing = ("start_year", "end_year", "fidelity")
-    changed = [(k, v) for k, v in params.items()
-               if k in defaults and v != defaults[k] and k not in timing]
-    if changed:
-        return changed
-    for f in fields:
-        if f.name not in timing and isinstance(defaults.get(f.name), (int, float)) \
-                and not isinstance(defaults.get(f.name), bool):
-            return [(f.name, params.get(f.name, defaults[f.name]))]
-    return []
-
-
-def policy_summary(policies: dict[str, Any]) -> str:
-    """The policies of a configuration and their main settings, in words: "teacher rotation:
-    rate 0.05 (share of eligible teachers per year); targeted funding: ..."; units left out
-    beyond three policies (the title would not fit the figure)."""
-    parts = []
-    units = len(policies or {}) <= 3
-    for name, params in (policies or {}).items():
-        settings = _main_settings(name, dict(params or {}))
-        text = "; ".join(setting_label(f"policies.{name}.{k}", _short_value(v),
-                                       unit=units).removeprefix(
-            policy_name(name) + " ") for k, v in settings)
-        parts.append(f"{policy_name(name)}: {text}" if text else policy_name(name))
-    return " | ".join(parts)
-
-
-def _short_value(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.3g}"
-    return str(v)
-
-
-#: tier colours of the equity figure
-TIER_COLOURS = {"urban": "#1f77b4", "town": "#ff7f0e", "rural": "#2ca02c"}
-
-
-def equity_figure(ts: pd.DataFrame, path: Path, title: str = "",
-                  baseline: pd.DataFrame | None = None, subtitle: str = "") -> None:
-    """Write :func:`draw_equity_figure` as a PNG at ``path`` (200 dpi)."""
-    import matplotlib.pyplot as plt
-
-    fig = draw_equity_figure(ts, title, baseline, subtitle)
-    try:
-        fig.savefig(path, dpi=200, format="png")
-    finally:
-        plt.close(fig)
-
-
-def draw_equity_figure(ts: pd.DataFrame, title: str = "",
-                       baseline: pd.DataFrame | None = None, subtitle: str = "") -> Any:
-    """Equity and quality over the years: achievement by tier, gaps, teachers by tier and the
-    official difference coefficients (primary and junior, against their 2017 limits).
-
-    With a ``baseline`` (the same-seed run without policies) every series is drawn twice:
-    the policy run as a solid line, the baseline as a thinner dashed line of the same colour.
-    ``subtitle`` (e.g. the policies and their intensities) goes under the title. Legends sit
-    below their panels, never over data or limit lines. Sized for the A4 text width
-    (17 cm; saved at 200 dpi by :func:`equity_figure`; fonts of 8 pt and more). The caller
-    closes the figure."""
-    import textwrap
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.ticker import MaxNLocator
-
-    width = 17 / 2.54  # A4 text width
-    rc = {"font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 8,
-          "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5}
-    with plt.rc_context(rc):
-        fig, axes = plt.subplots(3, 2, figsize=(width, 10.2), layout="constrained")
-        base = baseline if baseline is not None and len(baseline) else None
-
-        def line(ax: Any, col: str, label: str | None = None, **kw: Any) -> None:
-            """The run's series (solid) and, with a baseline, the baseline's (dashed)."""
-            if col not in ts:
-                return
-            ax.plot(ts["year"], ts[col], label=label, lw=kw.pop("lw", 1.5), **kw)
-            if base is not None and col in base:
-                kw.pop("ls", None)
-                ax.plot(base["year"], base[col], ls=(0, (4, 2)), lw=1.0, alpha=0.75, **kw)
-
-        def legend_below(ax: Any, ncol: int = 2) -> None:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol,
-                      frameon=False, handlelength=1.8, columnspacing=1.0)
-
-        ax = axes[0, 0]
-        line(ax, "mean_achievement", "county mean", color="black", lw=2)
-        for tier, c in TIER_COLOURS.items():
-            line(ax, f"achievement_{tier}", f"{tier} schools", color=c)
-        ax.set_title("Quality: mean achievement")
-        ax.set_ylabel("achievement (year-0 SD)")
-        legend_below(ax)
-
-        ax = axes[0, 1]
-        for col, label, c in (("ses_gap", "SES gap (top − bottom quartile)", "#9467bd"),
-                              ("urban_rural_gap", "urban − rural gap", "#8c564b"),
-                              ("between_school_share", "between-school share of variance",
-                               "#17becf")):
-            line(ax, col, label, color=c)
-        ax.set_title("Equity: achievement gaps")
-        ax.set_ylabel("gap (year-0 SD) or share (0–1)")
-        ax.set_ylim(bottom=0)
-        legend_below(ax, 1)
-
-        for ax, prefix, name, unit in (
-                (axes[1, 0], "teacher_effectiveness_", "Teacher effectiveness by tier",
-                 "student SD per year"),
-                (axes[1, 1], "backbone_per_100_", "Backbone teachers by tier",
-                 "backbone teachers per 100 pupils")):
-            for tier, c in TIER_COLOURS.items():
-                line(ax, f"{prefix}{tier}", f"{tier} schools", color=c)
-            ax.set_title(name)
-            ax.set_ylabel(unit)
-            legend_below(ax, 2)
-
-        from sim.evaluation import CV_LIMITS, INDICATORS
-
-        cmap = matplotlib.colormaps["tab10"]
-        drawn_cv = False
-        for ax, level in ((axes[2, 0], "primary"), (axes[2, 1], "junior")):
-            cols = [c for c in ts.columns if c.startswith(f"cv_{level}_")]
-            if not cols:
-                ax.set_visible(False)
-                continue
-            drawn_cv = True
-            for i, c in enumerate(cols):
-                name = c.removeprefix(f"cv_{level}_")
-                label = INDICATORS[name].label if name in INDICATORS else name
-                line(ax, c, label, color=cmap(i % 10), lw=1.3)
-            limit = CV_LIMITS["quality"][level]
-            ax.axhline(limit, color="red", ls=":", lw=1.3, label=f"2017 limit ({limit:.2f})")
-            ax.set_title(f"Official difference coefficients, {level}")
-            ax.set_ylabel("difference coefficient (CV)")
-            ax.set_ylim(bottom=0)
-            legend_below(ax, 1)
-        if not drawn_cv:
-            ax = axes[2, 0]
-            ax.set_visible(True)
-            line(ax, "students", "pupils", color="black")
-            ax.set_title("Enrolment")
-            ax.set_ylabel("pupils")
-        for a in axes.flat:
-            a.set_xlabel("simulated year")
-            a.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years on the axis
-            a.grid(alpha=0.3)
-        head = []
-        if title:
-            head.append(title)
-        if subtitle:
-            head += textwrap.wrap(subtitle, 95)
-        if base is not None:
-            head.append("solid: with the policies; dashed, same colour: same-seed baseline "
-                        "(no policy)")
-            key = [Line2D([], [], color="0.2", lw=1.5),
-                   Line2D([], [], color="0.2", lw=1.0, ls=(0, (4, 2)), alpha=0.75)]
-            fig.legend(key, ["with the policies", "same-seed baseline (no policy)"],
-                       loc="outside lower center", ncol=2, frameon=False)
-        if head:
-            fig.suptitle("\n".join(head))
-        fig.canvas.draw()  # the layout, while the sizes above apply
-    return fig
-
-
 def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bool = True,
                   baseline: EducationModel | None = None) -> Path:
     """Write the run's files into ``out_dir`` (created if needed); returns the directory.
@@ -566,6 +327,9 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
     atomic_write(out / "summary.json",
                  lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
     if figures:
+        from sim.labels import policy_summary
+        from sim.run_figure import equity_figure
+
         county = (f"county from {os.path.basename(model.cfg.region.path)}"
                   if model.cfg.region.path else f"{model.cfg.region.preset} county")
         title = f"{county}, seed {model.seed}"

@@ -7,8 +7,10 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+from sim.labels import policy_summary, setting_label
 from sim.model import EducationModel
-from sim.results import draw_equity_figure, policy_summary, setting_label, write_outputs
+from sim.results import write_outputs
+from sim.run_figure import draw_equity_figure
 
 matplotlib.use("Agg")
 
