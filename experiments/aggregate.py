@@ -62,6 +62,25 @@ years). A run without such a partner is compared with its own same-seed baseline
 ``edusim`` when policies are on (``baseline_timeseries.parquet``, or ``vs_baseline`` in
 ``summary.json``). Otherwise it has no reference and its changes are missing. The
 ``reference`` column says which was used (``self`` for the baseline arm itself).
+
+**A named reference arm** (``--reference ARM``, e.g. ``--reference
+"teachers.rural_allowance=0.1"`` in a sweep of an ordinary parameter): each run is compared with
+the run of that arm with the same seed (same region and years) instead; a run without one has
+no reference (``none``). ``reference`` then names the arm (``self`` in the reference arm), the
+effects table gains a ``reference`` column, and the cost behind ``gain_per_million_yuan_<m>`` is
+the extra county spending over the years compared with the reference run
+(``change_total_spending_yuan``, which includes the policies' own cost and allowances), not the
+policy cost, so that a sweep of a parameter that costs money (an allowance) gets
+cost-effectiveness figures. ``manifest.json`` records ``reference_arm``.
+
+**Difference between two arms** (``--compare A B``, repeatable): per seed that both arms have
+(and with the same last year), A's run − B's run at the last year for every measure of the
+effects table, plus the policy cost and county spending summed over the years; mean and 95%
+t-interval across those seeds, written to ``differences.csv`` (``arm_a``, ``arm_b``,
+``measure``, ``label``, ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``) and printed.
+
+An arm is named by its label as in ``arms.csv`` (``key=value, key=value``; numbers may be
+written in any form, ``0.10`` = ``0.1``); an unknown name is an error that lists the arms.
 """
 
 from __future__ import annotations
@@ -84,8 +103,8 @@ from sim.record import first_year_met
 from sim.results import BASELINE_FILE, baseline_fingerprint, file_fingerprint
 from sim.terminal import command, output_dir_problem
 
-__all__ = ["AggregateError", "AggregateResult", "aggregate", "find_runs", "key_metrics", "main",
-           "mean_ci", "parse_override", "t_quantile_975"]
+__all__ = ["AggregateError", "AggregateResult", "aggregate", "arm_difference", "find_runs",
+           "key_metrics", "main", "mean_ci", "parse_override", "resolve_arm", "t_quantile_975"]
 
 AGGREGATE_DIRNAME = "aggregate"
 MANIFEST = "manifest.json"
@@ -373,6 +392,10 @@ class AggregateResult:
     unreadable: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: the arm named as reference (``--reference``); None = the baseline / same-seed baselines
+    reference_arm: str | None = None
+    #: A − B for the arm pairs asked for (``--compare``); None when none was asked for
+    differences: pd.DataFrame | None = None
 
     @property
     def arm_order(self) -> list[str]:
@@ -396,6 +419,7 @@ class AggregateResult:
             raise AggregateError(f"no aggregate results in {path} (run edusim-aggregate first)")
         m = json.loads((p / MANIFEST).read_text())
         summary = pd.read_parquet(p / "summary.parquet")
+        diff = p / "differences.csv"
         last = summary.merge(summary.groupby("arm", sort=False)["year"].max().reset_index(),
                              on=["arm", "year"])
         return cls(
@@ -407,7 +431,9 @@ class AggregateResult:
             effects=pd.read_parquet(p / "effects.parquet"),
             param_columns=list(m["param_columns"]), swept_params=list(m["swept_params"]),
             incomplete=list(m["incomplete"]), unreadable=dict(m["unreadable"]),
-            warnings=list(m["warnings"]), files=[p / f for f in m["files"]])
+            warnings=list(m["warnings"]), files=[p / f for f in m["files"]],
+            reference_arm=m.get("reference_arm"),
+            differences=pd.read_csv(diff) if "differences.csv" in m["files"] else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,10 +441,14 @@ class AggregateResult:
 
 
 def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None,
-              write: bool = True) -> AggregateResult:
+              write: bool = True, reference: str | None = None,
+              compare: Any = ()) -> AggregateResult:
     """Aggregate the complete runs under ``sweep_dir``; write the tables to
     ``out/aggregate/`` (default ``sweep_dir/aggregate/``) unless ``write`` is False.
-    Raises :class:`AggregateError` for a missing directory or one with no complete run."""
+    ``reference`` names the arm every run is compared with (same seed); ``compare`` is a
+    sequence of (A, B) arm pairs whose difference A − B is reported (see the module doc).
+    Raises :class:`AggregateError` for a missing directory, one with no complete run, or an
+    unknown arm name (before anything is written)."""
     root = Path(sweep_dir)
     if not root.is_dir():
         raise AggregateError(f"no such directory: {sweep_dir}")
@@ -464,12 +494,32 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
     param_columns = list(names.values())
     swept = [names[k] for k in swept]
     params_of_arm = runs_df.drop_duplicates("arm").set_index("arm")[param_columns]
-    per_run = _per_run_table(runs, names)
+    arm_names = list(dict.fromkeys(r.arm for r in runs))
+    ref_arm = None if reference is None else resolve_arm(reference, arm_names, "--reference")
+    pairs = [(resolve_arm(a, arm_names, "--compare"), resolve_arm(b, arm_names, "--compare"))
+             for a, b in compare]
+    per_run = _per_run_table(runs, names, ref_arm)
     summary = _summary_table(runs_df, params_of_arm, [r.arm for r in runs])
     last = summary.merge(summary.groupby("arm", sort=False)["year"].max().reset_index(),
                          on=["arm", "year"])
-    effects = _effects_table(per_run)
+    effects = _effects_table(per_run, with_reference=ref_arm is not None)
     arms = _arms_table(per_run, effects, params_of_arm, param_columns)
+    differences = None
+    if pairs:
+        differences = pd.concat([arm_difference(runs_df, per_run, a, b) for a, b in pairs],
+                                ignore_index=True)
+        empty = sorted({f"{a} − {b}" for a, b, n in zip(
+            differences["arm_a"], differences["arm_b"], differences["n"], strict=True)
+            if n == 0})
+        if empty:
+            raise AggregateError("--compare: no seed with the same last year in both arms of "
+                                 + "; ".join(empty))
+    if ref_arm is not None:
+        lone = per_run.loc[per_run["reference"] == "none", "run_id"].tolist()
+        if lone:
+            warnings.append(f"{len(lone)} run(s) have no run of the reference arm with the same "
+                            "seed, region and years (changes missing): "
+                            + ", ".join(lone[:5]) + (" ..." if len(lone) > 5 else ""))
     if not (per_run["reference"] != "none").any():
         warnings.append("no reference for changes: no baseline arm and no run with its own "
                         "same-seed baseline")
@@ -479,7 +529,7 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
         sweep_dir=root, out_dir=out_dir, runs=runs_df, per_run=per_run, summary=summary,
         last_year=last, arms=arms, effects=effects, param_columns=param_columns,
         swept_params=swept, incomplete=incomplete_ids, unreadable=unreadable,
-        warnings=warnings)
+        warnings=warnings, reference_arm=ref_arm, differences=differences)
     if write:
         _write(result)
     return result
@@ -612,11 +662,15 @@ def _effect_measures() -> list[tuple[str, str, bool]]:
             + [(k, label, True) for k, label in EQUITY_MEASURES])
 
 
-def _per_run_table(runs: list[_Run], names: dict[str, str]) -> pd.DataFrame:
+def _per_run_table(runs: list[_Run], names: dict[str, str],
+                   ref_arm: str | None = None) -> pd.DataFrame:
+    """One row per run (see the module doc). With ``ref_arm`` every run is compared with the
+    same-seed run of that arm, and gains are per million yuan of extra county spending."""
     measures = _effect_measures()
     base_runs: dict[int, _Run] = {}
     for r in runs:
-        if r.arm == BASELINE and not r.has_policies:
+        if (r.arm == ref_arm) if ref_arm is not None else (r.arm == BASELINE
+                                                           and not r.has_policies):
             base_runs.setdefault(r.seed, r)
     rows = []
     for r in runs:
@@ -632,7 +686,12 @@ def _per_run_table(runs: list[_Run], names: dict[str, str]) -> pd.DataFrame:
         ref_ts: pd.DataFrame | None = None
         ref_values: dict[str, float] = {}
         partner = base_runs.get(r.seed)
-        if r.arm == BASELINE and not r.has_policies:
+        if ref_arm is not None:
+            same = partner is not None and partner.years == r.years \
+                and partner.region == r.region
+            reference = "self" if r.arm == ref_arm else ref_arm if same else "none"
+            ref_ts = partner.ts if same and partner is not None else None
+        elif r.arm == BASELINE and not r.has_policies:
             reference, ref_ts = "self", r.ts
         elif partner is not None and partner.years == r.years and partner.region == r.region:
             reference, ref_ts = "baseline arm", partner.ts
@@ -650,18 +709,21 @@ def _per_run_table(runs: list[_Run], names: dict[str, str]) -> pd.DataFrame:
             ref_row = ref_ts.iloc[-1]
             ref_values = {k: ref_row.get(k) for k, _, _ in measures}
         row["reference"] = reference
+        if ref_ts is not None and "spending_yuan" in r.ts and "spending_yuan" in ref_ts:
+            spend = float(r.ts["spending_yuan"].sum() - ref_ts["spending_yuan"].sum())
+        else:
+            spend = math.nan
+        # the cost behind the gains: the policies' own cost, or (named reference arm) the
+        # extra county spending compared with the reference run
+        basis = cost if ref_arm is None else spend
         for k, _, equity in measures:
             a, b = last.get(k), ref_values.get(k)
             change = float(a) - float(b) if a is not None and b is not None else math.nan
             row[f"change_{k}"] = change
             if equity:
-                row[f"gain_per_million_yuan_{k}"] = (-change / (cost / 1e6) if cost > 0
+                row[f"gain_per_million_yuan_{k}"] = (-change / (basis / 1e6) if basis > 0
                                                      else math.nan)
-        if ref_ts is not None and "spending_yuan" in r.ts and "spending_yuan" in ref_ts:
-            row["change_total_spending_yuan"] = float(r.ts["spending_yuan"].sum()
-                                                      - ref_ts["spending_yuan"].sum())
-        else:
-            row["change_total_spending_yuan"] = math.nan
+        row["change_total_spending_yuan"] = spend
         rows.append(row)
     df = pd.DataFrame(rows)
     for k, name in names.items():
@@ -693,7 +755,7 @@ def _summary_table(runs_df: pd.DataFrame, params_of_arm: pd.DataFrame,
     return stats[cols].reset_index(drop=True)
 
 
-def _effects_table(per_run: pd.DataFrame) -> pd.DataFrame:
+def _effects_table(per_run: pd.DataFrame, with_reference: bool = False) -> pd.DataFrame:
     measures = _effect_measures()
     labels = {k: label for k, label, _ in measures}
     labels["total_spending_yuan"] = "county spending summed over the years (yuan)"
@@ -707,11 +769,14 @@ def _effects_table(per_run: pd.DataFrame) -> pd.DataFrame:
             items.append(("gain_per_million_yuan", k, f"gain_per_million_yuan_{k}"))
     rows = []
     for arm, grp in per_run.groupby("arm", sort=False):
+        refs = sorted(set(grp["reference"]))
+        ref = {"reference": refs[0] if len(refs) == 1 else "mixed: " + ", ".join(refs)} \
+            if with_reference else {}
         for kind, measure, col in items:
             if col not in grp:
                 continue
             stats = mean_ci(grp[col])
-            rows.append({"arm": arm, "kind": kind, "measure": measure,
+            rows.append({"arm": arm, **ref, "kind": kind, "measure": measure,
                          "label": labels.get(measure, "total policy cost (yuan)"), **stats})
     df = pd.DataFrame(rows)
     df["n"] = df["n"].astype("int64")
@@ -754,6 +819,71 @@ def _arms_table(per_run: pd.DataFrame, effects: pd.DataFrame, params_of_arm: pd.
     return df
 
 
+def _arm_parts(label: str) -> dict[str, Any] | None:
+    """``'a=0.10, b=x'`` → ``{'a': 0.1, 'b': 'x'}``; None when it is not of that form."""
+    parts: dict[str, Any] = {}
+    for item in label.split(","):
+        parsed = parse_override(item)
+        if parsed is None:
+            return None
+        parts[parsed[0]] = parsed[1]
+    return parts
+
+
+def resolve_arm(name: str, arms: list[str], option: str = "arm") -> str:
+    """The arm among ``arms`` that ``name`` names: its exact label, or the same ``key=value``
+    pairs in any order and number format. Raises :class:`AggregateError` listing the arms."""
+    if name in arms:
+        return name
+    want = _arm_parts(name)
+    if want is not None:
+        hits = [a for a in arms if _arm_parts(a) == want]
+        if len(hits) == 1:
+            return hits[0]
+    raise AggregateError(f"{option}: unknown arm {name!r}; the arms are: "
+                         + "; ".join(repr(a) for a in arms))
+
+
+def arm_difference(runs: pd.DataFrame, per_run: pd.DataFrame, arm_a: str,
+                   arm_b: str) -> pd.DataFrame:
+    """A − B per seed that both arms have with the same last year (the first run of each arm
+    and seed), for the last-year measures of the effects table, the policy cost and the
+    county spending summed over the years: one row per measure with ``n`` (pairs), ``mean``,
+    ``sd`` and the 95% t-interval (:func:`mean_ci`)."""
+    measures = [(k, label) for k, label, _ in _effect_measures()]
+    pr = per_run.drop_duplicates(["arm", "seed"]).set_index(["arm", "seed"])
+    last = runs.sort_values("year").groupby("run_id", sort=False).tail(1).set_index("run_id")
+    spend = (runs.groupby("run_id")["spending_yuan"].sum() if "spending_yuan" in runs
+             else pd.Series(dtype=float))
+
+    def values(arm: str, seed: int) -> dict[str, float]:
+        rid = pr.loc[(arm, seed), "run_id"]
+        out = {k: float(last.loc[rid, k]) if k in last and pd.notna(last.loc[rid, k])
+               else math.nan for k, _ in measures}
+        out["total_policy_cost_yuan"] = float(pr.loc[(arm, seed), "total_policy_cost_yuan"])
+        out["total_spending_yuan"] = float(spend.get(rid, math.nan))
+        out["_year"] = float(pr.loc[(arm, seed), "last_year"])
+        return out
+
+    seeds_a = set(pr.loc[arm_a].index) if arm_a in pr.index.get_level_values(0) else set()
+    seeds_b = set(pr.loc[arm_b].index) if arm_b in pr.index.get_level_values(0) else set()
+    diffs: list[dict[str, float]] = []
+    for seed in sorted(seeds_a & seeds_b):
+        va, vb = values(arm_a, seed), values(arm_b, seed)
+        if va["_year"] == vb["_year"]:
+            diffs.append({k: va[k] - vb[k] for k in va if k != "_year"})
+    labels = dict(measures)
+    labels["total_policy_cost_yuan"] = "total policy cost (yuan)"
+    labels["total_spending_yuan"] = "county spending summed over the years (yuan)"
+    rows = []
+    for k, label in labels.items():
+        stats = mean_ci([d[k] for d in diffs]) if diffs else mean_ci([])
+        rows.append({"arm_a": arm_a, "arm_b": arm_b, "measure": k, "label": label, **stats})
+    df = pd.DataFrame(rows)
+    df["n"] = df["n"].astype("int64")
+    return df
+
+
 def _write(result: AggregateResult) -> None:
     from sim.results import atomic_write
 
@@ -779,6 +909,8 @@ def _write(result: AggregateResult) -> None:
     csv(result.arms, "arms.csv")
     parquet(result.effects, "effects.parquet")
     csv(result.effects, "effects.csv")
+    if result.differences is not None:
+        csv(result.differences, "differences.csv")
     manifest = {
         "sweep_dir": str(result.sweep_dir),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -795,6 +927,8 @@ def _write(result: AggregateResult) -> None:
                     "missing for n = 1",
         "files": [f.name for f in files] + [MANIFEST],
     }
+    if result.reference_arm is not None:
+        manifest["reference_arm"] = result.reference_arm
     atomic_write(out / MANIFEST,
                  lambda p: p.write_text(json.dumps(manifest, indent=1, ensure_ascii=False)))
     files.append(out / MANIFEST)
@@ -820,13 +954,17 @@ def report(result: AggregateResult) -> str:
     for w in result.warnings:
         lines.append(f"warning: {w}")
     lines.append("")
-    header = ("arm", "seeds", "cost (m yuan)", "Δ urban-rural gap", "Δ mean achievement",
-              "2017 pass: median yr (share)")
+    named = result.reference_arm is not None
+    header = ("arm", "seeds", "Δ spending (m yuan)" if named else "cost (m yuan)",
+              "Δ urban-rural gap", "Δ mean achievement", "2017 pass: median yr (share)")
     table = [header]
+    eff = result.effects.set_index(["arm", "kind", "measure"])["mean"]
     for _, a in arms.iterrows():
         med, share = a["first_pass_quality_median"], a["first_pass_quality_share"]
+        cost = eff.get((a["arm"], "change", "total_spending_yuan"), math.nan) if named \
+            else a["total_policy_cost_yuan_mean"]
         table.append((
-            a["arm"], str(a["n_runs"]), f"{a['total_policy_cost_yuan_mean'] / 1e6:,.2f}",
+            a["arm"], str(a["n_runs"]), f"{cost / 1e6:,.2f}",
             _ci_text(a, "change_urban_rural_gap"), _ci_text(a, "change_mean_achievement"),
             ("never" if not math.isfinite(med) else f"{med:g}") + f" ({share:.0%})"))
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -838,8 +976,30 @@ def report(result: AggregateResult) -> str:
     lines.append("")
     lines.append("Δ = last year, arm − reference (mean [95% interval] across seeds); "
                  "reference: " + ", ".join(sorted(set(arms["reference"]))))
+    if result.reference_arm is not None:
+        lines.append(f"reference arm: {result.reference_arm} (each run against its run with the "
+                     "same seed); Δ spending = county spending summed over the years, arm − "
+                     "reference; gains are per million yuan of it")
+    if result.differences is not None:
+        for (a, b), grp in result.differences.groupby(["arm_a", "arm_b"], sort=False):
+            lines.append("")
+            n = int(grp["n"].max())
+            lines.append(f"difference A − B, last year, paired by seed ({n} seed(s)):")
+            lines.append(f"  A = {a}")
+            lines.append(f"  B = {b}")
+            for _, d in grp.iterrows():
+                lines.append(f"  {d['label']:<50} {_interval_text(d)}")
     lines.append(f"written: {result.out_dir}/ (" + ", ".join(f.name for f in result.files) + ")")
     return "\n".join(lines)
+
+
+def _interval_text(d: pd.Series) -> str:
+    m, lo, hi = d["mean"], d["ci_low"], d["ci_high"]
+    if not math.isfinite(m):
+        return "–"
+    big = abs(m) >= 1000
+    fmt = (lambda v: f"{v:+,.0f}") if big else (lambda v: f"{v:+.4f}")
+    return fmt(m) + (f" [{fmt(lo)}, {fmt(hi)}]" if math.isfinite(lo) else "")
 
 
 def _ci_text(row: pd.Series, name: str) -> str:
@@ -863,13 +1023,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None,
                         help="write OUT/aggregate/ instead of SWEEP_DIR/aggregate/")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    parser.add_argument("--reference", default=None, metavar="ARM",
+                        help="compare every run with the same-seed run of this arm (its label "
+                             "as in arms.csv, e.g. 'teachers.rural_allowance=0.1') instead of "
+                             "the baseline")
+    parser.add_argument("--compare", nargs=2, action="append", default=[], metavar=("A", "B"),
+                        help="report A − B (last year, paired by seed, 95%% interval) for two "
+                             "arms; repeatable; written to differences.csv")
     args = parser.parse_args(argv)
     problem = args.out and output_dir_problem(args.out, "--out")
     if problem:
         print(f"edusim-aggregate: {problem}", file=sys.stderr)
         sys.exit(2)
     try:
-        result = aggregate(args.sweep_dir, out=args.out)
+        result = aggregate(args.sweep_dir, out=args.out, reference=args.reference,
+                           compare=[tuple(c) for c in args.compare])
     except AggregateError as err:
         print(f"edusim-aggregate: {err}", file=sys.stderr)
         sys.exit(2)

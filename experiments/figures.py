@@ -25,6 +25,11 @@ Each figure is a PNG sized for the text width of an A4 page (17 cm; fonts ≥ 8 
     Equity gained per million yuan of policy cost (urban–rural gap, between-school share, SES
     gap) with 95% intervals, for arms whose policy cost is above zero.
 
+With a named reference arm (``--reference ARM``, see :mod:`experiments.aggregate`; e.g. a sweep
+of ``teachers.rural_allowance``) the comparison and cost-effectiveness figures show every other
+arm against the same-seed run of that arm, and cost = the extra county spending over the years
+compared with it.
+
 A figure that cannot be drawn for the sweep is skipped with a note (and an older file of that
 name in the output directory is removed so that it cannot be mistaken for a current one).
 """
@@ -223,13 +228,30 @@ def _colours(res: AggregateResult) -> dict[str, Any]:
 # entry
 
 
-def _load(source: AggregateResult | str | os.PathLike) -> AggregateResult:
+def _load(source: AggregateResult | str | os.PathLike,
+          reference: str | None = None) -> AggregateResult:
     if isinstance(source, AggregateResult):
-        return source
-    p = Path(source)
-    if (p / MANIFEST).is_file() or (p / AGGREGATE_DIRNAME / MANIFEST).is_file():
-        return AggregateResult.load(p)
-    return aggregate(p)
+        res = source
+    else:
+        p = Path(source)
+        if (p / MANIFEST).is_file() or (p / AGGREGATE_DIRNAME / MANIFEST).is_file():
+            res = AggregateResult.load(p)
+            if reference is not None and res.reference_arm != _resolve(res, reference) \
+                    and not (p / MANIFEST).is_file():
+                return aggregate(p, reference=reference)
+        else:
+            return aggregate(p, reference=reference)
+    if reference is not None and res.reference_arm != _resolve(res, reference):
+        raise FigureError(f"--reference: these aggregate results compare with "
+                          f"{res.reference_arm or 'the baseline'!r}, not {reference!r}; run "
+                          f"edusim-aggregate SWEEP_DIR --reference {reference!r} first")
+    return res
+
+
+def _resolve(res: AggregateResult, reference: str) -> str:
+    from experiments.aggregate import resolve_arm
+
+    return resolve_arm(reference, res.arm_order, "--reference")
 
 
 def draw_figures(res: AggregateResult, heatmap_metric: str = "urban_rural_gap",
@@ -263,16 +285,18 @@ def draw_figures(res: AggregateResult, heatmap_metric: str = "urban_rural_gap",
 
 
 def make_figures(source: AggregateResult | str | os.PathLike, out_dir: str | os.PathLike,
-                 heatmap_metric: str = "urban_rural_gap") -> FigureList:
+                 heatmap_metric: str = "urban_rural_gap",
+                 reference: str | None = None) -> FigureList:
     """Draw the brief's figures from an :class:`AggregateResult` or an aggregate directory
     (a sweep directory without one is aggregated first) into ``out_dir``; returns the paths
     written, with the skipped figures and why in ``.skipped``. A skipped figure's older file
-    in ``out_dir`` is removed."""
+    in ``out_dir`` is removed. ``reference`` names the reference arm (a sweep directory is
+    aggregated again when its aggregate used another one)."""
     import matplotlib.pyplot as plt
 
     from sim.results import atomic_write
 
-    res = _load(source)
+    res = _load(source, reference)
     figures = draw_figures(res, heatmap_metric)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -384,7 +408,29 @@ def _legend_below(fig: Any, handles: list, labels: list[str], title: str = "") -
                title=title or None, title_fontsize=8.5)
 
 
+def _ref_arm(res: AggregateResult) -> str:
+    """The arm the others are compared with: the named reference arm, else the baseline."""
+    return res.reference_arm or BASELINE
+
+
+def _cost(res: AggregateResult) -> pd.DataFrame:
+    """Per arm the cost behind the gains: the policies' own cost, or (named reference arm) the
+    extra county spending compared with the reference run."""
+    if res.reference_arm is not None:
+        return _effect(res, "change", "total_spending_yuan")
+    return _effect(res, "total_policy_cost_yuan", "total_policy_cost_yuan")
+
+
+def _cost_name(res: AggregateResult, article: bool = False) -> str:
+    if res.reference_arm is not None:
+        return ("an " if article else "") + "extra county spending vs the reference arm"
+    return ("a " if article else "") + "total policy cost"
+
+
 def _reference_text(res: AggregateResult) -> str:
+    if res.reference_arm is not None:
+        label = display_labels(res.arm_order).full.get(res.reference_arm, res.reference_arm)
+        return f"same-seed run of the reference arm ({label})"
     if res.has_baseline_arm:
         return "same-seed run of the baseline arm"
     return "same-seed run without policies"
@@ -402,6 +448,10 @@ def _cost_note(res: AggregateResult) -> str:
     def relevant(k: str) -> bool:
         return not k.startswith(("policies.", "evaluation.")) and k not in ("region", "years")
 
+    if res.reference_arm is not None:
+        return ("Cost = extra county spending summed over the years compared with the "
+                "same-seed run of the reference arm (includes the policies' own cost and "
+                "allowances).")
     if not res.has_baseline_arm:
         return ""  # each run is compared with itself without policies: only policies differ
     keys = {k for a in res.arm_order if a != BASELINE for k, _ in _split_arm(a) if relevant(k)}
@@ -632,11 +682,12 @@ def _policy_comparison(res: AggregateResult) -> Any:
 
     gap = _effect(res, "change", "urban_rural_gap")
     qual = _effect(res, "change", "mean_achievement")
-    cost = _effect(res, "total_policy_cost_yuan", "total_policy_cost_yuan")
-    arms = [a for a in gap.index if a != BASELINE and math.isfinite(gap.loc[a, "mean"])
+    cost = _cost(res).reindex(gap.index)
+    ref = _ref_arm(res)
+    arms = [a for a in gap.index if a != ref and math.isfinite(gap.loc[a, "mean"])
             and math.isfinite(qual.loc[a, "mean"])]
-    if not [a for a in gap.index if a != BASELINE]:
-        return "the sweep has no arm besides the baseline"
+    if not [a for a in gap.index if a != ref]:
+        return f"the sweep has no arm besides the {'reference arm' if ref != BASELINE else ref}"
     if not arms:
         return "no arm has a reference to compare with (no baseline arm, no same-seed baselines)"
     names = display_labels(res.arm_order)
@@ -661,7 +712,7 @@ def _policy_comparison(res: AggregateResult) -> Any:
         else:
             span = span_f or 0.01
             limits.append((full.min() - 0.08 * span, full.max() + right * span))
-    skipped = [a for a in gap.index if a != BASELINE and a not in arms]
+    skipped = [a for a in gap.index if a != ref and a not in arms]
     # points are labelled by their value along a 1-D sweep, else by a number keyed below
     numbered = not names.title or len(arms) > 15
     texts = [str(i + 1) for i in range(len(arms))] if numbered else [labels[a] for a in arms]
@@ -676,7 +727,8 @@ def _policy_comparison(res: AggregateResult) -> Any:
     ax = sub.subplots()
     ax.axhline(0, color="0.4", lw=0.8)
     ax.axvline(0, color="0.4", lw=0.8)
-    norm = Normalize(vmin=0, vmax=max(float(np.nanmax(c)), 1e-9))
+    c = np.where(np.isfinite(c), c, 0.0)
+    norm = Normalize(vmin=min(0.0, float(c.min())), vmax=max(float(c.max()), 1e-9))
     cmap = ListedColormap(plt.get_cmap("viridis")(np.linspace(0.0, 0.82, 256)))
     xerr = np.vstack([x - xlo, xhi - x])
     yerr = np.vstack([y - ylo, yhi - y])
@@ -696,11 +748,12 @@ def _policy_comparison(res: AggregateResult) -> Any:
     ax.text(0.01, 0.02, "less equal, lower achievement", ha="left", va="bottom", **kw)
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = sub.colorbar(sm, ax=ax, shrink=0.9, pad=0.01)
-    cb.set_label("total policy cost (million yuan)")
+    cb.set_label(f"{_cost_name(res)} (million yuan)")
     ax.set_xlabel("reduction of the urban–rural achievement gap (year-0 SD; right = more equal)")
     ax.set_ylabel("change in mean achievement (year-0 SD)")
     year = int(res.arms["last_year"].max())
-    ax.set_title(f"Equity gain against quality change in year {year}, vs the "
+    ax.set_title(f"Equity gain against quality change in year {year},"
+                 + ("\n" if res.reference_arm is not None else " ") + "vs the "
                  f"{_reference_text(res)}\nmean of {_n_seeds_text(res)} per arm; "
                  + _band_text(res, True, "").replace("shaded", "bars")
                  + (f"\nlabels: {names.title}" if names.title and not numbered
@@ -873,14 +926,14 @@ _CE_MEASURES = [("urban_rural_gap", "Urban–rural gap reduced",
 def _cost_effectiveness(res: AggregateResult) -> Any:
     from matplotlib.ticker import MaxNLocator
 
-    cost = _effect(res, "total_policy_cost_yuan", "total_policy_cost_yuan")
+    cost = _cost(res)
     gains = {m: _effect(res, "gain_per_million_yuan", m) for m, _, _ in _CE_MEASURES}
     arms = [a for a in cost.index if cost.loc[a, "mean"] > 0
             and a in gains["urban_rural_gap"].index
             and math.isfinite(gains["urban_rural_gap"].loc[a, "mean"])]
     if not arms:
         if not (cost["mean"] > 0).any():
-            return "no arm has a policy cost above zero"
+            return f"no arm has {_cost_name(res, True).replace('total ', '')} above zero"
         return "the arms with a policy cost have no reference to compare with"
     names = display_labels(res.arm_order)
     labels, note = names.short, names.note
@@ -889,7 +942,7 @@ def _cost_effectiveness(res: AggregateResult) -> Any:
     line_rows = sum(t.count("\n") + 1 for t in ticklabels)
     height = 1.9 + 0.16 * line_rows + 0.1 * len(arms)
     fig, sub = _canvas(height, _footer_text(
-        res, note, "Only arms with a policy cost above zero; red bars: equity lost."
+        res, note, f"Only arms with {_cost_name(res, True).replace('total ', '')} above zero; red bars: equity lost."
         + (" " + _cost_note(res) if _cost_note(res) else "")))
     axes = sub.subplots(1, len(_CE_MEASURES), sharey=True)
     ypos = np.arange(len(arms))
@@ -914,7 +967,9 @@ def _cost_effectiveness(res: AggregateResult) -> Any:
     if names.title:
         axes[0].set_ylabel(names.title)
     axes[0].set_ylim(len(arms) - 0.5, -0.5)
-    _suptitle(sub, "Equity gained per 100 million yuan of policy cost\nyear "
+    _suptitle(sub, "Equity gained per 100 million yuan of "
+                 + ("extra county spending" if res.reference_arm is not None else "policy cost")
+                 + "\nyear "
                  f"{int(res.arms['last_year'].max())}, vs the {_reference_text(res)}\nmean of "
                  f"{_n_seeds_text(res)} per arm; "
                  + _band_text(res, True, "").replace("shaded", "bars"))
@@ -952,6 +1007,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metric", default="urban_rural_gap",
                         help="last-year metric of the heatmap (a timeseries column; "
                              "default urban_rural_gap)")
+    parser.add_argument("--reference", default=None, metavar="ARM",
+                        help="compare the arms with the same-seed run of this arm (its label, "
+                             "e.g. 'teachers.rural_allowance=0.1') instead of the baseline; "
+                             "passed to edusim-aggregate")
     args = parser.parse_args(argv)
     prog = "edusim-figures"
     src = Path(args.sweep_dir)
@@ -963,15 +1022,20 @@ def main(argv: list[str] | None = None) -> int:
         if not src.is_dir():
             raise AggregateError(f"no such directory: {args.sweep_dir}")
         if (src / MANIFEST).is_file():
-            res = AggregateResult.load(src)
+            res = _load(AggregateResult.load(src), args.reference)
             base = src.parent
         else:
             base = src
-            if _stale(src.resolve(), src / AGGREGATE_DIRNAME):
-                print(f"{prog}: aggregating {src} first", file=sys.stderr)
-                res = aggregate(src)
-            else:
+            res = None
+            if not _stale(src.resolve(), src / AGGREGATE_DIRNAME):
                 res = AggregateResult.load(src / AGGREGATE_DIRNAME)
+                if (args.reference is None and res.reference_arm is not None) or (
+                        args.reference is not None
+                        and res.reference_arm != _resolve(res, args.reference)):
+                    res = None  # made with another reference
+            if res is None:
+                print(f"{prog}: aggregating {src} first", file=sys.stderr)
+                res = aggregate(src, reference=args.reference)
         out = Path(args.out) if args.out else base / "figures"
         written = make_figures(res, out, heatmap_metric=args.metric)
     except (AggregateError, FigureError) as err:
