@@ -6,6 +6,9 @@
 #   make test    install the test extras (and Chromium, assets), check the import layers and
 #                run the whole suite on every core (PYTEST_ARGS="-m 'not slow'", "-n 0": serial)
 #   make lint    install the dev extras and run ruff
+#   make docs    install the docs extras, re-run every stale docs job (docs/results/) and
+#                regenerate every generated number, table and image in the README and docs/
+#                (JOBS="run_default design": only these; DOCS_ARGS=--force: even if current)
 #   make baselines  regenerate the stored fixed-seed baselines (tests/baselines/) after an
 #                intended change of behaviour; say in the commit what moved and why
 #   make clean   remove .venv and caches (keeps outputs/ and multirun/)
@@ -17,12 +20,14 @@ SHELL := /bin/bash
 VENV := .venv
 ARGS ?=
 PYTEST_ARGS ?=
+JOBS ?=
+DOCS_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run viz test lint baselines clean
+.PHONY: help venv run viz test lint docs baselines clean
 
 help:
-	@sed -n '2,11s/^# \{0,1\}//p' Makefile
+	@sed -n '2,14s/^# \{0,1\}//p' Makefile
 
 venv:
 	@bash scripts/setup-venv.sh
@@ -46,6 +51,12 @@ test:
 lint:
 	@bash scripts/setup-venv.sh dev
 	$(VENV)/bin/ruff check .
+
+docs:
+	@bash scripts/setup-venv.sh docs
+	@$(VENV)/bin/python -m sim.viz.assets
+	@bash scripts/setup-browser.sh
+	$(VENV)/bin/python -m experiments.docs $(JOBS) $(DOCS_ARGS)
 
 baselines:
 	@bash scripts/setup-venv.sh test

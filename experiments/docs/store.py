@@ -1,0 +1,135 @@
+"""Where docs results live, the model's behaviour fingerprint, and reading/writing results."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = Path("docs") / "results"
+IMAGES = Path("docs") / "img"
+DIGESTS = Path("tests") / "baselines" / "digests.json"
+JOBS_DIR = Path(__file__).resolve().parent / "jobs"
+
+#: the Markdown files whose generated blocks the check compares (relative to the root)
+DOC_FILES = (
+    "README.md",
+    "docs/ODD.md",
+    "docs/architecture.md",
+    "docs/calibration.md",
+    "docs/county_tables.md",
+    "docs/errors.md",
+    "docs/parameters.md",
+    "docs/policies.md",
+    "docs/sources.md",
+    "docs/tutorial.md",
+    "examples/README.md",
+    "examples/published_county/README.md",
+)
+
+#: the one command that regenerates everything (named in every staleness message)
+MAKE_DOCS = "make docs"
+
+
+def job_command(name: str) -> str:
+    """The command that regenerates one job's result and the blocks that quote it."""
+    return f"make docs JOBS={name}"
+
+
+def behaviour_fingerprint(root: Path = ROOT) -> str:
+    """A short hash of the stored test baselines' digests: it changes whenever a change of the
+    model moves any stored baseline (``make baselines``), i.e. whenever the model behaves
+    differently on the eight fixed-seed runs of ``tests/baselines/``."""
+    digests = json.loads((root / DIGESTS).read_text(encoding="utf-8"))
+    text = json.dumps(digests, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def job_source_hash(name: str) -> str:
+    """Hash of a job's module: a job whose code changed is stale even if the model is not."""
+    return file_hash(JOBS_DIR / f"{name}.py")
+
+
+def result_path(name: str, root: Path = ROOT) -> Path:
+    return root / RESULTS / f"{name}.json"
+
+
+def load_result(name: str, root: Path = ROOT) -> dict:
+    path = result_path(name, root)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path.relative_to(root)} does not exist: run `{job_command(name)}`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def machine() -> dict:
+    """What a timing was measured on: CPU model, cores, memory, Python, load."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        mem = float("nan")
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1),
+            "python": platform.python_version(), "system": platform.system()}
+
+
+def load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def commit(root: Path = ROOT) -> str:
+    """The commit the docs were made from, with ``+changes`` when the work tree differed."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty.strip() else "")
+
+
+def write_result(name: str, *, values: dict, commands: list[str], images: dict[str, str],
+                 started: _dt.datetime, duration_s: float, load: dict,
+                 root: Path = ROOT) -> Path:
+    """Store one job's result (atomically)."""
+    record = {
+        "job": name,
+        "made_by": job_command(name),
+        "behaviour": behaviour_fingerprint(root),
+        "job_source": job_source_hash(name),
+        "commit": commit(root),
+        "date": started.strftime("%Y-%m-%d"),
+        "duration_s": round(duration_s, 1),
+        "machine": machine(),
+        "load": load,
+        "commands": commands,
+        "images": images,
+        "values": values,
+    }
+    path = result_path(name, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False, sort_keys=False) + "\n",
+                   encoding="utf-8")
+    tmp.replace(path)
+    return path
