@@ -163,3 +163,25 @@ def ray_head():
         if started:
             _stop_process_group(head)
         shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+def run_in_process(main, prog: str, *args: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of the console script ``PROG ARGS`` whose entry point is
+    ``main``, run in this process (Hydra included): ~10x faster than a subprocess per case."""
+    import contextlib
+    import io
+    import sys
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    sys.argv = [prog, *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+                code = 0
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 1
+    finally:
+        sys.argv = argv
+    return code, out.getvalue(), err.getvalue()

@@ -9,8 +9,6 @@ trials run the console script's code in a subprocess, as a user would."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -21,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from experiments import design, design_checks, design_report
+from tests.conftest import run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 DESIGN = [sys.executable, "-c", "from experiments.design import main; main()"]
@@ -28,19 +27,7 @@ DESIGN = [sys.executable, "-c", "from experiments.design import main; main()"]
 
 def run_design(*args: str) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of ``edusim-design ARGS`` run in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    argv = sys.argv
-    sys.argv = ["edusim-design", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                design.main()
-                code = 0
-            except SystemExit as stop:
-                code = stop.code if isinstance(stop.code, int) else 1
-    finally:
-        sys.argv = argv
-    return code, out.getvalue(), err.getvalue()
+    return run_in_process(design.main, "edusim-design", *args)
 
 
 def run_script(args: list[str], cwd: Path, env: dict | None = None

@@ -21,6 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import run_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,19 +30,7 @@ def edusim(*args: str) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of ``edusim ARGS`` run in this process."""
     from experiments.run import main
 
-    out, err = io.StringIO(), io.StringIO()
-    argv = sys.argv
-    sys.argv = ["edusim", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main()
-                code = 0
-            except SystemExit as stop:
-                code = stop.code if isinstance(stop.code, int) else 1
-    finally:
-        sys.argv = argv
-    return code, out.getvalue(), err.getvalue()
+    return run_in_process(main, "edusim", *args)
 
 
 def quick(run_dir: Path, *args: str) -> tuple[int, str, str]:
