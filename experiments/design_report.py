@@ -260,7 +260,8 @@ def _figures(df, front, best, by_trial, out: Path, first) -> None:
         if len(front):
             ax.plot(front["cost"], front["equity_gain"], color="#1b7837", linewidth=1,
                     marker="o", markersize=6, markerfacecolor="none",
-                    label="Pareto front (no cheaper mix gains more)")
+                    label="Pareto front (no other feasible mix is as cheap,\n"
+                          "gains as much equity and raises achievement as much)")
         if len(best):
             b = best.iloc[0]
             ax.scatter([b["cost"]], [b["equity_gain"]], s=120, marker="*", color="#e66101",

@@ -214,8 +214,8 @@ def _colours(res: AggregateResult) -> dict[str, Any]:
     arms = res.arm_order
     others = [a for a in arms if a != BASELINE]
     if len(others) > 9 or (len(res.swept_params) == 1 and len(others) >= 5):
-        cmap = matplotlib.colormaps["viridis"]
-        cols = {a: cmap(0.9 * i / max(1, len(others) - 1)) for i, a in enumerate(others)}
+        cmap = matplotlib.colormaps["viridis"]  # up to 0.82: the yellow end is unreadable on white
+        cols = {a: cmap(0.82 * i / max(1, len(others) - 1)) for i, a in enumerate(others)}
     else:
         cmap = matplotlib.colormaps["tab10"]
         palette = [cmap(i) for i in (0, 1, 2, 3, 4, 6, 8, 9, 5)]  # no grey: baseline is dark
@@ -516,9 +516,18 @@ def _trajectories_overlay(res: AggregateResult, bands: bool) -> Any:
     return fig
 
 
+def _text_colour(colour) -> tuple:
+    """An arm's colour darkened until text in it reads on white (relative luminance ≤ 0.35)."""
+    r, g, b = colour[:3]
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    k = min(1.0, 0.35 / lum) if lum > 0 else 1.0
+    return (r * k, g * k, b * k, 1.0)
+
+
 def _trajectories_grid(res: AggregateResult) -> Any:
     """Small multiples: one row per policy arm, with the baseline (if any) in every panel."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     arms = res.arm_order
     others = [a for a in arms if a != BASELINE]
@@ -551,7 +560,7 @@ def _trajectories_grid(res: AggregateResult) -> Any:
     for i, (arm, sub) in enumerate(zip(others, subfigs[1:-1], strict=True)):
         axes = sub.subplots(1, 3)
         sub.suptitle(labels[arm], x=0.01, ha="left", fontsize=8.5, fontweight="bold",
-                     color=colours[arm])
+                     color=_text_colour(colours[arm]))
         for j, (metric, title, unit) in enumerate(_TRAJ_PANELS):
             ax = axes[j]
             if base is not None:
@@ -579,6 +588,7 @@ def _trajectories_grid(res: AggregateResult) -> Any:
             else:
                 ax.tick_params(labelbottom=False)
             ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4))  # the same ticks in every row
     foot_fig.text(0.01, 0.5, "\n".join(foot_lines), fontsize=8, ha="left", va="center",
                   color="0.3")
     return fig
@@ -743,9 +753,19 @@ def _policy_comparison(res: AggregateResult) -> Any:
     ax.set_ylim(*limits[1])
     kw = {"transform": ax.transAxes, "fontsize": 8, "color": "0.4", "zorder": 5,
           "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}}
-    ax.text(0.99, 0.98, "more equal, higher achievement", ha="right", va="top", **kw)
-    ax.text(0.99, 0.02, "more equal, lower achievement", ha="right", va="bottom", **kw)
-    ax.text(0.01, 0.02, "less equal, lower achievement", ha="left", va="bottom", **kw)
+    # each quadrant is named in its own corner, only where it is wide and tall enough
+    # to hold its name (the zero lines split the axes at x0, y0 in axes fractions)
+    (xa, xb), (ya, yb) = limits
+    x0, y0 = -xa / (xb - xa), -ya / (yb - ya)
+    for right, top, text in ((True, True, "more equal, higher achievement"),
+                             (True, False, "more equal, lower achievement"),
+                             (False, False, "less equal, lower achievement"),
+                             (False, True, "less equal, higher achievement")):
+        width = 1 - x0 if right else x0
+        height = 1 - y0 if top else y0
+        if width >= 0.4 and height >= 0.1:
+            ax.text(0.99 if right else 0.01, 0.98 if top else 0.02, text,
+                    ha="right" if right else "left", va="top" if top else "bottom", **kw)
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = sub.colorbar(sm, ax=ax, shrink=0.9, pad=0.01)
     cb.set_label(f"{_cost_name(res)} (million yuan)")

@@ -64,16 +64,34 @@ def parameters_markdown(cfg: SimConfig | None = None) -> str:
     return _PARAMETERS_HEADER.format(n=len(table)) + markdown_table(table)
 
 
+def cog_block(call: str, text: str) -> str:
+    """A generated (cog) block of a docs job's render function, filled with ``text``: the file
+    is right as written, and ``python -m experiments.docs --check`` finds it when the stored
+    result moves. ``call`` is ``"render_x(...)"`` of experiments.docs.jobs.policy_effects."""
+    text = text if text.endswith("\n") else text + "\n"
+    func = call.split("(", 1)[0]
+    return (f"<!-- [[[cog from experiments.docs.jobs.policy_effects import {func}; "
+            f"from experiments.docs.render import out; out({call})]]] -->\n"
+            f"{text}<!-- [[[end]]] -->\n")
+
+
 def policies_markdown() -> str:
+    """docs/policies.md: every policy's documentation and parameter table, and its measured
+    effects on the default county (docs/results/policy_effects.json, made by
+    ``make docs JOBS=policy_effects``)."""
+    from experiments.docs.jobs import policy_effects
     from sim.policies import POLICIES, base, policy_order
 
     parts = [
         "# Policies\n",
         "Generated from the code (`sim/policies/`) by "
-        "`.venv/bin/python -m experiments.make_parameter_docs`; do not edit by hand.\n",
+        "`.venv/bin/python -m experiments.make_parameter_docs`; do not edit by hand. The "
+        "measured tables come from `docs/results/policy_effects.json` (`make docs "
+        "JOBS=policy_effects`).\n",
         "Switch a policy on with `edusim +policies.NAME.PARAM=VALUE` (or "
         "`+policies.NAME={}` for its defaults), or in Python with "
         "`EducationModel(policies={\"NAME\": {...}})`.\n",
+        cog_block("render_method()", policy_effects.render_method()),
         "## Framework and yearly order\n",
         inspect.cleandoc(base.__doc__ or "") + "\n",
     ]
@@ -86,6 +104,8 @@ def policies_markdown() -> str:
         parts.append(f"Intensity fields (all 0 = no change): "
                      f"{', '.join(f'`{f}`' for f in cls.intensity_fields)}.\n")
         parts.append(markdown_table(parameter_table(cls.Config(), prefix=f"policies.{name}.")))
+        parts.append("### Measured on the default county\n")
+        parts.append(cog_block(f"render_policy({name!r})", policy_effects.render_policy(name)))
     return "\n".join(parts)
 
 

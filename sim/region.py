@@ -140,7 +140,11 @@ def catchments(dist: np.ndarray, level: np.ndarray, is_open: np.ndarray,
     """Catchment school of each zone for primary and junior grades (就近入学).
 
     A zone's primary school is the one it was drawn around while that school is open;
-    otherwise, and for junior grades, the nearest open school teaching those grades.
+    otherwise, and for junior grades, the nearest open school teaching those grades. Catchments
+    are drawn so that every open school has one: an open junior-teaching school that is the
+    nearest to no zone takes the zone nearest to it among those whose junior school serves
+    two or more zones (without this rule a junior school placed between others would start
+    with no pupils; assumption: counties draw catchments so that each school serves an area).
     """
     teaches_primary = is_open & one_of(level, (PRIMARY, NINE_YEAR))
     teaches_junior = is_open & one_of(level, (JUNIOR, NINE_YEAR))
@@ -152,4 +156,14 @@ def catchments(dist: np.ndarray, level: np.ndarray, is_open: np.ndarray,
     primary = np.argmin(d_p, axis=1)
     own_open = teaches_primary[zone_school]
     primary = np.where(own_open, zone_school, primary)
-    return primary.astype(np.intp), np.argmin(d_j, axis=1).astype(np.intp)
+    junior = np.argmin(d_j, axis=1).astype(np.intp)
+    served = np.bincount(junior, minlength=len(level))
+    for j in np.flatnonzero(teaches_junior & (served == 0)):
+        movable = served[junior] >= 2
+        if not movable.any():
+            break
+        zone = int(np.flatnonzero(movable)[np.argmin(dist[movable, j])])
+        served[junior[zone]] -= 1
+        junior[zone] = j
+        served[j] += 1
+    return primary.astype(np.intp), junior

@@ -126,6 +126,8 @@ def draw_equity_figure(ts: pd.DataFrame, title: str = "",
         for a in axes.flat:
             a.set_xlabel("simulated year")
             a.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years on the axis
+            if len(ts) > 1:  # the axis ends at the last simulated year, not a tick beyond
+                a.set_xlim(float(ts["year"].min()), float(ts["year"].max()))
             a.grid(alpha=0.3)
         head = []
         if title:

@@ -79,14 +79,21 @@ def test_naive_starts_from_the_main_models_state():
     assert ts["urban_rural_gap"] == pytest.approx(rec["urban_rural_gap"], abs=1e-9)
 
 
-def test_benchmark_quick_runs_and_prints_the_table():
-    """~40 s (two rounds of fresh processes), so not marked slow."""
+def test_benchmark_quick_runs_and_prints_the_table(tmp_path):
+    """~40 s (two rounds of fresh processes), so not marked slow. ``--json`` writes the
+    figures it printed."""
+    import json
+
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--repeat", "2"],
+    report_path = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--repeat", "2",
+                           "--json", str(report_path)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
+    report = json.loads(report_path.read_text())
+    _check_json_report(report, out)
     assert "the fastest of 2 runs of each, in 2 rounds" in out.splitlines()[0]
     assert "(round 1 of 2: main tiny 10y, all policies)" in proc.stderr
     assert "ns/stud-yr" in out and "peak MiB" in out
@@ -102,6 +109,51 @@ def test_benchmark_quick_runs_and_prints_the_table():
         assert part in parts, part
     views = next(line for line in out.splitlines() if line.startswith("agent views on demand"))
     assert "ERROR" not in views and "(same results: True)" in views
+
+
+def _check_json_report(report: dict, out: str) -> None:
+    """The --json report holds the figures the printed output shows, as printed."""
+    from benchmarks.run import JSON_KEYS
+
+    assert set(report) == set(JSON_KEYS)
+    assert report["benchmark"]["mode"] == "quick" and report["benchmark"]["repeat"] == 2
+    lines = out.splitlines()
+    for name, w in report["workloads"].items():  # every printed row, with its figures
+        line = next(line for line in lines if line.startswith(name))
+        cells = line[42:].split()
+        assert cells[0] == f"{w['pupils0']:,d}"
+        assert cells[3] == f"{w['total_s']:.2f}"
+        assert cells[5] == f"{w['ns_per_student_year']:,.0f}"
+        assert cells[6] == f"{w['peak_mib']:.0f}"
+    assert len(report["workloads"]) == 9
+    ratio = report["ratios"]["naive_over_main"][0]
+    assert f"naive/main tiny (rotation vs naive rotation): {ratio['ratio']:.1f}x" in out
+    floor = report["ratios"]["main_over_floor"][0]
+    assert f"total {floor['total']:.1f}x, steps only {floor['steps_only']:.1f}x" in out
+    assert f"median {report['step']['median_ms']:.0f} ms" in out
+    assert report["record"]["views_made"] == 0
+    parts = report["year_by_part"]
+    assert parts["region"] == "default" and "teacher_rotation" in parts["policies_ms"]
+    assert f"core enrolment {parts['core_ms']['enrolment']:.1f}" in out
+    view = report["browser_view"]
+    assert view["total_ms"] > 0 and view["specs_kib"] > 0
+    assert (f"median {view['total_ms']:.0f} ms (step {view['step_ms']:.0f} ms, page data "
+            f"{view['page_data_ms']:.0f} ms, the six Vega-Lite specs {view['specs_ms']:.0f} ms, "
+            f"{view['specs_kib']:.0f} KiB of JSON") in out
+    assert report["agent_views"]["same_results"] is True
+    assert report["sweep"] is None and report["targets"] is None  # no --sweep; quick
+
+
+def test_benchmark_json_path_is_checked_before_anything_runs(tmp_path):
+    for path, words in ((tmp_path / "missing" / "b.json", "does not exist"),
+                        (tmp_path, "is a directory")):
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--json",
+                               str(path)], cwd=ROOT, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 2
+        assert f"--json {path}: " in proc.stderr and words in proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_benchmark_rejects_a_repeat_below_one():
@@ -125,6 +177,7 @@ def test_benchmark_sweep_runs_the_real_sweep_and_cleans_up():
     assert "error" not in r, r
     assert r["runs"] == 4 and r["completed"] == 4
     assert r["seconds"] > 0 and "4 tiny runs (2 rotation rates x 2 seeds, 3 years)" in r["label"]
+    assert 0 < r["first_run_s"] < r["seconds"]  # the sweep's first line, after its checks
     assert set(Path(tempfile.gettempdir()).glob(pattern)) == before  # the sweep dir is gone
 
 

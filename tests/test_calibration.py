@@ -154,9 +154,20 @@ def test_quick_run_writes_figures_and_results(tmp_path):
     assert runner.main(["--quick", "--out", str(tmp_path)]) == 0
     for name in ("transfer", "gap_closing", "stylised"):
         assert (tmp_path / "img" / "calibration" / f"{name}.png").stat().st_size > 10_000
-    results = json.loads((tmp_path / "calibration_results.json").read_text())
+    results = json.loads((tmp_path / runner.RESULTS_FILE).read_text())
     assert {"transfer", "gap_closing", "rural_incentives", "school_groups"} <= set(results)
     assert results["transfer"]["published"]["stayed_3_years"] == 0.6
+    # the mean relative gap path of every arm, from 1 in year 0 (what the docs' verdicts read)
+    paths = results["gap_closing"]["relative_gap_by_year"]
+    assert set(paths) == set(gap_closing.ARMS)
+    for path in paths.values():
+        assert len(path) == results["gap_closing"]["years"] + 1
+        assert path[0] == pytest.approx(1.0)
+
+
+def test_default_output_is_not_in_docs():
+    # the docs' copies of the figures and numbers are made by the docs job `calibration`
+    assert runner.DEFAULT_OUT == runner.ROOT / "multirun" / "calibration"
 
 
 # ---- the generated parameter table ----------------------------------------------------------

@@ -800,7 +800,8 @@ def _mutate(county: dict, how: str, pick) -> str:
     if how == "share > 1":
         t = county["tiers"] = county["tiers"].copy()
         col = pick.choice([c for c in ("left_behind_share", "migrant_share") if c in t])
-        t.iat[pick.randrange(len(t)), t.columns.get_loc(col)] = 1.0 + pick.random()
+        # strictly above 1 (random() may give 0.0, and a share of exactly 1 is valid)
+        t.iat[pick.randrange(len(t)), t.columns.get_loc(col)] = 1.01 + pick.random()
         return col
     raise AssertionError(how)
 

@@ -1,11 +1,15 @@
-"""Regenerate the calibration and pattern checks of docs/calibration.md.
+"""Run the calibration and pattern checks of docs/calibration.md.
 
-    python -m experiments.calibration            # all checks, figures, results JSON
-    python -m experiments.calibration --quick    # a smoke run (tiny county, 2 seeds)
+    python -m experiments.calibration                    # all checks -> multirun/calibration/
+    python -m experiments.calibration --out DIR          # ... into DIR
+    python -m experiments.calibration --quick --out DIR  # a smoke run (tiny county, 2 seeds)
 
-Writes ``docs/img/calibration/{transfer,gap_closing,stylised}.png`` and
-``docs/calibration_results.json`` (or under ``--out``). The sensitivity analysis has its
-own command: ``python -m experiments.calibration.sensitivity``.
+Writes ``OUT/img/calibration/{transfer,gap_closing,stylised}.png`` and
+``OUT/calibration_results.json`` (default OUT: ``multirun/calibration``). The docs job
+``calibration`` (``make docs JOBS=calibration``, ``experiments/docs/jobs/calibration.py``)
+runs this command, copies the figures to ``docs/img/calibration/`` and stores the numbers
+docs/calibration.md and the README quote in ``docs/results/calibration.json``. The
+sensitivity analysis has its own command: ``python -m experiments.calibration.sensitivity``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from experiments.calibration import gap_closing, stylised, transfer
 from sim.results import atomic_write, json_safe
 
 ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = ROOT / "multirun" / "calibration"
+RESULTS_FILE = "calibration_results.json"
 STYLE = {"font.size": 8.5, "axes.titlesize": 9, "legend.fontsize": 8}
 
 
@@ -78,6 +84,21 @@ def transfer_figure(s: dict[str, Any]) -> Figure:
     return fig
 
 
+def relative_gap(tidy: Any) -> dict[str, Any]:
+    """Per arm, by year: the mean over seeds of each seed's gap as a share of its year-0 gap
+    (``mean``) and the 95% half-width of that mean (``half``)."""
+    out = {}
+    for arm in gap_closing.ARMS:
+        sub = tidy[tidy["arm"] == arm]
+        g0 = sub[sub["year"] == 0].set_index("seed")["gap"]
+        rel = sub.assign(rel=sub["gap"] / sub["seed"].map(g0))
+        stats = rel.groupby("year")["rel"].agg(["mean", "std", "count"])
+        stats["half"] = stats["count"].map(lambda n: t_quantile_975(n - 1)) * stats["std"] / (
+            np.sqrt(stats["count"]))
+        out[arm] = stats
+    return out
+
+
 def gap_figure(tidy: Any, s: dict[str, Any]) -> Figure:
     fig = Figure(figsize=(6.7, 3.1), layout="constrained")
     ax = fig.subplots()
@@ -85,18 +106,14 @@ def gap_figure(tidy: Any, s: dict[str, Any]) -> Figure:
               "hiring": "hiring equalised", "attrition": "attrition equalised"}
     colours = {"baseline": "0.4", "hiring_mobility": "#1b7837", "hiring": "#5aae61",
                "attrition": "#9970ab"}
-    for arm in gap_closing.ARMS:
-        sub = tidy[tidy["arm"] == arm]
-        g0 = sub[sub["year"] == 0].set_index("seed")["gap"]
-        rel = sub.assign(rel=sub["gap"] / sub["seed"].map(g0))
-        stats = rel.groupby("year")["rel"].agg(["mean", "std", "count"])
-        half = stats["count"].map(lambda n: t_quantile_975(n - 1)) * stats["std"] / np.sqrt(
-            stats["count"])
+    for arm, stats in relative_gap(tidy).items():
+        half = stats["half"]
         ax.plot(stats.index, stats["mean"], color=colours[arm], label=labels[arm], linewidth=1.6)
         ax.fill_between(stats.index, stats["mean"] - half, stats["mean"] + half,
                         color=colours[arm], alpha=0.2, linewidth=0)
     ax.axhline(s["closed_share"], color="0.2", linestyle="--", linewidth=0.9)
-    ax.text(0.3, s["closed_share"] + 0.02, "closed (10% of the year-0 gap)", fontsize=7.5)
+    ax.text(s["years"], s["closed_share"] - 0.02, f"closed ({s['closed_share']:.0%} of the year-0 gap)",
+            fontsize=7.5, ha="right", va="top")
     for yr, y, txt in ((5, 1.56, "published: hiring + mobility closes it within ~5 years"),
                        (10, 1.44, "published: hiring alone within ~10 years")):
         ax.axvline(yr, color="#d6604d", linestyle=":", linewidth=1)
@@ -148,9 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: tiny county, 2 seeds, short runs")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs",
-                    help="folder for calibration_results.json and img/calibration/ "
-                         "(default: docs/)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                    help=f"folder for {RESULTS_FILE} and img/calibration/ "
+                         f"(default: {DEFAULT_OUT.relative_to(ROOT)}/)")
     args = ap.parse_args(argv)
     from matplotlib import rc_context
 
@@ -173,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
 
         start = time.perf_counter()
         tidy, results["gap_closing"] = gap_closing.run(**kw_g)
+        results["gap_closing"]["relative_gap_by_year"] = {
+            arm: [float(v) for v in stats["mean"]] for arm, stats in relative_gap(tidy).items()}
         timing["gap_closing"] = time.perf_counter() - start
         _save(gap_figure(tidy, results["gap_closing"]), args.out / "img/calibration/gap_closing.png")
         print("edusim: gap-closing experiment done", file=sys.stderr)
@@ -184,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         _save(stylised_figure(results["rural_incentives"], results["school_groups"]),
               args.out / "img/calibration/stylised.png")
     results["wall_seconds"] = timing
-    path = args.out / "calibration_results.json"
+    path = args.out / RESULTS_FILE
     text = json.dumps(json_safe(results), indent=1, ensure_ascii=False) + "\n"
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     print(f"edusim: calibration results in {path}", file=sys.stderr)

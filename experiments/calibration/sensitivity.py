@@ -30,8 +30,9 @@ Steps (everything is written under ``--out``, default ``multirun/sensitivity``):
    uses one seed, so parameter sets share their random numbers as far as the model's
    streams allow; re-seeding is an upper bound of what is left of the noise).
 7. Figures ``sensitivity_morris.png`` and ``sensitivity_sobol.png`` (``--figures``, default
-   ``docs/img/calibration``; with ``--quick`` ``OUT/figures``) and ``OUT/summary.json``
-   (sizes, wall times, selected parameters).
+   ``OUT/figures``) and ``OUT/summary.json`` (sizes, wall times, selected parameters). The
+   copies in ``docs/img/calibration/`` and the numbers of docs/calibration.md are made by the
+   docs job ``sensitivity`` (``make docs JOBS=sensitivity``), which runs this command.
 
 Outcomes (:data:`OUTCOMES`), all at the last simulated year unless said otherwise: the
 urban–rural and SES achievement gaps, the between-school share of achievement variance, the
@@ -67,7 +68,7 @@ __all__ = ["OUTCOMES", "QUICK", "SCENARIO", "Outcome", "Scenario", "SensitivityE
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_OUT = ROOT / "multirun" / "sensitivity"
-DEFAULT_FIGURES = ROOT / "docs" / "img" / "calibration"
+FIGURES_DIR = "figures"  # the figures' default directory, under OUT
 DESIGN_FILE, PROBLEM_FILE = "design.csv", "problem.json"
 NUM_LEVELS = 4
 ROW = "row"
@@ -686,10 +687,11 @@ def _stage(out: Path, name: str, X: np.ndarray, problem: dict, meta: dict, scena
 
 
 def run_analysis(out: str | os.PathLike = DEFAULT_OUT, scenario: Scenario = SCENARIO,
-                 figures: str | os.PathLike | None = DEFAULT_FIGURES, n_jobs: int | None = None,
+                 figures: str | os.PathLike | None = None, n_jobs: int | None = None,
                  quiet: bool = False) -> dict[str, Any]:
     """Morris screening → top ``scenario.sobol_k`` → Sobol, plus the noise reference; writes
-    everything under ``out`` and the two figures into ``figures``; returns the summary."""
+    everything under ``out`` and the two figures into ``figures`` (none if None); returns the
+    summary."""
     from experiments.calibration.ranges import RANGES, parameter_info
     from experiments.calibration.ranges import problem as make_problem
 
@@ -825,8 +827,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None,
                         help=f"output directory (default {DEFAULT_OUT.relative_to(ROOT)})")
     parser.add_argument("--figures", default=None,
-                        help="directory of the two figures (default docs/img/calibration; "
-                             "with --quick OUT/figures)")
+                        help=f"directory of the two figures (default OUT/{FIGURES_DIR})")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: tiny county, 2 years, the smallest designs")
     parser.add_argument("--jobs", type=int, default=None,
@@ -843,8 +844,7 @@ def main(argv: list[str] | None = None) -> int:
             draw_figures(out, args.figures)
         return 0
     scenario = QUICK if args.quick else SCENARIO
-    figures = Path(args.figures) if args.figures else (out / "figures" if args.quick
-                                                       else DEFAULT_FIGURES)
+    figures = Path(args.figures) if args.figures else out / FIGURES_DIR
     try:
         summary = run_analysis(out, scenario, figures, n_jobs=args.jobs, quiet=args.quiet)
     except (SensitivityError, ConfigError) as err:

@@ -12,7 +12,8 @@ quote comes from a *docs job* run on the current code.
   code renders the stored results (``experiments.docs.render`` and each job's ``render_*``
   functions); the text between the markers is generated.
 - ``make docs`` (``python -m experiments.docs``) re-runs every job whose result is missing or
-  stale (another behaviour fingerprint, or the job's code changed), then regenerates
+  stale (another behaviour fingerprint, the job's code or one of its ``DEPENDS`` inputs
+  changed), then regenerates
   ``docs/parameters.md``/``policies.md``/``county_tables.md`` and every cog block.
 - ``python -m experiments.docs --check`` (and ``tests/test_docs_current.py``, so the test
   command) checks in a second, without running the model, that every stored result was made

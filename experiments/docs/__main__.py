@@ -59,7 +59,8 @@ def run_job(name: str) -> None:
         values = {**values, "timings_s": ctx.timings}
     duration = time.perf_counter() - t0
     path = write_result(name, values=values, commands=ctx.commands, images=ctx.images,
-                        started=started, duration_s=duration, load=load)
+                        started=started, duration_s=duration, load=load,
+                        depends=getattr(mod, "DEPENDS", ()))
     print(f"[docs] {name}: done in {duration:.0f} s -> {path.relative_to(ROOT)}",
           file=sys.stderr, flush=True)
 

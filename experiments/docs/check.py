@@ -18,6 +18,7 @@ from experiments.docs.store import (
     ROOT,
     behaviour_fingerprint,
     file_hash,
+    input_hashes,
     job_command,
     job_source_hash,
 )
@@ -46,6 +47,14 @@ def result_problems(root: Path = ROOT, job_names: list[str] | None = None) -> li
         elif root == ROOT and rec.get("job_source") != job_source_hash(name):
             problems.append(f"{path.relative_to(root)}: the job's code changed since the "
                             f"result was made: {fix}")
+        else:
+            now = input_hashes(rec.get("depends", []), root)
+            changed = sorted(k for k in set(now) | set(rec.get("inputs", {}))
+                             if now.get(k) != rec.get("inputs", {}).get(k))
+            if changed:
+                problems.append(f"{path.relative_to(root)}: {', '.join(changed[:4])}"
+                                f"{' …' if len(changed) > 4 else ''} changed since the result "
+                                f"was made: {fix}")
         for image, digest in rec.get("images", {}).items():
             img = root / image
             if not img.exists():

@@ -66,18 +66,21 @@ def table(rows: list[dict], columns: list[tuple[str, str]] | None = None,
 
 
 def measured_on(name: str, root: Path = ROOT) -> str:
-    """Where and when a timing was measured: 'on 3 Dec 2026, a 2-core AMD EPYC (24 GiB),
-    load 1.2 at the start' — quoted next to every time the docs give."""
+    """Where and when a timing was measured, without parentheses (it is often quoted inside
+    some): 'on 3 Dec 2026, a 2-core AMD EPYC with 24 GiB, load 1.2 at the start and up to 2.0
+    during the job' — quoted next to every time the docs give."""
     rec = result(name, root)
     m = rec["machine"]
     day = _dt.date.fromisoformat(rec["date"])
     load = rec.get("load") or {}
-    start = load.get("start")
-    load_text = f", load {start:.1f} at the start" if start is not None else ""
-    if load.get("max") is not None:
-        load_text += f" (at most {load['max']:.1f} during the job)"
-    return (f"on {day.day} {day:%b %Y}, a {m['cores']}-core {m['cpu']} "
-            f"({m['memory_gib']:.0f} GiB){load_text}")
+    start, peak = load.get("start"), load.get("max")
+    load_text = ""
+    if start is not None:
+        load_text = f", load {start:.1f} at the start"
+        if peak is not None and peak > start + 0.05:
+            load_text += f" and up to {peak:.1f} during the job"
+    return (f"on {day.day} {day:%b %Y}, a {m['cores']}-core {m['cpu']} with "
+            f"{m['memory_gib']:.0f} GiB{load_text}")
 
 
 def provenance(name: str, root: Path = ROOT) -> str:

@@ -59,6 +59,19 @@ def job_source_hash(name: str) -> str:
     return file_hash(JOBS_DIR / f"{name}.py")
 
 
+def input_hashes(patterns: list[str] | tuple[str, ...], root: Path = ROOT) -> dict[str, str]:
+    """Hash of every file matching a job's ``DEPENDS`` globs (relative to the root): the code
+    and data that shape what the job stores besides the model's behaviour (figure code, report
+    wording, a county table, a sweep's config), so that changing them makes the result
+    stale."""
+    found = {}
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                found[path.relative_to(root).as_posix()] = file_hash(path)
+    return found
+
+
 def result_path(name: str, root: Path = ROOT) -> Path:
     return root / RESULTS / f"{name}.json"
 
@@ -110,13 +123,15 @@ def commit(root: Path = ROOT) -> str:
 
 def write_result(name: str, *, values: dict, commands: list[str], images: dict[str, str],
                  started: _dt.datetime, duration_s: float, load: dict,
-                 root: Path = ROOT) -> Path:
+                 depends: list[str] | tuple[str, ...] = (), root: Path = ROOT) -> Path:
     """Store one job's result (atomically)."""
     record = {
         "job": name,
         "made_by": job_command(name),
         "behaviour": behaviour_fingerprint(root),
         "job_source": job_source_hash(name),
+        "depends": list(depends),
+        "inputs": input_hashes(depends, root),
         "commit": commit(root),
         "date": started.strftime("%Y-%m-%d"),
         "duration_s": round(duration_s, 1),

@@ -68,14 +68,15 @@ seekers whose choice probability the quota lowered), ``beyond_max_travel`` (pupi
 the limit) and its share, ``catchment_changes`` (zone-section catchments changed this
 year) and ``zones_redrawn`` (zone-sections currently off their default school).
 
-Interactions: fewer choosers keep richer families in their catchment schools, so SES
-segregation across schools (``ses_dissimilarity``) and the between-school share of
-achievement variance fall (in the default county only slightly: choice is rare (5%) and
-the urban schools families choose are full, so choosers mostly displace catchment pupils
-into overflow; with a 15% choice rate strict catchment lowers ``ses_dissimilarity`` by
-about 0.004 after 8 years); weaker schools keep their strong pupils, which feeds the
-school-strength rankings used by ``weak_school_program``, ``teacher_rotation``
-(``strong_to_weak``) and ``school_groups``. Core school merging (``enrolment.merge_below``)
+Interactions: fewer choosers keep richer families in their catchment schools, which tends
+to lower SES segregation across schools (``ses_dissimilarity``) and the between-school share
+of achievement variance. How much depends on how common choice is
+(``enrolment.choice_rate``) and on room in the chosen schools: where they are full, choosers
+mostly displace catchment pupils into overflow, and fewer choosers change little. The
+measured changes at the defaults on the default county: the table that follows this text in
+``docs/policies.md``, made by the ``policy_effects`` docs job. Weaker schools keep their
+strong pupils, which feeds the school-strength rankings used by ``weak_school_program``,
+``teacher_rotation`` (``strong_to_weak``) and ``school_groups``. Core school merging (``enrolment.merge_below``)
 resets catchments; the redrawn map is re-applied to the schools still open.
 """
 

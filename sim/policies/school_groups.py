@@ -46,11 +46,11 @@ or −1), ``self.structure.leads_of`` (all leads of each member) and :meth:`link
 
 Doc 002 reports 152 groups and the member schools' mean score gap narrowing by 12 points
 on an unknown scale: a calibration target for ``convergence_rate`` and
-``curriculum_effect``, not a parameter. On the default county (10 seeds, 8 years) the
-defaults narrow the member–lead achievement gap by about 0.15 student SD (from about
-−0.47; roughly a third), halve the member–lead teacher-effectiveness gap (−0.085 → −0.04),
-and lead pupils gain about +0.02 SD (the reciprocal gain outweighs the default dilution;
-a larger ``dilution`` turns it into a loss).
+``curriculum_effect``, not a parameter. Measured on the default county at the defaults
+(the member–lead achievement and teacher-effectiveness gaps in the first and last year, and
+the changes against the same-seed baseline): the table that follows this text in
+``docs/policies.md``, made by the ``policy_effects`` docs job. Whether lead pupils gain or
+lose on balance depends on ``lead_gain`` against ``dilution`` × the number of members.
 
 **Costs** (yuan per year, booked at the nominal scale: the budget is paid whatever the
 fidelity on the ground): ``admin_cost_per_group`` per group (management office, joint

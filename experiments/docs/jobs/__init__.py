@@ -1,6 +1,9 @@
 """The docs jobs: one module per job, named after the result it stores.
 
-A job module defines ``TITLE`` (one line) and ``run(ctx) -> dict``: it runs the commands a
+A job module defines ``TITLE`` (one line), ``run(ctx) -> dict`` and optionally ``DEPENDS``
+(globs, relative to the repository root, of the code and data besides the model that shape
+its output — figure code, report wording, a county table, a sweep's config; a change to any
+of them makes the stored result stale): it runs the commands a
 user would run through ``ctx.sh`` (from the repository root, ``.venv/bin`` first on the PATH),
 copies the images the docs show with ``ctx.image``, and returns the values the docs quote (JSON
 types only). It may define ``render_*`` functions that turn its stored values into Markdown for
@@ -80,3 +83,19 @@ class JobContext:
         rel = str((IMAGES / dest).as_posix())
         self.images[rel] = file_hash(target)
         return rel
+
+    def output(self, source: Path | str, dest: str) -> str:
+        """Copy a file a job made to DEST, a path relative to the repository root (e.g.
+        ``docs/tutorial.ipynb``), and record its hash with the images, so that the check
+        finds the file edited or made by another version. A SOURCE that is DEST itself is
+        only recorded (e.g. the text a job executed). Returns DEST."""
+        rel = Path(dest)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise ValueError(f"docs job {self.name}: output {dest!r} must be a path inside "
+                             f"the repository, relative to its root")
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if Path(source).resolve() != target.resolve():
+            shutil.copyfile(source, target)
+        self.images[rel.as_posix()] = file_hash(target)
+        return rel.as_posix()

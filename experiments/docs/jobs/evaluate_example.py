@@ -4,6 +4,12 @@ from __future__ import annotations
 
 TITLE = "edusim-evaluate on examples/county_schools.csv (README)"
 
+#: code and data besides the model that shape this job's output (stale when they change)
+DEPENDS = [
+    "examples/county_schools.csv",
+    "sim/evaluation/*.py",
+]
+
 COMMAND = ["edusim-evaluate", "examples/county_schools.csv", "--level", "primary"]
 
 

@@ -1,0 +1,381 @@
+"""The benchmark (``python -m benchmarks.run --repeat 3 --sweep``): every timing the README
+quotes (Performance, the status note, sweeps, the browser view) comes from its ``--json``
+report, trimmed to the figures the docs quote.
+
+While developing, ``EDUSIM_DOCS_BENCHMARK_QUICK=1`` runs ``--quick`` instead (a smoke run
+with no speed targets; the README's blocks need the full run): never store that result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+TITLE = "python -m benchmarks.run --repeat 3 --sweep (README: Performance and every timing)"
+
+#: code and data besides the model that shape this job's output (stale when they change)
+DEPENDS = [
+    "benchmarks/*.py",
+]
+
+COMMAND = ["python", "-m", "benchmarks.run", "--repeat", "3", "--sweep"]
+
+#: the workloads whose figures the docs quote (the rest of the report is not stored)
+QUOTED = (
+    "main county_l 30y, all policies", "main county_l 30y, rotation",
+    "main county_l 30y, no policies", "floor county_l 30y, rotation",
+    "main default 20y, all policies", "main default 20y, rotation",
+    "naive default 20y, rotation", "floor default 20y, rotation",
+    "main 1M/1000 schools 30y, all policies", "floor 1M/1000 schools 30y, rotation",
+)
+_WORKLOAD_KEYS = ("kind", "region", "years", "pupils0", "build_s", "steps_s", "total_s",
+                  "ns_per_student_year", "peak_mib", "above_imports_mib", "error")
+
+
+def _round(x, digits: int = 4):
+    """Numbers to ``digits`` significant figures (the benchmark's own precision is far
+    below that: a timing moves by several per cent between runs)."""
+    if isinstance(x, float):
+        return float(f"{x:.{digits}g}")
+    if isinstance(x, dict):
+        return {k: _round(v, digits) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_round(v, digits) for v in x]
+    return x
+
+
+def trim(report: dict) -> dict:
+    """What the docs quote from a ``--json`` report: the quoted workloads without their
+    per-year lists, and every summary figure."""
+    workloads = {name: {k: w[k] for k in _WORKLOAD_KEYS if k in w}
+                 for name, w in report["workloads"].items()
+                 if report["benchmark"]["mode"] == "quick" or name in QUOTED}
+    keep = {k: report[k] for k in ("benchmark", "imports", "ratios", "by_size", "step",
+                                   "record", "year_by_part", "agent_views", "browser_view",
+                                   "sweep", "targets")}
+    return _round({**keep, "workloads": workloads})
+
+
+def run(ctx) -> dict:
+    quick = os.environ.get("EDUSIM_DOCS_BENCHMARK_QUICK") == "1"
+    command = (["python", "-m", "benchmarks.run", "--quick", "--sweep"] if quick
+               else COMMAND)
+    out = ctx.scratch / "bench.json"
+    ctx.sh(*command, "--json", str(out), label="benchmark")
+    return {"command": " ".join(command), **trim(json.loads(out.read_text(encoding="utf-8")))}
+
+
+# ======================================================================================
+# the README's blocks (each reads the stored result afresh)
+# ======================================================================================
+#: each speed target in words, for the status note and "Still missed" (the limits are the
+#: benchmark's own, benchmarks.run.TARGETS, quoted from the stored result)
+_TARGET_WORDS = {
+    "county_l_s": "county_l with all {n} policies in ≤ {t:g} s",
+    "county_l_mib": "county_l with all {n} policies in ≤ {t:g} MiB",
+    "vs_naive": "≥ {t:g}× faster than the naive Mesa model per pupil-year",
+    "vs_floor": "within {t:g}× the numpy floor with the same rules",
+    "step_ms": "a county_l year (the median of 30) in ≤ {t:g} ms",
+    "view_step_ms": "a county_l year of the browser view in ≤ {t:g} ms",
+    "million_s": "1,000,000 pupils for 30 years in ≤ {t:g} s",
+    "sweep_s": "the 200-run county_l sweep in ≤ {t:g} s",
+}
+_TARGET_FORMAT = {"county_l_s": "{:.2f} s", "county_l_mib": "{:.0f} MiB",
+                  "vs_naive": "{:.1f}×", "vs_floor": "{:.1f}×", "step_ms": "{:.0f} ms",
+                  "view_step_ms": "{:.0f} ms", "million_s": "{:.2f} s", "sweep_s": "{:.0f} s"}
+
+
+def _v() -> dict:
+    from experiments.docs.render import values
+
+    v = values("benchmark")
+    if v["benchmark"]["mode"] != "full" or not v.get("targets"):
+        raise ValueError("docs/results/benchmark.json is not a full benchmark run with its "
+                         "speed targets: run `make docs JOBS=benchmark`")
+    return v
+
+
+def _para(text: str, indent: str = "") -> str:
+    """One Markdown paragraph wrapped at the README's 100 columns."""
+    return textwrap.fill(" ".join(text.split()), width=98, initial_indent=indent,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) + "\n"
+
+
+def _n(x, spec: str) -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def _x(ratio) -> str:
+    return "n/a" if ratio is None else f"{ratio:.1f}×"
+
+
+def _w(v: dict, name: str) -> dict:
+    w = v["workloads"].get(name) or {}
+    return {} if "error" in w else w
+
+
+def _n_policies(v: dict) -> int:
+    return len((v.get("year_by_part") or {}).get("policies_ms") or {}) or 9
+
+
+def _target_value(t: dict) -> str:
+    return "n/a" if t["value"] is None else _TARGET_FORMAT[t["key"]].format(t["value"])
+
+
+def _target_words(v: dict, t: dict) -> str:
+    return _TARGET_WORDS[t["key"]].format(n=_n_policies(v), t=t["target"])
+
+
+def _floor_ratio(v: dict, main: str) -> float | None:
+    for r in v["ratios"].get("main_over_floor", []):
+        if r["main"] == main and r["label"] == "county_l 30y":
+            return r["total"]
+    return None
+
+
+def _naive_on_default(v: dict) -> float | None:
+    for r in v["ratios"].get("naive_over_main", []):
+        if (r["county"], r["main"], r["naive"]) == ("default", "rotation", "rotation"):
+            return r["ratio"]
+    return None
+
+
+def _policy_names(names: list[str]) -> str:
+    words = [n.replace("_", " ") for n in names]
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def render_status() -> str:
+    """The README's status note: its count of speed targets met is the stored benchmark's."""
+    v = _v()
+    targets = v["targets"]
+    met = sum(t["status"] == "PASS" for t in targets)
+    if met == len(targets):
+        speed = f"The last benchmark run meets all {len(targets)} speed targets"
+    elif met == 0:
+        speed = f"The last benchmark run meets none of the {len(targets)} speed targets"
+    else:
+        speed = f"The last benchmark run meets {met} of the {len(targets)} speed targets"
+    return _para(
+        "Status: the core model, the built-in synthetic county, the official 2012/2017 county "
+        "tests (on every simulated year and on real school tables), the nine policy levers, "
+        "Hydra experiments and sweeps (workstation, Ray, SLURM) with aggregation and figures, "
+        "and loading a real county's school table, the browser view, the calibration report "
+        f"and the policy-design optimiser all work. {speed} (see [Performance](#performance)); "
+        "the issue tracker lists what remains.", "> ")
+
+
+def render_measured() -> str:
+    """The sentence before the Performance tables: what was run, where and when."""
+    from experiments.docs.render import measured_on
+
+    v = _v()
+    imp = v["imports"]
+    b = v["benchmark"]
+    return _para(f"Measured with `python -m benchmarks.run --repeat {b['repeat']} --sweep` "
+            f"{measured_on('benchmark')}, Python {b['python']}; imports excluded (in a fresh "
+            f"process `import mesa` took {imp['import_mesa_s']:.2f} s and `import sim` with "
+            f"the policies {imp['import_sim_after_mesa_s']:.2f} s more). Earlier measurements, "
+            "of earlier versions, are in the git history of this file.")
+
+
+def render_targets() -> str:
+    """The speed targets, each with its measured value and PASS or MISS."""
+    from experiments.docs.render import table
+
+    v = _v()
+    rows = [{"target": _target_words(v, t), "measured": _target_value(t),
+             "": "**PASS**" if t["status"] == "PASS" else "MISS"} for t in v["targets"]]
+    return table(rows, [("target", "speed target"), ("measured", "measured"), ("", "")], "lrl")
+
+
+def render_table() -> str:
+    """The measured workloads, one row each."""
+    from experiments.docs.render import table
+
+    v = _v()
+    n = _n_policies(v)
+    cl = _w(v, "main county_l 30y, all policies")
+    rot = _w(v, "main county_l 30y, rotation")
+    none = _w(v, "main county_l 30y, no policies")
+    floor = _w(v, "floor county_l 30y, rotation")
+    naive = _w(v, "naive default 20y, rotation")
+    mil = _w(v, "main 1M/1000 schools 30y, all policies")
+    vs_naive = (v["ratios"].get("naive_default_over_main_county_l") or {}).get("ratio")
+    step, view, sweep, ag = v["step"] or {}, v["browser_view"] or {}, v["sweep"] or {}, \
+        v["agent_views"] or {}
+    size = next((s for s in v["by_size"] if s["workload"].startswith("main 1M")), {})
+    rows = [
+        ("county_l ({p} pupils), 30 years, all {n} policies".format(
+            p=_n(cl.get("pupils0"), ","), n=n),
+         f"**{_n(cl.get('total_s'), '.2f')} s** ({_n(cl.get('ns_per_student_year'), ',.0f')} "
+         f"ns per pupil-year), {_n(cl.get('peak_mib'), '.0f')} MiB peak, "
+         f"{_x(_floor_ratio(v, 'main county_l 30y, all policies'))} the floor"),
+        ("county_l, 30 years, teacher rotation only (the naive model's rules)",
+         f"{_n(rot.get('total_s'), '.2f')} s ({_n(rot.get('ns_per_student_year'), ',.0f')} ns), "
+         f"**{_x(_floor_ratio(v, 'main county_l 30y, rotation'))} the floor**"),
+        ("county_l, 30 years, no policy", f"{_n(none.get('total_s'), '.2f')} s"),
+        ("the numpy floor (`benchmarks/floor.py`), county_l, 30 years, rotation",
+         f"{_n(floor.get('total_s'), '.2f')} s ({_n(floor.get('ns_per_student_year'), ',.0f')}"
+         " ns)"),
+        ("the naive Mesa model on the default county ({p} pupils), 20 years, rotation".format(
+            p=_n(naive.get("pupils0"), ",")),
+         f"{_n(naive.get('total_s'), '.1f')} s ({_n(naive.get('ns_per_student_year'), ',.0f')} "
+         f"ns): **{_x(vs_naive)}** the main model's cost per pupil-year on county_l "
+         f"with the same rules; {_x(_naive_on_default(v))} the main model on the "
+         "default county itself"),
+        ("one county_l year incl. metrics (median of 30, all policies)",
+         f"{_n(step.get('median_ms'), '.0f')} ms (the first {_n(step.get('first_ms'), '.0f')}"
+         f" ms, the slowest {_n(step.get('max_ms'), '.0f')} ms)"),
+        (f"1,000,000 pupils, 30 years, all {n} policies",
+         f"**{_n(mil.get('total_s'), '.2f')} s**, {_n(mil.get('peak_mib'), '.0f')} MiB "
+         f"({_n(size.get('kib_per_pupil'), '.2f')} KiB per pupil above the imports)"),
+        (f"one county_l year in the browser view (step + page data + what the page is sent; "
+         f"{_policy_names(view.get('policies', []))} on)",
+         f"**{_n(view.get('total_ms'), '.0f')} ms**: step {_n(view.get('step_ms'), '.0f')}, "
+         f"page data {_n(view.get('page_data_ms'), '.0f')}, the six Vega-Lite specs "
+         f"{_n(view.get('specs_ms'), '.0f')} ms ({_n(view.get('specs_kib'), '.0f')} KiB; the "
+         "browser draws them)"),
+        ("a sweep of 200 county_l runs (20 rotation rates × 10 seeds, 30 years), workstation "
+         f"launcher on {v['benchmark']['cpus']} cores, end to end",
+         f"**{_n(sweep.get('seconds'), '.0f')} s**, the first run starting "
+         f"{_n(sweep.get('first_run_s'), '.1f')} s after the command"),
+        ("Mesa agent views when asked for (county_l): reading an attribute through a view",
+         f"{_n(ag.get('read_ns'), ',.0f')} ns; making a view {_n(ag.get('us_per_view'), '.0f')} "
+         "µs; a run makes "
+         + ("none" if (v["record"] or {}).get("views_made") == 0
+            else _n((v["record"] or {}).get("views_made"), ","))),
+    ]
+    return table([{"w": a, "m": b} for a, b in rows], [("w", "workload"), ("m", "measured")])
+
+
+def _year_parts(v: dict) -> str:
+    yb = v.get("year_by_part") or {}
+    if "total_ms" not in yb:
+        return ""
+    core = yb["core_ms"]
+    pols = sorted(yb["policies_ms"].items(), key=lambda kv: -kv[1])
+    processes = ("enrolment", "learning", "careers", "finance")
+    top, rest = pols[:4], pols[4:]
+    pol_text = ", ".join(f"{k.replace('_', ' ')} {x:.1f}" for k, x in top)
+    if rest:
+        pol_text += f", the other {len(rest)} {sum(x for _, x in rest):.1f}"
+    parts = [(k, x) for k, x in core.items()] + [(f"policy {k.replace('_', ' ')}", x)
+                                                 for k, x in pols]
+    largest = max(parts, key=lambda kv: kv[1])
+    return (f"A {yb['region']} year with all policies takes {yb['total_ms']:.0f} ms in a run of "
+            f"its own (the benchmark prints it by part): the core processes "
+            f"{sum(core.get(k, 0.0) for k in processes):.1f} ms ("
+            + ", ".join(f"{k} {core[k]:.1f}" for k in processes if k in core)
+            + f"), the yearly record of metrics and per-school table {core.get('record', 0):.1f}"
+            f", school merging {core.get('school merging', 0):.1f}, the rest of the step "
+            f"{yb['rest_of_step_ms']:.1f}, and the {len(pols)} policies "
+            f"{sum(x for _, x in pols):.1f} ({pol_text}); the largest part, {largest[0]}, "
+            f"is {100 * largest[1] / yb['total_ms']:.0f}% of the year. ")
+
+
+def render_still_missed() -> str:
+    """"Still missed": the targets the stored run missed, from its PASS/MISS, and where the
+    time of a year goes."""
+    from experiments.docs.render import measured_on
+
+    v = _v()
+    missed = [t for t in v["targets"] if t["status"] != "PASS"]
+    if missed:
+        lead = (f"Still missed in the run measured {measured_on('benchmark')}: "
+                + "; ".join(f"{_target_words(v, t)} ({_target_value(t)})" for t in missed)
+                + ". ")
+    else:
+        lead = f"Every speed target is met in the run measured {measured_on('benchmark')}. "
+    text = lead + _year_parts(v)
+    floor = _w(v, "floor county_l 30y, rotation")
+    vs_floor = next((t for t in v["targets"] if t["key"] == "vs_floor"), None)
+    if floor.get("steps_s") is not None and vs_floor and vs_floor["value"] is not None:
+        inside = "within" if vs_floor["status"] == "PASS" else "outside"
+        text += (f"The floor's year ({1000 * floor['steps_s'] / floor['years']:.0f} ms) has no "
+                 "classes, no school choice or capacity, four metrics and one policy; with the "
+                 f"same rules as the floor the main model is {inside} the "
+                 f"{vs_floor['target']:g}× target ({vs_floor['value']:.1f}×). ")
+    sweep = v.get("sweep") or {}
+    rot = _w(v, "main county_l 30y, rotation")
+    if sweep.get("seconds") is not None and rot.get("total_s") is not None:
+        cpus = v["benchmark"]["cpus"]
+        alone = sweep["runs"] * rot["total_s"] / cpus
+        text += (f"The sweep is {sweep['runs']} such runs with rotation only "
+                 f"({rot['total_s']:.2f} s each in the benchmark's own process), shared by "
+                 f"{cpus} cores: the model runs alone account for ≈ {alone:.0f} of its "
+                 f"{sweep['seconds']:.0f} s; the rest is each run's set-up and outputs, the "
+                 f"sweep's start (its first run started {sweep['first_run_s']:.1f} s after the "
+                 "command) and whatever else the machine was doing (its load is given above). ")
+    return _para(text)
+
+
+def render_also_prints() -> str:
+    """What else the benchmark prints, with the record's share of a step."""
+    v = _v()
+    rec = v.get("record") or {}
+    share = (f" ({rec['percent']:.0f}% on county_l with all policies: no per-pupil reporter, "
+             "no DataFrame)" if "percent" in rec else "")
+    return _para("The benchmark also prints a county_l year by part (each core process, the record "
+            "and each policy's hooks, timed in a run of its own); one step of the browser view "
+            "(model step plus everything the page reads, `sim.viz.data.page_data`, and the six "
+            "Vega-Lite specs it is sent); the share of a step spent on the year's metrics and "
+            f"per-school table{share}; and what Mesa agent views cost when someone asks for "
+            "them (none are made by a run).")
+
+
+def render_sweep_launcher() -> str:
+    """The Launchers paragraph's measured figure: the benchmark's sweep, workstation
+    launcher."""
+    from experiments.docs.render import measured_on
+
+    v = _v()
+    sweep = v.get("sweep") or {}
+    return _para("The workstation launcher uses Hydra's public plugin interface only; "
+            "`hydra/launcher=joblib` selects Hydra's own joblib launcher (same settings) "
+            "instead, which composes every job in full in its worker. The benchmark's sweep "
+            "([Performance](#performance)) is the 200-run county_l sweep with the default "
+            f"workstation launcher: {_n(sweep.get('seconds'), '.0f')} s end to end on "
+            f"{v['benchmark']['cpus']} cores, measured {measured_on('benchmark')}. To compare "
+            "the "
+            "launchers on your machine, time the same sweep with `hydra/launcher=joblib` "
+            "added.")
+
+
+def render_checked() -> str:
+    """The "Checked before anything runs" paragraph, with the benchmark's time to the first
+    run of its 200-run sweep."""
+    from experiments.docs.render import measured_on
+
+    v = _v()
+    sweep = v.get("sweep") or {}
+    return _para(
+        "**Checked before anything runs.** Every job of a sweep is validated before the first "
+        "run starts. One value out of range anywhere, an unknown key or a config-group option "
+        "that does not exist stops the sweep with one message naming the field (and its "
+        "allowed range) and the job's overrides. It exits with code 2 and creates no "
+        "directory. Hydra composes one job of each *shape* for this check (jobs that differ "
+        "only in the values of existing settings share a shape), not every job, through the "
+        "app's sweeper ([`hydra_plugins/edusim_sweeper`](hydra_plugins/edusim_sweeper/"
+        "edusim_sweeper.py); Hydra's basic sweeper would compose every job), and the values "
+        "of each (key, value) pair are checked once. In the benchmark's sweep of "
+        f"{_n(sweep.get('runs'), 'd')} county_l runs, measured {measured_on('benchmark')}, the "
+        f"first run started {_n(sweep.get('first_run_s'), '.1f')} s after the command.")
+
+
+def render_browser_cost() -> str:
+    """The Browser view section's sentence on what a year costs the server (indented: it
+    sits inside a list item)."""
+    from experiments.docs.render import measured_on
+
+    v = _v()
+    view = v.get("browser_view") or {}
+    data = (view.get("page_data_ms") or 0) + (view.get("specs_ms") or 0)
+    return _para(
+        f"A year costs the server the model's step plus {data:.0f} ms to gather the charts' data "
+        f"and build the six specs it sends ({_n(view.get('specs_kib'), '.0f')} KiB of JSON on "
+        f"`{view.get('region')}`, with {_policy_names(view.get('policies', []))} on), as the "
+        f"benchmark measured {measured_on('benchmark')}; the step itself took "
+        f"{_n(view.get('step_ms'), '.0f')} ms.", "  ")

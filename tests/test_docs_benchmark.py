@@ -1,0 +1,85 @@
+"""The README's speed claims are made from the stored benchmark's targets: the status note's
+count, the targets table and "Still missed" follow each target's PASS or MISS, so a change of
+the measurements can never leave a false claim (``experiments/docs/jobs/benchmark.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+import experiments.docs.render as render
+from experiments.docs.jobs import benchmark as job
+
+
+def _values(status: dict[str, str]) -> dict:
+    """A full benchmark report (trimmed as the job stores it) whose targets have STATUS."""
+    words = {"county_l_s": 1.0, "county_l_mib": 500.0, "vs_naive": 50.0, "vs_floor": 3.0,
+             "step_ms": 50.0, "view_step_ms": 50.0, "million_s": 10.0, "sweep_s": 120.0}
+    targets = [{"key": k, "label": k, "value": t * (0.5 if status[k] == "PASS" else 1.5),
+                "op": "<=", "target": t, "status": status[k]} for k, t in words.items()]
+    w = {"kind": "main", "region": "county_l", "years": 30, "pupils0": 150_000,
+         "build_s": 0.1, "steps_s": 0.9, "total_s": 1.0, "ns_per_student_year": 300.0,
+         "peak_mib": 200.0, "above_imports_mib": 50.0}
+    return {
+        "benchmark": {"mode": "full", "repeat": 3, "sweep": True, "python": "3.12",
+                      "cpus": 2, "seed": 1},
+        "imports": {"import_mesa_s": 1.0, "import_sim_after_mesa_s": 0.3},
+        "workloads": {name: dict(w) for name in job.QUOTED},
+        "ratios": {"naive_over_main": [], "main_over_floor": [],
+                   "naive_default_over_main_county_l": {"ratio": 45.0}},
+        "by_size": [], "step": {"median_ms": 30.0, "first_ms": 31.0, "max_ms": 40.0},
+        "record": {"percent": 18.0, "views_made": 0},
+        "year_by_part": {"region": "county_l", "total_ms": 36.0,
+                         "core_ms": {"enrolment": 13.0, "learning": 3.0, "record": 5.0},
+                         "rest_of_step_ms": 1.0,
+                         "policies_ms": {"teacher_rotation": 2.5, "school_groups": 1.7}},
+        "agent_views": {"read_ns": 900.0, "us_per_view": 13.0},
+        "browser_view": {"region": "county_l", "policies": ["school_groups", "teacher_rotation"],
+                         "total_ms": 43.0, "step_ms": 32.0, "page_data_ms": 7.0,
+                         "specs_ms": 4.0, "specs_kib": 174.0},
+        "sweep": {"seconds": 126.0, "runs": 200, "completed": 200, "first_run_s": 7.0},
+        "targets": targets,
+    }
+
+
+@pytest.fixture
+def stored(monkeypatch):
+    """Render from VALUES instead of docs/results/benchmark.json."""
+    def use(values: dict) -> None:
+        monkeypatch.setattr(render, "values", lambda name, root=None: values)
+        monkeypatch.setattr(render, "measured_on", lambda name, root=None: "on a test machine")
+    return use
+
+
+KEYS = ("county_l_s", "county_l_mib", "vs_naive", "vs_floor", "step_ms", "view_step_ms",
+        "million_s", "sweep_s")
+
+
+def test_claims_follow_pass_and_miss(stored):
+    status = dict.fromkeys(KEYS, "PASS") | {"county_l_s": "MISS", "sweep_s": "MISS"}
+    stored(_values(status))
+    assert "meets 6 of the 8 speed targets" in job.render_status()
+    missed = job.render_still_missed()
+    assert missed.startswith("Still missed in the run measured on a test machine: ")
+    assert "county_l with all 2 policies in ≤ 1 s (1.50 s)" in " ".join(missed.split())
+    assert "the 200-run county_l sweep in ≤ 120 s (180 s)" in " ".join(missed.split())
+    assert "1,000,000 pupils" not in missed  # a target met is not listed
+    assert "within the 3× target" in " ".join(missed.split())
+    rows = job.render_targets().splitlines()[2:]  # below the header and its rule
+    assert [r.endswith("| MISS |") for r in rows] == [status[k] == "MISS" for k in KEYS]
+
+
+def test_every_target_met_and_none_met(stored):
+    stored(_values(dict.fromkeys(KEYS, "PASS")))
+    assert "meets all 8 speed targets" in job.render_status()
+    assert job.render_still_missed().startswith("Every speed target is met")
+    stored(_values(dict.fromkeys(KEYS, "MISS")))
+    assert "meets none of the 8 speed targets" in job.render_status()
+    assert "outside the 3× target" in " ".join(job.render_still_missed().split())
+
+
+def test_a_quick_result_is_refused(stored):
+    values = _values(dict.fromkeys(KEYS, "PASS"))
+    values["benchmark"]["mode"], values["targets"] = "quick", None
+    stored(values)
+    with pytest.raises(ValueError, match="make docs JOBS=benchmark"):
+        job.render_status()
