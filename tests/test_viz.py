@@ -20,6 +20,7 @@ import solara
 import sim.policies  # noqa: F401  (registers the policies)
 from sim import evaluation
 from sim.config import ConfigError, param
+from sim.labels import policy_name
 from sim.policies.base import POLICIES, Policy, PolicyConfig
 from sim.viz import app, assets, cli, components, data, specs
 from sim.viz import controls as controls_module
@@ -35,6 +36,7 @@ from sim.viz.controls import (
     policy_control,
     showable_controls,
 )
+from sim.viz.vega_widget import VegaChart
 
 
 def _tiny(**controls):
@@ -302,6 +304,14 @@ def test_time_charts_draw_the_same_seed_baseline_when_a_policy_is_on():
     base.run(2)
     ts, bts = data.series(m), data.series(base)
     assert not np.allclose(ts["mean_achievement"], bts["mean_achievement"])
+    cv = specs.cv_spec(ts, baseline=bts)
+    for panel, level in zip(cv["hconcat"], ("primary", "junior"), strict=True):
+        col = f"cv_{level}_backbone_teachers_per_100"
+        faint = next(layer for layer in panel["layer"] if layer["mark"].get("opacity"))
+        assert _series_of(faint, data.CV_LABELS["backbone_teachers_per_100"])[1] == \
+            bts[col].tolist()
+        assert "faint dashed: every policy off" in panel["title"]["subtitle"]
+    assert all(len(p["layer"]) == 2 for p in specs.cv_spec(ts)["hconcat"])  # no baseline
     for spec, col, label in ((specs.equity_spec(ts, baseline=bts), "ses_gap",
                               data.EQUITY_SERIES["ses_gap"]),
                              (specs.quality_spec(ts, baseline=bts), "mean_achievement",
@@ -360,12 +370,13 @@ def test_chart_specs_carry_the_recorded_series(with_policies):
     cv = specs.cv_spec(ts, {"primary": 0.5, "junior": 0.45})
     for panel, level, limit in zip(cv["hconcat"], ("primary", "junior"), (0.5, 0.45),
                                    strict=True):
-        lines, rule, text = panel["layer"]
+        lines, rule = panel["layer"]
         assert {r["series"] for r in lines["data"]["values"]} == set(data.CV_LABELS.values())
         name = "teachers_above_required_qualification_per_100"
         assert _series_of(lines, data.CV_LABELS[name]) == (years, ts[f"cv_{level}_{name}"].tolist())
         assert rule["data"]["values"][0]["limit"] == limit
-        assert text["data"]["values"][0]["label"] == f"limit {limit:.2f}"
+        # the limit's value in the subtitle, not as text in the plot (where lines cross it)
+        assert f"black dashed: limit {limit:.2f}" in panel["title"]["subtitle"]
     q = specs.quality_spec(ts)["layer"][0]
     assert _series_of(q, "county") == (years, ts["mean_achievement"].tolist())
     assert _series_of(q, "rural") == (years, ts["achievement_rural"].tolist())
@@ -373,8 +384,10 @@ def test_chart_specs_carry_the_recorded_series(with_policies):
     cost = specs.cost_spec(costs)
     assert cost["title"] == f"Cumulative policy cost: {costs['total'].iloc[-1]:,.1f} million yuan"
     names = [c for c in costs.columns if c not in ("year", "total")]
-    assert names and {r["series"] for r in cost["data"]["values"]} == set(names)
-    assert _series_of(cost, names[0]) == (years, costs[names[0]].tolist())
+    words = [policy_name(n) for n in names]  # the legend in words, not registry names
+    assert names and {r["series"] for r in cost["data"]["values"]} == set(words)
+    assert all("_" not in w for w in words)
+    assert _series_of(cost, words[0]) == (years, costs[names[0]].tolist())
     assert cost["encoding"]["y"]["stack"] == "zero"
     for spec in (eq, cv, specs.quality_spec(ts), cost):
         json.dumps(spec)  # plain JSON for the widget
@@ -407,7 +420,7 @@ def _images(rc):
     shown = {}
     for c in ("edusim-map-plot", "edusim-school-plot", "edusim-equity-plot", "edusim-cv-plot",
               "edusim-quality-plot", "edusim-cost-plot"):
-        chart = next(w for w in rc.find(solara.widgets.VegaLite).widgets if c in w._dom_classes)
+        chart = next(w for w in rc.find(VegaChart).widgets if c in w._dom_classes)
         shown[c] = json.dumps(chart.spec)
     return shown
 
@@ -448,6 +461,25 @@ def test_page_step_reset_and_controls():
 
 
 @pytest.mark.slow
+def test_page_shows_the_baseline_up_to_the_shown_year_only():
+    # the page steps the same-seed baseline a year ahead (while the user looks), but its
+    # charts draw it up to the shown model's year, with the values of the baseline run
+    reactive, rc = _render(_tiny(teacher_rotation=True))
+    step = rc.find(v.Btn, children=["Step"]).widget
+    for year in (1, 2):
+        step.click()
+        assert reactive.value.year == year
+        spec = json.loads(_images(rc)["edusim-equity-plot"])
+        faint = next(layer for layer in spec["layer"] if layer["mark"].get("strokeDash"))
+        rows = [r for r in spec["datasets"][faint["data"]["name"]]  # the widget's named data
+                if r["series"] == data.EQUITY_SERIES["ses_gap"]]
+        expected = controls_module.same_seed_baseline(reactive.value)
+        expected.run(year)
+        assert [r["year"] for r in rows] == list(range(year + 1))
+        assert [r["value"] for r in rows] == data.series(expected)["ses_gap"].tolist()
+
+
+@pytest.mark.slow
 def test_each_page_session_builds_its_own_model(monkeypatch):
     # the served Page builds its model when a session first renders it, once per session
     # (two sessions in a real browser: tests/test_viz_browser.py)
@@ -464,7 +496,8 @@ def test_each_page_session_builds_its_own_model(monkeypatch):
 def test_run_summary_names_what_runs():
     m = _tiny(teacher_rotation=True, teacher_rotation__rate=0.2)
     text = components.run_summary(m)
-    assert "tiny county, seed 5" in text and "teacher_rotation (rate 0.2)" in text
+    assert "tiny county, seed 5" in text and "teacher rotation (rate 0.2)" in text
+    assert "teacher_rotation" not in text  # the policy in words
     assert "none (baseline)" in components.run_summary(_tiny())
 
 

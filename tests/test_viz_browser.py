@@ -3,9 +3,7 @@ driven with Playwright in Debian's Chromium (``make test`` installs both)."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -15,25 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from experiments.docs.jobs.browser_view import CHROMIUM, CHROMIUM_ARGS, listens, stop
+
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("EDUSIM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CHARTS = ("edusim-map-plot", "edusim-school-plot", "edusim-equity-plot", "edusim-cv-plot",
           "edusim-quality-plot", "edusim-cost-plot")  # Vega-Lite, drawn by the browser
-
-
-def _listens(proc: subprocess.Popen, port: int) -> bool:
-    """Whether ``proc`` itself (not some other server) listens on 127.0.0.1:``port``."""
-    import psutil
-
-    try:
-        conns = psutil.Process(proc.pid).net_connections("tcp")
-    except psutil.NoSuchProcess:
-        return False
-    return any(c.status == psutil.CONN_LISTEN and tuple(c.laddr) == ("127.0.0.1", port)
-               for c in conns)
 
 
 def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
@@ -50,7 +35,7 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while proc.poll() is None:
-        if _listens(proc, port):
+        if listens(proc, port):
             try:
                 with urllib.request.urlopen(url, timeout=5) as r:
                     if r.status == 200:
@@ -58,21 +43,10 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
             except OSError:
                 pass
         if time.monotonic() > deadline:
-            _stop(proc)
+            stop(proc)
             pytest.fail(f"edusim-viz did not answer on {url}:\n{log.read_text()}")
         time.sleep(0.5)
     return proc, url
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server by its own process (group) id: SIGTERM, then SIGKILL."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +65,7 @@ def server(tmp_path_factory):
     try:
         yield url, log
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def test_server_listens_on_loopback_only(server):
@@ -107,7 +81,7 @@ def test_server_listens_on_loopback_only(server):
 
 
 def _step_counter(page) -> float:
-    text = page.get_by_text(re.compile(r"^Time: ")).inner_text()
+    text = page.get_by_text(re.compile(r"^Year: ")).inner_text()
     return float(text.split(":", 1)[1])
 
 
@@ -116,10 +90,19 @@ _CHART_PICTURE = "cls => { const c = document.querySelector(`div.${cls} canvas`)
                  "return c && c.width > 100 ? c.toDataURL() : ''; }"
 
 
+#: how often the page's chart widget (sim/viz/vega_widget.py) embedded and drew a chart
+_CHART_COUNTS = "cls => { const e = document.querySelector(`div.${cls} [data-draws]`); " \
+                "return e ? {embeds: +e.dataset.embeds, draws: +e.dataset.draws} " \
+                ": {embeds: 0, draws: 0}; }"
+#: the last year in the data a time chart's view holds (its first named dataset)
+_LAST_YEAR = "cls => { const v = document.querySelector(`div.${cls} .edusim-vega`).edusimView;" \
+             " return Math.max(...v.data('edusim_data_0').map(r => r.year)); }"
+
+
 def _wait_counter(page, k: float) -> None:
     page.wait_for_function(
         "k => [...document.querySelectorAll('*')].some("
-        "e => e.childElementCount === 0 && e.textContent.trim() === `Time: ${k}.0`)",
+        "e => e.childElementCount === 0 && e.textContent.trim() === `Year: ${k}`)",
         arg=k, timeout=120_000)
 
 
@@ -156,10 +139,23 @@ def test_page_renders_steps_plays_and_pauses(server, tmp_path):
 
             before = {cls: page.evaluate(_CHART_PICTURE, cls)
                       for cls in ("edusim-equity-plot", "edusim-map-plot")}
+            counts = {cls: page.evaluate(_CHART_COUNTS, cls) for cls in CHARTS}
+            assert all(c["embeds"] >= 1 and c["draws"] >= 1 for c in counts.values()), counts
+            assert page.evaluate(_LAST_YEAR, "edusim-equity-plot") == 0
             for k in range(1, 4):
                 step.click()
                 _wait_counter(page, k)
             assert _step_counter(page) == 3.0
+            # each chart drew the steps' data in the view it kept: drawn again, not embedded
+            # anew, and the equity chart's data now reach year 3
+            for cls in CHARTS:
+                page.wait_for_function(
+                    f"([cls, n]) => ({_CHART_COUNTS})(cls).draws >= n", arg=[cls,
+                    counts[cls]["draws"] + 1], timeout=60_000)
+                now = page.evaluate(_CHART_COUNTS, cls)
+                assert now["embeds"] == counts[cls]["embeds"], (cls, counts[cls], now)
+            page.wait_for_function(f"cls => ({_LAST_YEAR})(cls) === 3",
+                                   arg="edusim-equity-plot", timeout=60_000)
             for cls, old in before.items():  # redrawn with the new years
                 page.wait_for_function(
                     f"([cls, old]) => {{ const now = ({_CHART_PICTURE})(cls); "
@@ -180,7 +176,7 @@ def test_page_renders_steps_plays_and_pauses(server, tmp_path):
             page.get_by_role("button", name="▶").click()
             page.wait_for_function(
                 "() => { const t = [...document.querySelectorAll('*')].find("
-                "e => e.childElementCount === 0 && /^Time: /.test(e.textContent.trim()));"
+                "e => e.childElementCount === 0 && /^Year: /.test(e.textContent.trim()));"
                 " return t && parseFloat(t.textContent.split(':')[1]) >= 5; }",
                 timeout=120_000)
             page.get_by_role("button", name="❚❚").click()

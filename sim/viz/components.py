@@ -12,8 +12,10 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from sim import evaluation
+from sim.labels import policy_name
 from sim.viz import data, specs
 from sim.viz.controls import POLICY_CONTROLS
+from sim.viz.vega_widget import VegaChart, chart_traits
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -27,10 +29,12 @@ MEASURE_BY_LABEL = {label: key for key, (label, _, _) in data.MAP_MEASURES.items
 
 @solara.component
 def _Chart(spec: dict[str, Any], alt: str) -> None:
-    """A Vega-Lite chart drawn by the browser (full card width). The classes mark it twice:
-    on the page's element (for the browser) and on the widget (for Python-side tests)."""
+    """A Vega-Lite chart drawn by the browser (full card width) with
+    :class:`~sim.viz.vega_widget.VegaChart`: after a step only its data and titles are sent,
+    and the browser updates the chart it keeps. The classes mark it twice: on the page's
+    element (for the browser) and on the widget (for Python-side tests)."""
     with solara.Div(classes=["edusim-chart", alt], style={"width": "100%"}):
-        solara.widgets.VegaLite.element(spec=spec, _dom_classes=["edusim-chart", alt])
+        VegaChart.element(**chart_traits(spec), _dom_classes=["edusim-chart", alt])
 
 
 @solara.component
@@ -48,8 +52,12 @@ def CountyMap(model: EducationModel) -> None:
         _Chart(spec, "edusim-map-plot")
 
 
-def _baseline_series(baseline: EducationModel | None):
-    return None if baseline is None else data.series(baseline)
+def _baseline_series(baseline: EducationModel | None, year: int):
+    """The baseline's series up to ``year`` (the page steps the baseline a year ahead)."""
+    if baseline is None:
+        return None
+    ts = data.series(baseline)
+    return ts[ts["year"] <= year].reset_index(drop=True)
 
 
 @solara.component
@@ -58,19 +66,23 @@ def EquityChart(model: EducationModel, baseline: EducationModel | None = None) -
     ``baseline`` (every policy off, or None) faint beneath."""
     update_counter.get()
     with solara.Card("Equity", classes=["edusim-equity"], margin=0):
-        _Chart(specs.equity_spec(data.series(model), baseline=_baseline_series(baseline)),
+        _Chart(specs.equity_spec(data.series(model),
+                                 baseline=_baseline_series(baseline, model.year)),
                "edusim-equity-plot")
 
 
 @solara.component
-def CvChart(model: EducationModel) -> None:
-    """The 7 official CVs per level against their limits."""
+def CvChart(model: EducationModel, baseline: EducationModel | None = None) -> None:
+    """The 7 official CVs per level against their limits; the same-seed ``baseline`` (every
+    policy off, or None) faint beneath."""
     update_counter.get()
     ev = model.cfg.evaluation
     limits = {level: evaluation.cv_limit(level, "quality", ev.quality_threshold)
               for level in ("primary", "junior")}
     with solara.Card("Official difference coefficients", classes=["edusim-cv"], margin=0):
-        _Chart(specs.cv_spec(data.series(model), limits), "edusim-cv-plot")
+        _Chart(specs.cv_spec(data.series(model), limits,
+                             baseline=_baseline_series(baseline, model.year)),
+               "edusim-cv-plot")
 
 
 @solara.component
@@ -79,7 +91,8 @@ def QualityChart(model: EducationModel, baseline: EducationModel | None = None) 
     policy off, or None) faint beneath."""
     update_counter.get()
     with solara.Card("Quality", classes=["edusim-quality"], margin=0):
-        _Chart(specs.quality_spec(data.series(model), baseline=_baseline_series(baseline)),
+        _Chart(specs.quality_spec(data.series(model),
+                                  baseline=_baseline_series(baseline, model.year)),
                "edusim-quality-plot")
 
 
@@ -92,14 +105,16 @@ def CostChart(model: EducationModel) -> None:
 
 
 def run_summary(model: EducationModel) -> str:
-    """One line on what the shown model runs (the controls apply only at Reset)."""
+    """One line on what the shown model runs (the controls apply only at Reset); each policy
+    by its English name (:func:`sim.labels.policy_name`)."""
     on = []
     for p in model.policies:
         control = POLICY_CONTROLS.get(p.name)
         if control is not None:
-            on.append(f"{p.name} ({control.field} {getattr(p.config, control.field):g})")
+            on.append(f"{policy_name(p.name)} ({control.field} "
+                      f"{getattr(p.config, control.field):g})")
         else:
-            on.append(p.name)
+            on.append(policy_name(p.name))
     county = getattr(model, "county", model.cfg.region.preset)
     policies = ", ".join(on) if on else "none (baseline)"
     return (f"**Running:** {county} county, seed {model.seed}, year {model.year}; "
@@ -133,7 +148,7 @@ def SchoolPanel(model: EducationModel) -> None:
 #: the page's components, in grid order
 COMPONENTS: list[Any] = [CountyMap, SchoolPanel, EquityChart, CvChart, QualityChart, CostChart]
 #: the components that also draw the same-seed baseline
-WITH_BASELINE = (EquityChart, QualityChart)
+WITH_BASELINE = (EquityChart, CvChart, QualityChart)
 
 
 def grid_layout(num_components: int) -> list[dict[str, Any]]:

@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from sim.evaluation import CV_LIMITS, QUALITY_INDICATORS
+from sim.labels import policy_name
 from sim.viz.data import CV_LABELS, EQUITY_SERIES, MAP_MEASURES
 
-__all__ = ["BASELINE_NOTE", "MAP_DOMAINS", "SCHEMA", "cost_spec", "county_map_spec", "cv_spec",
-           "equity_spec", "quality_spec", "records", "school_panel_spec"]
+__all__ = ["BASELINE_NOTE", "LEGEND_LINE_CHARS", "MAP_DOMAINS", "SCHEMA", "cost_spec",
+           "county_map_spec", "cv_spec", "equity_spec", "legend_lines", "quality_spec",
+           "records", "school_panel_spec"]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 EQUITY_COLOURS = ("#2166ac", "#b2182b", "#4d9221")
@@ -106,39 +108,44 @@ def equity_spec(ts: pd.DataFrame, height: int = 220,
 
 
 def cv_spec(ts: pd.DataFrame, thresholds: dict[str, float] | None = None,
-            height: int = 190, width: int = 185) -> dict[str, Any]:
+            height: int = 190, width: int = 185,
+            baseline: pd.DataFrame | None = None) -> dict[str, Any]:
     """The 7 official difference coefficients (2017 standard) of each level against their
-    limit (dashed rule), primary and junior side by side (``width`` px each: Vega-Lite
-    sizes side-by-side views in pixels, not to their container)."""
+    limit (dashed rule, its value in the panel's subtitle, where no line crosses it), primary
+    and junior side by side (``width`` px each: Vega-Lite sizes side-by-side views in
+    pixels, not to their container); with ``baseline`` (the same seed's series with every
+    policy off), its lines faint and dashed beneath."""
     thresholds = thresholds or CV_LIMITS["quality"]
     labels = [CV_LABELS[n] for n in QUALITY_INDICATORS]
+    colour = _colour(labels, CV_COLOURS)
     panels = []
     for level in ("primary", "junior"):
         cols = {f"cv_{level}_{n}": CV_LABELS[n] for n in QUALITY_INDICATORS}
         limit = float(thresholds[level])
-        at_limit = {"values": [{"limit": limit, "label": f"limit {limit:.2f}"}]}
+        note = [f"black dashed: limit {limit:.2f}"]
+        if baseline is not None:
+            note.append("faint dashed: every policy off")
+        layers: list[dict[str, Any]] = [
+            {"data": {"values": records(ts, cols)},
+             "mark": {"type": "line", "strokeWidth": 1.4},
+             "encoding": {"x": _x(),
+                          "y": {"field": "value", "type": "quantitative",
+                                "title": "difference coefficient (CV)",
+                                "scale": {"zero": True}},
+                          "color": colour,
+                          "tooltip": [{"field": "series"}, {"field": "year"},
+                                      {"field": "value", "format": ".3f"}]}},
+            {"data": {"values": [{"limit": limit, "label": f"limit {limit:.2f}"}]},
+             "mark": {"type": "rule", "strokeDash": [5, 3], "color": "#1a1a1a"},
+             "encoding": {"y": {"field": "limit", "type": "quantitative"},
+                          "tooltip": [{"field": "label", "title": "official limit"}]}},
+        ]
+        if baseline is not None:
+            layers.insert(0, _baseline_layer(baseline, cols, colour))
         panels.append({
             "width": width, "height": height,
-            "title": f"Official CVs, {level} (2017)",
-            "layer": [
-                {"data": {"values": records(ts, cols)},
-                 "mark": {"type": "line", "strokeWidth": 1.4},
-                 "encoding": {"x": _x(),
-                              "y": {"field": "value", "type": "quantitative",
-                                    "title": "difference coefficient (CV)",
-                                    "scale": {"zero": True}},
-                              "color": _colour(labels, CV_COLOURS),
-                              "tooltip": [{"field": "series"}, {"field": "year"},
-                                          {"field": "value", "format": ".3f"}]}},
-                {"data": at_limit,
-                 "mark": {"type": "rule", "strokeDash": [5, 3], "color": "#1a1a1a"},
-                 "encoding": {"y": {"field": "limit", "type": "quantitative"}}},
-                {"data": at_limit,
-                 "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 3,
-                          "x": 0, "fontSize": 10},
-                 "encoding": {"y": {"field": "limit", "type": "quantitative"},
-                              "text": {"field": "label"}}},
-            ]})
+            "title": {"text": f"Official CVs, {level} (2017)", "subtitle": note},
+            "layer": layers})
     return {"$schema": SCHEMA, "config": _CONFIG, "hconcat": panels,
             "resolve": {"scale": {"y": "shared"}}}
 
@@ -174,7 +181,7 @@ def quality_spec(ts: pd.DataFrame, height: int = 200,
 
 def cost_spec(costs: pd.DataFrame, height: int = 200) -> dict[str, Any]:
     """Cumulative policy cost in million yuan (:func:`sim.viz.data.cost_series`), stacked
-    by policy."""
+    by policy; each policy by its English name (:func:`sim.labels.policy_name`)."""
     names = [c for c in costs.columns if c not in ("year", "total")]
     total = float(costs["total"].iloc[-1]) if len(costs) else 0.0
     title = f"Cumulative policy cost: {total:,.1f} million yuan"
@@ -183,18 +190,19 @@ def cost_spec(costs: pd.DataFrame, height: int = 200) -> dict[str, Any]:
             "data": {"values": [{"text": "no policy switched on"}]},
             "mark": {"type": "text", "fontSize": 12, "color": "#666666"},
             "encoding": {"text": {"field": "text"}}})
+    labels = [policy_name(n) for n in names]
     return _spec(title, height, {
-        "data": {"values": records(costs, {n: n for n in names})},
+        "data": {"values": records(costs, dict(zip(names, labels, strict=True)))},
         "mark": {"type": "area", "opacity": 0.85, "line": {"strokeWidth": 0.6}},
         "encoding": {"x": _x(),
                      "y": {"field": "value", "type": "quantitative", "stack": "zero",
                            "title": "million yuan"},
                      "color": {"field": "series", "type": "nominal", "title": None,
-                               "sort": names, "scale": {"scheme": "tableau10"}},
+                               "sort": labels, "scale": {"scheme": "tableau10"}},
                      "order": {"field": "order", "type": "quantitative"},
                      "tooltip": [{"field": "series"}, {"field": "year"},
                                  {"field": "value", "format": ",.2f"}]},
-        "transform": [{"calculate": f"indexof({names!r}, datum.series)", "as": "order"}]})
+        "transform": [{"calculate": f"indexof({labels!r}, datum.series)", "as": "order"}]})
 
 
 # ---- the county map and the school panel ---------------------------------------------------
@@ -280,6 +288,45 @@ def spread(x: np.ndarray, y: np.ndarray, min_dist: float, rounds: int = 30
     return p[:, 0], p[:, 1]
 
 
+#: characters per line of the map's colour legend title (assumption: ≈ 100 px at the 10-11 px
+#: legend font, so map, legend and the chart's ⋯ menu fit the map's card in a 1600-px window)
+LEGEND_LINE_CHARS = 18
+
+
+def legend_lines(label: str, width: int = LEGEND_LINE_CHARS) -> list[str]:
+    """``label`` broken at spaces into lines of at most ``width`` characters (a longer word
+    stays whole): Vega-Lite draws a list title as lines."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+#: the last few :func:`spread` results, by their inputs' bytes: schools stay where they are
+#: from one year to the next, so the map after a step reuses the positions (spreading
+#: ≈ 200 schools takes ≈ 90 ms, measured on county_l; a lookup well under 1 ms). Assumption:
+#: 8 entries cover the maps of the few sessions a machine serves at once.
+_SPREAD_CACHE: dict[tuple[bytes, bytes, float], tuple[np.ndarray, np.ndarray]] = {}
+_SPREAD_CACHE_SIZE = 8
+
+
+def _spread_cached(x: np.ndarray, y: np.ndarray, min_dist: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`spread` with the default rounds, remembered for equal inputs (copies out)."""
+    x, y = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float)
+    key = (x.tobytes(), y.tobytes(), float(min_dist))
+    hit = _SPREAD_CACHE.get(key)
+    if hit is None:
+        hit = spread(x, y, min_dist)
+        if len(_SPREAD_CACHE) >= _SPREAD_CACHE_SIZE:
+            _SPREAD_CACHE.pop(next(iter(_SPREAD_CACHE)))
+        _SPREAD_CACHE[key] = hit
+    return hit[0].copy(), hit[1].copy()
+
+
 def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
                     flows: pd.DataFrame, year: int, size: int = 430) -> dict[str, Any]:
     """Schools at their locations (shape: tier; area: pupils; colour: ``measure``), school
@@ -294,8 +341,8 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
     n_rot = int(flows["teachers"].sum()) if len(flows) else 0
     head = {"$schema": SCHEMA, "config": _CONFIG, "width": size, "height": size,
             "title": {"text": f"County in year {year}: {len(frame)} schools",
-                      "subtitle": ["grey dashed: school-group links (lead to member); orange: "
-                                   f"this year's rotations ({n_rot} teachers)",
+                      "subtitle": ["grey dashed: group links (lead to member); orange: "
+                                   f"rotations ({n_rot} teachers)",
                                    "schools nearer than a marker drawn spread apart; colour "
                                    "scale fixed across years"]}}
     if not len(frame):
@@ -305,7 +352,7 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
     span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-6) * 1.12
     cx, cy = (x.min() + x.max()) / 2, (y.min() + y.max()) / 2
     true_x, true_y = x, y
-    x, y = spread(x, y, SPREAD_SHARE * span)
+    x, y = _spread_cached(x, y, SPREAD_SHARE * span)
     xs = {"field": "x", "type": "quantitative", "title": "km east",
           "scale": {"domain": [cx - span / 2, cx + span / 2], "nice": False, "zero": False}}
     ys = {"field": "y", "type": "quantitative", "title": "km north",
@@ -361,7 +408,8 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
                       "scale": {"range": [12, 300], "zero": True}},
              "order": {"field": "pupils", "type": "quantitative", "sort": "descending"},
              "color": {"field": "value", "type": "quantitative", "title": label,
-                       "scale": colour_scale, "legend": {"orient": "right", "titleLimit": 170}},
+                       "scale": colour_scale,
+                       "legend": {"orient": "right", "title": legend_lines(label)}},
              "tooltip": [{"field": "name", "title": "school"}, {"field": "tier"},
                          {"field": "pupils"}, {"field": "value", "title": label,
                                                "format": ".3f"},
@@ -371,11 +419,12 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
     return {**head, "layer": layers}
 
 
-def school_panel_spec(detail: dict[str, Any], width: int = 330) -> dict[str, Any]:
+def school_panel_spec(detail: dict[str, Any], width: int = 290) -> dict[str, Any]:
     """One school (:func:`sim.viz.data.school_detail`): its 7 indicators per section as a
     share of the 2017 standards (dashed 100%, dotted the 85% floor), its teachers'
     effectiveness and its pupils' mean achievement by county SES quarter beside the
-    county's."""
+    county's. ``width``: the bars' plot width in px (290: the chart, its labels and its ⋯
+    menu fit the school panel's card in a 1600-px-wide window)."""
     ind = detail["indicators"]
     labels = [CV_LABELS[n] for n in QUALITY_INDICATORS]
     bars = [{"indicator": str(lb), "section": str(lv), "percent": float(100 * r),
@@ -436,7 +485,7 @@ def school_panel_spec(detail: dict[str, Any], width: int = 330) -> dict[str, Any
         "layer": [
             {"data": {"values": ses_rows}, "mark": {"type": "bar"},
              "encoding": {"x": {"field": "quarter", "type": "nominal", "sort": quarters,
-                                "title": None, "axis": {"labelAngle": 0}},
+                                "title": None, "axis": {"labelAngle": -35}},
                           "xOffset": {"field": "who", "type": "nominal",
                                       "sort": ["this school", "county"]},
                           "y": {"field": "achievement", "type": "quantitative",
