@@ -84,9 +84,14 @@ def render_intro() -> str:
 
 def _change(a: float, b: float, up: str, down: str, spec: str = ".2f",
             unit: str = "") -> str:
-    if format(a, spec) == format(b, spec):
-        return f"stays at {a:{spec}}{unit}"
-    return f"{up if b > a else down} from {a:{spec}} to {b:{spec}}{unit}"
+    def num(v: float) -> str:  # no "-0.00" for a value that rounds to zero
+        text = f"{v:{spec}}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+    if num(a) == num(b):
+        return f"stays at {num(a)}{unit}"
+
+    return f"{up if b > a else down} from {num(a)} to {num(b)}{unit}"
 
 
 def render_caption() -> str:
