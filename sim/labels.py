@@ -53,7 +53,11 @@ def parameter_unit(key: str) -> str:
 def setting_label(key: str, value: Any = None, unit: bool = True) -> str:
     """A parameter setting in words: ``policies.teacher_rotation.rate=0.05`` gives
     "teacher rotation rate 0.05 (share of eligible teachers per year)",
-    ``teachers.rural_allowance=0.3`` gives "rural allowance 0.3 (share of base salary)"."""
+    ``teachers.rural_allowance=0.3`` gives "rural allowance 0.3 (share of base salary)",
+    ``+policy=teacher_rotation`` gives "teacher rotation at its defaults"."""
+    if key.lstrip("+~") == "policy" and value not in (None, ""):
+        # the config group that switches a policy on at its defaults (``+policy=NAME``)
+        return f"{policy_name(str(value))} at its defaults"
     parts = key.split(".")
     if parts[0] == "policies" and len(parts) >= 3:
         words = f"{policy_name(parts[1])} {' '.join(parts[2:]).replace('_', ' ')}"

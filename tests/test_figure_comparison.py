@@ -31,6 +31,8 @@ def test_setting_labels_are_words_with_units():
     assert setting_label("teachers.rural_allowance", "0.3") == \
         "rural allowance 0.3 (share of base salary)"
     assert setting_label("policies.teacher_rotation.rate", unit=False) == "teacher rotation rate"
+    assert setting_label("+policy", "teacher_rotation") == "teacher rotation at its defaults"
+    assert setting_label("policy", "school_groups") == "school groups and pairing at its defaults"
     text = policy_summary({"teacher_rotation": {"rate": 0.15}, "targeted_funding": {}})
     assert text.startswith("teacher rotation: rate 0.15 (share of eligible teachers per year)")
     # a policy left at its defaults is named with its first intensity

@@ -113,15 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         if not found:
             print(f"{PROG}: every stored result, image and generated block is current")
         return 1 if found else 0
-    stale = {p.split(" ", 1)[0] for p in check.result_problems()}
+    stale = check.stale_jobs()
     if args.list:
         for name in known:
-            state = "stale" if f"docs/results/{name}.json" in stale else "current"
+            state = "stale" if name in stale else "current"
             print(f"{name:24s} {state:8s} {jobs.module(name).TITLE}")
         return 0
     todo = [] if args.blocks_only else (args.jobs or known)
     if not args.force:
-        todo = [n for n in todo if f"docs/results/{n}.json" in stale or n in args.jobs]
+        todo = [n for n in todo if n in stale or n in args.jobs]
     for name in todo:
         try:
             run_job(name)

@@ -23,6 +23,7 @@ from experiments.docs.store import (
     job_source_hash,
 )
 
+_RESULT_NAME = re.compile(r"docs/results/(\w+)\.json\b")
 _IMAGE_REF = re.compile(r"""(?:\]\(|src=")((?:\.\./)*(?:docs/)?img/[^)"\s]+\.(?:png|svg))""")
 
 
@@ -66,6 +67,20 @@ def result_problems(root: Path = ROOT, job_names: list[str] | None = None) -> li
         if path.stem not in names:
             problems.append(f"{path.relative_to(root)} belongs to no docs job: delete it")
     return problems
+
+
+def stale_jobs(root: Path = ROOT) -> set[str]:
+    """The jobs whose stored result is missing or stale (what ``make docs`` re-runs)."""
+    found = set()
+    for problem in result_problems(root):
+        match = _RESULT_NAME.match(problem)
+        if match:
+            found.add(match.group(1))
+        else:
+            job = re.search(r"docs job (\w+)", problem)
+            if job:
+                found.add(job.group(1))
+    return found & set(jobs.names())
 
 
 def block_problems(root: Path = ROOT, doc_files=DOC_FILES) -> list[str]:

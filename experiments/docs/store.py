@@ -27,7 +27,6 @@ DOC_FILES = (
     "docs/parameters.md",
     "docs/policies.md",
     "docs/sources.md",
-    "docs/tutorial.md",
     "examples/README.md",
     "examples/published_county/README.md",
 )
