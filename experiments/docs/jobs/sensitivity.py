@@ -4,7 +4,7 @@ reference and Sobol indices, as ``python -m experiments.calibration.sensitivity`
 The job runs the full analysis (626 model runs, about 35 min on 2 cores) into its scratch
 directory, copies the two figures to ``docs/img/calibration/`` and stores the index tables,
 the noise reference, the outcome ranges over the design runs and the wall times. The Markdown
-of calibration.md §5 is rendered from these values by ``experiments.docs.jobs.calibration``
+of calibration.md §5 is rendered from these values by ``experiments.docs.jobs._calibration_text``
 (``render_sensitivity_*``), next to the pattern checks.
 
 For development only, ``EDUSIM_DOCS_SENSITIVITY_QUICK=1`` runs the ``--quick`` smoke-test
