@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.evaluation import CV_LIMITS, QUALITY_INDICATORS
 from sim.labels import policy_name
+from sim.run_figure import TIER_COLOURS as RUN_TIER_COLOURS
 from sim.viz.data import CV_LABELS, EQUITY_SERIES, MAP_MEASURES
 
 __all__ = ["BASELINE_NOTE", "LEGEND_LINE_CHARS", "MAP_DOMAINS", "SCHEMA", "cost_spec",
@@ -29,7 +30,8 @@ __all__ = ["BASELINE_NOTE", "LEGEND_LINE_CHARS", "MAP_DOMAINS", "SCHEMA", "cost_
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 EQUITY_COLOURS = ("#2166ac", "#b2182b", "#4d9221")
 CV_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
-TIER_COLOURS = {"county": "#1a1a1a", "urban": "#5e3c99", "town": "#b2abd2", "rural": "#e66101"}
+#: the county black and each tier in the colours of a run's equity.png (one palette for both)
+TIER_COLOURS = {"county": "#1a1a1a", **RUN_TIER_COLOURS}
 _FONT = {"labelFontSize": 10, "titleFontSize": 11}
 _CONFIG = {"axis": {**_FONT, "gridColor": "#e6e6e6"}, "legend": {**_FONT, "orient": "bottom"},
            "title": {"anchor": "start", "fontSize": 12}, "view": {"stroke": None}}

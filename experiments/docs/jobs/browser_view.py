@@ -46,6 +46,13 @@ from pathlib import Path
 TITLE = ("edusim-viz in headless Chromium: the README's screenshot after five years, and the "
          "redraw time after Step on county_l")
 
+#: code and data besides the model that shape this job's output (stale when they change)
+DEPENDS = [
+    "sim/viz/*.py",
+    "sim/viz/*.vue",
+    "sim/labels.py",
+]
+
 #: Debian's Chromium (the browser-view test uses the same one and the same switches)
 CHROMIUM = os.environ.get("EDUSIM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
