@@ -23,64 +23,63 @@ from experiments.docs.store import (
     job_source_hash,
 )
 
-_RESULT_NAME = re.compile(r"docs/results/(\w+)\.json\b")
 _IMAGE_REF = re.compile(r"""(?:\]\(|src=")((?:\.\./)*(?:docs/)?img/[^)"\s]+\.(?:png|svg))""")
 
 
-def result_problems(root: Path = ROOT, job_names: list[str] | None = None) -> list[str]:
-    """Stored results that are missing, stale (another behaviour or job code) or whose images
-    changed since the job made them."""
-    problems = []
+def _result_findings(root: Path, job_names: list[str] | None
+                     ) -> list[tuple[str | None, str]]:
+    """(job, problem) of every stored result that is missing, stale (another behaviour, job
+    code or input) or whose images changed since the job made them; job None for a result
+    that belongs to no job."""
+    problems: list[tuple[str | None, str]] = []
     current = behaviour_fingerprint(root)
     names = jobs.names() if job_names is None else job_names
     for name in names:
         path = root / RESULTS / f"{name}.json"
         fix = f"run `{job_command(name)}` (or `{MAKE_DOCS}`)"
         if not path.exists():
-            problems.append(f"{path.relative_to(root)} is missing: {fix}")
+            problems.append((name, f"{path.relative_to(root)} is missing: {fix}"))
             continue
         rec = json.loads(path.read_text(encoding="utf-8"))
         if rec.get("behaviour") != current:
-            problems.append(
-                f"{path.relative_to(root)} was made by a model that behaves differently "
-                f"(behaviour fingerprint {rec.get('behaviour')}, now {current}; the stored "
-                f"baselines moved): {fix}")
+            problems.append((name, f"{path.relative_to(root)} was made by a model that "
+                                   f"behaves differently (behaviour fingerprint "
+                                   f"{rec.get('behaviour')}, now {current}; the stored "
+                                   f"baselines moved): {fix}"))
         elif root == ROOT and rec.get("job_source") != job_source_hash(name):
-            problems.append(f"{path.relative_to(root)}: the job's code changed since the "
-                            f"result was made: {fix}")
+            problems.append((name, f"{path.relative_to(root)}: the job's code changed "
+                                   f"since the result was made: {fix}"))
         else:
             now = input_hashes(rec.get("depends", []), root)
             changed = sorted(k for k in set(now) | set(rec.get("inputs", {}))
                              if now.get(k) != rec.get("inputs", {}).get(k))
             if changed:
-                problems.append(f"{path.relative_to(root)}: {', '.join(changed[:4])}"
-                                f"{' …' if len(changed) > 4 else ''} changed since the result "
-                                f"was made: {fix}")
+                problems.append((name, f"{path.relative_to(root)}: {', '.join(changed[:4])}"
+                                       f"{' …' if len(changed) > 4 else ''} changed since "
+                                       f"the result was made: {fix}"))
         for image, digest in rec.get("images", {}).items():
             img = root / image
             if not img.exists():
-                problems.append(f"{image} (made by docs job {name}) is missing: {fix}")
+                problems.append((name, f"{image} (made by docs job {name}) is missing: {fix}"))
             elif file_hash(img) != digest:
-                problems.append(f"{image} is not the image docs job {name} made (edited or "
-                                f"made by another version): {fix}")
+                problems.append((name, f"{image} is not the image docs job {name} made "
+                                       f"(edited or made by another version): {fix}"))
     for path in sorted((root / RESULTS).glob("*.json")):
         if path.stem not in names:
-            problems.append(f"{path.relative_to(root)} belongs to no docs job: delete it")
+            problems.append((None, f"{path.relative_to(root)} belongs to no docs job: "
+                                   "delete it"))
     return problems
+
+
+def result_problems(root: Path = ROOT, job_names: list[str] | None = None) -> list[str]:
+    """Stored results that are missing, stale (another behaviour, job code or input) or whose
+    images changed since the job made them."""
+    return [problem for _, problem in _result_findings(root, job_names)]
 
 
 def stale_jobs(root: Path = ROOT) -> set[str]:
     """The jobs whose stored result is missing or stale (what ``make docs`` re-runs)."""
-    found = set()
-    for problem in result_problems(root):
-        match = _RESULT_NAME.match(problem)
-        if match:
-            found.add(match.group(1))
-        else:
-            job = re.search(r"docs job (\w+)", problem)
-            if job:
-                found.add(job.group(1))
-    return found & set(jobs.names())
+    return {job for job, _ in _result_findings(root, None) if job is not None}
 
 
 def block_problems(root: Path = ROOT, doc_files=DOC_FILES) -> list[str]:
