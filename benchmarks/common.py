@@ -51,6 +51,7 @@ def params(model) -> SimpleNamespace:
         # teachers
         novice_penalty=tc.novice_penalty, experience_tau=tc.experience_tau,
         training_gain=tc.training_effect * _tier(tc.training_hours) / 72.0,
+        training_tau=tc.training_tau,
         retirement_age=tc.retirement_age, attrition=_tier(tc.attrition),
         pay_semi_elasticity=tc.pay_semi_elasticity, rural_allowance=tc.rural_allowance,
         transfer_request=_tier(tc.transfer_request), transfer_slope=tc.transfer_skill_slope,

@@ -197,7 +197,7 @@ class Floor:
         T["age"][:m] += 1
         T["exp"][:m] += 1
         T["yas"][:m] += 1
-        T["skill"][:m] += p.training_gain[tier]
+        T["skill"][:m] += p.training_gain[tier] * np.exp(-T["exp"][:m] / p.training_tau)
         retire = T["age"][:m] >= p.retirement_age
         pay = np.exp(-p.pay_semi_elasticity * np.where(tier == RURAL, p.rural_allowance, 0.0))
         quit_ = ~retire & (rng.random(m) < np.minimum(p.attrition[tier] * pay, 1.0))

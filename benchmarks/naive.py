@@ -131,7 +131,7 @@ class TeacherAgent(mesa.Agent):
         self.age += 1
         self.experience += 1
         self.years_at_school += 1
-        self.skill += p.training_gain[tier]
+        self.skill += p.training_gain[tier] * math.exp(-self.experience / p.training_tau)
         if self.age >= p.retirement_age:
             m.flows["retirements"] += 1
             self.remove()

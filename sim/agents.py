@@ -155,7 +155,8 @@ class School(mesa.Agent):
     """A school: a Mesa agent over row ``index`` of ``model.schools``.
 
     Stocks (read/write): ``building_area_m2``, ``sports_area_m2``, ``equipment_value_yuan``,
-    ``multimedia_rooms``, ``computers``, ``books``, ``capacity``. Fixed: ``name``,
+    ``multimedia_rooms``, ``computers``, ``books``, ``capacity``; ``school_effect`` and
+    ``key_school`` (:mod:`sim.processes.school_effects`). Fixed: ``name``,
     ``level``, ``tier``, ``x``/``y`` (km from the county centre). ``enrolment`` and the
     official indicators are those of the latest year.
     """
@@ -177,6 +178,9 @@ class School(mesa.Agent):
     computers = _school_property("computers", "computers for teaching")
     books = _school_property("books", "library books")
     is_open = _school_property("open", "false once merged into another school", bool)
+    key_school = _school_property("key_school", "a key school (重点/名校)", bool)
+    school_effect = _school_property(
+        "school_effect", "this year's school effect, student SD per year of growth")
 
     @property
     def level(self) -> str:

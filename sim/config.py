@@ -35,6 +35,7 @@ __all__ = [
     "EvaluationConfig",
     "FinanceConfig",
     "LearningConfig",
+    "SchoolEffectConfig",
     "REGION_PRESETS",
     "RegionConfig",
     "SimConfig",
@@ -212,6 +213,46 @@ class EnrolmentConfig:
     expansion_cost_per_seat: float = param(
         25_000.0, "yuan per seat", 0.0, 1e6,
         doc="capital cost of one extra seat (≈ 5 m² at 5,000 yuan/m²)")
+    reputation_memory: float = param(
+        0.5, "weight on last year's reputation", 0.0, 0.95,
+        source="assumption (families update their view of a school within one or two years; "
+               "range 0-0.8)",
+        doc="perceived quality = memory × last year's + (1 − memory) × this year's signal "
+            "(sim/processes/families.py)")
+    reputation_teacher_years: float = param(
+        3.0, "years", 0.0, 20.0,
+        source="assumption (families judge a school by its teachers as well as its results; "
+               "range 0-6)",
+        doc="the visible signal adds this many years of the school's mean teacher "
+            "effectiveness above the county's")
+    district_move_rate: float = param(
+        0.02, "share of grade-1 families per year", 0.0, 0.5,
+        source="assumption (学区房: buying a home in a better catchment before school entry; "
+               "range 0-0.1)",
+        doc="base probability that a family of a grade-1 entrant considers moving to a "
+            "better catchment (0: no school-district moves)")
+    district_move_ses_slope: float = param(
+        1.0, "log-odds per SD of SES", 0.0, 5.0,
+        source="assumption (richer families buy school-district homes more often and feel "
+               "the price less; range 0-2)",
+        doc="SES slope of considering a move; the premium's weight falls by exp(−slope × SES)")
+    district_premium_per_sd: float = param(
+        0.10, "share of the home's price per SD of perceived quality", 0.0, 2.0,
+        source="Beijing 2015-2018: purchase premiums of 2.8-15% across primary-school quality "
+               "levels (Mei, Wen & Wu 2022, 教育与经济); first-tier public primary schools: "
+               "Chengdu 69.7%, Chongqing 26.8% (Yang 2021, 中国房地产); range 0.03-0.3",
+        doc="price premium of a home in a catchment whose school is 1 SD above the county "
+            "mean (perceived quality)")
+    district_premium_weight: float = param(
+        2.0, "quality SD per unit premium share", 0.0, 50.0,
+        source="assumption (a family at mean SES gives up 0.2 SD of school quality to avoid a "
+               "10% premium; range 0.5-5)",
+        doc="how heavily the premium weighs against the quality gain")
+    district_home_price: float = param(
+        600_000.0, "yuan", 0.0, 1e8,
+        source="assumption (a 100 m² county-town flat at about 6,000 yuan/m²; range "
+               "300,000-1,500,000)",
+        doc="price of the home a moving family buys (for the premium paid, a household cost)")
     merge_below: int = param(
         0, "pupils", 0, 1000,
         source="assumption (off by default: school closures 撤点并校 are contested)",
@@ -260,19 +301,90 @@ class LearningConfig:
         0.05, "student SD per year per SD of SES", 0.0, 1.0,
         doc="yearly family contribution to growth")
     left_behind_effect: float = param(
-        -0.03, "student SD per year", -1.0, 1.0,
-        source="assumption (left-behind children score slightly lower; estimates vary)",
+        -0.018, "student SD per year", -1.0, 1.0,
+        source="tuned with entry_left_behind to the within-school gap of left-behind pupils in "
+               "CEPS 2013/14, 0.05-0.10 SD (IJERPH 2020 17(18):6770, Table 7; docs/"
+               "calibration.md §0); former assumption -0.03",
         doc="yearly effect of being left behind")
     entry_ses_gradient: float = param(
         0.35, "student SD per SD of SES", 0.0, 2.0,
         source="assumption (PISA-like SES gradients of 0.3-0.4 SD per SD)",
         doc="school-readiness gap at grade 1 per SD of family SES")
-    entry_left_behind: float = param(-0.10, "student SD", -2.0, 1.0,
-                                     doc="school-readiness gap of left-behind children")
+    entry_left_behind: float = param(
+        -0.06, "student SD", -2.0, 1.0,
+        source="tuned with left_behind_effect (see there); former assumption -0.10",
+        doc="school-readiness gap of left-behind children")
     noise_sd: float = param(
         0.58, "student SD", 0.0, 3.0,
         doc="idiosyncratic yearly shock; with persistence 0.8 keeps each grade's SD near 1 "
             "(var = 1 - persistence² minus the systematic part)")
+
+
+# --------------------------------------------------------------------------------------
+# School effects and key schools
+# --------------------------------------------------------------------------------------
+
+#: where the school-effect sizes come from (they are tuned, not estimated)
+_SE_TUNED = ("tuned so that the default county's between-school share of achievement "
+             "variance is near 0.20 (中考 ICC, Chinese multilevel value-added study) and the "
+             "urban-rural gap near 0.37-0.41 SD (CEPS 2013/14, Zhao et al. 2017, China "
+             "Economic Review 45:103-123)")
+
+
+@dataclass
+class SchoolEffectConfig:
+    """What a school adds to its pupils' growth beyond teachers, facilities and peers, and
+    key schools (重点/名校); see :mod:`sim.processes.school_effects`.
+
+    ``u = key_effect · key + p + v``: ``p`` persistent (AR(1), SD ``persistent_sd``,
+    autocorrelation ``persistence``), ``v`` transient (drawn every year, SD
+    ``transient_sd``).
+    """
+
+    persistent_sd: float = param(
+        0.15, "student SD per year", 0.0, 0.5,
+        source=_SE_TUNED + "; sensitivity range 0.10-0.20",
+        doc="SD of the persistent school effect (leadership, culture, practice)")
+    persistence: float = param(
+        0.9, "autocorrelation per year", 0.0, 0.999,
+        source="assumption (leadership changes slowly: principals rotate after two terms at "
+               "one school, MOE/MOF/MOHRSS 2014 rotation opinion; half-life ≈ 6.6 years; "
+               "sensitivity range 0.8-0.97)",
+        doc="yearly autocorrelation of the persistent school effect")
+    transient_sd: float = param(
+        0.15, "student SD per year", 0.0, 0.5,
+        source="assumption (the 中考 value-added study finds school value added correlates "
+               "very weakly across years, sometimes negatively; 0.15 keeps the default "
+               "county's year-to-year correlation of grade-9 school value added near 0.4; "
+               "sensitivity range 0.08-0.25)",
+        doc="SD of the school's yearly shock, drawn afresh each year")
+    key_share: ByTier = tiered(
+        0.2, 0.05, 0.0, "share of schools", 0.0, 1.0,
+        source="assumption (a county seat typically has one or two 名校 per level, towns "
+               "rarely, villages none; no county count found; sensitivity range urban "
+               "0.1-0.3)",
+        doc="share of each tier's schools that are key schools (重点/名校)")
+    key_effect: float = param(
+        0.05, "student SD per year", 0.0, 0.5,
+        source=_SE_TUNED + "; sensitivity range 0-0.1",
+        doc="mean school effect of a key school (leadership, reputation, extra resources)")
+    key_teacher_skill: float = param(
+        0.03, "student SD per year", 0.0, 0.5,
+        source="assumption (key schools recruit the best graduates and experienced teachers "
+               "from other schools; about a quarter of a teacher SD (0.13); sensitivity "
+               "range 0-0.06)",
+        doc="effectiveness added to the teachers of a key school, at year 0 and when hired")
+    key_transfer_priority: bool = param(
+        True, source="assumption (key schools pick first among teachers moving up; False: "
+                     "their posts are offered in the random order of all posts)",
+        doc="a key school's vacant posts are offered first to the best transfer applicants")
+    key_choice_bonus: float = param(
+        0.3, "achievement SD of school mean", 0.0, 5.0,
+        source="assumption (reputation beyond measured results draws 择校 families; at "
+               "enrolment.choice_distance_cost 0.03 per km worth 10 km of travel; sensitivity "
+               "range 0-0.6)",
+        doc="extra appeal of a key school to families that choose (acts only where choice "
+            "is allowed)")
 
 
 # --------------------------------------------------------------------------------------
@@ -311,12 +423,20 @@ class TeacherConfig:
         source="Hanushek & Rivkin 2010 (SD of teacher value added 0.11 reading - 0.15 math)",
         doc="SD of teachers' effectiveness")
     skill_mean: ByTier = tiered(
-        0.04, 0.0, -0.05, "student SD per year", -1.0, 1.0,
+        0.0, -0.005, -0.01, "student SD per year", -1.0, 1.0,
         source="assumption (stronger teachers sort into urban schools; Goldhaber et al. 2023 "
-               "document teacher-quality gaps between advantaged and disadvantaged schools)",
+               "document teacher-quality gaps between advantaged and disadvantaged schools); "
+               "the tier gap tuned with the school effects so that the default county's "
+               "urban-rural gap is near 0.37-0.41 SD (CEPS 2013/14, Zhao et al. 2017; "
+               "formerly 0.04/0.0/-0.05, which gave 0.65-0.80 SD)",
         doc="mean effectiveness of the initial teachers in each tier")
-    hire_skill_mean: ByTier = tiered(0.02, -0.01, -0.05, "student SD per year", -1.0, 1.0,
-                                     doc="mean effectiveness of new hires by tier")
+    hire_skill_mean: ByTier = tiered(
+        0.0, -0.005, -0.01, "student SD per year", -1.0, 1.0,
+        source="assumption (new hires like the tier's initial teachers; with unified county "
+               "recruitment exams most of the tier difference of hires comes from their "
+               "qualification mix, hire_qualification); tuned with skill_mean (formerly "
+               "0.02/-0.01/-0.05)",
+        doc="mean effectiveness of new hires by tier (before the qualification step)")
     qualification_skill: float = param(
         0.02, "student SD per year per qualification level", -0.5, 0.5,
         doc="effectiveness difference per qualification level (weak in the evidence)")
@@ -332,8 +452,17 @@ class TeacherConfig:
         source="MOE 2017 (教督〔2017〕6号): 360 hours per 5 years; rural shortfall assumption",
         doc="training actually received per teacher per year")
     training_effect: float = param(
-        0.003, "student SD per 72 hours", 0.0, 0.2,
-        doc="effectiveness gain from one year of training at the official norm")
+        0.0, "student SD per 72 hours", 0.0, 0.2,
+        source="Loyalka, Popova, Li & Shi 2019 (AEJ: Applied 11(3)): a randomised evaluation of "
+               "China's national teacher training programme found no effect on pupils' "
+               "achievement; sensitivity range 0-0.003 (0.003: the former assumption)",
+        doc="effectiveness gain of a novice from one year of training at the official norm")
+    training_tau: float = param(
+        5.0, "years of experience", 0.5, 40.0,
+        source="assumption (diminishing returns: returns to experience and on-the-job "
+               "learning flatten after the first years, Rockoff 2004; range 2-10)",
+        doc="the training gain falls by exp(-experience / training_tau): a teacher's "
+            "lifetime gain is bounded")
     retirement_age: int = param(60, "years", 45, 70,
                                 source="statutory retirement age (men 60; simplified)")
     attrition: ByTier = tiered(
@@ -385,15 +514,62 @@ class TeacherConfig:
     specialist_fill: ByTier = tiered(0.9, 0.6, 0.3, "probability", 0.0, 1.0,
                                      doc="chance that a school short of PE/arts teachers hires one")
     backbone_target: float = param(
-        0.14, "share of teachers", 0.0, 1.0,
-        source="assumption (doc 004 urban school: 30 of 136 = 22%; standard 1 per 100 pupils)",
-        doc="county keeps this share of its teachers designated backbone (骨干)")
+        0.153, "share of teachers", 0.0, 1.0,
+        source="tuned so that the default county's primary supply is near 0.89 backbone "
+               "teachers per 100 primary pupils (《鸠江区2023年义务教育基本均衡发展状况监测结果》: "
+               "0.887611); doc 004 urban school: 30 of 136 = 22% (an upper end)",
+        doc="county titles at each review: this share of all teachers (骨干, county level+)")
     backbone_visibility: ByTier = tiered(
         0.06, 0.03, 0.0, "student SD", 0.0, 1.0,
-        doc="bonus in the designation score: urban teachers are more visible to evaluators")
-    backbone_min_experience: int = param(5, "years", 0, 40)
-    initial_backbone: ByTier = tiered(0.24, 0.10, 0.03, "share of teachers", 0.0, 1.0,
-                                      doc="initial backbone share by tier")
+        doc="bonus in the designation score by the tier of the teacher's post school (urban "
+            "teachers are more visible to evaluators); with quotas per school it only ranks "
+            "teachers of different tiers counted at one school (rotated teachers)")
+    backbone_min_experience: int = param(
+        5, "years", 0, 40,
+        source="assumption (county rules ask for several years of service; 3-8 plausible)",
+        doc="years of experience needed to be designated")
+    initial_backbone: ByTier = tiered(
+        0.24, 0.10, 0.03, "share of teachers", 0.0, 1.0,
+        source="assumption (doc 004 urban school: 22%; inherited concentration in urban "
+               "schools)",
+        doc="year 0 of the synthetic county: the inherited backbone share by tier, as relative "
+            "weights (the year-0 quotas share the county's backbone_target titles by staff × "
+            "this weight; the quota rule applies from the first review)")
+    backbone_school_floor: int = param(
+        1, "titles per school section", 0, 5,
+        source="assumption (counties give every school at least one place; sensitivity 0-2)",
+        doc="quota floor of every school section with at least backbone_floor_min_staff "
+            "teachers")
+    backbone_floor_min_staff: int = param(
+        5, "teachers", 0, 100,
+        source="assumption (a village school of a few classes has too few teachers to field a "
+               "candidate; sensitivity 1-10)",
+        doc="school sections with fewer teachers get no floor (only their proportional share)")
+    backbone_equalise: float = param(
+        0.0, "weight", 0.0, 1.0,
+        source="assumption (county strategy and policy lever: 0 = quotas in proportion to "
+               "staff, as counties commonly distribute places; 1 = each school first gets "
+               "the titles it needs for the 2017 standard of 1 per 100 pupils, 教督〔2017〕6号)",
+        doc="how far the county steers quotas toward the 2017 standard (0 staff rule, 1 "
+            "standard first; in between a blend)")
+    backbone_review_years: int = param(
+        3, "years", 1, 20,
+        source="assumption (weak support: 3-year municipal 名师 cohorts, 滨教函〔2020〕11号; "
+               "sensitivity 2-5)",
+        doc="titles are reviewed (quotas re-set, holders re-selected, others revoked) in "
+            "years that are multiples of this")
+    backbone_incumbency_bonus: float = param(
+        0.05, "student SD per year", 0.0, 1.0,
+        source="assumption (holders keep titles unless clearly outperformed; 0.05 ≈ 0.4 SD of "
+               "teacher effectiveness; sensitivity 0-0.13)",
+        doc="bonus of a current holder in the designation score at a review")
+    backbone_counts_at: str = param(
+        "teaching", choices=("teaching", "post"),
+        source="assumption (no document at hand says whether a rotated teacher counts at the "
+               "host or the post school; 'teaching' keeps the model's official table as "
+               "before: teachers count where they teach)",
+        doc="where a rotated backbone teacher counts for the official indicator and the "
+            "quota: the school where they teach or the school holding their post (编制)")
     promotion_mid: ByTier = tiered(0.15, 0.12, 0.08, "probability per year", 0.0, 1.0,
                                    doc="junior → intermediate title after 5 years")
     promotion_senior: ByTier = tiered(0.06, 0.04, 0.03, "probability per year", 0.0, 1.0,
@@ -408,6 +584,11 @@ class TeacherConfig:
 # --------------------------------------------------------------------------------------
 # Finance
 # --------------------------------------------------------------------------------------
+
+#: source of the 2012 county CVs that the year-0 dispersions of FinanceConfig are tuned to
+_CV_2012 = ("2012 county CVs at national recognition (renrendoc 214415052, Chongqing "
+            "table 2; book118 2015/0816/23463879, Anhui; wenke99 p-504402, Jilin)")
+
 
 @dataclass
 class FinanceConfig:
@@ -427,13 +608,14 @@ class FinanceConfig:
         source="MOF/MOE 2015 (schools and teaching points under 100 pupils funded as 100)")
     stock_share: float = param(
         0.25, "share of operating funds", 0.0, 1.0,
-        doc="share of the per-pupil operating funds spent on equipment, multimedia rooms, "
-            "computers and books")
+        doc="share of the per-pupil operating funds available for the upkeep of equipment, "
+            "multimedia rooms, computers and books (replacing their wear, never adding stock)")
     capital_per_student: ByTier = tiered(
         350.0, 300.0, 220.0, "yuan per pupil per year", 0.0, 1e5,
         source="assumption (county capital programmes; chosen so that urban stocks stay near "
                "the doc-004 school's values)",
-        doc="county capital spending on equipment-type stocks per pupil")
+        doc="what the per-pupil stock formula asks per pupil (paid from "
+            "capital_budget_per_pupil, scaled down when short)")
     equipment_share: float = param(0.52, "share of stock spending", 0.0, 1.0)
     multimedia_share: float = param(0.25, "share of stock spending", 0.0, 1.0)
     computer_share: float = param(0.16, "share of stock spending", 0.0, 1.0)
@@ -469,8 +651,95 @@ class FinanceConfig:
         30.0, "books per pupil", 0.0, 500.0,
         source="assumption (near the library regulations' 25 primary / 35 junior)",
         doc="urban primary reference level (junior ×1.3); other tiers scale with equipment")
-    stock_dispersion: float = param(0.15, "log-SD", 0.0, 2.0,
-                                    doc="school-to-school spread of initial stocks within a tier")
+    # ---- year-0 dispersion of the stocks (tuned to the published 2012 county CVs) ----------
+    dispersion_building: float = param(
+        0.47, "log-SD", 0.0, 2.0,
+        source=_CV_2012 + ": building CV median 0.486 primary / 0.381 junior (range "
+               "0.246-0.881)",
+        doc="school-to-school spread of year-0 building area within a tier")
+    dispersion_sports: float = param(
+        0.58, "log-SD", 0.0, 2.0,
+        source=_CV_2012 + ": sports-ground CV median 0.607 primary / 0.446 junior (range "
+               "0.298-1.299)",
+        doc="school-to-school spread of year-0 sports-ground area within a tier")
+    dispersion_equipment: float = param(
+        0.22, "log-SD", 0.0, 2.0,
+        source=_CV_2012 + ": equipment CV median 0.374 primary / 0.324 junior (range "
+               "0.146-0.977; the tiers' initial_stock ratios give most of it)",
+        doc="school-to-school spread of year-0 equipment value within a tier")
+    dispersion_multimedia: float = param(
+        0.15, "log-SD", 0.0, 2.0,
+        source="assumption (not a 2012 indicator; kept at the former common value; the 2017 "
+               "CV of 鸠江 2023, 0.394, is held out for validation; sensitivity 0.1-0.5)",
+        doc="school-to-school spread of year-0 multimedia rooms within a tier")
+    dispersion_computers: float = param(
+        0.08, "log-SD", 0.0, 2.0,
+        source=_CV_2012 + ": computers CV median 0.333 primary / 0.318 junior (range "
+               "0.188-0.580; the equipment tier ratios give most of it)",
+        doc="school-to-school spread of year-0 computers within a tier")
+    dispersion_books: float = param(
+        0.17, "log-SD", 0.0, 2.0,
+        source=_CV_2012 + ": books CV median 0.190 primary / 0.224 junior (range 0.037-0.544)",
+        doc="school-to-school spread of year-0 books within a tier")
+    book_ratio: ByTier = tiered(
+        1.0, 0.95, 0.85, "ratio to the reference level", 0.0, 10.0,
+        source="assumption (the books CVs, median 0.19, are half the equipment CVs, so books "
+               "differ less between tiers than equipment; sensitivity 0.7-1.0 rural)",
+        doc="year-0 books per pupil of each tier relative to books_per_student")
+    stock_wealth_correlation: float = param(
+        0.5, "share of log-variance", 0.0, 1.0,
+        source="assumption (a school-level wealth factor shared by all its stocks: schools "
+               "rich in one facility tend to be rich in the others; sensitivity 0-0.8)",
+        doc="share of each stock's year-0 log-variance from the school's common factor")
+    staffing_dispersion: float = param(
+        0.33, "log-SD", 0.0, 2.0,
+        source=_CV_2012 + ": pupil-teacher ratio CV median 0.315 primary / 0.365 junior, "
+               "qualified 0.298 / 0.342, mid-title 0.421 / 0.449; the tier shares alone give "
+               "0.03-0.05",
+        doc="school-to-school spread of year-0 staffing (a per-school factor on the tier's "
+            "initial_staffing share; teacher posts are funded positions)")
+    # ---- the county's capital budget and projects ----------------------------------------
+    capital_budget_per_pupil: float = param(
+        400.0, "yuan per pupil of the county per year", 0.0, 1e5,
+        source="sxx.gov.cn (a county's allocations of one January-March, year not shown: "
+               "校舍安全保障长效机制补助 22.601 m + 义务教育薄弱环节改善与能力提升补助 25.02 m "
+               "yuan for 132,305 pupils "
+               "≈ 360 yuan per pupil, derived); assumption 400 (sensitivity 200-800)",
+        doc="the county's yearly capital budget: pays the per-pupil stock formula "
+            "(capital_per_student, scaled down when short) and then building and sports "
+            "projects")
+    formula_base_share: float = param(
+        0.9, "share of the formula money", 0.0, 1.0,
+        source="assumption (incremental budgeting, 基数加增长: a school's allocation starts "
+               "from what it had; sensitivity 0.5-1)",
+        doc="share of the per-pupil formula money that first replaces each school's "
+            "unreplaced wear (its base); the rest goes per pupil by capital_per_student")
+    project_years: int = param(
+        2, "years", 1, 5,
+        source="assumption from project notices (cbi360: school buildings started 2022 Q4 "
+               "and Q2, in use 2023 Q3 and 2024 Q2; plus design and tender; range 1-3)",
+        doc="years from starting a building or sports project to its area in use")
+    building_cost_per_m2: float = param(
+        2_500.0, "yuan per m²", 1.0, 1e6,
+        source="derived from two projects: Bazhou 梁永镇中心小学 2012, 1,100 m² for 1.55 m "
+               "yuan (≈ 1,400 yuan/m²); Fuqing 海口中心小学, 20,194 m² for 63 m yuan "
+               "(≈ 3,100 yuan/m², with grounds); assumption 2,500 (range 1,400-5,000)",
+        doc="cost of school building area in a capital project")
+    sports_cost_per_m2: float = param(
+        300.0, "yuan per m²", 1.0, 1e6,
+        source="assumption (surfaced track and field; range 150-600)",
+        doc="cost of sports-ground area in a capital project")
+    land_headroom: ByTier = tiered(
+        0.0, 0.2, 0.4, "share of the year-0 sports area", 0.0, 10.0,
+        source="assumption (a school's site does not grow by itself: urban sites are full, "
+               "town and village sites have some room; sensitivity 0-1)",
+        doc="how far a school's sports ground may grow beyond its year-0 area")
+    project_priority: str = param(
+        "shortfall", choices=("shortfall", "pupils"),
+        source="assumption (county practice not documented; the 2017 standard ranks schools "
+               "by their gaps)",
+        doc="capital projects: largest shortfall per pupil first, or money shared in "
+            "proportion to pupils among the schools below the standard")
 
 
 # --------------------------------------------------------------------------------------
@@ -504,6 +773,7 @@ class SimConfig:
     demography: DemographyConfig = field(default_factory=DemographyConfig)
     enrolment: EnrolmentConfig = field(default_factory=EnrolmentConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)
+    school_effects: SchoolEffectConfig = field(default_factory=SchoolEffectConfig)
     teachers: TeacherConfig = field(default_factory=TeacherConfig)
     finance: FinanceConfig = field(default_factory=FinanceConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)

@@ -8,8 +8,11 @@ quota of a school staffed above the norm is scaled to its year-0 staff, and ever
 starts at the achievement expected after the grades completed in the current school
 (:func:`init_achievement`), which fixes the year-0 norms of each grade.
 
-Random numbers come from the model's streams ``population``, ``region`` and ``classes`` of
-year 0, in a fixed order.
+Random numbers come from the model's streams ``population``, ``region``, ``classes``,
+``school_effects`` (key schools, school effects, past school choice), ``facilities``
+(the synthetic county's stocks) and ``staffing`` (its per-school staffing factor) of
+year 0, in a fixed order. :func:`finish` also gives every county its land caps
+(:func:`sim.processes.facilities.setup`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.agents import AgentViews, School
+from sim.arrays import rank_within
 from sim.population import Table
-from sim.processes import careers, enrolment, learning
+from sim.processes import (
+    backbone,
+    careers,
+    enrolment,
+    facilities,
+    families,
+    learning,
+    school_effects,
+)
 from sim.processes.schools import update_catchments
 from sim.region import build_county
-from sim.standards import FACILITY_STANDARDS_PER_STUDENT
 from sim.state import SCHOOL_SCHEMA, STUDENT_SCHEMA, TEACHER_SCHEMA
 from sim.synthesis import (
     draw_age_and_experience,
@@ -31,7 +42,6 @@ from sim.synthesis import (
     draw_years_at_school,
     titles_by_experience,
 )
-from sim.vocabulary import TIER_NAMES
 
 if TYPE_CHECKING:
     from sim.state import CountyState
@@ -80,6 +90,8 @@ def build(model: CountyState, views: AgentViews) -> None:
     model.school_agents = [School(model, i, county.school_name[i]) for i in range(n_sch)]
     for agent in model.school_agents:
         agent.pos = (agent.x, agent.y)
+    # key schools and school effects (their own stream: no other draw moves)
+    school_effects.init_schools(model, model.stream("school_effects"))
 
     model.zone_x, model.zone_y = county.zone_x, county.zone_y
     model.zone_tier, model.zone_weight = county.zone_tier, county.zone_weight
@@ -117,22 +129,14 @@ def build(model: CountyState, views: AgentViews) -> None:
     model.students.add(len(zone), **new)
     s = model.students
     s.school[:] = np.where(s.grade >= 7, model.catch_junior[s.zone], model.catch_primary[s.zone])
+    school_effects.place_year0_choosers(model, model.stream("school_effects"))
 
     # ---- capacity and facility stocks from the initial enrolment ---------------------------
     sch = model.schools
     n_sec = model.section_enrolment()
     headroom = np.array(cfg.enrolment.capacity_headroom.as_tuple())[sch.tier]
     sch.capacity[:] = np.ceil(n_sec.sum(axis=1) * headroom).astype(np.int64)
-    ratios = np.array([cfg.finance.initial_stock[t] for t in TIER_NAMES])[sch.tier]  # S×4
-    noise = rng.lognormal(0.0, cfg.finance.stock_dispersion, size=(n_sch, 4))
-    need = n_sec @ FACILITY_STANDARDS_PER_STUDENT  # S×4: stock that exactly meets the standard
-    stock = need * ratios * noise
-    sch.building_area[:], sch.sports_area[:] = stock[:, 0], stock[:, 1]
-    sch.equipment_value[:], sch.multimedia_rooms[:] = stock[:, 2], stock[:, 3]
-    equip_ratio = ratios[:, 2] * noise[:, 2]
-    fc = cfg.finance
-    sch.computers[:] = (n_sec @ np.array([1.0, 1.25])) * fc.computers_per_100 / 100 * equip_ratio
-    sch.books[:] = (n_sec @ np.array([1.0, 1.3])) * fc.books_per_student * equip_ratio
+    facilities.draw_initial_stocks(model, n_sec)  # stream "facilities"
 
     # ---- teachers ----------------------------------------------------------------------------
     model.teachers = Table("teacher", TEACHER_SCHEMA, capacity=int(n_sec.sum() / 10) + 64)
@@ -147,46 +151,60 @@ def finish(model: CountyState, rng: np.random.Generator) -> None:
     enrolment.form_classes(model, model.stream("classes"))
     # a school staffed above the national norm in year 0 (a real county's table) keeps its
     # staffing level: its quota is scaled up to its year-0 staff
+    facilities.setup(model)  # land caps and the capital-project pipeline
     model.quota_scale = np.ones((model.schools.n, 2))
     quota0, staff0 = model.staffing_quota(), model.section_staff()
     model.quota_scale = np.maximum(
         1.0, np.divide(staff0, quota0, out=np.ones(quota0.shape), where=quota0 > 0))
     init_achievement(model, rng)
-    model.school_quality = model.school_mean_z()
+    model.school_quality = families.update_reputation(model, None)
 
 
 def populate_teachers(model: CountyState, rng: np.random.Generator) -> None:
     """The synthetic county's teachers: each school section staffed at its tier's share of
     the quota, with subjects, qualifications, ages, titles and skill drawn per tier, and the
-    most effective experienced teachers designated backbone up to the tier's initial share."""
+    year-0 backbone teachers designated by per-school quotas
+    (:func:`sim.processes.backbone.designate_initial`)."""
     tc = model.cfg.teachers
     sch = model.schools
     # provisional class counts for the quota's per-class floor
     quota = model.staffing_quota(provisional_section_classes(model))
-    fill = np.array(tc.initial_staffing.as_tuple())[sch.tier]
+    fill = (np.array(tc.initial_staffing.as_tuple())[sch.tier]
+            * facilities.staffing_factor(model, quota))  # stream "staffing"
     staff = np.where(quota > 0, np.maximum(np.rint(quota * fill[:, None]), 1), 0).astype(int)
     school = np.repeat(np.repeat(np.arange(sch.n), 2), staff.reshape(-1)).astype(np.intp)
     section = np.repeat(np.tile([0, 1], sch.n), staff.reshape(-1)).astype(np.int8)
     n = len(school)
     tier = sch.tier[school]
-    pe = rng.random(n) < np.array(tc.pe_arts_share.as_tuple())[tier]
+    pe = _specialists(rng, school * 2 + section, np.array(tc.pe_arts_share.as_tuple())[tier])
     subject = np.where(pe, 1 + (rng.random(n) < 0.5), 0).astype(np.int8)
     qualification = careers.draw_qualification(rng, tier, tc.initial_qualification)
     age, experience = draw_age_and_experience(rng, n, tc.retirement_age)
     years_here = draw_years_at_school(rng, experience)
     title = titles_by_experience(experience, rng.random(n))
-    skill = draw_skill(rng, tier, qualification, tc)
+    skill = draw_skill(rng, tier, qualification, tc) + school_effects.teacher_skill_shift(
+        model, school)
     model.teachers.add(n, school=school, section=section, subject=subject,
                        qualification=qualification, title=title, age=age,
                        experience=experience, years_at_school=years_here, skill=skill,
                        home_zone=model.school_zone[school], class_key=-1, post_school=school)
-    t = model.teachers
-    eff = model.teacher_effectiveness()
-    score = eff + 0.05 * rng.standard_normal(n)
-    for k, name in enumerate(TIER_NAMES):
-        idx = np.flatnonzero((tier == k) & (t.experience >= tc.backbone_min_experience))
-        m = int(round(getattr(tc.initial_backbone, name) * np.count_nonzero(tier == k)))
-        t.backbone[idx[np.argsort(-score[idx])[:m]]] = True
+    backbone.designate_initial(model)
+
+
+def _specialists(rng: np.random.Generator, group: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Which teachers are PE/arts specialists: in each school section (``group``, teachers in
+    consecutive rows) the expected count ``share × staff`` rounded up or down at random (so
+    each section's count is within one of its share, as a staffing plan by subject makes it),
+    given to teachers in random order. ``share`` is per teacher (its tier's)."""
+    n = len(group)
+    u = rng.random(n)
+    n_groups = int(group.max()) + 1 if n else 0
+    expected = np.bincount(group, weights=share, minlength=n_groups)  # share × staff
+    count = np.floor(expected + rng.random(n_groups)).astype(np.int64)
+    order = np.lexsort((u, group))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = rank_within(group[order])
+    return rank < count[group]
 
 
 def provisional_section_classes(model: CountyState) -> np.ndarray:
@@ -203,13 +221,15 @@ def provisional_section_classes(model: CountyState) -> np.ndarray:
 
 def expected_growth_parts(model: CountyState, peer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pupil: the school side of yearly growth (teachers, facilities, peers ``peer`` per
-    school) and the family part."""
+    school, and the school effects of the years the pupil was taught,
+    :func:`sim.processes.school_effects.year0_growth`) and the family part."""
     learn = model.cfg.learning
     s = model.students
     school_side = (learn.teacher_effect_weight
                    * learning.pupil_teacher_effect(model)
                    + learn.resource_effect * (model.resource_index()[s.school] - 1.0)
-                   + learn.peer_effect * peer[s.school])
+                   + learn.peer_effect * peer[s.school]
+                   + school_effects.year0_growth(model))
     family = learn.ses_effect * s.ses + learn.left_behind_effect * s.left_behind
     return school_side, family
 

@@ -131,9 +131,13 @@ class DerivedQuantities:
 
     def section_staff(self) -> np.ndarray:
         """Teacher posts held per school and section (by ``post_school``: a teacher on
-        rotation keeps the post at the home school)."""
+        rotation keeps the post at the home school, unless the post was released for a
+        backfill hire while the teacher is away: column ``post_released``, added by the
+        teacher_rotation policy with ``backfill="hire"``)."""
         t = self.teachers
         key = t.post_school.astype(np.int64) * 2 + t.section
+        if "post_released" in t.schema:
+            key = key[~t.post_released]
         return np.bincount(key, minlength=self.schools.n * 2).reshape(-1, 2)
 
     def fit_sections(self, rows: np.ndarray | None = None) -> None:

@@ -23,7 +23,15 @@ from sim.config import SimConfig
 from sim.derived import DerivedQuantities
 from sim.policies import check_policies
 from sim.population import Memo
-from sim.processes import careers, enrolment, finance, learning, schools
+from sim.processes import (
+    careers,
+    enrolment,
+    families,
+    finance,
+    learning,
+    school_effects,
+    schools,
+)
 from sim.random_streams import RandomStreams
 from sim.schema import ConfigError
 
@@ -56,7 +64,9 @@ class EducationModel(DerivedQuantities, mesa.Model):
 
     0. *merging* (:mod:`sim.processes.schools`; only if ``enrolment.merge_below`` > 0, and
        always for schools left without pupils): schools that ended last year below that
-       size merge into the nearest school teaching their grades.
+       size merge into the nearest school teaching their grades. Then every school's
+       effect moves one year on (:mod:`sim.processes.school_effects`: AR(1) persistent
+       part, a new yearly shock).
     1. *enrolment* (:mod:`sim.processes.enrolment`): graduation after grade 9 and families
        leaving; everyone moves up a grade; rural families move to town or city; a new
        grade-1 cohort per catchment zone (birth trend per tier) and migrant arrivals;
@@ -64,8 +74,8 @@ class EducationModel(DerivedQuantities, mesa.Model):
        overflow to the nearest school with seats; optional seat expansion; classes formed
        and core teachers assigned to them.
     2. *learning* (:mod:`sim.processes.learning`): every pupil's achievement grows from
-       prior achievement, the class's teachers, the school's facilities, peers, family SES
-       and left-behind status.
+       prior achievement, the class's teachers, the school's facilities, peers, the school
+       effect, family SES and left-behind status.
     3. *teacher careers* (:mod:`sim.processes.careers`): ageing and training; retirement
        and attrition (rural higher, lowered by the rural allowance); transfer requests
        toward urban schools; hiring into vacancies of the staffing quota; qualification
@@ -160,8 +170,9 @@ class EducationModel(DerivedQuantities, mesa.Model):
         self.flows = {}
         self.costs = {}
         self._school_table = None
-        self.school_quality = self.school_mean_z()
+        self.school_quality = families.update_reputation(self, self.school_quality)
         self.merge_small_schools()
+        school_effects.step(self, self.stream("school_effects"))
         active = [p for p in self.policies if p.active(self)]
         for p in active:
             p.before_enrolment(self)

@@ -17,6 +17,8 @@ the same difference coefficients and verdicts as evaluating the input table:
   title and age-band counts per school and level; the rest (experience, effectiveness, and
   what no table gives) is synthesised from the tier defaults;
 * the county keeps its year-0 share of backbone teachers as its designation target;
+* school effects and key schools (:mod:`sim.processes.school_effects`) are synthesised: the
+  table format has no key-school column yet;
 * stocks (building and sports area, equipment, multimedia rooms, computers, books) as given;
   a nine-year school's stocks are kept per level in year 0 and then shared by pupils ×
   standard as in the synthetic county.
@@ -43,6 +45,8 @@ import pandas as pd
 from sim.arrays import rank_within
 from sim.county_table import CountyTable, CountyTableError, load_county_table, simulation_problems
 from sim.population import Table
+from sim.processes import backbone as backbone_quotas
+from sim.processes import school_effects
 from sim.processes.enrolment import new_pupils
 from sim.record import COMPUTER_BOOK_REFERENCE
 from sim.region import County
@@ -277,7 +281,13 @@ def populate_from_table(model: CountyState, table: Any, codes: list[str],
         notes.append(f"teachers: {', '.join(used) or 'no'} breakdowns per school and level "
                      "exactly as in the teachers table")
     years_here = draw_years_at_school(rng, experience)
-    skill = draw_skill(rng, tier, qualification, tc)
+    skill = draw_skill(rng, tier, qualification, tc) + school_effects.teacher_skill_shift(
+        model, t_school)
+    key = model.schools.key_school
+    notes.append(f"school effects and key schools synthesised (the table has no key_school "
+                 f"column): {int(key.sum())} key schools drawn with school_effects.key_share; "
+                 f"their teachers' effectiveness +{cfg.school_effects.key_teacher_skill:g}; "
+                 f"pupils' SES drawn per tier as for every school (no year-0 choice sorting)")
     notes.append("teachers: counts above the required qualification, backbone, PE/arts and "
                  "titles as in the table; experience and effectiveness synthesised from "
                  "the tier defaults (ages too, unless the teachers table gives age bands)")
@@ -293,6 +303,11 @@ def populate_from_table(model: CountyState, table: Any, codes: list[str],
                        experience=experience, years_at_school=years_here, skill=skill,
                        home_zone=model.school_zone[t_school], class_key=-1,
                        post_school=t_school, backbone=backbone)
+    backbone_quotas.keep_given_counts(model)
+    notes.append(f"teachers: each school's backbone count is its quota until the first "
+                 f"review (year {tc.backbone_review_years}); later quotas follow the county's "
+                 f"rule (floor + in proportion to staff, backbone_equalise "
+                 f"{tc.backbone_equalise:g})")
 
 
 #: age bands of the teachers table: (first, last) age of each band

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim import evaluation, metrics
+from sim.processes import backbone as backbone_quotas
 from sim.processes import finance
 from sim.standards import FACILITY_STANDARDS_PER_STUDENT, QUALIFIED_TEACHERS_PER_STUDENT
 from sim.vocabulary import RURAL, SCHOOL_TYPES, TIER_NAMES, URBAN
@@ -128,7 +129,7 @@ def school_columns(model: CountyState) -> dict[str, np.ndarray]:
     teachers = per_section(None)
     required = np.where(t.section == 0, 1, 2)  # primary: 专科+, junior: 本科+
     above = per_section(t.qualification >= required)
-    backbone = per_section(t.backbone)
+    backbone = backbone_quotas.backbone_by_unit(model)  # teaching or post school: the switch
     pe_arts = per_section(t.subject > 0)
     mid_title = per_section(t.title >= 1)
     eff_sum = np.bincount(key_t, weights=model.teacher_effectiveness(), minlength=2 * n)
@@ -248,8 +249,10 @@ def record_year(model: CountyState) -> dict[str, Any]:
     rec["schools_over_capacity"] = int(((enrol > sch.capacity) & sch.open).sum())
     for key in ("entrants", "graduates", "out_migrants", "internal_movers", "migrant_arrivals",
                 "choosers", "overflow", "retirements", "attrition", "transfers", "hires",
-                "unfilled_vacancies", "new_backbone", "seats_added", "schools_merged"):
+                "unfilled_vacancies", "new_backbone", "backbone_revoked", "seats_added",
+                "schools_merged", "district_movers"):
         rec[key] = int(model.flows.get(key, 0))
+    rec["district_premium_yuan"] = float(model.flows.get("district_premium_yuan", 0.0))
     for p in model.policies:
         rec[f"cost_policy_{p.name}"] = p.take_cost() if p.active(model) else 0.0
         model.costs[f"policy_{p.name}"] = rec[f"cost_policy_{p.name}"]

@@ -48,6 +48,9 @@ SCHOOL_SCHEMA = {
     "sports_area": np.float64, "equipment_value": np.float64, "multimedia_rooms": np.float64,
     "computers": np.float64, "books": np.float64, "funds": np.float64,
     "designated_weak": np.bool_,
+    # school effects and key schools (sim.processes.school_effects)
+    "key_school": np.bool_, "school_effect": np.float64,
+    "school_effect_persistent": np.float64,
 }
 
 
@@ -78,6 +81,15 @@ class CountyState(Protocol):
     split_adj: np.ndarray
     #: per school and section: factor on the national staffing quota (year-0 staffing kept)
     quota_scale: np.ndarray
+    #: land caps and the capital projects under way
+    #: (:class:`sim.processes.facilities.FacilityState`)
+    facilities: Any
+    #: per school: its school effect in year 0 and the years before (column k: year −k), the
+    #: years the year-0 pupils were taught (sim.processes.school_effects)
+    school_effect_path: np.ndarray
+    #: per school and section: backbone titles the county grants there since the last review
+    #: (sim.processes.backbone)
+    backbone_quota: np.ndarray
 
     # ---- geography ------------------------------------------------------------------------
     zone_x: np.ndarray

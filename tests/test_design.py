@@ -137,7 +137,7 @@ def test_short_optimisation_finds_a_mix_and_it_reproduces(smoke):
             best["target_year"]).timeseries()
         cols = [c for c in ts.columns if c.startswith("cost_policy_")]
         costs.append(ts[cols].fillna(0).to_numpy().sum() / 1e6)
-        met.append(bool(ts["urban_rural_gap"].iloc[best["target_year"]] <= 0.59))
+        met.append(bool(ts["urban_rural_gap"].iloc[best["target_year"]] <= 0.40))
     assert np.mean(costs) == pytest.approx(best["cost_million_yuan"]["mean"])
     assert np.mean(met) == best["pass_share"]
     # it is the cheapest feasible trial

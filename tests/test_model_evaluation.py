@@ -87,4 +87,6 @@ def test_equal_county_has_equal_resources():
     assert ts["mcloone_equipment"].iloc[0] == pytest.approx(1.0)
     real = EducationModel(region="tiny", rng=0).timeseries()
     assert real["gini_equipment"].iloc[0] > 0.05
-    assert real["theil_equipment_between_tier_share"].iloc[0] > 0.5
+    # the tiers explain a good part; the rest is the within-tier spread tuned to the
+    # published 2012 CVs (finance.dispersion_equipment)
+    assert real["theil_equipment_between_tier_share"].iloc[0] > 0.25

@@ -1,9 +1,9 @@
 """The behavioural-parameter table of docs/calibration.md (generated; a test checks it).
 
-Every parameter of the behavioural sections of the configuration (learning, teachers,
-demography, enrolment) with its default, unit, source or "assumption", and the plausible
-range used in the sensitivity analysis (:data:`experiments.calibration.ranges.RANGES`) or
-why it was not varied. Regenerate with::
+Every parameter of the behavioural sections of the configuration (learning, school
+effects, teachers, demography, enrolment) with its default, unit, source or "assumption",
+and the plausible range used in the sensitivity analysis
+(:data:`experiments.calibration.ranges.RANGES`) or why it was not varied. Regenerate with::
 
     python -m experiments.calibration.parameters
 """
@@ -25,7 +25,7 @@ DOC = ROOT / "docs" / "calibration.md"
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
 #: config sections whose parameters describe behaviour (finance and region are accounting
 #: and geography; evaluation holds the official limits)
-SECTIONS = ("learning", "teachers", "demography", "enrolment")
+SECTIONS = ("learning", "school_effects", "teachers", "demography", "enrolment")
 #: parameters that are government rules or official norms, not behaviour to be estimated
 RULES = {
     "teachers.students_per_post_primary", "teachers.students_per_post_junior",

@@ -71,6 +71,16 @@ RANGES: tuple[Range, ...] = (
           "the default 0.05 (doc 001: 择校风)"),
     Range("enrolment.choice_ses_slope", 0.4, 1.6, "choice SES slope",
           "assumption: half to twice the default 0.8"),
+    Range("teachers.training_effect", 0.0, 0.003, "training effect",
+          "from the null result of Loyalka et al. 2019 (the default) to the former assumption "
+          "0.003 SD per 72 h"),
+    Range("school_effects.persistent_sd", 0.10, 0.20, "school effect SD",
+          "tuned to the between-school share (docs/calibration.md §0); the range the schema "
+          "quotes"),
+    Range("school_effects.key_effect", 0.0, 0.10, "key-school effect",
+          "assumption: from none to twice the default 0.05"),
+    Range("enrolment.district_move_rate", 0.0, 0.10, "school-district moves",
+          "assumption: from none to five times the default 0.02"),
     Range("policies.teacher_rotation.refusal_base", 0.0, 0.15, "rotation refusal",
           "assumption: from no refusals to three times the default 0.05 (direction: doc 002, "
           "Guo et al. 2026)"),

@@ -15,7 +15,7 @@ gives one figure, the band is stated in ``note`` (an assumption about how close 
 agreement). CVs (差异系数) use the official formula (enrolment-weighted SD / mean,
 :mod:`sim.metrics`), so the model's and the published values compare directly.
 
-Sources (the research notes behind them are summarised in docs/sources.md):
+Sources (also listed in docs/sources.md, section "Calibration targets"):
 
 - **CV 2012, 12 recognised districts**: the "表2 … 义务教育学校校际差异系数表" annexes of the
   national basic-balance recognition reports for Chongqing (5 of 11 districts shown,
@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TARGETS", "Target", "by_key"]
+__all__ = ["KNOWN_DISAGREEMENTS", "TARGETS", "Target", "by_key"]
 
 CV_2012 = ("2012 basic-balance CV tables of 12 recognised districts (Chongqing, Anhui, Jilin "
            "annexes '表2 …校际差异系数表')")
@@ -134,6 +134,26 @@ TARGETS: tuple[Target, ...] = (
            "MOE: recognised counties (DOMAIN.md); the mix: configs/experiment/county_plan.yaml",
            "check", "band: most seeds (assumption)"),
 )
+
+
+#: targets the model misses, with the reason (measured by the ``realism`` docs job; the slow
+#: test ``tests/test_realism.py`` fails when one of them comes inside its band, or another
+#: target leaves it)
+KNOWN_DISAGREEMENTS: dict[str, str] = {
+    "trend_20y": (
+        "urbanisation lifts the county mean: rural pupils move to urban schools and rural "
+        "cohorts shrink; in a county without shifts between tiers the 20-year change is "
+        "within the band. The spread across seeds comes from the county-wide mean of the "
+        "school effects, which drifts in a county of about 100 schools"),
+    "backbone_cv_primary_y11": (
+        "the quota rule shares titles in proportion to staff with a floor per school, which "
+        "spreads them more evenly than 鸠江区 (CV 0.50); the model's CV of about 0.33 is "
+        "below the band"),
+    "county_plan_pass_share_15y": (
+        "the county plan leaves the sports-ground CVs (and in some seeds the building-area "
+        "CVs) above the limits: sports grounds need land, which urban schools cannot add, "
+        "and the model has no lever that builds new schools or buys land"),
+}
 
 
 def by_key() -> dict[str, Target]:

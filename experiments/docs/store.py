@@ -35,6 +35,29 @@ DOC_FILES = (
 MAKE_DOCS = "make docs"
 
 
+def rounded(node, digits: int | None = 5):
+    """A job's values made small and JSON-safe, recursively: floats (numpy ones too) to
+    ``digits`` significant digits (``None``: unrounded), NaN and infinities to None; bools,
+    ints and strings as they are; tuples become lists."""
+    import math
+    import numbers
+
+    if isinstance(node, dict):
+        return {k: rounded(v, digits) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [rounded(v, digits) for v in node]
+    if isinstance(node, bool | str) or node is None:
+        return node
+    if isinstance(node, numbers.Integral):
+        return int(node)
+    if isinstance(node, numbers.Real):
+        x = float(node)
+        if not math.isfinite(x):
+            return None
+        return x if digits is None else float(f"{x:.{digits}g}")
+    return node
+
+
 def job_command(name: str) -> str:
     """The command that regenerates one job's result and the blocks that quote it."""
     return f"make docs JOBS={name}"

@@ -2,20 +2,24 @@
 
 1. **ageing** — age, experience and years at the school grow by one;
 2. **training** — skill grows with the tier's training hours (``training_effect`` per 72 h,
-   the official 360 h / 5 years);
+   the official 360 h / 5 years), less with each year of experience (``training_tau``), so
+   that a teacher's lifetime gain is bounded; the default effect is 0 (Loyalka et al. 2019:
+   the national programme had no effect on pupils' achievement);
 3. **exits** — retirement at ``retirement_age``; attrition with the tier's base rate,
    lowered by pay: ``p = attrition_tier · exp(−pay_semi_elasticity · allowance)`` where the
    allowance is ``rural_allowance`` in rural schools and 0 elsewhere;
 4. **transfers** — town and rural teachers with at least ``min_years_before_transfer``
    years at their school ask to move up (more effective ones more often; pay lowers the
    urge like attrition); urban vacancies are filled first from the best applicants, then
-   town vacancies from rural applicants;
+   town vacancies from rural applicants; key schools' vacancies come first
+   (``school_effects.key_transfer_priority``);
 5. **hiring** — each school-section's vacancies (staffing quota 编制 minus staff) are filled
-   with the tier's probability; new hires' qualification and effectiveness depend on tier,
-   and a school short of PE/arts teachers hires a specialist with the tier's probability;
-6. **qualification upgrades, title promotion and backbone designation** — the county tops
-   up its backbone (骨干) teachers to ``backbone_target`` of all teachers from the highest
-   designation scores (effectiveness + tier visibility + noise) among experienced teachers.
+   with the tier's probability; new hires' qualification and effectiveness depend on tier
+   (a key school's hires are ``school_effects.key_teacher_skill`` stronger), and a school short of PE/arts teachers offers its vacancies to specialists first, up to
+   its shortfall, each found with the tier's probability;
+6. **qualification upgrades, title promotion and backbone designation** — backbone (骨干)
+   titles by county selection with quotas per school section, reviewed every
+   ``backbone_review_years`` years (:mod:`sim.processes.backbone`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.arrays import sigmoid
+from sim.arrays import rank_within, sigmoid
+from sim.processes import school_effects
+from sim.processes.backbone import designate_backbone
+from sim.standards import QUALITY_STANDARDS
 from sim.vocabulary import RURAL, TIER_NAMES, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
@@ -53,8 +60,7 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
     t.experience[:] += 1
     t.years_at_school[:] += 1
     tier = model.schools.tier[t.school]
-    hours = np.array(tc.training_hours.as_tuple())[tier]
-    t.skill[:] += tc.training_effect * hours / 72.0
+    t.skill[:] += training_gain(model, tier)
 
     # 3. exits
     staff_by_tier = np.bincount(tier, minlength=3)
@@ -89,7 +95,20 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
         u < np.array(tc.promotion_senior.as_tuple())[tier])
     t.title[to_mid] = 1
     t.title[to_senior] = 2
-    designate_backbone(model, rng)
+    designate_backbone(model)
+
+
+def training_gain(model: CountyState, tier: np.ndarray) -> np.ndarray:
+    """This year's effectiveness gain of every teacher from the core in-service training:
+    ``training_effect × hours / 72 × exp(−experience / training_tau)`` with the tier's hours
+    (diminishing with experience, so a teacher's lifetime gain is bounded by about
+    ``training_tau + 0.5`` times a novice's yearly gain)."""
+    tc = model.cfg.teachers
+    if tc.training_effect == 0.0:
+        return np.zeros(model.teachers.n)
+    hours = np.array(tc.training_hours.as_tuple())[tier]
+    return (tc.training_effect * hours / 72.0
+            * np.exp(-model.teachers.experience / tc.training_tau))
 
 
 def _transfers(model: CountyState, rng: np.random.Generator) -> None:
@@ -108,7 +127,8 @@ def _transfers(model: CountyState, rng: np.random.Generator) -> None:
         applicants = np.flatnonzero(ask & one_of(tier, from_tiers))
         if len(applicants) == 0:
             continue
-        slots_school, slots_section = model.vacancy_slots(rng, tiers=(dest_tier,))
+        slots_school, slots_section = school_effects.order_transfer_slots(
+            model, *model.vacancy_slots(rng, tiers=(dest_tier,)))  # key schools first
         k = min(len(applicants), len(slots_school))
         if k == 0:
             continue
@@ -140,15 +160,18 @@ def _hire(model: CountyState, rng: np.random.Generator) -> None:
     model.flows["unfilled_vacancies"] = int((~filled).sum())
     if n == 0:
         return
-    # PE/arts specialists where the school is below the 0.9 per 100 pupils standard
-    pe_short = model.pe_arts_per_100() < 0.9
-    specialist = pe_short[school] & (rng.random(n) < np.array(tc.specialist_fill.as_tuple())[tier])
+    # PE/arts specialists where the school is below the 0.9 per 100 pupils standard: a
+    # school's vacancies go to specialists first, up to its shortfall, each found with the
+    # tier's probability
+    specialist = specialist_slots(model, school) & (
+        rng.random(n) < np.array(tc.specialist_fill.as_tuple())[tier])
     subject = np.where(specialist, 1 + (rng.random(n) < 0.5), 0).astype(np.int8)
     qualification = draw_qualification(rng, tier, tc.hire_qualification)
     skill = (np.array(tc.hire_skill_mean.as_tuple())[tier]
              + tc.qualification_skill * (qualification - 2)
              + tc.skill_sd * rng.standard_normal(n)
-             + model.policy_sum("hire_skill_shift", school))
+             + model.policy_sum("hire_skill_shift", school)
+             + school_effects.teacher_skill_shift(model, school))
     age = rng.integers(22, 27, size=n)
     model.add_teachers({
         "school": school, "section": section, "subject": subject,
@@ -156,6 +179,25 @@ def _hire(model: CountyState, rng: np.random.Generator) -> None:
         "experience": 0, "years_at_school": 0, "skill": skill,
         "home_zone": model.school_zone[school], "class_key": -1, "post_school": school,
     })
+
+
+#: the 2017 standard of PE and arts teachers per 100 pupils (the same at both levels)
+PE_ARTS_STANDARD = QUALITY_STANDARDS["primary"]["pe_arts_teachers_per_100"]
+
+
+def specialist_slots(model: CountyState, school: np.ndarray) -> np.ndarray:
+    """Which of this year's filled vacancies (their ``school``) are offered to a PE/arts
+    specialist: at each school, as many as it is short of the 2017 standard of 0.9 per 100
+    pupils (rounded up), in the order of the vacancies."""
+    n_sch = model.schools.n
+    pupils = model.section_enrolment().sum(axis=1)
+    t = model.teachers
+    have = np.bincount(t.school[t.subject > 0], minlength=n_sch)
+    need = np.maximum(np.ceil(PE_ARTS_STANDARD * pupils / 100.0 - have - 1e-9), 0).astype(np.int64)
+    order = np.argsort(school, kind="stable")
+    rank = np.empty(len(school), dtype=np.int64)
+    rank[order] = rank_within(school[order])
+    return rank < need[np.minimum(school, n_sch - 1)]
 
 
 def draw_qualification(rng: np.random.Generator, tier: np.ndarray,
@@ -166,22 +208,4 @@ def draw_qualification(rng: np.random.Generator, tier: np.ndarray,
     return np.minimum((u[:, None] > cum[tier]).sum(axis=1), 3).astype(np.int8)
 
 
-def designate_backbone(model: CountyState, rng: np.random.Generator) -> None:
-    """Top up backbone teachers to the county target from the best designation scores."""
-    t = model.teachers
-    tc = model.cfg.teachers
-    need = int(round(tc.backbone_target * t.n)) - int(t.backbone.sum())
-    if need <= 0:
-        model.flows["new_backbone"] = 0
-        return
-    tier = model.schools.tier[t.school]
-    eligible = np.flatnonzero(~t.backbone & (t.experience >= tc.backbone_min_experience))
-    score = (model.teacher_effectiveness()[eligible]
-             + np.array(tc.backbone_visibility.as_tuple())[tier[eligible]]
-             + 0.05 * rng.standard_normal(len(eligible)))
-    chosen = eligible[np.argsort(-score)[:need]]
-    t.backbone[chosen] = True
-    model.flows["new_backbone"] = len(chosen)
-
-
-__all__ = ["designate_backbone", "draw_qualification", "pay_factor", "step"]
+__all__ = ["designate_backbone", "draw_qualification", "pay_factor", "step", "training_gain"]

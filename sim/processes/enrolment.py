@@ -10,10 +10,11 @@ Runs first in each year (see ``EducationModel.step``):
 4. **entry** — a grade-1 cohort per catchment zone, its size following the tier's birth
    trend, with SES, left-behind and migrant status drawn per tier;
 5. **placement** — pupils who need a school (entrants, grade-7 movers, migrants) are placed:
-   families that choose (richer ones more often) apply to the school they prefer by quality
-   and distance and win seats in SES order; everyone else goes to the catchment school
-   (就近入学); a full school sends its overflow to the nearest school with free seats;
-   optionally the county adds seats (``enrolment.expand_capacity``);
+   families that choose (richer ones more often) apply to the school they prefer by quality,
+   a key school's reputation (``school_effects.key_choice_bonus``) and distance, and win
+   seats in SES order; everyone else goes to the catchment school (就近入学); a full school
+   sends its overflow to the nearest school with free seats; optionally the county adds
+   seats (``enrolment.expand_capacity``);
 6. **classes** — each school-grade is split into the fewest classes within the class-size
    limit; pupils in random order are dealt round-robin to them (mixed-ability classes of
    equal size), and core teachers round-robin to the classes of their section.
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.arrays import logit, rank_within, sigmoid, stable_by_key
+from sim.processes import families, school_effects
 from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN, one_of
 
 if TYPE_CHECKING:
@@ -116,7 +118,8 @@ def step(model: CountyState) -> None:
     model.add_students(new, initialise_achievement=True)
     flows["migrant_arrivals"] = len(zones)
 
-    # 5. placement
+    # 5. school-district homes, then placement
+    families.district_moves(model, model.stream("families"))
     place(model, model.stream("placement"))
 
     # 6. classes
@@ -159,7 +162,9 @@ def place(model: CountyState, rng: np.random.Generator) -> None:
             pairs, inv = np.unique(zone[ci].astype(np.int64) * 2 + junior[ci],
                                    return_inverse=True)
             d = model.zone_dist[pairs // 2]  # pairs × schools
-            util = model.school_quality[None, :] - cfg.choice_distance_cost * d
+            # quality seen by families, a key school's reputation, distance
+            util = ((model.school_quality + school_effects.choice_appeal(model))[None, :]
+                    - cfg.choice_distance_cost * d)
             allowed = np.where((pairs % 2 == 1)[:, None], teaches_j[None, :], teaches_p[None, :])
             allowed &= d <= cfg.choice_max_km
             util = np.where(allowed, util, -np.inf)

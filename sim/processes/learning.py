@@ -6,6 +6,7 @@ For pupil *i* in class *c* of school *s*::
          + T_c                                     the class's core teachers (see below)
          + β_res · (R_s − 1)                       facilities vs the 2017 standards
          + β_peer · z̄_s                            schoolmates' mean prior achievement
+         + u_s                                     the school effect (see below)
          + β_ses · SES_i + β_lb · left_behind_i    family
          + P_i                                     active policies' learning effects
          + ε_i,   ε ~ N(0, σ²)
@@ -15,7 +16,10 @@ where ``v`` is the school-section's shortfall of core teachers against
 ``core_per_class × classes`` (a class without enough regular teachers is partly taught by
 substitutes, REAP WP 328: −0.13 SD). ``R_s`` is the mean over building area, sports area,
 equipment and multimedia rooms of the school's per-pupil value as a ratio to its standard,
-capped at ``resource_cap``. Defaults and sources: :class:`sim.config.LearningConfig`.
+capped at ``resource_cap``. ``u_s`` is this year's school effect (column
+``school_effect`` of the schools; a persistent AR(1) part, a yearly shock and the key-school
+shift, :mod:`sim.processes.school_effects`). Defaults and sources:
+:class:`sim.config.LearningConfig` and :class:`sim.config.SchoolEffectConfig`.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
         growth += term
         np.take(model.school_mean_z(), s.school, out=term)
         term *= learn.peer_effect
+        growth += term
+        np.take(model.schools.school_effect, s.school, out=term)
         growth += term
         np.multiply(s.ses, learn.ses_effect, out=term)
         growth += term

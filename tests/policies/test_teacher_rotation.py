@@ -86,18 +86,24 @@ def test_new_rural_hires_train_in_urban_schools():
 
 @pytest.mark.slow
 def test_rotation_narrows_the_gaps_it_targets_with_a_cost_at_home():
-    """Default county, 10 seeds: rotation at the official quotas lowers the backbone CV and
-    the urban-rural teacher-effectiveness gap; under heavy rotation sending (urban)
-    schools lose achievement relative to the baseline (the documented trade-off)."""
+    """Default county, 10 seeds: rotation at the official quotas moves backbone teachers to
+    rural schools (their backbone density rises, the urban one falls) and narrows the
+    urban-rural teacher-effectiveness gap; under heavy rotation sending (urban) schools
+    lose achievement relative to the baseline (the documented trade-off). With titles
+    shared by school quotas (sim/processes/backbone.py) the baseline already spreads them in
+    proportion to staff, so rotation overshoots in rural schools and the backbone CV rises
+    (docs/policies.md reports it)."""
     d_cv, d_eff, d_urban = [], [], []
     for seed in range(10):
         base = EducationModel(rng=seed).run(8).timeseries().iloc[-1]
         pol = EducationModel(rng=seed, policies={"teacher_rotation": {}}).run(8).timeseries().iloc[-1]
         heavy = EducationModel(rng=seed, policies={"teacher_rotation": {"rate": 0.4}}).run(8)
-        d_cv.append(pol["cv_primary_backbone_teachers_per_100"] - base["cv_primary_backbone_teachers_per_100"])
+        d_cv.append((pol["backbone_per_100_rural"] - base["backbone_per_100_rural"],
+                     pol["backbone_per_100_urban"] - base["backbone_per_100_urban"]))
         gap = lambda r: r["teacher_effectiveness_urban"] - r["teacher_effectiveness_rural"]  # noqa: E731
         d_eff.append(gap(pol) - gap(base))
         d_urban.append(heavy.timeseries().iloc[-1]["achievement_urban"] - base["achievement_urban"])
-    assert np.mean(d_cv) < -0.05
+    d_rural, d_urban_bb = np.mean(d_cv, axis=0)
+    assert d_rural > 0.1 and d_urban_bb < 0
     assert np.mean(d_eff) < -0.02
     assert np.mean(d_urban) < 0

@@ -522,11 +522,12 @@ def render_retuning() -> str:
     if not verdict_attrition(v["rural_incentives"])[0]:
         found.append(("rural attrition under the incentive package", None))
     if not found:
-        return ("- No other default has been tuned to a published figure; the summary reports "
-                "no disagreement.\n")
+        return ("- No other default has been tuned to a published figure of §1-3; the summary "
+                "reports no disagreement.\n")
     what = ", ".join(w for w, _ in found)
     needs = [m for _, m in found if m]
-    text = (f"- No other default has been tuned to a published figure. The disagreements above "
+    text = (f"- No other default has been tuned to a published figure of §1-3. The "
+            f"disagreements above "
             f"({what}) are reported, not tuned away")
     if needs and len(needs) == len(found):
         text += (f": {'each' if len(needs) > 1 else 'it'} would need a new mechanism "

@@ -12,6 +12,8 @@ import json
 import os
 import textwrap
 
+from experiments.docs.store import rounded
+
 TITLE = "python -m benchmarks.run --repeat 3 --sweep (README: Performance and every timing)"
 
 #: code and data besides the model that shape this job's output (stale when they change)
@@ -33,18 +35,6 @@ _WORKLOAD_KEYS = ("kind", "region", "years", "pupils0", "build_s", "steps_s", "t
                   "ns_per_student_year", "peak_mib", "above_imports_mib", "error")
 
 
-def _round(x, digits: int = 4):
-    """Numbers to ``digits`` significant figures (the benchmark's own precision is far
-    below that: a timing moves by several per cent between runs)."""
-    if isinstance(x, float):
-        return float(f"{x:.{digits}g}")
-    if isinstance(x, dict):
-        return {k: _round(v, digits) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_round(v, digits) for v in x]
-    return x
-
-
 def trim(report: dict) -> dict:
     """What the docs quote from a ``--json`` report: the quoted workloads without their
     per-year lists, and every summary figure."""
@@ -54,7 +44,7 @@ def trim(report: dict) -> dict:
     keep = {k: report[k] for k in ("benchmark", "imports", "ratios", "by_size", "step",
                                    "record", "year_by_part", "agent_views", "browser_view",
                                    "sweep", "targets")}
-    return _round({**keep, "workloads": workloads})
+    return rounded({**keep, "workloads": workloads}, 4)
 
 
 def run(ctx) -> dict:

@@ -11,7 +11,8 @@ compares the stored values with when it renders docs/calibration.md (also §5, f
 from __future__ import annotations
 
 import json
-import math
+
+from experiments.docs.store import rounded
 
 TITLE = "Pattern checks against published figures (docs/calibration.md §1-3, README)"
 
@@ -63,19 +64,6 @@ EXAM_SD_POINTS = 15.0
 
 # ---- the job -------------------------------------------------------------------------------
 
-def _round(node, digits: int = 5):
-    """Floats rounded to ``digits`` significant digits, recursively (keeps the record small)."""
-    if isinstance(node, dict):
-        return {k: _round(v, digits) for k, v in node.items()}
-    if isinstance(node, list | tuple):
-        return [_round(v, digits) for v in node]
-    if isinstance(node, float):
-        if not math.isfinite(node):
-            return None
-        return float(f"{node:.{digits}g}")
-    return node
-
-
 def run(ctx) -> dict:
     from experiments.calibration import transfer
 
@@ -94,4 +82,4 @@ def run(ctx) -> dict:
     for arm in results["gap_closing"]["arms"].values():
         arm.pop("years_to_close_per_seed", None)
     results["command"] = " ".join(COMMAND)
-    return _round(results)
+    return rounded(results, 5)

@@ -11,6 +11,8 @@ import math
 import os
 from pathlib import Path
 
+from experiments.docs.store import rounded
+
 TITLE = "edusim-design +target=default_county, its figures, and rotation at 20% (README)"
 
 #: code and data besides the model that shape this job's output (stale when they change)
@@ -37,14 +39,6 @@ STANDARD_WORDS = {
     "quality_passed": "the whole 2017 high-quality balance test",
     "basic_passed": "the 2012 basic balance test",
 }
-
-
-def _num(v):
-    """A JSON-safe float (None for NaN/None)."""
-    if v is None:
-        return None
-    v = float(v)
-    return None if math.isnan(v) else v
 
 
 def _value(v) -> str:
@@ -113,8 +107,8 @@ def _baseline(sweep: Path, first: dict) -> dict:
                             "==": abs(x - value) <= 1e-12}[op]) if not pd.isna(x) else False
             met[y] += int(ok)
     return {"seeds_met_year0": met[years[0]], "seeds_met_target_year": met[years[1]],
-            "columns": {c: {"year0": _num(np.mean(v[years[0]])),
-                            "target_year": _num(np.mean(v[years[1]]))}
+            "columns": {c: {"year0": rounded(np.mean(v[years[0]]), None),
+                            "target_year": rounded(np.mean(v[years[1]]), None)}
                         for c, v in cols.items()}}
 
 
@@ -150,16 +144,16 @@ def search(ctx, target: str, *overrides: str, key: str | None = None) -> dict:
         out["best"] = {
             "trial": int(summary["best"]["trial"]),
             "mix": mix_words(t["policies"]),
-            "cost_m": _num(t["cost_million_yuan"]["mean"]),
-            "cost_ci95": _num(t["cost_million_yuan"]["ci95"]),
-            "equity_gain": _num(t["equity_gain"]["mean"]),
-            "equity_gain_ci95": _num(t["equity_gain"]["ci95"]),
-            "quality_change": _num(t["quality_change"]["mean"]),
-            "quality_change_ci95": _num(t["quality_change"]["ci95"]),
+            "cost_m": rounded(t["cost_million_yuan"]["mean"], None),
+            "cost_ci95": rounded(t["cost_million_yuan"]["ci95"], None),
+            "equity_gain": rounded(t["equity_gain"]["mean"], None),
+            "equity_gain_ci95": rounded(t["equity_gain"]["ci95"], None),
+            "quality_change": rounded(t["quality_change"]["mean"], None),
+            "quality_change_ci95": rounded(t["quality_change"]["ci95"], None),
             "pass_share": float(t["pass_share"]),
             "seeds_met": int(sum(r["met"] for r in t["per_seed"])),
-            "first_year_met": _num(t["first_year_conditions_met_median"]),
-            "first_pass_year": {s: _num(v) for s, v in t["first_year_median"].items()},
+            "first_year_met": rounded(t["first_year_conditions_met_median"], None),
+            "first_pass_year": {s: rounded(v, None) for s, v in t["first_year_median"].items()},
         }
     else:
         t = _trial_result(sweep, int(summary["closest"]["trial"]))
@@ -168,7 +162,7 @@ def search(ctx, target: str, *overrides: str, key: str | None = None) -> dict:
             "mix": mix_words(t["policies"]),
             "pass_share": float(t["pass_share"]),
             "seeds_met": int(sum(r["met"] for r in t["per_seed"])),
-            "quality_change": _num(t["quality_change"]["mean"]),
+            "quality_change": rounded(t["quality_change"]["mean"], None),
         }
     return out
 

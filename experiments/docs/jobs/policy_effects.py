@@ -14,8 +14,9 @@ their mean with the same 95% t-interval (:func:`experiments.aggregate.mean_ci`).
 
 from __future__ import annotations
 
-import math
 import shlex
+
+from experiments.docs.store import rounded
 
 TITLE = "every policy at its defaults vs the same-seed baseline, default county (policies.md)"
 
@@ -139,19 +140,12 @@ def sweep_command(scratch) -> list[str]:
             f"years={YEARS}", "compare_baseline=false", f"hydra.sweep.dir={scratch}/sweep"]
 
 
-def _num(x) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else round(x, 6)
-
-
 def _stat(values) -> dict:
     from experiments.aggregate import mean_ci
 
     ci = mean_ci(values)
-    return {"n": int(ci["n"]), "mean": _num(ci["mean"]), "ci_low": _num(ci["ci_low"]),
-            "ci_high": _num(ci["ci_high"])}
+    return {"n": int(ci["n"]), "mean": rounded(ci["mean"], 6), "ci_low": rounded(ci["ci_low"], 6),
+            "ci_high": rounded(ci["ci_high"], 6)}
 
 
 def _per_seed(runs, arm: str, base, column: str, stat: str) -> list[float]:
@@ -195,14 +189,14 @@ def run(ctx) -> dict:
 
         def effect(kind: str, measure: str, mine=mine) -> dict:
             row = mine[(mine["kind"] == kind) & (mine["measure"] == measure)].iloc[0]
-            return {"n": int(row["n"]), "mean": _num(row["mean"]),
-                    "ci_low": _num(row["ci_low"]), "ci_high": _num(row["ci_high"])}
+            return {"n": int(row["n"]), "mean": rounded(row["mean"], 6),
+                    "ci_low": rounded(row["ci_low"], 6), "ci_high": rounded(row["ci_high"], 6)}
 
         changes = []
         for key, label, unit, spec, words in STANDARD + EXTRA_STANDARD.get(name, []):
             changes.append({"measure": key, "label": label, "unit": unit, "format": spec,
                             "words": list(words),
-                            "baseline": _num(base_last[key].astype(float).mean()),
+                            "baseline": rounded(base_last[key].astype(float).mean(), 6),
                             "change": effect("change", key)})
         own = []
         for column, label, unit, stat, spec in OWN.get(name, []):

@@ -14,9 +14,10 @@ scenario instead; the stored result must come from the full analysis (``quick`` 
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
+
+from experiments.docs.store import rounded
 
 TITLE = "Morris and Sobol sensitivity analysis (docs/calibration.md §5)"
 
@@ -32,28 +33,10 @@ MODULE = "experiments.calibration.sensitivity"
 FIGURES = ("sensitivity_morris.png", "sensitivity_sobol.png")
 
 
-def _num(x, digits: int = 5):
-    """A float rounded to ``digits`` significant digits (None for NaN/inf), ints as ints."""
-    if x is None:
-        return None
-    if isinstance(x, bool):
-        return x
-    if isinstance(x, int):
-        return x
-    x = float(x)
-    if not math.isfinite(x):
-        return None
-    if x == 0:
-        return 0.0
-    if x == int(x) and abs(x) < 1e9:
-        return float(int(x))
-    return float(f"{x:.{digits}g}")
-
-
 def _records(df, keep: list[str]) -> list[dict]:
     rows = []
     for rec in df[keep].to_dict("records"):
-        rows.append({k: (v if isinstance(v, str) else _num(v)) for k, v in rec.items()})
+        rows.append({k: (v if isinstance(v, str) else rounded(v, 5)) for k, v in rec.items()})
     return rows
 
 
@@ -80,8 +63,8 @@ def run(ctx) -> dict:
                    for stage in ("morris", "noise", "sobol")}
 
     def spread(df) -> dict:
-        return {k: {"min": _num(df[k].min()), "max": _num(df[k].max()),
-                    "var": _num(df[k].var(ddof=1)) if len(df) > 1 else None}
+        return {k: {"min": rounded(df[k].min(), 5), "max": rounded(df[k].max(), 5),
+                    "var": rounded(df[k].var(ddof=1), 5) if len(df) > 1 else None}
                 for k in outcomes}
 
     noise_runs = design_runs["noise"].sort_values("seed")
@@ -90,7 +73,7 @@ def run(ctx) -> dict:
         "command": f"python -m {MODULE}" + (" --quick" if quick else ""),
         "scenario": summary["scenario"],
         "outcomes": problem["outcomes"],
-        "parameters": [{"name": n, "low": _num(lo), "high": _num(hi)}
+        "parameters": [{"name": n, "low": rounded(lo, 5), "high": rounded(hi, 5)}
                        for n, (lo, hi) in zip(problem["names"], problem["problem"]["bounds"],
                                                   strict=True)],
         "runs": summary["runs"],
@@ -98,14 +81,14 @@ def run(ctx) -> dict:
         "cpus": summary["cpus"],
         "selected_for_sobol": summary["selected_for_sobol"],
         "noise_dominated_outcomes": summary["noise_dominated_outcomes"],
-        "share_never_passing": {k: _num(v) for k, v in summary["share_never_passing"].items()},
+        "share_never_passing": {k: rounded(v, 5) for k, v in summary["share_never_passing"].items()},
         "morris": _records(morris, ["outcome", "parameter", "mu", "mu_star", "mu_star_conf",
                                     "sigma", "mu_star_rel"]),
         "sobol": _records(sobol, ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf",
                                   "noise_share"]),
         "noise": _records(noise, ["outcome", "n_seeds", "mean", "sd", "reseed_mu_star"]),
         "noise_runs": {"seeds": [int(s) for s in noise_runs["seed"]],
-                       **{k: [_num(v) for v in noise_runs[k]] for k in outcomes}},
+                       **{k: [rounded(v, 5) for v in noise_runs[k]] for k in outcomes}},
         "spread": {stage: spread(df) for stage, df in design_runs.items()},
     }
 

@@ -1,0 +1,196 @@
+"""The default county against published figures: the targets table of docs/calibration.md
+§0 and the README's realism summary, as ``python -m experiments.calibration.realism`` makes
+them (10 seeds, 20 years; the targets, their sources, bands and roles are in
+``experiments/calibration/targets.py``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from experiments.docs.store import rounded
+
+TITLE = "Realism targets: the default county against published figures (docs/calibration.md §0)"
+
+#: code and data besides the model that shape this job's output (stale when they change)
+DEPENDS = [
+    "experiments/calibration/realism.py",
+    "experiments/calibration/targets.py",
+    "configs/experiment/county_plan.yaml",
+]
+
+COMMAND = ["python", "-m", "experiments.calibration.realism"]
+
+
+def run(ctx) -> dict:
+    out = ctx.scratch / "realism"
+    ctx.sh(*COMMAND, "--out", str(out), label="realism targets")
+    ctx.image(out / "img" / "calibration" / "realism.png", "calibration/realism.png")
+    result = json.loads((out / "realism.json").read_text(encoding="utf-8"))
+    for row in result["targets"]:  # sources and notes live in targets.py, not in the record
+        for key in ("source", "note", "label", "published", "unit"):
+            row.pop(key, None)
+    result["command"] = " ".join(COMMAND)
+    return rounded(result, 4)
+
+
+def _rows() -> list[dict]:
+    """The stored rows joined with the targets' text (label, published, source, note)."""
+    from experiments.calibration.targets import by_key
+    from experiments.docs.render import values
+
+    targets = by_key()
+    rows = []
+    for r in values("realism")["targets"]:
+        t = targets[r["key"]]
+        rows.append({**r, "target": t})
+    return rows
+
+
+def _value(x: float | None, unit: str) -> str:
+    if x is None:
+        return "—"
+    if unit == "share" and abs(x) <= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
+
+
+ROLE_TEXT = {"tune": "tuned", "holdout": "held out", "check": "check"}
+
+
+def _verdict(r: dict) -> str:
+    t, m = r["target"], r["model"]["mean"]
+    if m is None:
+        return "no value"
+    if r["inside"]:
+        return "inside"
+    side = "above" if m > t.high else "below"
+    return f"**{side}** the band"
+
+
+def render_table() -> str:
+    """docs/calibration.md §0: one row per target."""
+    from experiments.docs.render import table
+
+    rows = []
+    for r in _rows():
+        t, m = r["target"], r["model"]
+        ci = m["ci95"]
+        model = _value(m["mean"], t.unit) + (f" (±{ci:.2g})" if ci else "")
+        rows.append({"target": t.label, "published": f"{t.published} ({t.unit})",
+                     "band": f"{t.low:g} to {t.high:g}", "model": model,
+                     "role": ROLE_TEXT[t.role], "verdict": _verdict(r),
+                     "source": t.source})
+    return table(rows, [("target", "target"), ("published", "published"),
+                        ("band", "band"), ("model", "model (95% CI)"), ("role", "role"),
+                        ("verdict", "verdict"), ("source", "source")])
+
+
+def render_summary() -> str:
+    """One sentence per role: how many targets lie inside their bands, and which do not."""
+    from experiments.docs.render import values
+
+    v = values("realism")
+    rows = _rows()
+    lines = [f"Measured over {v['seeds']} seeds of {v['years']} years on the built-in "
+             f"{v['region']} county (`{v['command']}`)."]
+    for role, words in (("tune", "targets used to set defaults"),
+                        ("holdout", "held-out targets"), ("check", "checks")):
+        sub = [r for r in rows if r["target"].role == role]
+        if not sub:
+            continue
+        inside = sum(r["inside"] for r in sub)
+        outside = [r["target"].label for r in sub if not r["inside"]]
+        text = f"{inside} of {len(sub)} {words} lie inside their bands"
+        text += (": " + "; ".join(outside) + " do not.") if outside else "."
+        lines.append(text[0].upper() + text[1:])
+    return "\n".join(lines) + "\n"
+
+
+#: the defaults set to bring the model inside a "tune" target's band (parameter, target key)
+TUNED: tuple[tuple[str, str], ...] = (
+    ("school_effects.persistent_sd", "between_school_share_g9"),
+    ("school_effects.key_effect", "between_school_share_g9"),
+    ("teachers.skill_mean", "urban_rural_gap_g79"),
+    ("teachers.hire_skill_mean", "urban_rural_gap_g79"),
+    ("learning.left_behind_effect", "left_behind_within_gap_g79"),
+    ("learning.entry_left_behind", "left_behind_within_gap_g79"),
+    ("finance.dispersion_building", "cv2012_primary_building"),
+    ("finance.dispersion_sports", "cv2012_primary_sports"),
+    ("finance.dispersion_equipment", "cv2012_primary_equipment"),
+    ("finance.dispersion_computers", "basic_cv_primary"),
+    ("finance.dispersion_books", "basic_cv_primary"),
+    ("finance.staffing_dispersion", "cv2012_primary_ratio"),
+    ("teachers.backbone_target", "backbone_per_100_primary_y11"),
+)
+
+
+def _default(name: str) -> str:
+    from sim.config import ByTier, SimConfig
+
+    node = SimConfig()
+    for part in name.split("."):
+        node = getattr(node, part)
+    if isinstance(node, ByTier):
+        return f"urban {node.urban:g} / town {node.town:g} / rural {node.rural:g}"
+    return f"{node:g}"
+
+
+def render_tuning() -> str:
+    """The retuning log's entries for the realism targets: each tuned default, its current
+    value (from the schema) and the target it was set to."""
+    from experiments.calibration.targets import by_key
+
+    targets = by_key()
+    lines = []
+    for name, key in TUNED:
+        t = targets[key]
+        lines.append(f"- `{name}` = {_default(name)}: set so that the default county lands "
+                     f"inside the band of \"{t.label}\" ({t.published}, {t.source}; §0).")
+    return "\n".join(lines) + "\n"
+
+
+def _indicator_words(col: str) -> str:
+    from sim.standards import INDICATORS
+
+    level, name = col.removeprefix("cv_").split("_", 1)
+    return f"{level} {INDICATORS[name].label}"
+
+
+def render_disagreements() -> str:
+    """Where the model is outside a band: the measured value and the reason recorded in
+    ``KNOWN_DISAGREEMENTS`` (with the diagnostics the job measured alongside)."""
+    from collections import Counter
+
+    from experiments.calibration.targets import KNOWN_DISAGREEMENTS
+    from experiments.docs.render import values
+
+    v = values("realism")
+    extra = v["extra"]
+    out = []
+    for r in _rows():
+        if r["inside"]:
+            continue
+        t, m = r["target"], r["model"]
+        reason = KNOWN_DISAGREEMENTS.get(t.key, "not yet explained")
+        line = (f"- **{t.label}**: model {_value(m['mean'], t.unit)} (±{m['ci95']:.2g}) "
+                f"against the band {t.low:g} to {t.high:g}. {reason[0].upper()}{reason[1:]}.")
+        if t.key == "trend_20y":
+            s = extra["trend_20y_static_demography"]
+            line += (f" Measured: {s['mean']:+.3f} SD (±{s['ci95']:.2g}) without shifts between "
+                     "tiers.")
+        if t.key == "county_plan_pass_share_15y":
+            counts = Counter(c for seed in extra["county_plan_over_limit_y15"] if seed
+                             for c in seed.split(";"))
+            n = len(extra["county_plan_over_limit_y15"])
+            over = "; ".join(f"{_indicator_words(c)} in {k} of {n} seeds"
+                             for c, k in counts.most_common())
+            p, j = (extra[f"county_plan_complying_{lv}_y15"]["mean"] for lv in
+                    ("primary", "junior"))
+            line += (f" In year 15 the CVs over their limits are: {over}; "
+                     f"{p:.0%} of primary and {j:.0%} of junior schools meet 6 of the 7 "
+                     "school standards.")
+        out.append(line)
+    if not out:
+        return "Every target lies inside its band.\n"
+    return "**Where the model disagrees** (reported, not tuned away):\n\n" + "\n".join(out) + "\n"
