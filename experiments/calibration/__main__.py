@@ -100,30 +100,34 @@ def relative_gap(tidy: Any) -> dict[str, Any]:
 
 
 def gap_figure(tidy: Any, s: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(6.7, 3.1), layout="constrained")
+    fig = Figure(figsize=(6.7, 3.4), layout="constrained")
     ax = fig.subplots()
     labels = {"baseline": "baseline", "hiring_mobility": "hiring and mobility equalised",
               "hiring": "hiring equalised", "attrition": "attrition equalised"}
     colours = {"baseline": "0.4", "hiring_mobility": "#1b7837", "hiring": "#5aae61",
                "attrition": "#9970ab"}
+    top = 1.6
     for arm, stats in relative_gap(tidy).items():
         half = stats["half"]
+        top = max(top, float((stats["mean"] + half).max()) * 1.08)
         ax.plot(stats.index, stats["mean"], color=colours[arm], label=labels[arm], linewidth=1.6)
         ax.fill_between(stats.index, stats["mean"] - half, stats["mean"] + half,
                         color=colours[arm], alpha=0.2, linewidth=0)
     ax.axhline(s["closed_share"], color="0.2", linestyle="--", linewidth=0.9)
-    ax.text(s["years"], s["closed_share"] - 0.02, f"closed ({s['closed_share']:.0%} of the year-0 gap)",
-            fontsize=7.5, ha="right", va="top")
-    for yr, y, txt in ((5, 1.56, "published: hiring + mobility closes it within ~5 years"),
-                       (10, 1.44, "published: hiring alone within ~10 years")):
+    ax.text(0.2, s["closed_share"] + 0.02, f"closed ({s['closed_share']:.0%} of the year-0 gap)",
+            fontsize=7.5, ha="left", va="bottom")
+    for yr, y, txt in ((5, 0.975, "published: hiring + mobility closes it within ~5 years"),
+                       (10, 0.9, "published: hiring alone within ~10 years")):
         ax.axvline(yr, color="#d6604d", linestyle=":", linewidth=1)
-        ax.text(yr + 0.2, y, txt, fontsize=7, color="#b2182b", va="top")
+        ax.text(yr + 0.2, y, txt, fontsize=7, color="#b2182b", va="top",
+                transform=ax.get_xaxis_transform())
     ax.set_xlabel("simulated year")
     ax.set_ylabel("urban − rural teacher-effectiveness gap\n(share of its year-0 value)")
-    ax.set_ylim(0, 1.6)
+    ax.set_ylim(0, top)
     ax.set_title(f"Closing the teacher-quality gap (default county, {s['seeds']} seeds, "
                  "95% bands)", loc="left", fontsize=9)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 0.1), frameon=False, fontsize=7.5)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=4,
+               frameon=False, fontsize=7.5)
     _axes_style(ax)
     return fig
 
@@ -152,9 +156,12 @@ def stylised_figure(ri: dict[str, Any], sg: dict[str, Any]) -> Figure:
     ax2.axhline(0, color="0.4", linewidth=0.7)
     ax2.set_xticks([0, 1], ["same groups,\nno policy", "school groups\n(1+X, fused, 80%)"])
     ax2.set_ylabel("member − lead achievement\n(year-0 SD)")
-    ax2.text(1.0, -0.37, f"model: narrowed by {sg['narrowing_sd']['mean']:.2f} SD\n"
-             "doc 002: by 12 points\n(0.12 SD if the monitoring\nscale's SD is 100 points)",
-             ha="center", va="top", fontsize=7, color="0.2")
+    # room below the lowest error bar for the note (the bars hang down from 0)
+    low = min(min(v - c for v, c in zip(vals, cis, strict=True)), 0.0)
+    ax2.set_ylim(1.7 * low - 0.02, 0.02)
+    ax2.text(0.5, 0.03, f"model: narrowed by {sg['narrowing_sd']['mean']:.2f} SD\n"
+             "doc 002: by 12 points (0.12 SD if\nthe monitoring scale's SD is 100 points)",
+             transform=ax2.transAxes, ha="center", va="bottom", fontsize=7, color="0.2")
     ax2.set_title(f"School groups after {sg['years']} years", loc="left", fontsize=9)
     _axes_style(ax2)
     return fig

@@ -42,8 +42,7 @@ from dataclasses import dataclass
 
 __all__ = ["KNOWN_DISAGREEMENTS", "TARGETS", "Target", "by_key"]
 
-CV_2012 = ("2012 basic-balance CV tables of 12 recognised districts (Chongqing, Anhui, Jilin "
-           "annexes '表2 …校际差异系数表')")
+CV_2012 = "2012 CV tables of 12 recognised districts (Chongqing, Anhui, Jilin)"
 JIUJIANG = "鸠江区 2023 monitoring report (2017 indicators, primary)"
 
 
@@ -144,7 +143,7 @@ KNOWN_DISAGREEMENTS: dict[str, str] = {
         "urbanisation lifts the county mean: rural pupils move to urban schools and rural "
         "cohorts shrink; in a county without shifts between tiers the 20-year change is "
         "within the band. The spread across seeds comes from the county-wide mean of the "
-        "school effects, which drifts in a county of about 100 schools"),
+        "school effects, which drifts in a county of 60 schools"),
     "backbone_cv_primary_y11": (
         "the quota rule shares titles in proportion to staff with a floor per school, which "
         "spreads them more evenly than 鸠江区 (CV 0.50); the model's CV of about 0.33 is "

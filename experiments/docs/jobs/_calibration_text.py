@@ -97,7 +97,15 @@ def _arm(g: dict, arm: str) -> dict:
 def _stalls(a: dict, years: int) -> bool:
     """The gap stops closing: its lowest point is well before the end and it is higher at the
     end (by more than 3% of the year-0 gap, assumption: beyond the seeds' noise)."""
-    return a["low_year"] < years - 2 and a["closed_last"] < a["low_closed"] - 0.03
+    return (a["low_closed"] > 0 and a["low_year"] < years - 2
+            and a["closed_last"] < a["low_closed"] - 0.03)
+
+
+def _closed_text(a: dict, years: int) -> str:
+    """How much of the gap an arm has closed at the end, or how much it widened."""
+    if a["closed_last"] < 0:
+        return f"the gap widens ({number(-a['closed_last'], '+.0%')} in {years} years)"
+    return f"{percent(a['closed_last'])} closed after {years} years"
 
 
 def verdict_closing(g: dict, arm: str) -> tuple[bool, str, str]:
@@ -111,7 +119,7 @@ def verdict_closing(g: dict, arm: str) -> tuple[bool, str, str]:
     else:
         if halve is not None:
             parts.append(f"halves the gap in {halve} years")
-        parts.append(f"{percent(a['closed_last'])} closed after {years} years")
+        parts.append(_closed_text(a, years))
     stalls = _stalls(a, years)
     if stalls:
         parts.append(f"most closed ({percent(a['low_closed'])}) in year {a['low_year']}, then "
@@ -374,6 +382,10 @@ def render_gap_reading() -> str:
         out.append(f"Hiring alone closes at most {percent(h['low_closed'])} of the gap (year "
                    f"{h['low_year']}) and then loses ground, as up-tier transfers keep drawing "
                    "the best rural teachers to the city.")
+    elif h["low_closed"] <= 0:
+        out.append(f"Hiring alone never narrows the gap: it widens by "
+                   f"{number(-h['closed_last'], '.0%')} in {g['years']} years, as up-tier "
+                   "transfers keep drawing the best rural teachers to the city.")
     if b["rel_last"] > 1:
         out.append(f"The baseline gap *widens* ({number(b['rel_last'] - 1, '+.0%')} in {g['years']} "
                    "years) through the same transfers.")

@@ -13,6 +13,7 @@ _COLUMNS = {
     "urban_rural_gap": ("the urban–rural gap", " SD"),
     "cv_junior_backbone_teachers_per_100": ("the junior backbone-teacher CV", ""),
     "cv_primary_backbone_teachers_per_100": ("the primary backbone-teacher CV", ""),
+    "cv_primary_building_area_m2_per_student": ("the primary building-area CV", ""),
     "quality_cv_passed": ("every 2017 CV within its limit at both levels", None),
     "quality_cv_passed_junior": ("every junior 2017 CV within its limit", None),
     "quality_cv_passed_primary": ("every primary 2017 CV within its limit", None),
@@ -181,8 +182,8 @@ def render_default() -> str:
         f"{_search_head('design_default', r)}.\n",
         _outcome(r, "The cheapest feasible mix"),
         _side_search("design_strict", "default_county_strict",
-                     f"The stricter target of a junior backbone-teacher CV ≤ "
-                     f"{strict['cv_limit']:.2f}"),
+                     f"The stricter target of an urban–rural gap ≤ "
+                     f"{strict['gap_limit']:.2f} SD"),
         _side_search("design_default_2017", "default_county_2017",
                      f"The official question, {_and(conds)} by year {official['target_year']}"),
     ]

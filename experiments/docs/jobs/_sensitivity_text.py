@@ -193,7 +193,7 @@ def render_morris_table() -> str:
 
     lines.append(f"| *range over the {sa['runs']['morris']} runs* | "
                  + " | ".join(rng(o) for o in outcomes) + " |")
-    bold = [(o, p) for o in outcomes for p in above[o]]
+    bold = [(o, p) for o in outcomes for p in order if p in above[o]]  # a fixed order
     mixed = [(o, p) for o, p in bold if abs(idx[o][p]["mu"]) < 0.9 * idx[o][p]["mu_star"]]
     steady = [(o, p) for o, p in bold if (o, p) not in mixed]
     signs = {("positive" if idx[o][p]["mu"] > 0 else "negative") for o, p in steady}

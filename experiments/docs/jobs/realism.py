@@ -50,7 +50,7 @@ def _rows() -> list[dict]:
 def _value(x: float | None, unit: str) -> str:
     if x is None:
         return "—"
-    if unit == "share" and abs(x) <= 1:
+    if unit in ("share", "year-0 SD", "CV", "correlation", "per 100 pupils"):
         return f"{x:.2f}"
     return f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
 
@@ -77,8 +77,8 @@ def render_table() -> str:
         t, m = r["target"], r["model"]
         ci = m["ci95"]
         model = _value(m["mean"], t.unit) + (f" (±{ci:.2g})" if ci else "")
-        rows.append({"target": t.label, "published": f"{t.published} ({t.unit})",
-                     "band": f"{t.low:g} to {t.high:g}", "model": model,
+        rows.append({"target": t.label, "published": t.published,
+                     "band": f"{t.low:g} to {t.high:g} ({t.unit})", "model": model,
                      "role": ROLE_TEXT[t.role], "verdict": _verdict(r),
                      "source": t.source})
     return table(rows, [("target", "target"), ("published", "published"),
@@ -102,7 +102,11 @@ def render_summary() -> str:
         inside = sum(r["inside"] for r in sub)
         outside = [r["target"].label for r in sub if not r["inside"]]
         text = f"{inside} of {len(sub)} {words} lie inside their bands"
-        text += (": " + "; ".join(outside) + " do not.") if outside else "."
+        if outside:
+            text += ": " + "; ".join(outside) + (" does not." if len(outside) == 1
+                                                 else " do not.")
+        else:
+            text += "."
         lines.append(text[0].upper() + text[1:])
     return "\n".join(lines) + "\n"
 
@@ -174,7 +178,8 @@ def render_disagreements() -> str:
         t, m = r["target"], r["model"]
         reason = KNOWN_DISAGREEMENTS.get(t.key, "not yet explained")
         line = (f"- **{t.label}**: model {_value(m['mean'], t.unit)} (±{m['ci95']:.2g}) "
-                f"against the band {t.low:g} to {t.high:g}. {reason[0].upper()}{reason[1:]}.")
+                f"against the band {t.low:g} to {t.high:g} {t.unit}. "
+                f"{reason[0].upper()}{reason[1:]}.")
         if t.key == "trend_20y":
             s = extra["trend_20y_static_demography"]
             line += (f" Measured: {s['mean']:+.3f} SD (±{s['ci95']:.2g}) without shifts between "
