@@ -112,6 +112,7 @@ def policies_markdown() -> str:
 def county_tables_markdown() -> str:
     """docs/county_tables.md: the header aliases and values accepted in county tables."""
     from sim import county_table as ct
+    from sim.county_table.schools import KEY_SCHOOL_CHOICES
 
     parts = ["# County tables: accepted headers and values\n",
              "Generated from `sim/county_table/schema.py` by "
@@ -142,6 +143,12 @@ def county_tables_markdown() -> str:
         parts.append("")
     parts.append("A nine-year school (九年一贯制) is not a level: it is two rows with the same "
                  "school_id, one primary (小学) and one junior (初中).\n")
+    parts.append("## Key-school values\n")
+    parts.append(f"The optional column `key_school` ({ct.CHINESE_HEADERS['key_school']}) is "
+                 f"{KEY_SCHOOL_CHOICES} in every row; both rows of a nine-year school give the "
+                 "same value. With it, `edusim region=file` takes the county's key schools from "
+                 "the table; without it, they are drawn (`school_effects.key_share`). The "
+                 "official tests (`edusim-evaluate`) ignore it.\n")
     return "\n".join(parts)
 
 

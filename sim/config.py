@@ -513,6 +513,15 @@ class TeacherConfig:
         doc="initial share of PE and arts specialists")
     specialist_fill: ByTier = tiered(0.9, 0.6, 0.3, "probability", 0.0, 1.0,
                                      doc="chance that a school short of PE/arts teachers hires one")
+    specialist_extra_posts: float = param(
+        0.0, "share of shortfall per year", 0.0, 1.0,
+        source="assumption: counties reaching the 2017 standard recruited PE/arts (音体美) "
+               "teachers in dedicated drives; no sourced rate, so 0 (off, today's rule) and 1 "
+               "(the whole shortfall each year) bracket it",
+        doc="extra PE/arts posts above the staffing quota each year for a school below the "
+            "2017 standard of 0.9 per 100 pupils: this share of its shortfall (rounded up), "
+            "each filled with the tier's specialist_fill; the quota is raised by the posts "
+            "filled (0 = off)")
     backbone_target: float = param(
         0.153, "share of teachers", 0.0, 1.0,
         source="tuned so that the default county's primary supply is near 0.89 backbone "

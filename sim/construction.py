@@ -67,12 +67,14 @@ def build(model: CountyState, views: AgentViews) -> None:
     rng = model.stream("population")
     model.synthesis_notes = []
     table = None
+    key = None  # key schools: drawn, unless the county's table gives them
     if cfg.region.path:
-        from sim.real_county import county_from_table
+        from sim.real_county import county_from_table, key_schools_from_table
 
         table = load_region_table(cfg.region)
         county, model.school_codes = county_from_table(table.schools, model.stream("region"),
                                                        model.synthesis_notes)
+        key = key_schools_from_table(table.schools, model.school_codes)
     else:
         county = build_county(cfg, model.stream("region"))
         model.school_codes = [str(i) for i in range(county.n_schools)]
@@ -91,7 +93,7 @@ def build(model: CountyState, views: AgentViews) -> None:
     for agent in model.school_agents:
         agent.pos = (agent.x, agent.y)
     # key schools and school effects (their own stream: no other draw moves)
-    school_effects.init_schools(model, model.stream("school_effects"))
+    school_effects.init_schools(model, model.stream("school_effects"), key)
 
     model.zone_x, model.zone_y = county.zone_x, county.zone_y
     model.zone_tier, model.zone_weight = county.zone_tier, county.zone_weight

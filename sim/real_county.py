@@ -17,8 +17,9 @@ the same difference coefficients and verdicts as evaluating the input table:
   title and age-band counts per school and level; the rest (experience, effectiveness, and
   what no table gives) is synthesised from the tier defaults;
 * the county keeps its year-0 share of backbone teachers as its designation target;
-* school effects and key schools (:mod:`sim.processes.school_effects`) are synthesised: the
-  table format has no key-school column yet;
+* key schools as the optional ``key_school`` column gives them (:func:`key_schools_from_table`;
+  without it they are drawn as in the synthetic county); school effects
+  (:mod:`sim.processes.school_effects`) are synthesised;
 * stocks (building and sports area, equipment, multimedia rooms, computers, books) as given;
   a nine-year school's stocks are kept per level in year 0 and then shared by pupils ×
   standard as in the synthetic county.
@@ -120,6 +121,18 @@ def county_from_table(schools: pd.DataFrame, rng: np.random.Generator,
                     zone_tier=tier[zone_school].copy(), zone_weight=weight,
                     zone_school=zone_school)
     return county, codes
+
+
+def key_schools_from_table(schools: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
+    """The key-school flag of each school (in the order of ``codes``) from the table's
+    ``key_school`` column, or None when the table has no such column (key schools are then
+    drawn: :func:`sim.processes.school_effects.init_schools`). The loader has checked that
+    both rows of a nine-year school agree; a school is key if any of its rows says so."""
+    if "key_school" not in schools.columns:
+        return None
+    flags = schools["key_school"].astype(bool).groupby(
+        schools["school_id"].astype(str), sort=False).any()
+    return np.array([bool(flags[c]) for c in codes], dtype=bool)
 
 
 def _split_even(total: int, k: int) -> np.ndarray:
@@ -284,10 +297,17 @@ def populate_from_table(model: CountyState, table: Any, codes: list[str],
     skill = draw_skill(rng, tier, qualification, tc) + school_effects.teacher_skill_shift(
         model, t_school)
     key = model.schools.key_school
-    notes.append(f"school effects and key schools synthesised (the table has no key_school "
-                 f"column): {int(key.sum())} key schools drawn with school_effects.key_share; "
-                 f"their teachers' effectiveness +{cfg.school_effects.key_teacher_skill:g}; "
-                 f"pupils' SES drawn per tier as for every school (no year-0 choice sorting)")
+    if "key_school" in table.schools.columns:
+        notes.append(f"key schools from the table's key_school column ({int(key.sum())} of "
+                     f"{n_sch}); school effects synthesised; key schools' teachers' "
+                     f"effectiveness +{cfg.school_effects.key_teacher_skill:g}; pupils' SES "
+                     f"drawn per tier as for every school (no year-0 choice sorting)")
+    else:
+        notes.append(f"school effects and key schools synthesised (the table has no "
+                     f"key_school column): {int(key.sum())} key schools drawn with "
+                     f"school_effects.key_share; their teachers' effectiveness "
+                     f"+{cfg.school_effects.key_teacher_skill:g}; pupils' SES drawn per tier "
+                     f"as for every school (no year-0 choice sorting)")
     notes.append("teachers: counts above the required qualification, backbone, PE/arts and "
                  "titles as in the table; experience and effectiveness synthesised from "
                  "the tier defaults (ages too, unless the teachers table gives age bands)")

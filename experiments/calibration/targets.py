@@ -146,12 +146,15 @@ KNOWN_DISAGREEMENTS: dict[str, str] = {
         "school effects, which drifts in a county of 60 schools"),
     "backbone_cv_primary_y11": (
         "the quota rule shares titles in proportion to staff with a floor per school, which "
-        "spreads them more evenly than 鸠江区 (CV 0.50); the model's CV of about 0.33 is "
-        "below the band"),
+        "spreads them more evenly than in 鸠江区 (CV 0.50)"),
     "county_plan_pass_share_15y": (
-        "the county plan leaves the sports-ground CVs (and in some seeds the building-area "
-        "CVs) above the limits: sports grounds need land, which urban schools cannot add, "
-        "and the model has no lever that builds new schools or buys land"),
+        "the county plan does not bring every school up to the 2017 standards within 15 "
+        "years: the sports-ground CVs (grounds need land, which the plan buys through "
+        "targeted funding's sports_grounds option within its budget) and in some seeds the "
+        "building-area CVs stay above their limits, and many schools miss two or more school "
+        "standards (PE/arts teachers, multimedia rooms, sports grounds); the levers that would "
+        "close these gaps further (more standardisation money, teachers.specialist_extra_posts, "
+        "more backbone titles) are not part of the documented plan"),
 }
 
 

@@ -69,7 +69,9 @@ Values
     rows with the same ``school_id``, and the error says so. ``tier``: ``城区`` -> ``urban``,
     ``镇区`` -> ``town``, ``乡村`` -> ``rural``; also the sub-classes and codes of the NBS urban-rural
     classification (主城区 111 and 城乡结合区 112 -> urban; 镇中心区 121, 镇乡结合区 122 and 特殊区域
-    123 -> town; 乡中心区 210 and 村庄 220 -> rural) and the old 城市/县镇/农村. Numbers may use
+    123 -> town; 乡中心区 210 and 村庄 220 -> rural) and the old 城市/县镇/农村. ``key_school``
+    (是否重点学校): ``1`` a key school (重点/名校), ``0`` not; nothing else (no yes/no
+    words: the tables have no other flag column). Numbers may use
     thousands separators (``1,963``) and full-width digits. Numeric school ids from Excel
     (``2141012345.0``) become text (``2141012345``).
 
@@ -83,6 +85,12 @@ in addition: the counts :data:`COUNT_COLUMNS` must be whole numbers (``12`` or `
 ``12.5``), and a row's ``teachers``, when given, must be at least 1 (every row has pupils; a
 row without a teacher would leave its pupils untaught in the model). Without a ``teachers``
 column the model sets each row's teachers from the staffing norm (at least one).
+
+The optional ``key_school`` column (:data:`~sim.county_table.schema.FLAG_COLUMNS`) says which
+schools are key schools: 0 or 1 in every row, the same in both rows of a nine-year school (a
+key school is a school, not a section; differing rows are a problem naming both lines). The
+official tests ignore it; ``edusim region=file`` takes its key schools from it instead of
+drawing them, and ``edusim-check-county`` counts them in its summary.
 
 Size limits (sanity bounds well above any real county, each with its reason; a problem names
 the row, the column and the allowed range): per row, :data:`VALUE_LIMITS` (20,000 pupils,
@@ -149,7 +157,8 @@ API::
 
     table = load_county_table("county.xlsx", teachers_path="teachers.csv",
                               sheets={"schools": "学校"}, simulate=False)
-    table.schools     # the validated school table (as validate_school_table returns it)
+    table.schools     # the validated school table (as validate_school_table returns it;
+                      # plus key_school, bool, when the table has that column)
     table.teachers    # school_id, level + the given counts, or None
     table.grades      # school_id, grade_1..grade_9 (one row per school), or None
     table.tiers       # tier + the given columns, or None

@@ -55,7 +55,8 @@ class CountyTable:
     """A county's validated tables (see :mod:`sim.county_table`).
 
     ``schools`` is the school table as :func:`~sim.county_table.validate_school_table`
-    returns it (English columns, level/tier normalised, numbers as float, indexed by file line).
+    returns it (English columns, level/tier normalised, numbers as float, indexed by file line),
+    plus ``key_school`` (bool) when the table has that column.
     ``teachers`` has ``school_id, level`` and the given breakdown columns (int), one row per
     school row in the order of ``schools``; ``grades`` has ``school_id, grade_1..grade_9``
     (int; 0 for the grades of a level the school does not have), **one row per school** (a
@@ -81,6 +82,10 @@ class CountyTable:
         out = [f"{len(s)} school rows ({s['school_id'].nunique()} schools, {nine} nine-year): "
                + ", ".join(f"{int(by_level.get(lv, 0))} {lv}" for lv in LEVELS)
                + "; " + ", ".join(f"{int(by_tier.get(t, 0))} {t}" for t in TIERS)]
+        if "key_school" in s.columns:
+            key = s.loc[s["key_school"].astype(bool), "school_id"].nunique()
+            out.append(f"key schools: {key} of {s['school_id'].nunique()} (key_school column; "
+                       "edusim region=file uses them instead of drawing key schools)")
         for kind, info in self.source.items():
             fmt = info["format"] + (f", {info['encoding']}" if info.get("encoding") else "") \
                 + (f", sheet {info['sheet']!r}" if info.get("sheet") else "")

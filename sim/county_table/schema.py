@@ -18,6 +18,7 @@ __all__ = [
     "COLUMN_ALIASES",
     "COUNT_COLUMNS",
     "DEGREE_HEADERS",
+    "FLAG_COLUMNS",
     "FOOTER_PREFIXES",
     "GRADES_OF",
     "GRADE_COLUMNS",
@@ -75,6 +76,10 @@ GRADE_COLUMNS: tuple[str, ...] = tuple(f"grade_{g}" for g in range(1, 10))
 GRADES_OF: dict[str, tuple[int, ...]] = {"primary": tuple(range(1, 7)),
                                          "junior": tuple(range(7, 10))}
 TIER_TABLE_COLUMNS: tuple[str, ...] = ("ses_mean", "left_behind_share", "migrant_share")
+FLAG_COLUMNS: tuple[str, ...] = ("key_school",)
+"""Optional school-table columns of 0/1 flags that only the model reads (the official tests
+ignore them): ``key_school``, 1 for a key school (重点/名校), which ``edusim region=file``
+takes instead of drawing key schools. Both rows of a nine-year school give the same value."""
 SHARE_COLUMNS: tuple[str, ...] = ("left_behind_share", "migrant_share")
 """Tier-table columns that are shares in [0, 1] (a header may give them in ``(%)``)."""
 
@@ -172,6 +177,7 @@ _SCHOOL_GROUPS: dict[str, tuple[str, ...]] = {
     "books": ("图书册数", "图书藏量", "藏书量", "图书", "图书数"),
     "x": ("x坐标", "横坐标", "经度", "longitude", "lon", "lng"),
     "y": ("y坐标", "纵坐标", "纬度", "latitude", "lat"),
+    "key_school": ("是否重点学校", "是否重点校", "重点学校", "重点校", "是否名校"),
 }
 
 _TEACHER_GROUPS: dict[str, tuple[str, ...]] = {
@@ -246,7 +252,7 @@ CHINESE_HEADERS: dict[str, str] = {c: names[0] for c, names in _SCHOOL_GROUPS.it
 
 
 KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
-    "schools": tuple(dict.fromkeys(REQUIRED_COLUMNS + NUMERIC_COLUMNS)),
+    "schools": tuple(dict.fromkeys(REQUIRED_COLUMNS + NUMERIC_COLUMNS + FLAG_COLUMNS)),
     "teachers": ("school_id", "level", "name") + TEACHER_COLUMNS,
     "grades": ("school_id", "level", "name", "grade", "students") + GRADE_COLUMNS,
     "tiers": ("tier",) + TIER_TABLE_COLUMNS,

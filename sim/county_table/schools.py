@@ -1,7 +1,8 @@
 """The school table of a county: :func:`~sim.county_table.school_table.validate_school_table`
 after the county's values are translated, plus whole-number counts, a teacher for every row
-with pupils, and longitude/latitude in degrees; and the facts of its rows that the extra
-tables are checked against.
+with pupils, longitude/latitude in degrees and the optional 0/1 ``key_school`` column (one
+value per school: both rows of a nine-year school give the same); and the facts of its rows
+that the extra tables are checked against.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.county_table.cells import count_message, header_key, is_whole
+from sim.county_table.cells import cell_text, clean_number, count_message, header_key, is_whole
 from sim.county_table.columns import (
     apply_units,
     clean_numbers,
@@ -38,7 +39,7 @@ from sim.county_table.school_table import (
 from sim.standards import NUMERIC_COLUMNS, TIERS
 from sim.vocabulary import LEVELS
 
-__all__ = ["NO_TEACHER_MESSAGE", "SchoolFacts", "check_schools"]
+__all__ = ["KEY_SCHOOL_CHOICES", "NO_TEACHER_MESSAGE", "SchoolFacts", "check_schools"]
 
 NO_TEACHER_MESSAGE = (
     "must be >= 1: a school row has pupils (students > 0), so it needs a teacher; got 0 (a "
@@ -103,6 +104,8 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
                 whole[i] = float(round(x))
         set_column(df, c, whole)
 
+    key = _key_school_flags(df, probs, ids) if "key_school" in df.columns else None
+
     known = [c for c in KNOWN_COLUMNS["schools"] if c in df.columns]
     header_line = raw.info["header_line"] or 1
     table = None
@@ -123,6 +126,8 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
             probs.add(line, p.column, message, p.school_id)
     if table is not None and degrees:
         _degrees_to_km(table, probs)
+    if table is not None and key is not None:
+        table["key_school"] = key.reindex(table.index).to_numpy(dtype=bool)
 
     # facts for the cross-table checks: rows whose id and level are usable (first of each)
     facts.has_teachers = "teachers" in df.columns
@@ -151,6 +156,34 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
     if problems := probs.items:
         return None, facts, problems
     return table, facts, []
+
+
+KEY_SCHOOL_CHOICES = "0 (not a key school) or 1 (a key school, 重点/名校)"
+"""The allowed values of the ``key_school`` column, as problems name them."""
+
+
+def _key_school_flags(df: pd.DataFrame, probs: FileProblems, ids: list) -> pd.Series:
+    """The ``key_school`` column as bools indexed by line; a problem for each cell that is not
+    0 or 1 and for a school whose rows disagree (a nine-year school is one school)."""
+    flags = pd.Series(False, index=df.index, dtype=bool)
+    first: dict[str, int] = {}
+    for i, (line, v) in enumerate(zip(df.index, df["key_school"], strict=True)):
+        x, err = parse_number(clean_number(v))
+        if err is not None or x not in (0.0, 1.0):
+            got = "an empty cell" if is_missing(v) else repr(cell_text(v))
+            probs.add(line, "key_school", f"must be {KEY_SCHOOL_CHOICES}; got {got}", ids[i])
+            continue
+        flags[line] = x == 1.0
+        sid = ids[i]
+        if is_missing(sid):
+            continue
+        j = first.setdefault(sid, i)
+        if flags.iat[j] != flags.iat[i]:
+            probs.add(line, "key_school", f"{int(flags.iat[i])} differs from "
+                      f"{int(flags.iat[j])} given for the same school_id on line "
+                      f"{df.index[j]}: a nine-year school is one school, so both its rows "
+                      "give the same value", sid)
+    return flags
 
 
 def _degree_columns(raw: RawTable, probs: FileProblems) -> bool:

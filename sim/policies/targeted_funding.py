@@ -18,8 +18,13 @@ bought and depreciated):
      with ``standard_sk`` = pupils × the level's per-pupil standard (building 4.5 / 5.8 m²,
      equipment 2000 / 2500 yuan, 2.3 / 2.4 rooms per 100 pupils, primary / junior), unit
      costs ``building_cost_per_m2``, 1 yuan, ``finance.multimedia_room_cost``; money already
-     committed but not yet delivered (``pipeline``) counts as stock. A school's capital money
-     is capped at its need (money that would overshoot the standard is not committed);
+     committed but not yet delivered (``pipeline``) counts as stock. With ``sports_grounds``
+     on, a fourth item counts: the sports ground (7.5 / 10.2 m² per pupil) a school lacks,
+     counting the county's projects (:mod:`sim.processes.facilities`) and this policy's
+     pipeline as built, at ``finance.sports_cost_per_m2``, plus ``land_cost_per_m2`` for each
+     m² beyond the school's site (``model.facilities.land_cap``, counting land already
+     bought). A school's capital money is capped at its need (money that would overshoot the
+     standard is not committed);
    * ``"weakness"`` — the bottom ``weak_share`` of open schools by ``strength_measure``
      (:meth:`EducationModel.school_strength`) plus every school flagged ``designated_weak``
      (by the weak-school programme), in proportion to their pupils.
@@ -42,7 +47,12 @@ bought and depreciated):
      and multimedia rooms, ``building_lag_years`` for buildings): the policy keeps the
      pipeline (yuan per school and item, by due year). On delivery ``building_area +=
      yuan / building_cost_per_m2``, ``equipment_value += yuan``, ``multimedia_rooms += yuan /
-     multimedia_room_cost``. Depreciation of the stocks continues in the core finance
+     multimedia_room_cost``. With ``sports_grounds`` on, sports grounds are a fourth item
+     (weight ``sports_share``; lag ``building_lag_years``): their money buys ground on the
+     school's own site first (up to its land cap, ``finance.sports_cost_per_m2`` per m²),
+     then ground with land (``sports_cost_per_m2 + land_cost_per_m2`` per m²); on delivery
+     ``sports_area +=`` the ground and ``land_cap +=`` the land, so the county's own
+     projects may use it later. Depreciation of the stocks continues in the core finance
      process (buildings do not depreciate there). Money due at a school that has closed goes
      to the nearest open school teaching its level (where its pupils went).
    * **Pay** is a supplement ``σ_s = pay_s / (teachers_s × base_salary)`` (share of base
@@ -69,7 +79,10 @@ Reported each year: ``committed_yuan`` (capital + pay), ``capital_committed_yuan
 schools' teachers), ``rural_urban_money_ratio`` (per-pupil operating funds + capital
 programme + this policy's money in rural vs urban schools; doc 002 reports rural per-pupil
 public funds raised to ≥ 90% of the urban standard) and ``equipment_completeness``
-(pupil-weighted mean of min(equipment / standard, 1); doc 002: 配齐率 95%).
+(pupil-weighted mean of min(equipment / standard, 1); doc 002: 配齐率 95%). With
+``sports_grounds`` on also ``sports_committed_yuan`` (part of the capital), and for what came
+into use this year ``sports_area_delivered_m2`` and ``land_bought_m2`` (added to the land
+caps); their yuan are in ``delivered_yuan`` and ``pipeline_yuan`` too.
 
 Defaults: 200 yuan per rural pupil a year (``formula="tier"``), 70% of it capital, split
 in proportion to each school's own facility gaps (``capital_split="need"``; weights 0.2
@@ -80,7 +93,9 @@ capital programme) in the default county to the ≥ 90% of the urban level repor
 002. The ratio they give (``rural_urban_money_ratio``) and the other measured effects of the
 defaults: the table that follows this text in ``docs/policies.md``, made by the
 ``policy_effects`` docs job. ``formula="shortfall"`` is the 标准化建设 variant: it follows the
-gaps wherever they are (in a growing county often urban building area).
+gaps wherever they are (in a growing county often urban building area). ``sports_grounds``
+is off by default: without it the policy never adds sports ground, and a school's ground can
+only grow within its site through the county's own projects.
 
 Timing: capital that could only arrive after ``end_year`` is not committed (the policy does
 not act after its end), so in its last years only the pay part is spent. The pay supplement
@@ -101,6 +116,7 @@ import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, register, weakest_schools
 from sim.processes.careers import pay_response
+from sim.processes.facilities import pipeline_area
 from sim.schema import ConfigError, param
 from sim.standards import FACILITY_STANDARDS_PER_STUDENT
 from sim.vocabulary import NINE_YEAR, RURAL, TOWN, URBAN, one_of
@@ -113,6 +129,8 @@ ITEMS = ("building", "equipment", "multimedia")
 #: columns of FACILITY_STANDARDS_PER_STUDENT / the schools table for the three items
 _STANDARD_COLUMN = (0, 2, 3)
 _STOCK_COLUMN = ("building_area", "equipment_value", "multimedia_rooms")
+#: the fourth item when ``sports_grounds`` is on (m² of sports ground, with its land)
+SPORTS = 3
 
 
 @dataclass
@@ -187,6 +205,25 @@ class TargetedFundingConfig(PolicyConfig):
         source="assumption (as enrolment.expansion_cost_per_seat: 25,000 yuan ≈ 5 m² at "
                "5,000 yuan/m²)",
         doc="construction cost of school building area")
+    sports_grounds: bool = param(
+        False,
+        source="doc 002 (标准化建设: one standard for town and country, rural and weak schools' "
+               "gaps filled first); doc 004 (Qingpu: 16 new synthetic sports fields in a year; "
+               "a school reaching the assessment standard at 8.89 m² of sports ground per "
+               "pupil); off by default (assumption: the lever the documented counties used, "
+               "not part of the default policy)",
+        doc="also fund sports grounds against the 2017 standard (7.5 / 10.2 m² per pupil), "
+            "with the land a school lacks for them")
+    sports_share: float = param(
+        0.2, "weight", 0.0, 1.0,
+        source="assumption (as building_share; used only when sports_grounds is on)",
+        doc="weight of sports grounds in the capital money when sports_grounds is on")
+    land_cost_per_m2: float = param(
+        1_500.0, "yuan per m²", 0.0, 1e6,
+        source="assumption (county-town land allocated for education: 500-3,000 yuan/m²; "
+               "no figure in the documents)",
+        doc="cost of land bought beyond a school's site (finance.land_headroom) for sports "
+            "grounds when sports_grounds is on")
 
 
 @register("targeted_funding", position=90)
@@ -198,16 +235,22 @@ class TargetedFunding(Policy):
         super().__init__(config)
         c = config
         weights = (c.building_share, c.equipment_share, c.multimedia_share)
+        if c.sports_grounds is True:
+            weights += (c.sports_share,)
         if all(isinstance(w, (int, float)) for w in weights) and sum(weights) <= 0:
             raise ConfigError(
                 "invalid configuration:\n  policies.targeted_funding.building_share: "
-                "building_share + equipment_share + multimedia_share must be > 0")
+                "building_share + equipment_share + multimedia_share (+ sports_share with "
+                "sports_grounds) must be > 0")
 
     # ---- state -------------------------------------------------------------------------
     def setup(self, model: CountyState) -> None:
         n = model.schools.n
         #: committed capital not yet in place: due year → (schools × 3) yuan per item
         self.pipeline: dict[int, np.ndarray] = {}
+        #: sports grounds committed, not yet in use: due year → (schools × 3) [yuan, m² of
+        #: ground, m² of land beyond the site] (only when ``sports_grounds`` is on)
+        self.sports_pipeline: dict[int, np.ndarray] = {}
         #: pay supplement per school (share of base salary) for the next careers step
         self.supplement = np.zeros(n)
         self.targeted = np.zeros(n, dtype=bool)
@@ -217,7 +260,10 @@ class TargetedFunding(Policy):
 
     def _weights(self) -> np.ndarray:
         c = self.config
-        w = np.array([c.building_share, c.equipment_share, c.multimedia_share], dtype=float)
+        w = [c.building_share, c.equipment_share, c.multimedia_share]
+        if c.sports_grounds:
+            w.append(c.sports_share)
+        w = np.array(w, dtype=float)
         return w / w.sum()
 
     def _unit_costs(self, model: CountyState) -> np.ndarray:
@@ -227,7 +273,9 @@ class TargetedFunding(Policy):
     def shortfall_yuan(self, model: CountyState) -> np.ndarray:
         """Money each school needs to reach the 2017 standards of building area, equipment
         and multimedia rooms: (schools × 3) yuan, counting the undelivered pipeline as stock;
-        0 for closed schools."""
+        0 for closed schools. With ``sports_grounds`` a fourth column: the sports ground
+        (:meth:`sports_need`) at ``finance.sports_cost_per_m2`` plus its land at
+        ``land_cost_per_m2``."""
         sch = model.schools
         need = (model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT)[:, _STANDARD_COLUMN]
         cost = self._unit_costs(model)
@@ -235,8 +283,45 @@ class TargetedFunding(Policy):
         for arr in getattr(self, "pipeline", {}).values():
             have = have + arr / cost
         short = np.maximum(need - have, 0.0) * cost
+        if self.config.sports_grounds:
+            ground, land = self.sports_need(model)
+            sports = (ground * model.cfg.finance.sports_cost_per_m2
+                      + land * self.config.land_cost_per_m2)
+            short = np.column_stack([short, sports])
         short[~sch.open] = 0.0
         return short
+
+    def _sports_have(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
+        """(sports ground in place or under construction, land cap incl. land in the
+        pipeline) per school, m²: the county's projects and this policy's pipeline count."""
+        ground = model.schools.sports_area + pipeline_area(model)[:, 1]
+        cap = model.facilities.land_cap.copy()
+        for arr in getattr(self, "sports_pipeline", {}).values():
+            ground = ground + arr[:, 1]
+            cap = cap + arr[:, 2]
+        return ground, cap
+
+    def sports_need(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
+        """m² of sports ground each school lacks to reach the 2017 standard and m² of land
+        it must buy for it (the part beyond its land cap); pipelines count as built."""
+        std = model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT[:, 1]
+        have, cap = self._sports_have(model)
+        ground = np.maximum(std - have, 0.0)
+        land = np.maximum(np.maximum(std, have) - np.maximum(cap, have), 0.0)
+        return ground, land
+
+    def _sports_purchase(self, model: CountyState, yuan: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """What ``yuan`` per school buys: m² of sports ground, first on the school's own
+        site (``finance.sports_cost_per_m2``), beyond it with land (+ ``land_cost_per_m2``);
+        and the m² of land among them."""
+        c = model.cfg.finance.sports_cost_per_m2
+        have, cap = self._sports_have(model)
+        room = np.maximum(cap - have, 0.0)
+        beyond = yuan / c > room
+        on_site = np.where(beyond, room, yuan / c)
+        land = np.where(beyond, (yuan - room * c) / (c + self.config.land_cost_per_m2), 0.0)
+        return on_site + land, land
 
     def targeting(self, model: CountyState, short: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -275,10 +360,20 @@ class TargetedFunding(Policy):
         self.targeted = np.zeros(n, dtype=bool)
 
         intensity = c.budget_yuan if c.budget_yuan is not None else c.yuan_per_pupil
+        if c.sports_grounds:
+            stats.update(sports_committed_yuan=0.0, sports_area_delivered_m2=0.0,
+                         land_bought_m2=0.0)
         if intensity > 0 and c.fidelity > 0:
             self._commit(model, pupils, stats)
         stats["delivered_yuan"] = self._deliver(model)
         stats["pipeline_yuan"] = float(sum(a.sum() for a in self.pipeline.values()))
+        if c.sports_grounds:
+            ground, land, yuan = self._deliver_sports(model)
+            stats["delivered_yuan"] += yuan
+            stats["sports_area_delivered_m2"] = ground
+            stats["land_bought_m2"] = land
+            stats["pipeline_yuan"] += float(sum(a[:, 0].sum()
+                                                for a in self.sports_pipeline.values()))
         stats["rural_urban_money_ratio"] = self._money_ratio(model, pupils)
         stats["equipment_completeness"] = self._completeness(model, pupils)
         self._stats = stats
@@ -301,13 +396,17 @@ class TargetedFunding(Policy):
         if c.formula == "shortfall":
             capital = np.minimum(capital, short.sum(axis=1))
         # capital by item, without what could only arrive after the policy ends
-        lags = np.array([c.building_lag_years, c.build_lag_years, c.build_lag_years])
-        arrives = np.ones(3) if c.end_year is None else (model.year + lags <= c.end_year) * 1.0
+        lags = [c.building_lag_years, c.build_lag_years, c.build_lag_years]
+        if c.sports_grounds:
+            lags.append(c.building_lag_years)
+        lags = np.array(lags)
+        k = len(lags)
+        arrives = np.ones(k) if c.end_year is None else (model.year + lags <= c.end_year) * 1.0
         if c.capital_split == "need":
             tot = short.sum(axis=1, keepdims=True)
             split = np.where(tot > 0, short / np.where(tot > 0, tot, 1.0), self._weights())
         else:
-            split = np.broadcast_to(self._weights(), (sch.n, 3))
+            split = np.broadcast_to(self._weights(), (sch.n, k))
         by_item = capital[:, None] * split * arrives
         t = model.teachers
         staff = np.bincount(t.school, minlength=sch.n)
@@ -332,11 +431,17 @@ class TargetedFunding(Policy):
 
         # capital → pipeline by item and due year
         capital = by_item.sum(axis=1)
-        for item, lag in enumerate(lags):
+        for item, lag in enumerate(lags[:3]):
             if not by_item[:, item].any():
                 continue
             arr = self.pipeline.setdefault(model.year + int(lag), np.zeros((sch.n, 3)))
             arr[:, item] += by_item[:, item]
+        if c.sports_grounds and by_item[:, SPORTS].any():
+            ground, land = self._sports_purchase(model, by_item[:, SPORTS])
+            due = model.year + int(lags[SPORTS])
+            arr = self.sports_pipeline.setdefault(due, np.zeros((sch.n, 3)))
+            arr += np.column_stack([by_item[:, SPORTS], ground, land])
+            stats["sports_committed_yuan"] = float(by_item[:, SPORTS].sum())
 
         # pay supplement (share of base salary) of the school's teachers
         base = model.cfg.teachers.base_salary
@@ -388,6 +493,25 @@ class TargetedFunding(Policy):
         for k, col in enumerate(_STOCK_COLUMN):
             sch.column(col)[:] += arr[:, k] / cost[k]
         return float(arr.sum())
+
+    def _deliver_sports(self, model: CountyState) -> tuple[float, float, float]:
+        """Sports grounds due by this year into use, their land added to the land cap;
+        returns (m² of ground, m² of land, yuan) delivered."""
+        sch = model.schools
+        due = sorted(y for y in self.sports_pipeline if y <= model.year)
+        if not due:
+            return 0.0, 0.0, 0.0
+        arr = np.zeros((sch.n, 3))
+        for y in due:
+            arr += self.sports_pipeline.pop(y)
+        for i in np.flatnonzero(~sch.open & (arr[:, 0] > 0)):
+            j = self._successor(model, int(i))
+            if j >= 0:
+                arr[j] += arr[i]
+            arr[i] = 0.0
+        sch.sports_area[:] += arr[:, 1]
+        model.facilities.land_cap[:] += arr[:, 2]
+        return float(arr[:, 1].sum()), float(arr[:, 2].sum()), float(arr[:, 0].sum())
 
     @staticmethod
     def _successor(model: CountyState, i: int) -> int:

@@ -16,7 +16,9 @@
 5. **hiring** — each school-section's vacancies (staffing quota 编制 minus staff) are filled
    with the tier's probability; new hires' qualification and effectiveness depend on tier
    (a key school's hires are ``school_effects.key_teacher_skill`` stronger), and a school short of PE/arts teachers offers its vacancies to specialists first, up to
-   its shortfall, each found with the tier's probability;
+   its shortfall, each found with the tier's probability; optionally
+   (``specialist_extra_posts`` > 0) a school still short then gets extra specialist posts
+   above its quota;
 6. **qualification upgrades, title promotion and backbone designation** — backbone (骨干)
    titles by county selection with quotas per school section, reviewed every
    ``backbone_review_years`` years (:mod:`sim.processes.backbone`).
@@ -83,6 +85,8 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
 
     # 5. hiring
     _hire(model, rng)
+    if tc.specialist_extra_posts > 0:
+        _recruit_specialists(model, rng)
 
     # 6. upgrades, promotions, backbone designation
     t = model.teachers
@@ -166,6 +170,15 @@ def _hire(model: CountyState, rng: np.random.Generator) -> None:
     specialist = specialist_slots(model, school) & (
         rng.random(n) < np.array(tc.specialist_fill.as_tuple())[tier])
     subject = np.where(specialist, 1 + (rng.random(n) < 0.5), 0).astype(np.int8)
+    _add_hires(model, rng, school, section, tier, subject)
+
+
+def _add_hires(model: CountyState, rng: np.random.Generator, school: np.ndarray,
+               section: np.ndarray, tier: np.ndarray, subject: np.ndarray) -> None:
+    """Add new teachers at ``school``/``section`` with the given subjects; qualification,
+    effectiveness and age are drawn per tier as for every hire."""
+    tc = model.cfg.teachers
+    n = len(school)
     qualification = draw_qualification(rng, tier, tc.hire_qualification)
     skill = (np.array(tc.hire_skill_mean.as_tuple())[tier]
              + tc.qualification_skill * (qualification - 2)
@@ -185,6 +198,15 @@ def _hire(model: CountyState, rng: np.random.Generator) -> None:
 PE_ARTS_STANDARD = QUALITY_STANDARDS["primary"]["pe_arts_teachers_per_100"]
 
 
+def _pe_arts_gap(model: CountyState) -> np.ndarray:
+    """PE/arts teachers each school and section lacks for the 2017 standard (negative above
+    it): 0.9 per 100 pupils minus its PE/arts teachers, shape (schools, 2)."""
+    t = model.teachers
+    have = np.bincount(t.school[t.subject > 0] * 2 + t.section[t.subject > 0],
+                       minlength=model.schools.n * 2).reshape(-1, 2)
+    return PE_ARTS_STANDARD * model.section_enrolment() / 100.0 - have
+
+
 def specialist_slots(model: CountyState, school: np.ndarray) -> np.ndarray:
     """Which of this year's filled vacancies (their ``school``) are offered to a PE/arts
     specialist: at each school, as many as it is short of the 2017 standard of 0.9 per 100
@@ -198,6 +220,40 @@ def specialist_slots(model: CountyState, school: np.ndarray) -> np.ndarray:
     rank = np.empty(len(school), dtype=np.int64)
     rank[order] = rank_within(school[order])
     return rank < need[np.minimum(school, n_sch - 1)]
+
+
+def _recruit_specialists(model: CountyState, rng: np.random.Generator) -> None:
+    """Specialist recruitment beyond the quota (``specialist_extra_posts`` > 0): after hiring,
+    each open school still below the PE/arts standard opens ``specialist_extra_posts`` × its
+    shortfall (rounded up) extra posts in its section furthest below the standard, each filled
+    by a PE or arts specialist with the tier's ``specialist_fill``. The section's quota scale
+    is raised so that its quota grows by the posts filled (unfilled ones lapse): the new
+    teachers are not overstaffing, and the posts then follow the section's enrolment like the
+    rest of its quota."""
+    tc = model.cfg.teachers
+    sch = model.schools
+    gap = _pe_arts_gap(model)
+    short = np.maximum(gap.sum(axis=1), 0.0) * sch.open
+    posts = np.maximum(np.ceil(tc.specialist_extra_posts * short - 1e-9), 0).astype(np.int64)
+    school = np.repeat(np.arange(sch.n), posts)
+    tier = sch.tier[school]
+    filled = rng.random(len(school)) < np.array(tc.specialist_fill.as_tuple())[tier]
+    school, tier = school[filled], tier[filled]
+    n = len(school)
+    model.flows["specialists_recruited"] = n
+    if n == 0:
+        return
+    section = np.argmax(gap, axis=1)[school].astype(np.int8)  # ties: primary
+    # the quota grows by the posts filled: scale = (quota + filled) / unscaled quota
+    quota, scale = model.staffing_quota(), model.quota_scale
+    model.quota_scale = np.ones_like(scale)
+    base = model.staffing_quota()
+    model.quota_scale = scale
+    added = np.bincount(school * 2 + section, minlength=sch.n * 2).reshape(-1, 2)
+    grow = added > 0
+    scale[grow] = (quota[grow] + added[grow]) / base[grow]
+    subject = (1 + (rng.random(n) < 0.5)).astype(np.int8)
+    _add_hires(model, rng, school, section, tier, subject)
 
 
 def draw_qualification(rng: np.random.Generator, tier: np.ndarray,

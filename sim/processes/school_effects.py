@@ -25,7 +25,8 @@ for a stationary Gaussian AR(1), and one transient draw per past year), so a pup
 pupil's primary years at the home zone's catchment primary school; :func:`year0_growth`).
 
 **Key schools.** A share ``key_share`` of each tier's schools (drawn per tier and type of
-school) is flagged ``key_school``. A key school has a higher mean effect (``key_effect``),
+school) is flagged ``key_school``, unless a loaded county's table gives the flags (its
+``key_school`` column; :func:`init_schools` with ``key``). A key school has a higher mean effect (``key_effect``),
 stronger teachers (``key_teacher_skill``, added to the skill of its year-0 teachers and of
 its new hires), the first pick of transfer applicants to its tier (``key_transfer_priority``;
 :func:`order_transfer_slots`), and, where school choice is allowed
