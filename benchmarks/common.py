@@ -13,6 +13,11 @@ from sim.standards import FACILITY_STANDARDS_PER_STUDENT
 from sim.vocabulary import TIER_NAMES
 
 TIERS = TIER_NAMES
+
+#: tier bonus (urban, town, rural; student SD) of the simplified county-wide backbone ranking
+#: that the floor and naive models keep (the main model designates by school quotas, where a
+#: tier bonus would not change who is chosen)
+BENCH_VISIBILITY = np.array([0.06, 0.03, 0.0])
 URBAN, TOWN, RURAL = 0, 1, 2
 PRIMARY, JUNIOR, NINE_YEAR = 0, 1, 2
 
@@ -59,7 +64,7 @@ def params(model) -> SimpleNamespace:
         hire_qual_cum=np.cumsum([tc.hire_qualification[k] for k in TIERS], axis=1),
         hire_skill_mean=_tier(tc.hire_skill_mean), qualification_skill=tc.qualification_skill,
         skill_sd=tc.skill_sd, specialist_fill=_tier(tc.specialist_fill),
-        backbone_target=tc.backbone_target, backbone_visibility=_tier(tc.backbone_visibility),
+        backbone_target=tc.backbone_target, backbone_visibility=BENCH_VISIBILITY,
         backbone_min_experience=tc.backbone_min_experience, base_salary=tc.base_salary,
         # finance (only the stocks that enter the resource index)
         funds=(fc.per_student_funds_primary, fc.per_student_funds_junior),

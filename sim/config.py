@@ -522,17 +522,19 @@ class TeacherConfig:
             "2017 standard of 0.9 per 100 pupils: this share of its shortfall (rounded up), "
             "each filled with the tier's specialist_fill; the quota is raised by the posts "
             "filled (0 = off)")
+    specialist_margin: float = param(
+        0.0, "share of the standard", 0.0, 1.0,
+        source="assumption (a county recruiting for the 2017 standard plans above it, because "
+               "specialists leave, transfer and rotate before the inspection; 0 = exactly the "
+               "standard, 0.1-0.3 plausible)",
+        doc="with specialist_extra_posts > 0, the extra posts aim at (1 + this) × 0.9 PE/arts "
+            "teachers per 100 pupils")
     backbone_target: float = param(
         0.153, "share of teachers", 0.0, 1.0,
         source="tuned so that the default county's primary supply is near 0.89 backbone "
                "teachers per 100 primary pupils (《鸠江区2023年义务教育基本均衡发展状况监测结果》: "
                "0.887611); doc 004 urban school: 30 of 136 = 22% (an upper end)",
         doc="county titles at each review: this share of all teachers (骨干, county level+)")
-    backbone_visibility: ByTier = tiered(
-        0.06, 0.03, 0.0, "student SD", 0.0, 1.0,
-        doc="bonus in the designation score by the tier of the teacher's post school (urban "
-            "teachers are more visible to evaluators); with quotas per school it only ranks "
-            "teachers of different tiers counted at one school (rotated teachers)")
     backbone_min_experience: int = param(
         5, "years", 0, 40,
         source="assumption (county rules ask for several years of service; 3-8 plausible)",
@@ -577,8 +579,9 @@ class TeacherConfig:
         source="assumption (no document at hand says whether a rotated teacher counts at the "
                "host or the post school; 'teaching' keeps the model's official table as "
                "before: teachers count where they teach)",
-        doc="where a rotated backbone teacher counts for the official indicator and the "
-            "quota: the school where they teach or the school holding their post (编制)")
+        doc="where a rotated backbone teacher counts in the official indicator: the school "
+            "where they teach or the school holding their post (编制); the quota places are "
+            "the post school's either way")
     promotion_mid: ByTier = tiered(0.15, 0.12, 0.08, "probability per year", 0.0, 1.0,
                                    doc="junior → intermediate title after 5 years")
     promotion_senior: ByTier = tiered(0.06, 0.04, 0.03, "probability per year", 0.0, 1.0,

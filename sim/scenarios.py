@@ -38,7 +38,6 @@ def identical_schools_config(preset: str = "tiny") -> SimConfig:
         "teachers.hire_fill": {"urban": 1.0, "town": 1.0, "rural": 1.0},
         "teachers.pe_arts_share": {"urban": 0.15, "town": 0.15, "rural": 0.15},
         "teachers.specialist_fill": {"urban": 0.8, "town": 0.8, "rural": 0.8},
-        "teachers.backbone_visibility": {"urban": 0.0, "town": 0.0, "rural": 0.0},
         "teachers.initial_backbone": {"urban": 0.14, "town": 0.14, "rural": 0.14},
         "teachers.promotion_mid": {"urban": 0.1, "town": 0.1, "rural": 0.1},
         "teachers.promotion_senior": {"urban": 0.05, "town": 0.05, "rural": 0.05},

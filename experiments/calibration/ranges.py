@@ -62,8 +62,6 @@ RANGES: tuple[Range, ...] = (
           "assumption: ±50% around the default 0.08"),
     Range("teachers.transfer_skill_slope", 1.0, 4.0, "transfer skill slope",
           "assumption: half to twice the default 2.0 log-odds per SD"),
-    Range("teachers.backbone_visibility.urban", 0.0, 0.12, "backbone visibility",
-          "assumption: from no urban advantage to twice the default 0.06 SD"),
     Range("teachers.pay_semi_elasticity", 1.0, 4.0, "pay semi-elasticity",
           "assumption: half to twice the default 2.0"),
     Range("enrolment.choice_rate", 0.01, 0.15, "choice rate",

@@ -21,7 +21,8 @@ Three more arms run per seed: a county of identical schools
 (:func:`sim.scenarios.identical_schools_config`: every tier alike, no dispersion, no school
 effects), whose largest 2017 CV over 20 years is measured; the ``county_plan`` experiment
 (configs/experiment/county_plan.yaml), whose first year passing the 2017 standard, CVs over
-their limits and compliance in year 15 are recorded; and the static-demography county.
+their limits and compliance in year 15, and cost beyond the same-seed baseline in years
+1-15 (:func:`plan_cost`) are recorded; and the static-demography county.
 Achievement is in year-0 SD units of each grade (:meth:`sim.EducationModel.achievement_z`).
 """
 
@@ -42,7 +43,7 @@ from sim.scenarios import identical_schools_config
 from sim.standards import CV_LIMITS
 from sim.vocabulary import RURAL, URBAN
 
-__all__ = ["county_plan", "measure", "run_seed", "year0"]
+__all__ = ["county_plan", "measure", "plan_cost", "run_seed", "year0"]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: a county whose population does not shift between tiers (no birth trends, no internal or
@@ -192,12 +193,29 @@ def run_seed(seed: int, years: int = 20, region: str = "default") -> dict[str, f
     for level in ("primary", "junior"):
         row[f"county_plan_complying_{level}_y15"] = float(
             y15[f"quality_schools_complying_{level}"])
+    row.update(plan_cost(tsp, ts, min(15, years)))
 
     static = EducationModel(rng=seed, region=region, **STATIC_DEMOGRAPHY).run(years)
     tss = static.timeseries()
     row["trend_20y_static_demography"] = float(
         tss["mean_achievement"].iloc[-1] - tss["mean_achievement"].iloc[0])
     return row
+
+
+def plan_cost(plan: pd.DataFrame, base: pd.DataFrame, years: int) -> dict[str, float]:
+    """What a policy run costs the county beyond its same-seed baseline over years
+    1..``years`` (yuan, from the recorded ``spending_yuan`` and ``cost_*`` columns): in total,
+    per pupil a year (the baseline's pupils), and its parts: the policies' own money and the
+    extra salaries (teachers hired beyond the baseline's, e.g. PE/arts posts)."""
+    p = plan.loc[plan["year"].between(1, years)]
+    b = base.loc[base["year"].between(1, years)]
+    extra = float(p["spending_yuan"].sum() - b["spending_yuan"].sum())
+    policies = float(p[[c for c in p.columns if c.startswith("cost_policy_")]].sum().sum())
+    return {"county_plan_extra_yuan": extra,
+            "county_plan_extra_yuan_per_pupil_year": extra / float(b["students"].sum()),
+            "county_plan_policy_yuan": policies,
+            "county_plan_extra_salaries_yuan": float(p["cost_salaries"].sum()
+                                                     - b["cost_salaries"].sum())}
 
 
 def _primary_backbone(model: EducationModel) -> float:
@@ -291,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         description="The default county against the published targets "
                     "(experiments/calibration/targets.py): realism.json and "
                     "img/calibration/realism.png under --out.")
-    ap.add_argument("--seeds", type=int, default=10, help="seeds (at least 2; default 10)")
+    ap.add_argument("--seeds", type=int, default=20, help="seeds (at least 2; default 20)")
     ap.add_argument("--years", type=int, default=20, help="years per run (11-60; default 20)")
     ap.add_argument("--region", default="default", choices=("tiny", "default", "county_l"),
                     help="built-in county (default: default)")
@@ -311,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
               "extra": {
                   **{k: mean_halfwidth(runs[k]) for k in (
                       "between_school_share_all", "trend_20y_static_demography",
-                      "county_plan_complying_primary_y15", "county_plan_complying_junior_y15")},
+                      "county_plan_complying_primary_y15", "county_plan_complying_junior_y15",
+                      "county_plan_extra_yuan", "county_plan_extra_yuan_per_pupil_year",
+                      "county_plan_policy_yuan", "county_plan_extra_salaries_yuan")},
                   "baseline_first_pass": runs["baseline_first_pass"].tolist(),
                   "county_plan_first_pass": runs["county_plan_first_pass"].tolist(),
                   "county_plan_over_limit_y15": runs["county_plan_over_limit_y15"].tolist(),

@@ -15,8 +15,9 @@ bought and depreciated):
 
          need_s = Σ_k max(standard_sk − stock_sk − pipeline_sk, 0) × unit_cost_k
 
-     with ``standard_sk`` = pupils × the level's per-pupil standard (building 4.5 / 5.8 m²,
-     equipment 2000 / 2500 yuan, 2.3 / 2.4 rooms per 100 pupils, primary / junior), unit
+     with ``standard_sk`` = (1 + ``target_margin``) × pupils × the level's per-pupil standard
+     (building 4.5 / 5.8 m², equipment 2000 / 2500 yuan, 2.3 / 2.4 rooms per 100 pupils,
+     primary / junior; the margin, 0 by default, is the county's planning buffer), unit
      costs ``building_cost_per_m2``, 1 yuan, ``finance.multimedia_room_cost``; money already
      committed but not yet delivered (``pipeline``) counts as stock. With ``sports_grounds``
      on, a fourth item counts: the sports ground (7.5 / 10.2 m² per pupil) a school lacks,
@@ -224,6 +225,13 @@ class TargetedFundingConfig(PolicyConfig):
                "no figure in the documents)",
         doc="cost of land bought beyond a school's site (finance.land_headroom) for sports "
             "grounds when sports_grounds is on")
+    target_margin: float = param(
+        0.0, "share of the standard", 0.0, 1.0,
+        source="assumption (a county building for the 2017 standard plans above it, because "
+               "equipment depreciates and enrolment grows before the inspection; no figure in "
+               "the documents: 0 = exactly the standard, 0.1-0.2 plausible)",
+        doc="shortfall money (formula='shortfall', capital_split='need') aims at (1 + this) × "
+            "the 2017 standard of each item, sports grounds included")
 
 
 @register("targeted_funding", position=90)
@@ -271,13 +279,14 @@ class TargetedFunding(Policy):
                          model.cfg.finance.multimedia_room_cost])
 
     def shortfall_yuan(self, model: CountyState) -> np.ndarray:
-        """Money each school needs to reach the 2017 standards of building area, equipment
-        and multimedia rooms: (schools × 3) yuan, counting the undelivered pipeline as stock;
+        """Money each school needs to reach (1 + ``target_margin``) × the 2017 standards of
+        building area, equipment and multimedia rooms: (schools × 3) yuan, counting the undelivered pipeline as stock;
         0 for closed schools. With ``sports_grounds`` a fourth column: the sports ground
         (:meth:`sports_need`) at ``finance.sports_cost_per_m2`` plus its land at
         ``land_cost_per_m2``."""
         sch = model.schools
         need = (model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT)[:, _STANDARD_COLUMN]
+        need = need * (1.0 + self.config.target_margin)
         cost = self._unit_costs(model)
         have = np.column_stack([sch.column(c) for c in _STOCK_COLUMN])
         for arr in getattr(self, "pipeline", {}).values():
@@ -304,7 +313,8 @@ class TargetedFunding(Policy):
     def sports_need(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
         """m² of sports ground each school lacks to reach the 2017 standard and m² of land
         it must buy for it (the part beyond its land cap); pipelines count as built."""
-        std = model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT[:, 1]
+        std = (model.section_enrolment() @ FACILITY_STANDARDS_PER_STUDENT[:, 1]
+               * (1.0 + self.config.target_margin))
         have, cap = self._sports_have(model)
         ground = np.maximum(std - have, 0.0)
         land = np.maximum(np.maximum(std, have) - np.maximum(cap, have), 0.0)

@@ -5,8 +5,10 @@ school (≥ 1.0, CV ≤ 0.50 primary / 0.45 junior; 教督〔2017〕6号). Count
 selection rounds with places (名额) distributed to schools; this module does the same:
 
 1. **quotas** — at each review the county's titles, ``round(backbone_target × teachers)``, are
-   distributed over the open school sections with pupils (the rows of the official table):
-   each section with at least ``backbone_floor_min_staff`` teachers first gets
+   distributed over the open school sections with pupils (the rows of the official table);
+   places belong to the section holding the post (编制), which nominates its own staff, so
+   quotas, selection and refills count a teacher away on rotation at their post school. Each
+   section with at least ``backbone_floor_min_staff`` teachers first gets
    ``backbone_school_floor`` titles, the rest in proportion to its teachers
    (:func:`allocate_quotas`). The county strategy ``backbone_equalise`` = e in [0, 1] blends
    this with a standard-first allocation (every section first gets the titles it needs for
@@ -16,16 +18,16 @@ selection rounds with places (名额) distributed to schools; this module does t
 2. **review** — every ``backbone_review_years`` years (year 0 is the first round) each
    section's quota is filled afresh from its teachers with at least
    ``backbone_min_experience`` years, ranked by the designation score
-   ``e_i + backbone_visibility_tier + 0.05·N(0,1) + backbone_incumbency_bonus·[holder]``;
+   ``e_i + 0.05·N(0,1) + backbone_incumbency_bonus·[holder]``;
    holders not re-selected lose the title (revocable titles);
 3. **refill** — in the other years titles vacated by exits and transfers are refilled within
-   the section's quota from its best non-holders (a holder away on rotation takes a place
-   where they count and keeps their place at the post school); nobody loses a title between
-   reviews (a section above its quota keeps its holders until the next review).
+   the section's quota from its best non-holders; nobody loses a title between reviews (a section above its quota keeps its holders until the next review).
 
 **Who counts where** (``backbone_counts_at``): ``"teaching"`` counts a rotated teacher at
-the school where they teach (``school``) for the official indicator and for the quota,
-``"post"`` at the school that holds their post (编制, ``post_school``). No policy document
+the school where they teach (``school``) in the official indicator, ``"post"`` at the
+school that holds their post (编制, ``post_school``); the places are the post school's either
+way (a rotated teacher selected at the host would lose the host its title on returning
+home). No policy document
 at hand says which; ``"teaching"`` is the default because it is how the official table has
 always been computed in this model (``sim.record.school_columns`` counts teachers where
 they teach).
@@ -33,7 +35,8 @@ they teach).
 **Year 0.** The synthetic county starts from the distribution it inherited: the county's
 ``round(backbone_target × teachers)`` titles distributed by the same rule with each school's
 staff weighted by its tier's ``initial_backbone`` (relative weights: urban schools hold more),
-floors included, filled by the best scores; ``backbone_equalise`` acts from the first review. A loaded county table keeps its given
+floors included, filled by the best scores; ``backbone_equalise`` acts from the first
+review. A loaded county table keeps its given
 counts as its year-0 quotas (:func:`keep_given_counts`); its later quotas are synthesised by
 the rule.
 
@@ -180,11 +183,7 @@ def _rule_quotas(model: CountyState, staff: np.ndarray, total: int, equalise: fl
 
 # ---- selection -----------------------------------------------------------------------------
 def _score(model: CountyState, rng: np.random.Generator, rows: np.ndarray) -> np.ndarray:
-    t = model.teachers
-    tc = model.cfg.teachers
-    tier = model.schools.tier[t.post_school[rows]]
     return (model.teacher_effectiveness()[rows]
-            + np.array(tc.backbone_visibility.as_tuple())[tier]
             + SCORE_NOISE * rng.standard_normal(len(rows)))
 
 
@@ -202,18 +201,16 @@ def _fill(model: CountyState, rng: np.random.Generator, review: bool) -> tuple[i
     t = model.teachers
     tc = model.cfg.teachers
     quota = model.backbone_quota.reshape(-1)
-    unit = counting_unit(model)
+    # the places belong to the school holding the post: a teacher away on rotation is
+    # selected (and holds a place) at their post school, not at the host they will leave
+    unit = post_unit(model)
     eligible = t.experience >= tc.backbone_min_experience
     if review:
         cand = np.flatnonzero(eligible | t.backbone)
         places = quota
     else:
-        # a refill replaces titles that left (exits, transfers): a holder away on rotation
-        # takes a place where they count and keeps their place at the post school
-        post = post_unit(model)
-        away = t.backbone & (post != unit)
-        held = (np.bincount(unit[t.backbone], minlength=len(quota))
-                + np.bincount(post[away], minlength=len(quota)))
+        # a refill replaces titles that left (exits, transfers)
+        held = np.bincount(unit[t.backbone], minlength=len(quota))
         places = np.maximum(quota - held, 0)
         cand = np.flatnonzero(eligible & ~t.backbone)
     if len(cand) == 0:
@@ -237,8 +234,8 @@ def designate_backbone(model: CountyState) -> None:
     review = model.year % tc.backbone_review_years == 0
     if review:
         total = int(round(tc.backbone_target * model.teachers.n))
-        model.backbone_quota = _rule_quotas(model, staff_by_unit(model), total,
-                                            tc.backbone_equalise)
+        staff = np.bincount(post_unit(model), minlength=2 * model.schools.n).reshape(-1, 2)
+        model.backbone_quota = _rule_quotas(model, staff, total, tc.backbone_equalise)
     granted, revoked = _fill(model, rng, review)
     model.flows["new_backbone"] = granted
     model.flows["backbone_revoked"] = revoked

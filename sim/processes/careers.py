@@ -32,7 +32,7 @@ import numpy as np
 
 from sim.arrays import rank_within, sigmoid
 from sim.processes import school_effects
-from sim.processes.backbone import designate_backbone
+from sim.processes.backbone import designate_backbone, post_unit
 from sim.standards import QUALITY_STANDARDS
 from sim.vocabulary import RURAL, TIER_NAMES, TOWN, URBAN, one_of
 
@@ -198,23 +198,26 @@ def _add_hires(model: CountyState, rng: np.random.Generator, school: np.ndarray,
 PE_ARTS_STANDARD = QUALITY_STANDARDS["primary"]["pe_arts_teachers_per_100"]
 
 
-def _pe_arts_gap(model: CountyState) -> np.ndarray:
+def _pe_arts_gap(model: CountyState, margin: float = 0.0) -> np.ndarray:
     """PE/arts teachers each school and section lacks for the 2017 standard (negative above
-    it): 0.9 per 100 pupils minus its PE/arts teachers, shape (schools, 2)."""
+    it): (1 + ``margin``) × 0.9 per 100 pupils minus the PE/arts teachers whose post it holds (a school recruits
+    for its own establishment: a teacher rotated in leaves at the end of the term, one of its
+    own away on rotation comes back), shape (schools, 2)."""
     t = model.teachers
-    have = np.bincount(t.school[t.subject > 0] * 2 + t.section[t.subject > 0],
+    have = np.bincount(post_unit(model)[t.subject > 0],
                        minlength=model.schools.n * 2).reshape(-1, 2)
-    return PE_ARTS_STANDARD * model.section_enrolment() / 100.0 - have
+    return (1.0 + margin) * PE_ARTS_STANDARD * model.section_enrolment() / 100.0 - have
 
 
 def specialist_slots(model: CountyState, school: np.ndarray) -> np.ndarray:
     """Which of this year's filled vacancies (their ``school``) are offered to a PE/arts
     specialist: at each school, as many as it is short of the 2017 standard of 0.9 per 100
-    pupils (rounded up), in the order of the vacancies."""
+    pupils (rounded up; counting the specialists whose post it holds), in the order of the
+    vacancies."""
     n_sch = model.schools.n
     pupils = model.section_enrolment().sum(axis=1)
     t = model.teachers
-    have = np.bincount(t.school[t.subject > 0], minlength=n_sch)
+    have = np.bincount(t.post_school[t.subject > 0], minlength=n_sch)  # its own posts
     need = np.maximum(np.ceil(PE_ARTS_STANDARD * pupils / 100.0 - have - 1e-9), 0).astype(np.int64)
     order = np.argsort(school, kind="stable")
     rank = np.empty(len(school), dtype=np.int64)
@@ -224,26 +227,29 @@ def specialist_slots(model: CountyState, school: np.ndarray) -> np.ndarray:
 
 def _recruit_specialists(model: CountyState, rng: np.random.Generator) -> None:
     """Specialist recruitment beyond the quota (``specialist_extra_posts`` > 0): after hiring,
-    each open school still below the PE/arts standard opens ``specialist_extra_posts`` × its
-    shortfall (rounded up) extra posts in its section furthest below the standard, each filled
+    each open school with a section below (1 + ``specialist_margin``) × the PE/arts standard
+    (counting the specialists whose post it holds) opens ``specialist_extra_posts`` × each
+    section's shortfall (rounded up) extra posts in that section, each filled
     by a PE or arts specialist with the tier's ``specialist_fill``. The section's quota scale
     is raised so that its quota grows by the posts filled (unfilled ones lapse): the new
     teachers are not overstaffing, and the posts then follow the section's enrolment like the
     rest of its quota."""
     tc = model.cfg.teachers
     sch = model.schools
-    gap = _pe_arts_gap(model)
-    short = np.maximum(gap.sum(axis=1), 0.0) * sch.open
+    gap = _pe_arts_gap(model, tc.specialist_margin)
+    # the official indicator is per section (a nine-year school's surplus of junior
+    # specialists does not cover its primary shortfall): posts per section
+    short = np.maximum(gap, 0.0) * sch.open[:, None]
     posts = np.maximum(np.ceil(tc.specialist_extra_posts * short - 1e-9), 0).astype(np.int64)
-    school = np.repeat(np.arange(sch.n), posts)
+    unit = np.repeat(np.arange(2 * sch.n), posts.ravel())
+    school, section = unit // 2, (unit % 2).astype(np.int8)
     tier = sch.tier[school]
     filled = rng.random(len(school)) < np.array(tc.specialist_fill.as_tuple())[tier]
-    school, tier = school[filled], tier[filled]
+    school, section, tier = school[filled], section[filled], tier[filled]
     n = len(school)
     model.flows["specialists_recruited"] = n
     if n == 0:
         return
-    section = np.argmax(gap, axis=1)[school].astype(np.int8)  # ties: primary
     # the quota grows by the posts filled: scale = (quota + filled) / unscaled quota
     quota, scale = model.staffing_quota(), model.quota_scale
     model.quota_scale = np.ones_like(scale)
