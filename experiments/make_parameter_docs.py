@@ -3,7 +3,7 @@ the policy config group configs/policy/*.yaml.
 
     .venv/bin/python -m experiments.make_parameter_docs
 
-parameters.md lists every model parameter (sim/config.py); policies.md gives, for every
+parameters.md lists every model parameter (sim/config/); policies.md gives, for every
 registered policy, its documentation (the module docstring) and its parameter table;
 configs/policy/NAME.yaml switches a policy on at its defaults (``+policy=NAME``). A test fails
 when any of them is out of date.
@@ -23,7 +23,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 _PARAMETERS_HEADER = """# edusim parameters
 
 Every parameter of the model, with its default value, unit, allowed range, source and meaning:
-{n} parameters. This file is **generated from `sim/config.py`** (the dataclass schema, via
+{n} parameters. This file is **generated from `sim/config/`** (the dataclass schema, via
 `sim.config.parameter_table()`); do not edit it by hand. Regenerate it with:
 
 ```bash
@@ -35,6 +35,10 @@ How to read the table:
 - **source**: a citation (see [`sources.md`](sources.md); "doc 00N" is one of the policy
   documents listed there) or **assumption**, a modelling choice with no direct empirical
   anchor. Assumptions are candidates for sensitivity analysis.
+- **prior**: for an uncertain parameter, the distribution `edusim-uncertainty` draws it from
+  and why (`× default`: factors of the default value; a value per tier moves all tiers by one
+  factor unless a prior is given per tier), or `none:` and why it needs none (a switch, a
+  cost, a size the user sets).
 - **Tiered values** are given as `{{'urban': …, 'town': …, 'rural': …}}`. The range applies to
   each tier's value.
 - **None** for `region.n_*` and `region.extent_km` means "take the value of `region.preset`"

@@ -6,6 +6,12 @@ that differ between the urban, town and rural tiers), which records its unit, al
 dataclass of such fields and collects one message per problem, naming the field and its
 allowed range; :class:`ConfigError` carries them. The model's configuration
 (:mod:`sim.config`) and every policy's parameters (:mod:`sim.policies`) are declared this way.
+
+An uncertain parameter also declares its prior (``prior=``, a :class:`sim.priors.Prior`; for
+a value per tier a relative prior moving the tiers together, or one prior per tier), or says
+why it needs none (``no_prior=``: a switch, a cost, a size the user sets).
+:func:`declared_priors` lists them and :func:`prior_overrides` turns a drawn value into the
+overrides of a run.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.priors import Prior
 from sim.vocabulary import TIER_NAMES
 
-__all__ = ["ByTier", "ConfigError", "check_number", "field_names", "param", "range_text",
-           "tiered", "validate_node"]
+__all__ = ["ByTier", "ConfigError", "DeclaredPrior", "check_number", "declared_priors",
+           "field_names", "param", "prior_overrides", "prior_text", "range_text", "tiered", "validate_node"]
 
 TIERS = TIER_NAMES
 
@@ -39,9 +46,12 @@ class ConfigError(ValueError):
 
 
 def param(default: Any, unit: str = "", lo: float | None = None, hi: float | None = None,
-          source: str = "assumption", doc: str = "", choices: tuple | None = None):
-    """A config field with its unit, allowed range [lo, hi] (or ``choices``) and source."""
-    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices}
+          source: str = "assumption", doc: str = "", choices: tuple | None = None,
+          prior: Prior | None = None, no_prior: str = ""):
+    """A config field with its unit, allowed range [lo, hi] (or ``choices``), source and,
+    when uncertain, its prior (or the reason it has none)."""
+    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices,
+            "prior": prior, "no_prior": no_prior}
     return field(default=default, metadata=meta)
 
 
@@ -58,10 +68,98 @@ class ByTier:
 
 
 def tiered(urban: float, town: float, rural: float, unit: str = "", lo: float | None = None,
-           hi: float | None = None, source: str = "assumption", doc: str = ""):
-    """A :class:`ByTier` field; the range applies to each tier's value."""
-    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": None}
+           hi: float | None = None, source: str = "assumption", doc: str = "",
+           prior: Prior | dict[str, Prior] | None = None, no_prior: str = ""):
+    """A :class:`ByTier` field; the range applies to each tier's value. Its prior is a
+    relative one (every tier by one factor) or a dict of priors by tier."""
+    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": None,
+            "prior": prior, "no_prior": no_prior}
     return field(default_factory=lambda: ByTier(urban, town, rural), metadata=meta)
+
+
+@dataclass(frozen=True)
+class DeclaredPrior:
+    """One uncertain parameter: its dotted ``path`` (``teachers.attrition`` for a relative
+    prior of a value per tier, ``teachers.attrition.rural`` for one tier), its prior, the
+    default it was declared with, and its allowed range and unit."""
+
+    path: str
+    prior: Prior
+    default: Any
+    lo: float | None
+    hi: float | None
+    unit: str
+    integer: bool = False
+
+    def problems(self) -> list[str]:
+        out = self.prior.problems(self.path, self.lo, self.hi, self.default)
+        if isinstance(self.default, ByTier) and not self.prior.relative:
+            out.append(f"{self.path} (prior): a value per tier takes a relative prior or one "
+                       "prior per tier")
+        return out
+
+
+def declared_priors(node: Any, prefix: str = "") -> list[DeclaredPrior]:
+    """Every prior declared in the dataclass ``node`` (a class or an instance) and the
+    dataclasses nested in it, in field order; defaults are the declared ones."""
+    cls = node if isinstance(node, type) else type(node)
+    out: list[DeclaredPrior] = []
+    for f in dataclasses.fields(cls):
+        path = f"{prefix}{f.name}"
+        meta = f.metadata
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            continue
+        if dataclasses.is_dataclass(default) and not isinstance(default, ByTier):
+            out += declared_priors(default, path + ".")
+            continue
+        prior = meta.get("prior")
+        if prior is None:
+            continue
+        integer = str(f.type).startswith("int")
+        if isinstance(prior, dict):
+            for tier, p in prior.items():
+                out.append(DeclaredPrior(f"{path}.{tier}", p, getattr(default, tier, None),
+                                         meta.get("lo"), meta.get("hi"), meta.get("unit", "")))
+        else:
+            out.append(DeclaredPrior(path, prior, default, meta.get("lo"), meta.get("hi"),
+                                     meta.get("unit", ""), integer))
+    return out
+
+
+def prior_text(meta: Any) -> str:
+    """The prior column of the parameter tables: the distribution and its reason, ``none:``
+    and the reason a parameter needs none, or "" when neither is declared."""
+    p, unit = meta.get("prior"), meta.get("unit", "")
+    if p is None:
+        return f"none: {meta['no_prior']}" if meta.get("no_prior") else ""
+    if isinstance(p, dict):
+        return "; ".join(f"{tier}: {q.text(unit)} ({q.reason})" for tier, q in p.items())
+    return f"{p.text(unit)} ({p.reason})"
+
+
+def _clip(x: float, lo: float | None, hi: float | None) -> float:
+    if lo is not None:
+        x = max(x, lo)
+    if hi is not None:
+        x = min(x, hi)
+    return x
+
+
+def prior_overrides(d: DeclaredPrior, value: float, default: Any = None) -> dict[str, Any]:
+    """Dotted overrides that set ``d``'s parameter to the drawn ``value`` (a factor of
+    ``default`` — the value in force, the declared default when None — for a relative
+    prior), clipped to the allowed range and rounded for integer parameters."""
+    base = d.default if default is None else default
+    if isinstance(base, ByTier):
+        return {f"{d.path}.{tier}": _clip(getattr(base, tier) * value, d.lo, d.hi)
+                for tier in TIERS}
+    x = float(base) * value if d.prior.relative else float(value)
+    x = _clip(x, d.lo, d.hi)
+    return {d.path: int(round(x)) if d.integer else x}
 
 
 def field_names(node: Any) -> str:

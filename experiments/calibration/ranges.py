@@ -4,7 +4,7 @@ Each entry of :data:`RANGES` names one model parameter by its dotted config name
 as ``teachers.attrition.rural``, policy parameters as ``policies.teacher_rotation.NAME``), the
 range ``[low, high]`` over which :mod:`experiments.calibration.sensitivity` varies it, a
 short label for figures, and the reason for the range: the published interval behind the
-default where ``sim/config.py`` cites one, otherwise "assumption: …" with the factor used.
+default where ``sim/config/`` cites one, otherwise "assumption: …" with the factor used.
 
 Every range lies inside the parameter's allowed range and contains its default
 (``tests/test_sensitivity.py`` checks both). :func:`ranges_table` lists them with the

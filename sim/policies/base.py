@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from sim.priors import triangular
 from sim.schema import ConfigError, param, validate_node
 
 if TYPE_CHECKING:
@@ -76,13 +77,16 @@ class PolicyConfig:
     """Parameters every policy has."""
 
     start_year: int = param(1, "simulated year", 1, 500,
-                            doc="first year in which the policy acts")
+                            doc="first year in which the policy acts",
+                            no_prior="timing chosen by the user")
     end_year: int | None = param(None, "simulated year", 1, 500,
-                                 doc="last year in which it acts (None: to the end of the run)")
+                                 doc="last year in which it acts (None: to the end of the run)",
+                                 no_prior="timing chosen by the user")
     fidelity: float = param(
         1.0, "share of nominal intensity", 0.0, 1.0,
         source="assumption (doc 002: weak local execution, 落实不到位; set below 1 to study it)",
-        doc="share of the nominal intensity that really happens")
+        doc="share of the nominal intensity that really happens",
+        prior=triangular(0.5, 1.0, 1.0, "doc 002: weak local execution; assumption: half to full"))
 
 
 def register(name: str, position: int):

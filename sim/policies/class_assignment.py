@@ -73,6 +73,7 @@ import numpy as np
 
 from sim.arrays import rank_within
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.priors import uniform
 from sim.processes.enrolment import MAX_GRADE_KEY, set_pupil_classes
 from sim.processes.learning import class_teacher_effect, pupil_teacher_effect
 from sim.schema import param
@@ -102,7 +103,8 @@ class ClassAssignmentConfig(PolicyConfig):
         2_000.0, "yuan per participating core teacher per year", 0.0, 1e5,
         source="assumption (about 1.2 hours a week of collective preparation over 38 weeks at "
                "the base salary's hourly rate of about 44 yuan)",
-        doc="balanced mode: cost of preparation time")
+        doc="balanced mode: cost of preparation time",
+        no_prior="a cost: moves the policy's cost, not its effect")
     tracking_intensity: float = param(
         1.0, "share of pupils and teachers sorted", 0.0, 1.0,
         source="doc 003 (快慢班); partial values: assumption",
@@ -111,7 +113,8 @@ class ClassAssignmentConfig(PolicyConfig):
     fast_share: float = param(
         0.34, "share of a grade's classes", 0.0, 1.0,
         source="assumption (one fast class in two to four)",
-        doc="tracking mode: fast classes = clip(round(fast_share × classes), 1, classes − 1)")
+        doc="tracking mode: fast classes = clip(round(fast_share × classes), 1, classes − 1)",
+        prior=uniform(0.25, 0.5, "the source's range: one fast class in two to four"))
     ses_pull: float = param(
         0.3, "achievement SD per SD of SES", 0.0, 5.0,
         source="doc 003 (parents choose classes and give gifts); size: assumption",
@@ -121,7 +124,9 @@ class ClassAssignmentConfig(PolicyConfig):
         source="assumption (off: the core's peer effect is school-level, Gibbons & Telhaj; "
                "set > 0 to let class composition matter under tracking)",
         doc="tracking mode: effect of class-mates' mean prior achievement relative to the "
-            "school-grade's")
+            "school-grade's",
+        prior=uniform(0.0, 0.06, "off by default: from none to twice the school-level "
+                                 "0.03 (Gibbons & Telhaj)"))
     gift_yuan: float = param(
         1_000.0, "yuan per family per year", 0.0, 1e6,
         source="doc 003 (parents give teachers gifts for better placements); amount: "

@@ -88,6 +88,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.priors import uniform
 from sim.region import catchments
 from sim.schema import param
 from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, one_of
@@ -120,13 +121,15 @@ class EnrolmentRulesConfig(PolicyConfig):
     walking_speed_kmh: float = param(
         4.5, "km per hour", 1.0, 10.0,
         source="assumption (children's walking speed 4-5 km/h)",
-        doc="walking speed that turns the time standard into a distance")
+        doc="walking speed that turns the time standard into a distance",
+        prior=uniform(4.0, 5.0, "the source's range: children walk 4-5 km/h"))
     transport_cost_yuan: float = param(
         1500.0, "yuan per pupil beyond the limit per year", 0.0, 1e5,
         source="assumption (school bus or boarding; for scale, the living subsidy for poor "
                "boarders is 1,000 yuan primary / 1,250 yuan junior a year, MOF/MOE 2019)",
         doc="county cost of transport or boarding per pupil beyond the travel limit (0: "
-            "the county provides none)")
+            "the county provides none)",
+        no_prior="a cost: moves the policy's cost, not its effect")
     quota_share: float = param(
         0.5, "share of elite senior-high places", 0.0, 1.0,
         source="MOE 2017 (教督〔2017〕6号): at least 50% of quality senior-high places "
@@ -136,7 +139,9 @@ class EnrolmentRulesConfig(PolicyConfig):
     quota_effect: float = param(
         0.6, "share of choice probability removed per unit quota share", 0.0, 1.0,
         source="assumption (quota places reward staying; no estimate of the size)",
-        doc="grade-7 choice probability from quota schools is × (1 − quota_effect × quota_share)")
+        doc="grade-7 choice probability from quota schools is × (1 − quota_effect × quota_share)",
+        prior=uniform(0.0, 1.0, "no estimate of the size: from no effect to the allowed "
+                                "maximum"))
     quota_tiers: str = param(
         "rural", choices=("rural", "town_rural"),
         source="MOE 2017 (tilt to rural junior schools); town_rural for counties that include "

@@ -69,6 +69,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, open_schools_by_strength, register, share_of
+from sim.priors import PLUS_MINUS_50, uniform
 from sim.processes.learning import pupil_teacher_effect
 from sim.schema import param
 from sim.standards import FACILITY_STANDARDS_PER_STUDENT
@@ -86,7 +87,8 @@ class RemoteClassroomsConfig(PolicyConfig):
         0.20, "share of core lessons", 0.0, 1.0,
         source="assumption (a few streamed lessons a week per subject; doc 001 §3 aims "
                "at 开足开齐 the curriculum in teacher-short schools)",
-        doc="share of the receiving schools' core lessons offered from the source schools")
+        doc="share of the receiving schools' core lessons offered from the source schools",
+        no_prior="the lever's intensity, chosen by the user")
     target: str = param(
         "rural", choices=("rural", "weakest", "designated_weak"),
         source="doc 002 (专递课堂 for 2,000 remote schools); doc 001 §3 (weak schools)",
@@ -102,32 +104,42 @@ class RemoteClassroomsConfig(PolicyConfig):
     source_share: float = param(
         0.10, "share of schools", 0.01, 1.0,
         source="assumption (名校 / 名师: the county's few best schools)",
-        doc="top share of open schools whose teachers give the streamed lessons")
+        doc="top share of open schools whose teachers give the streamed lessons",
+        no_prior="a choice of the design (which schools stream), not an uncertain quantity")
     max_adoption: float = param(
         0.60, "share", 0.0, 1.0,
         source="assumption (doc 001 §3: 整体应用水平不高, use stays low)",
-        doc="adoption of a fully equipped school whose teachers all have IT skill")
+        doc="adoption of a fully equipped school whose teachers all have IT skill",
+        prior=uniform(0.5, 1.5, "assumption: ±50% around the default (doc 001 §3: use "
+                                "stays low)", relative=True))
     it_skill_weight: float = param(
         0.50, "weight", 0.0, 1.0,
         source="assumption (doc 000: teachers' IT skill limits use)",
-        doc="how much adoption depends on the teachers' IT skill proxy (0: not at all)")
+        doc="how much adoption depends on the teachers' IT skill proxy (0: not at all)",
+        prior=PLUS_MINUS_50)
     young_weight: float = param(
         0.50, "weight", 0.0, 1.0, source="assumption",
-        doc="weight of the young-teacher share (vs the bachelor share) in the IT proxy")
-    young_age: int = param(40, "years", 20, 65, source="assumption",
-                           doc="teachers younger than this count as IT-able in the proxy")
+        doc="weight of the young-teacher share (vs the bachelor share) in the IT proxy",
+        prior=PLUS_MINUS_50)
+    young_age: int = param(
+        40, "years", 20, 65, source="assumption",
+        doc="teachers younger than this count as IT-able in the proxy",
+        prior=uniform(35, 45, "assumption: ±5 years around the default age"))
     equip_upgrade_to: float = param(
         0.0, "ratio to the multimedia-room standard", 0.0, 2.0,
         source="assumption (off by default; doc 004: 网络教室 and 班班通 in every school)",
         doc="buy multimedia rooms for receiving schools up to this ratio of the standard "
-            "(0 = no upgrade)")
+            "(0 = no upgrade)",
+        no_prior="the lever's intensity, chosen by the user")
     cost_per_school: float = param(
         30_000.0, "yuan per connected school per year", 0.0, 1e7,
-        source="assumption (bandwidth, platform licence, maintenance)")
+        source="assumption (bandwidth, platform licence, maintenance)",
+        no_prior="a cost: moves the policy's cost, not its effect")
     setup_cost_per_school: float = param(
         16_000.0, "yuan per newly connected school", 0.0, 1e7,
         source="assumption (order of one receiving station of the 2002-2007 rural "
-               "distance-education project, about 16,000 yuan)")
+               "distance-education project, about 16,000 yuan)",
+        no_prior="a cost: moves the policy's cost, not its effect")
 
 
 @register("remote_classrooms", position=50)

@@ -79,6 +79,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.priors import PLUS_MINUS_50, uniform
 from sim.processes.careers import pay_response
 from sim.schema import param
 from sim.vocabulary import RURAL
@@ -102,16 +103,20 @@ class RuralIncentivesConfig(PolicyConfig):
         0.80, "factor on attrition and transfer propensities", 0.0, 1.0,
         source="assumption, calibrated to doc 002 (rural attrition 5% with allowance +50% and "
                "80% housed; see the module docstring)",
-        doc="multiplier on a housed teacher's attrition and transfer propensities")
+        doc="multiplier on a housed teacher's attrition and transfer propensities",
+        prior=uniform(0.6, 1.0, "calibrated 0.8 (doc 002); assumption: no effect (1) to twice "
+                                "the cut"))
     housing_cost_yuan: float = param(
         6_000.0, "yuan per housed teacher per year", 0.0, 1e6,
         source="assumption (a ~35 m² unit at ~3,000 yuan/m² over 20 years, plus upkeep)",
-        doc="annualised cost of one housed teacher")
+        doc="annualised cost of one housed teacher",
+        no_prior="a cost: moves the policy's cost, not its effect")
     directed_share: float = param(
         0.30, "share of new rural hires", 0.0, 1.0,
         source="assumption (doc 002 and doc 001: recruitment through directed training and "
                "the special-post scheme, no share given)",
-        doc="share of the teachers newly hired by rural schools who are directed graduates")
+        doc="share of the teachers newly hired by rural schools who are directed graduates",
+        no_prior="the lever's intensity, chosen by the user")
     service_years: int = param(
         5, "school years", 1, 20,
         source="doc 002 (公费定向培养, 服务基层学校至少5年)",
@@ -120,11 +125,13 @@ class RuralIncentivesConfig(PolicyConfig):
         0.02, "student SD per year", 0.0, 0.5,
         source="assumption (selected normal-university entrants; about 1/6 SD of teacher "
                "value added, Hanushek & Rivkin 2010 scale)",
-        doc="effectiveness advantage of a directed graduate over an ordinary rural hire")
+        doc="effectiveness advantage of a directed graduate over an ordinary rural hire",
+        prior=PLUS_MINUS_50)
     subsidy_yuan: float = param(
         10_000.0, "yuan per student per year of study", 0.0, 1e6,
         source="assumption (公费师范生: tuition, accommodation and a living allowance paid)",
-        doc="public cost of one directed-training student per year of study")
+        doc="public cost of one directed-training student per year of study",
+        no_prior="a cost: moves the policy's cost, not its effect")
     study_years: int = param(4, "years", 1, 6, source="four-year normal-university programme",
                              doc="years of publicly funded study per graduate")
     promotion_boost: float = param(
@@ -134,7 +141,8 @@ class RuralIncentivesConfig(PolicyConfig):
     title_pay_step: float = param(
         0.10, "share of base salary", 0.0, 1.0,
         source="assumption (one title step raises pay by roughly 10%)",
-        doc="yearly pay rise of a policy-promoted teacher (promotion cost)")
+        doc="yearly pay rise of a policy-promoted teacher (promotion cost)",
+        no_prior="a cost: moves the policy's cost, not its effect")
 
 
 def _unit_hash(ids: np.ndarray, key: int) -> np.ndarray:

@@ -78,6 +78,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.priors import PLUS_MINUS_50, loguniform, uniform
 from sim.schema import param
 from sim.vocabulary import PRIMARY
 
@@ -103,11 +104,13 @@ class SchoolGroupsConfig(PolicyConfig):
         3, "schools", 1, 20,
         source="assumption (doc 001 §4 names 1+X without a number; doc 001 §2 pairs 8 "
                "urban–rural junior-school communities one to one)",
-        doc="1+X: the most members a lead takes; X+1: the number of leads of each member")
+        doc="1+X: the most members a lead takes; X+1: the number of leads of each member",
+        no_prior="the design of the groups (members per lead), chosen by the user")
     strong_share: float = param(
         0.20, "share of schools", 0.01, 1.0,
         source="assumption",
-        doc="X+1 only: top share of each family's schools that lead")
+        doc="X+1 only: top share of each family's schools that lead",
+        no_prior="the design of the groups (share of leads), chosen by the user")
     strength_measure: str = param(
         "composite", choices=("achievement", "teachers", "resources", "composite"),
         source="assumption (groups form around 优质校, doc 002; measure left to the user)",
@@ -124,49 +127,63 @@ class SchoolGroupsConfig(PolicyConfig):
     fused_strength: float = param(
         1.0, "multiplier", 0.0, 5.0,
         source="assumption (fused groups share management and staff: the reference mode)",
-        doc="strength of every spill-over in fused mode")
+        doc="strength of every spill-over in fused mode",
+        no_prior="the reference mode (1): the effect sizes below carry the uncertainty")
     co_built_strength: float = param(
         0.5, "multiplier", 0.0, 5.0,
         source="assumption (co-built groups cooperate without one management: weaker)",
-        doc="strength of every spill-over in co-built mode")
+        doc="strength of every spill-over in co-built mode",
+        prior=PLUS_MINUS_50)
     convergence_rate: float = param(
         0.10, "share of the skill gap per year", 0.0, 1.0,
         source="assumption; direction Lei & Deng 2025 (members gain through teacher "
                "quality); calibration target doc 002 (member score gap −12 points)",
-        doc="share of the gap to the lead's mean skill a member teacher closes each year")
+        doc="share of the gap to the lead's mean skill a member teacher closes each year",
+        prior=loguniform(0.5, 2.0, "direction Lei & Deng 2025; size only to a factor of 2 "
+                                   "(doc 002 scale unknown)", relative=True))
     curriculum_effect: float = param(
         0.02, "student SD per year", 0.0, 0.5,
         source="assumption; calibration target doc 002 (shared courses +40%, member score "
                "gap −12 points)",
         doc="yearly learning gain of member pupils from shared curriculum and teaching "
-            "research (primary, not disadvantaged)")
+            "research (primary, not disadvantaged)",
+        prior=loguniform(0.5, 2.0, "assumption: size known only to a factor of 2 (doc 002 "
+                                   "scale unknown)", relative=True))
     junior_multiplier: float = param(
         1.5, "multiplier", 0.0, 10.0,
         source="Lei & Deng 2025 (larger effect in junior secondary; magnitude assumption)",
-        doc="factor on the curriculum effect for pupils in grades 7-9")
+        doc="factor on the curriculum effect for pupils in grades 7-9",
+        prior=uniform(1.0, 2.0, "Lei & Deng 2025: larger (> 1); magnitude assumption 1-2"))
     disadvantaged_multiplier: float = param(
         1.5, "multiplier", 0.0, 10.0,
         source="Lei & Deng 2025 (larger effect for disadvantaged families; magnitude "
                "assumption)",
-        doc="factor on the curriculum effect for bottom-SES-quartile or left-behind pupils")
+        doc="factor on the curriculum effect for bottom-SES-quartile or left-behind pupils",
+        prior=uniform(1.0, 2.0, "Lei & Deng 2025: larger (> 1); magnitude assumption 1-2"))
     lead_gain: float = param(
         0.01, "student SD per year", 0.0, 0.5,
         source="Lei & Deng 2025 (lead schools gain too: reciprocal, not win-lose; "
                "magnitude assumption)",
-        doc="yearly learning gain of lead-school pupils")
+        doc="yearly learning gain of lead-school pupils",
+        prior=loguniform(0.5, 2.0, "Lei & Deng 2025: leads gain too; size only to a factor of 2",
+                         relative=True))
     dilution: float = param(
         0.0005, "student SD per year per member school", 0.0, 0.1,
         source="assumption (risk that leading dilutes the lead's teaching; no estimate)",
-        doc="yearly skill loss of each lead-school teacher per member school")
+        doc="yearly skill loss of each lead-school teacher per member school",
+        prior=uniform(0.0, 0.001, "no estimate: from none to twice the default"))
     reform_every: int = param(
         0, "years", 0, 50, source="assumption",
-        doc="re-form the groups every this many years (0 = keep the first structure)")
+        doc="re-form the groups every this many years (0 = keep the first structure)",
+        no_prior="a switch of the design (re-forming the groups), chosen by the user")
     admin_cost_per_group: float = param(
         100_000.0, "yuan per group per year", 0.0, 1e8,
-        source="assumption (group office, joint teaching-research activities)")
+        source="assumption (group office, joint teaching-research activities)",
+        no_prior="a cost: moves the policy's cost, not its effect")
     exchange_cost_per_member: float = param(
         50_000.0, "yuan per member school per year", 0.0, 1e8,
-        source="assumption (teacher exchange and shared-curriculum funds)")
+        source="assumption (teacher exchange and shared-curriculum funds)",
+        no_prior="a cost: moves the policy's cost, not its effect")
 
 
 @dataclass

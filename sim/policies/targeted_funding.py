@@ -116,6 +116,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, register, weakest_schools
+from sim.priors import PLUS_MINUS_50, uniform
 from sim.processes.careers import pay_response
 from sim.processes.facilities import pipeline_area
 from sim.schema import ConfigError, param
@@ -153,7 +154,8 @@ class TargetedFundingConfig(PolicyConfig):
         source="assumption (a county's fixed special fund; doc 004 Qingpu: ≈ 300 m yuan for "
                "two new schools)",
         doc="fixed total per year, replacing yuan_per_pupil × targeted pupils (None: per pupil; "
-            "0: nothing)")
+            "0: nothing)",
+        no_prior="the lever's intensity, chosen by the user")
     formula: str = param(
         "tier", choices=("tier", "shortfall", "weakness"),
         source="doc 002 (重点补齐农村及薄弱学校短板); doc 001 §1 (向农村倾斜); doc 001 §2 (薄弱学校)",
@@ -177,18 +179,22 @@ class TargetedFundingConfig(PolicyConfig):
         source="assumption; doc 001 §4 warns that money spent mostly on buildings crowds out "
                "teacher quality, so keep it below 1",
         doc="share of each school's money spent on capital; the rest is a pay supplement for "
-            "its teachers")
+            "its teachers",
+        prior=uniform(0.4, 1.0, "assumption: ±0.3 around the default, at most 1 (all capital)"))
     building_share: float = param(
         0.2, "weight", 0.0, 1.0, source="assumption (doc 002: equipment gaps filled first)",
-        doc="weight of buildings in the capital money (weights normalised to sum 1)")
+        doc="weight of buildings in the capital money (weights normalised to sum 1)",
+        prior=PLUS_MINUS_50)
     equipment_share: float = param(
         0.5, "weight", 0.0, 1.0,
         source="assumption (doc 002: 教學儀器設備配齊率 raised to 95%)",
-        doc="weight of teaching equipment in the capital money")
+        doc="weight of teaching equipment in the capital money",
+        prior=PLUS_MINUS_50)
     multimedia_share: float = param(
         0.3, "weight", 0.0, 1.0,
         source="assumption (doc 002: smart classrooms in every school)",
-        doc="weight of networked multimedia rooms in the capital money")
+        doc="weight of networked multimedia rooms in the capital money",
+        prior=PLUS_MINUS_50)
     capital_split: str = param(
         "need", choices=("need", "shares"),
         source="doc 002 (重点补齐…短板: fill each school's gaps first)",
@@ -197,15 +203,19 @@ class TargetedFundingConfig(PolicyConfig):
     build_lag_years: int = param(
         1, "years", 0, 10,
         source="assumption (procurement within the following school year)",
-        doc="years from committing money to equipment and multimedia rooms in place")
+        doc="years from committing money to equipment and multimedia rooms in place",
+        prior=uniform(0, 2, "assumption: in place within the year to two years"))
     building_lag_years: int = param(
         2, "years", 0, 10, source="assumption (design, tender and construction: 1-3 years)",
-        doc="years from committing money to buildings in use")
+        doc="years from committing money to buildings in use",
+        prior=uniform(1, 3, "source text: design, tender and construction take 1-3 years"))
     building_cost_per_m2: float = param(
         5_000.0, "yuan per m²", 1.0, 1e6,
         source="assumption (as enrolment.expansion_cost_per_seat: 25,000 yuan ≈ 5 m² at "
                "5,000 yuan/m²)",
-        doc="construction cost of school building area")
+        doc="construction cost of school building area",
+        prior=uniform(0.5, 1.5, "assumption: ±50% around the default (area bought per yuan)",
+                      relative=True))
     sports_grounds: bool = param(
         False,
         source="doc 002 (标准化建设: one standard for town and country, rural and weak schools' "
@@ -218,20 +228,23 @@ class TargetedFundingConfig(PolicyConfig):
     sports_share: float = param(
         0.2, "weight", 0.0, 1.0,
         source="assumption (as building_share; used only when sports_grounds is on)",
-        doc="weight of sports grounds in the capital money when sports_grounds is on")
+        doc="weight of sports grounds in the capital money when sports_grounds is on",
+        prior=PLUS_MINUS_50)
     land_cost_per_m2: float = param(
         1_500.0, "yuan per m²", 0.0, 1e6,
         source="assumption (county-town land allocated for education: 500-3,000 yuan/m²; "
                "no figure in the documents)",
         doc="cost of land bought beyond a school's site (finance.land_headroom) for sports "
-            "grounds when sports_grounds is on")
+            "grounds when sports_grounds is on",
+        prior=uniform(500.0, 3000.0, "source text: county-town land 500-3,000 yuan/m²"))
     target_margin: float = param(
         0.0, "share of the standard", 0.0, 1.0,
         source="assumption (a county building for the 2017 standard plans above it, because "
                "equipment depreciates and enrolment grows before the inspection; no figure in "
                "the documents: 0 = exactly the standard, 0.1-0.2 plausible)",
         doc="shortfall money (formula='shortfall', capital_split='need') aims at (1 + this) × "
-            "the 2017 standard of each item, sports grounds included")
+            "the 2017 standard of each item, sports grounds included",
+        prior=uniform(0.0, 0.2, "source text: 0 = exactly the standard, 0.1-0.2 plausible"))
 
 
 @register("targeted_funding", position=90)

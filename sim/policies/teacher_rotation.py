@@ -82,6 +82,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, open_schools_by_strength, register, share_of
+from sim.priors import PLUS_MINUS_50, loguniform, uniform
 from sim.processes.careers import pay_response
 from sim.schema import param
 from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, URBAN, one_of
@@ -120,7 +121,8 @@ class TeacherRotationConfig(PolicyConfig):
         "composite", choices=("achievement", "teachers", "resources", "composite"),
         doc="school-strength measure for strong_to_weak / nearest_weak")
     weak_share: float = param(0.33, "share of schools", 0.05, 0.95,
-                              doc="top / bottom share of schools that send / receive")
+                              doc="top / bottom share of schools that send / receive",
+                              no_prior="the lever's reach (share of schools), chosen by the user")
     term_years: int = param(
         3, "years", 1, 10,
         source="MOE/MOF/MOHRSS 2014 opinion: the years of each term are set locally "
@@ -140,7 +142,8 @@ class TeacherRotationConfig(PolicyConfig):
         source="assumption (no rule found; equal to the 6-year eligibility rule, so a teacher "
                "back from a term qualifies again like one newly arrived; sensitivity range "
                "0-10)",
-        doc="a teacher back from a term is not selected again within this many years")
+        doc="a teacher back from a term is not selected again within this many years",
+        prior=uniform(0, 10, "source text: sensitivity range 0-10 (no rule found)"))
     mode: str = param(
         "one_way", choices=("one_way", "exchange"),
         source="one_way: the usual practice, urban teachers sent to rural schools (支教; "
@@ -169,36 +172,49 @@ class TeacherRotationConfig(PolicyConfig):
         40_000.0, "yuan per substitute teacher per year", 0.0, 1e6,
         source="assumption (substitute teachers are paid well below regular teachers; half of "
                "the default base salary; sensitivity range 20,000-60,000)",
-        doc="cost of a substitute teacher (backfill=substitute)")
+        doc="cost of a substitute teacher (backfill=substitute)",
+        no_prior="a cost: moves the policy's cost, not its effect")
     host_spillover: float = param(
         0.0, "colleague effectiveness gain per unit of a mover's advantage", 0.0, 0.5,
         source="assumption (no causal estimate of rotation's effect on host colleagues was "
                "found; doc 003 describes visiting teachers mentoring young hosts; sensitivity "
                "range 0-0.1)",
         doc="while a rotated teacher is at a host school, each core colleague of that school "
-            "section teaches this share of the mover's effectiveness advantage better")
+            "section teaches this share of the mover's effectiveness advantage better",
+        prior=uniform(0.0, 0.1, "no causal estimate (0 included); source's sensitivity range 0-0.1"))
     spillover_persistence: float = param(
         0.0, "share per year", 0.0, 0.95,
         source="assumption (0: the lift ends when the mover leaves; sensitivity range 0-0.5)",
-        doc="share of a host section's lift kept into each year after the movers leave")
+        doc="share of a host section's lift kept into each year after the movers leave",
+        prior=uniform(0.0, 0.5, "source text: sensitivity range 0-0.5 (0: the lift ends)"))
     continuity_cost: float = param(
         0.02, "student SD per year per unit share of teachers sent away", 0.0, 1.0,
-        doc="learning loss at a sending school, × the share of its teachers rotated out")
+        doc="learning loss at a sending school, × the share of its teachers rotated out",
+        prior=loguniform(0.5, 2.0, "assumption: size known only to a factor of 2", relative=True))
     refusal_base: float = param(
         0.05, "probability", 0.0, 1.0,
         source="assumption (direction: doc 002; Guo et al. 2026)",
-        doc="probability that a selected teacher leaves the county instead of rotating")
-    refusal_distance_km: float = param(20.0, "km", 0.1, 1000.0,
-                                       doc="distance at which the refusal probability doubles")
+        doc="probability that a selected teacher leaves the county instead of rotating",
+        prior=uniform(0.0, 0.15, "calibration range: no refusals to 3× the default (doc 002, "
+                                 "Guo et al. 2026)"))
+    refusal_distance_km: float = param(
+        20.0, "km", 0.1, 1000.0,
+        doc="distance at which the refusal probability doubles",
+        prior=PLUS_MINUS_50)
     allowance_yuan: float = param(
         12_000.0, "yuan per rotated teacher per year", 0.0, 1e6,
-        doc="rotation allowance; lowers refusal like pay lowers attrition")
+        doc="rotation allowance; lowers refusal like pay lowers attrition",
+        no_prior="the lever's intensity (allowance per rotated teacher), chosen by the user")
     new_hire_urban_years: int = param(
         0, "years", 0, 10, source="doc 001: new rural hires trained 3 years in urban schools",
         doc="years new rural hires first spend at an urban school (0: off)")
-    mentoring_gain: float = param(0.02, "student SD per year", 0.0, 0.5,
-                                  doc="effectiveness gain per year of urban placement")
-    mentoring_cost_yuan: float = param(5_000.0, "yuan per trainee per year", 0.0, 1e6)
+    mentoring_gain: float = param(
+        0.02, "student SD per year", 0.0, 0.5,
+        doc="effectiveness gain per year of urban placement",
+        prior=loguniform(0.5, 2.0, "assumption: size known only to a factor of 2", relative=True))
+    mentoring_cost_yuan: float = param(
+        5_000.0, "yuan per trainee per year", 0.0, 1e6,
+        no_prior="a cost: moves the policy's cost, not its effect")
 
 
 @register("teacher_rotation", position=80)

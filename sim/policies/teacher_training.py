@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.base import Policy, PolicyConfig, register, weakest_schools
+from sim.priors import PLUS_MINUS_50, triangular, uniform
 from sim.schema import param
 from sim.vocabulary import RURAL
 
@@ -82,7 +83,8 @@ class TeacherTrainingConfig(PolicyConfig):
         doc="who is trained: rural teachers, all, teachers of weak schools, or novices")
     weak_share: float = param(0.33, "share of open schools", 0.05, 0.95,
                               source="assumption (bottom third, as doc 001's weak schools)",
-                              doc="target='weak': bottom share of schools by strength_measure")
+                              doc="target='weak': bottom share of schools by strength_measure",
+                              no_prior="the lever's reach (share of schools), chosen by the user")
     strength_measure: str = param(
         "composite", choices=("achievement", "teachers", "resources", "composite"),
         source="model's school_strength measures",
@@ -90,7 +92,8 @@ class TeacherTrainingConfig(PolicyConfig):
     novice_years: int = param(3, "years of experience", 1, 40,
                               source="assumption (returns to experience plateau after ~5 "
                                      "years, Rockoff 2004)",
-                              doc="target='novice': teachers with fewer years are trained")
+                              doc="target='novice': teachers with fewer years are trained",
+                              no_prior="who is targeted, chosen by the user")
     effect_per_72h: float = param(
         0.0, "student SD per year of effectiveness", 0.0, 0.2,
         source="Loyalka, Popova, Li & Shi 2019 (AEJ: Applied 11(3)): the national programme "
@@ -98,15 +101,19 @@ class TeacherTrainingConfig(PolicyConfig):
                "subject-focused coaching with follow-up up to 0.09 (Kraft, Blazar & Hogan "
                "2018, Rev. Educ. Res. 88(4): 0.18 SD pooled, about half in programmes of 100+ "
                "teachers)",
-        doc="effectiveness gain of a teacher from the first 72 extra hours")
+        doc="effectiveness gain of a teacher from the first 72 extra hours",
+        prior=triangular(0.0, 0.0, 0.09, "Loyalka et al. 2019: null (mode 0); up to 0.09 for "
+                                         "coaching (Kraft et al. 2018)"))
     curvature: float = param(
         1.0, "dimensionless", 0.0, 5.0,
         source="assumption (diminishing returns to training time)",
-        doc="0 linear, 1 logarithmic, > 1 saturating gain in hours (see B_c)")
+        doc="0 linear, 1 logarithmic, > 1 saturating gain in hours (see B_c)",
+        prior=PLUS_MINUS_50)
     decay: float = param(
         0.0, "share of the accumulated gain per year", 0.0, 1.0,
         source="assumption (0: gains persist; range 0-0.5)",
-        doc="yearly fade of the policy's past training gains")
+        doc="yearly fade of the policy's past training gains",
+        prior=uniform(0.0, 0.5, "source text: range 0-0.5 (0: gains persist)"))
     upgrade_boost: float = param(
         0.05, "probability per year", 0.0, 1.0,
         source="doc 002 (rural teachers with a bachelor degree 60% → 82%); size assumption",
@@ -115,11 +122,13 @@ class TeacherTrainingConfig(PolicyConfig):
     yuan_per_hour: float = param(
         75.0, "yuan per teacher per training hour", 0.0, 10_000.0,
         source="assumption (typical training budgets of 50-100 yuan per teacher-hour)",
-        doc="cost of one hour of training for one teacher")
+        doc="cost of one hour of training for one teacher",
+        no_prior="a cost: moves the policy's cost, not its effect")
     upgrade_cost_yuan: float = param(
         10_000.0, "yuan per upgrade", 0.0, 1e6,
         source="assumption (in-service degree tuition support)",
-        doc="cost of supporting one qualification upgrade")
+        doc="cost of supporting one qualification upgrade",
+        no_prior="a cost: moves the policy's cost, not its effect")
 
 
 def concave_gain(hours: float | np.ndarray, effect_per_72h: float,

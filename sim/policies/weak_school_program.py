@@ -65,6 +65,7 @@ import numpy as np
 
 from sim.evaluation import QUALITY_INDICATORS, indicator_matrix, school_compliance
 from sim.policies.base import Policy, PolicyConfig, register
+from sim.priors import PLUS_MINUS_50, triangular
 from sim.schema import param
 from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, one_of
 
@@ -173,21 +174,26 @@ class WeakSchoolProgramConfig(PolicyConfig):
         200.0, "yuan per pupil per year", 0.0, 1e5,
         source="assumption (农村义务教育薄弱学校改造计划, doc 002; no amounts in the documents; "
                "as targeted_funding's default)",
-        doc="extra money per pupil of a designated school for equipment and multimedia rooms")
+        doc="extra money per pupil of a designated school for equipment and multimedia rooms",
+        no_prior="the lever's intensity, chosen by the user")
     equipment_share: float = param(
         0.6, "share of the funds", 0.0, 1.0,
         source="assumption (core finance buys equipment and rooms about 2:1)",
-        doc="share of the funds buying teaching equipment; the rest multimedia rooms")
+        doc="share of the funds buying teaching equipment; the rest multimedia rooms",
+        prior=PLUS_MINUS_50)
     practice_gain: float = param(
         0.005, "student SD per year", 0.0, 0.2,
         source="assumption (a small fraction of the teacher-VA SD of 0.13, Hanushek & Rivkin "
                "2010; above one year of official training, 0.003)",
         doc="yearly effectiveness gain of every teacher at a designated school from the plan's "
-            "leadership and teaching-practice improvement (0: none)")
+            "leadership and teaching-practice improvement (0: none)",
+        prior=triangular(0.0, 0.005, 0.013, "from none (null training result, Loyalka et al. "
+                                            "2019) to a tenth of the VA SD 0.13"))
     practice_cost_yuan: float = param(
         2_000.0, "yuan per teacher per year", 0.0, 1e6,
         source="assumption (expert diagnosis, teaching researchers' time, training)",
-        doc="cost of the practice improvement per teacher at a designated school")
+        doc="cost of the practice improvement per teacher at a designated school",
+        no_prior="a cost: moves the policy's cost, not its effect")
 
 
 @register("weak_school_program", position=30)
