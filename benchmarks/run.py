@@ -1,6 +1,6 @@
 """Benchmark: the main model against the naive per-agent Mesa model and the numpy floor.
 
-    python -m benchmarks.run [--quick] [--repeat N] [--sweep] [--json PATH]
+    python -m benchmarks.run [--quick] [--repeat N] [--sweep] [--uncertainty] [--json PATH]
 
 Every workload runs in its own fresh Python process (``--worker SPEC``), so that peak memory
 is that workload's: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the worker (whole
@@ -30,12 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS = {
     "county_l_s": 1.0, "county_l_mib": 500.0, "vs_naive": 50.0, "vs_floor": 3.0,
-    "step_ms": 50.0, "million_s": 10.0, "sweep_s": 120.0,
+    "step_ms": 50.0, "million_s": 10.0, "sweep_s": 120.0, "uncertainty_s": 600.0,
 }
 
 #: the top-level keys of the ``--json`` report (each holds the figures of one printed part)
 JSON_KEYS = ("benchmark", "imports", "workloads", "ratios", "by_size", "step", "record",
-             "year_by_part", "agent_views", "browser_view", "sweep", "targets")
+             "year_by_part", "agent_views", "browser_view", "sweep", "uncertainty", "targets")
 
 
 def _rss_mib() -> float:
@@ -424,6 +424,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="also time a real sweep end to end: 200 county_l runs (20 rotation "
                          "rates x 10 seeds, 30 years) with the workstation launcher (about 2 "
                          "minutes here; with --quick: 4 short tiny runs)")
+    ap.add_argument("--uncertainty", action="store_true",
+                    help="also time edusim-uncertainty end to end: 200 parameter sets x 5 seeds "
+                         "x (rotation, baseline) = 2,000 default-county runs of 20 years, beside "
+                         "a plain sweep of 100 such runs (about 8 minutes here; with --quick: "
+                         "16 tiny runs)")
     ap.add_argument("--json", metavar="PATH",
                     help="also write every figure printed to PATH as one JSON object "
                          "(written once the whole benchmark has run)")
@@ -446,11 +451,12 @@ def main(argv: list[str] | None = None) -> int:
           f"per workload run{rounds}")
     report: dict = {
         "benchmark": {"mode": "quick" if args.quick else "full", "repeat": args.repeat,
-                      "sweep": args.sweep, "python": platform.python_version(),
+                      "sweep": args.sweep, "uncertainty": args.uncertainty,
+                      "python": platform.python_version(),
                       "cpus": os.cpu_count(), "seed": 1},
         "imports": None, "workloads": {}, "ratios": {}, "by_size": [], "step": None, "record": None,
         "year_by_part": None, "agent_views": None, "browser_view": None, "sweep": None,
-        "targets": None,
+        "uncertainty": None, "targets": None,
     }
     imp = _spawn({"kind": "imports"})
     report["imports"] = imp
@@ -666,6 +672,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"{sw['completed']} of {sw['runs']} runs complete"
                   + (f"; the first run started {sw['first_run_s']:.1f} s after the command"
                      if sw.get("first_run_s") is not None else ""))
+    unc_s = float("nan")
+    if args.uncertainty:
+        from benchmarks.uncertainty import uncertainty_row
+
+        un = uncertainty_row(args.quick)
+        report["uncertainty"] = un
+        if "error" in un:
+            print(f"\nuncertainty analysis: ERROR {un['error']}")
+        else:
+            unc_s = un["seconds"]
+            print(f"\nuncertainty analysis, end to end (`edusim-uncertainty`, fresh process): "
+                  f"{un['label']}: {unc_s:.0f} s ({un['s_per_run']:.3f} s of wall time per run); "
+                  f"a plain sweep of {un['plain_runs']} runs of the same county, years and lever "
+                  f"took {un['plain_s_per_run']:.3f} s per run, {un['plain_estimate_s']:.0f} s "
+                  f"for {un['runs']} runs ({un['speedup']:.1f}x the analysis's time per run)")
     if args.quick:
         print("\n(quick mode: the speed targets are checked in the full run only)")
         if args.json:
@@ -696,6 +717,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         rows.append(("sweep_s", "200-run county_l sweep, 2 cores: seconds", sweep_s, "<=",
                      TARGETS["sweep_s"]))
+    if args.uncertainty:
+        rows.append(("uncertainty_s", "2,000-run uncertainty analysis: seconds", unc_s, "<=",
+                     TARGETS["uncertainty_s"]))
     print("\nspeed targets")
     report["targets"] = []
     for key, label, value, op, target in rows:

@@ -29,6 +29,15 @@ not run again, and the sampler's fixed seed makes a re-run suggest the same mixe
 same order, so an interrupted optimisation resumes like any sweep. Same-seed baselines are
 computed once per sweep and cached in ``baselines/``.
 
+**Robust design.** With ``design.prior_draws`` = N > 0 every trial also draws N parameter
+sets from the priors of the model and of the question's levers (:mod:`experiments.uncertainty`:
+the same Sobol draws, ``prior_seed``, in every trial, whether a lever is on or off) and runs
+each seed in each set against the same-set, same-seed baseline; ``min_pass_share`` is then
+the probability, over the priors and the seeds, that the mix meets the target, and
+``prior_widen`` widens every prior. The report then also evaluates the best mix with the
+priors 1.5 and 2 times wider (``design/widen_*.json``): how its pass probability and cost hold
+up if our assumptions are less certain than declared.
+
 **Before the first trial**, with nothing written yet, :mod:`experiments.design_checks`
 checks the question, the model's settings, every setting the sweeper can suggest, the county
 and the output folder (the ``ValidateDesign`` callback of configs/optimise.yaml); any problem
@@ -114,6 +123,15 @@ class DesignConfig:
         default_factory=lambda: [0, 1, 2, 3, 4],
         metadata={"unit": "seeds", "lo": None, "hi": None, "choices": None, "source": "",
                   "doc": "seeds every trial runs (common random numbers across trials)"})
+    prior_draws: int = param(
+        0, "parameter sets", 0, 10_000,
+        doc="parameter sets drawn from the priors of the model and of the levers "
+            "(edusim-uncertainty's draws); every seed runs with each, the same sets in every "
+            "trial, and min_pass_share is then a probability over the priors and the seeds "
+            "(0: the parameters in force only)")
+    prior_widen: float = param(1.0, "factor", 0.0, 10.0,
+                               doc="multiplies every prior's spread around its median")
+    prior_seed: int = param(0, "", 0, 2**31 - 1, doc="seed of the Sobol draws")
     levers: dict[str, Any] = field(
         default_factory=dict,
         metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
@@ -174,6 +192,14 @@ def check_design(design: dict[str, Any]) -> list[str]:
                         "(a number ≥ 0, million yuan)")
     if budget is not None and (not isinstance(budget, (int, float)) or budget < 0):
         problems.append(f"design.budget_million_yuan: {budget!r} must be a number ≥ 0")
+    for name, lo, hi in (("prior_draws", 0, 10_000), ("prior_seed", 0, 2**31 - 1)):
+        v = d.get(name)
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            problems.append(f"design.{name}: {v!r} is outside the allowed range [{lo}, {hi}] "
+                            "(an integer)")
+    w = d.get("prior_widen")
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 < w <= 10.0:
+        problems.append(f"design.prior_widen: {w!r} is outside the allowed range (0, 10]")
     seeds = d.get("seeds") or []
     if not isinstance(seeds, list) or not seeds or not all(
             isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in seeds):
@@ -284,7 +310,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
     key = _key({"sim": sim, "policies": policies, "design": {
         k: design[k] for k in ("target_year", "conditions", "min_pass_share", "quality_floor",
                                "budget_million_yuan", "equity_measure", "seeds",
-                               "objective")}})
+                               "objective", "prior_draws", "prior_widen", "prior_seed")}})
     if out_dir is not None:
         done = out_dir / RESULT
         if (out_dir / "COMPLETE").exists() and done.exists():
@@ -299,10 +325,12 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
     equity = design["equity_measure"]
     per_seed = []
     profiles = []
-    for seed in design["seeds"]:
-        base = _timeseries(sim, seed, years, baseline_cache)
-        run = (base if not policies else
-               _timeseries({**sim, "policies": policies}, seed, years, None))
+    worlds = prior_worlds(sim, design)
+    for (draw, sim_w, pol_over), seed in ((w, s) for w in worlds for s in design["seeds"]):
+        pol_w = _with_policy_overrides(policies, pol_over)
+        base = _timeseries(sim_w, seed, years, baseline_cache)
+        run = (base if not pol_w else
+               _timeseries({**sim_w, "policies": pol_w}, seed, years, None))
         for col, _, _ in conditions + [(equity, None, None), ("mean_achievement", None, None)]:
             if col in run.columns:
                 continue
@@ -321,7 +349,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         masks = [_mask(run, c) for c in conditions]
         met = [bool(m[years]) for m in masks]
         per_seed.append({
-            "seed": int(seed),
+            "seed": int(seed), "draw": draw,
             "met": all(met),
             "conditions_met": met,
             "cost_million_yuan": float(yearly[cost_cols].to_numpy().sum() / 1e6)
@@ -359,6 +387,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         "shortfall": shortfall,
         "policies": policies, "levers": design["levers"], "target_year": years,
         "conditions": design["conditions"], "seeds": list(design["seeds"]),
+        "prior_draws": int(design["prior_draws"]), "prior_widen": float(design["prior_widen"]),
         "pass_share": pass_share, "min_pass_share": design["min_pass_share"],
         "cost_million_yuan": cost, "equity_measure": equity, "equity_gain": gain,
         "quality_change": quality, "quality_floor": design["quality_floor"],
@@ -379,6 +408,46 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         atomic_json(out_dir / RESULT, result)
         (out_dir / "COMPLETE").write_text("")
     return result
+
+
+def prior_worlds(sim: dict[str, Any], design: dict[str, Any]
+                 ) -> list[tuple[int | None, dict[str, Any], dict[str, Any]]]:
+    """The parameter sets a trial runs: ``[(None, sim, {})]`` without ``prior_draws``, else
+    one per draw: (draw, the model configuration with the drawn model parameters, the drawn
+    parameters of the levers as dotted ``policies.NAME.PARAM`` overrides). The draws come
+    from the priors of the model and of every lever of the question (on or off), so every
+    trial runs the same sets (common random numbers across trials)."""
+    n = int(design.get("prior_draws") or 0)
+    if n <= 0:
+        return [(None, sim, {})]
+    from experiments.uncertainty.design import (
+        apply_overrides,
+        draw_overrides,
+        draw_points,
+        uncertain_parameters,
+    )
+
+    levers = {name: {k: v for k, v in (spec or {}).items() if k != "enabled"}
+              for name, spec in (design.get("levers") or {}).items()}
+    params = uncertain_parameters({**sim, "policies": levers},
+                                  widen=float(design.get("prior_widen", 1.0)))
+    worlds = []
+    for i, point in enumerate(draw_points(n, len(params), int(design.get("prior_seed", 0)))):
+        over = draw_overrides(params, point)
+        model = {k: v for k, v in over.items() if not k.startswith("policies.")}
+        worlds.append((i, apply_overrides(sim, model),
+                       {k: v for k, v in over.items() if k.startswith("policies.")}))
+    return worlds
+
+
+def _with_policy_overrides(policies: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """The mix's policies with the drawn parameters of the levers it switches on."""
+    if not over:
+        return policies
+    from experiments.uncertainty.design import apply_overrides
+
+    on = {k: v for k, v in over.items() if k.split(".")[1] in policies}
+    return apply_overrides({"policies": policies}, on)["policies"]
 
 
 def lever_column(col: str, levers: Any) -> bool:

@@ -141,3 +141,18 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, arg, field):
     assert r.returncode == 2, r.stderr
     assert field in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_rank_indices_find_the_parameter_that_acts_and_not_the_others():
+    from experiments.uncertainty.analysis import rank_indices
+
+    rng = np.random.default_rng(5)
+    x = rng.random((128, 60))
+    y = 2.0 * x[:, 7] + 0.3 * rng.standard_normal(128)
+    index, ci95, floor = rank_indices(x, y, seed=1)
+    assert index[7] > 0.6 and index[7] - ci95[7] > floor
+    others = np.delete(index, 7)
+    assert others.max() < floor < 0.2  # chance alone stays under the floor here
+    # with nothing acting, nothing clears the floor (the floor is a family-wise 95% level)
+    index0, _, floor0 = rank_indices(x, rng.standard_normal(128), seed=1)
+    assert index0.max() < floor0 * 1.5

@@ -16,8 +16,9 @@ and writes, under the run's output folder, ``uncertainty/``:
   probability that the policy improves it; per official test the probability of passing by
   ``target_year`` with and without the policy (:func:`~experiments.uncertainty.analysis.
   effects_table`);
-* ``variance.csv`` — which uncertain parameter the effect's spread comes from (first-order
-  Sobol indices with 95% intervals) and the share that is seed noise;
+* ``variance.csv`` — which uncertain parameter the effect's spread comes from (the share a
+  monotone trend in it explains, with a 95% interval and the noise floor chance reaches;
+  :func:`~experiments.uncertainty.analysis.rank_indices`) and the share that is seed noise;
 * ``pass_by_year.csv``, ``values.csv`` (the drawn parameter sets), ``runs/`` (one file per
   draw) and the figures ``effects.png``, ``importance.png`` and ``pass_probability.png``.
 

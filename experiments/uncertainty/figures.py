@@ -100,15 +100,22 @@ def importance_figure(variance: pd.DataFrame, meta: dict[str, Any]):
         colours = [POLICY] * len(top) + [NEUTRAL]
         ax.barh(y, vals, xerr=errs, color=colours, alpha=0.8, error_kw={"lw": 0.8})
         ax.set_yticks(y, names, fontsize=7)
-        ax.set_xlabel("first-order index (share of the effect's variance)", fontsize=7)
+        ax.set_xlabel("share of the effect's variance a monotone trend in the parameter "
+                      "explains (squared rank correlation)", fontsize=7)
         ax.set_title(labels.get(key, key), fontsize=8)
         ax.tick_params(labelsize=7)
+        floor = v["noise_floor"].dropna() if "noise_floor" in v else pd.Series(dtype=float)
+        if len(floor):
+            ax.axvline(float(floor.iloc[0]), color=NEUTRAL, ls="--", lw=1)
+            ax.text(float(floor.iloc[0]), len(names) - 0.45, " noise floor", fontsize=6.5,
+                    color=NEUTRAL, va="bottom")
         ax.set_xlim(0, 1.0)
         if top.empty:
             ax.text(0.5, 0.5, f"too few parameter sets for the parameters' indices "
                     f"(at least {MIN_DRAWS})", transform=ax.transAxes, ha="center",
                     fontsize=7)
-    fig.suptitle(_title(meta) + "\nwhich assumption the effect depends on (95% intervals)",
+    fig.suptitle(_title(meta) + "\nwhich assumption the effect depends on (95% intervals; "
+                 "bars below the noise floor may be chance)",
                  fontsize=9)
     return fig
 

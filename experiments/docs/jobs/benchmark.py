@@ -1,4 +1,5 @@
-"""The benchmark (``python -m benchmarks.run --repeat 3 --sweep``): every timing the README
+"""The benchmark (``python -m benchmarks.run --repeat 3 --sweep --uncertainty``): every timing
+the README
 quotes (Performance, the status note, sweeps, the browser view) comes from its ``--json``
 report, trimmed to the figures the docs quote.
 
@@ -14,14 +15,15 @@ import textwrap
 
 from experiments.docs.store import rounded
 
-TITLE = "python -m benchmarks.run --repeat 3 --sweep (README: Performance and every timing)"
+TITLE = ("python -m benchmarks.run --repeat 3 --sweep --uncertainty (README: Performance and "
+         "every timing)")
 
 #: code and data besides the model that shape this job's output (stale when they change)
 DEPENDS = [
     "benchmarks/*.py",
 ]
 
-COMMAND = ["python", "-m", "benchmarks.run", "--repeat", "3", "--sweep"]
+COMMAND = ["python", "-m", "benchmarks.run", "--repeat", "3", "--sweep", "--uncertainty"]
 
 #: the workloads whose figures the docs quote (the rest of the report is not stored)
 QUOTED = (
@@ -43,14 +45,14 @@ def trim(report: dict) -> dict:
                  if report["benchmark"]["mode"] == "quick" or name in QUOTED}
     keep = {k: report[k] for k in ("benchmark", "imports", "ratios", "by_size", "step",
                                    "record", "year_by_part", "agent_views", "browser_view",
-                                   "sweep", "targets")}
+                                   "sweep", "uncertainty", "targets")}
     return rounded({**keep, "workloads": workloads}, 4)
 
 
 def run(ctx) -> dict:
     quick = os.environ.get("EDUSIM_DOCS_BENCHMARK_QUICK") == "1"
-    command = (["python", "-m", "benchmarks.run", "--quick", "--sweep"] if quick
-               else COMMAND)
+    command = (["python", "-m", "benchmarks.run", "--quick", "--sweep", "--uncertainty"]
+               if quick else COMMAND)
     out = ctx.scratch / "bench.json"
     ctx.sh(*command, "--json", str(out), label="benchmark")
     return {"command": " ".join(command), **trim(json.loads(out.read_text(encoding="utf-8")))}
@@ -70,10 +72,12 @@ _TARGET_WORDS = {
     "view_step_ms": "a county_l year of the browser view in ≤ {t:g} ms",
     "million_s": "1,000,000 pupils for 30 years in ≤ {t:g} s",
     "sweep_s": "the 200-run county_l sweep in ≤ {t:g} s",
+    "uncertainty_s": "the 2,000-run uncertainty analysis in ≤ {t:g} s",
 }
 _TARGET_FORMAT = {"county_l_s": "{:.2f} s", "county_l_mib": "{:.0f} MiB",
                   "vs_naive": "{:.1f}×", "vs_floor": "{:.1f}×", "step_ms": "{:.0f} ms",
-                  "view_step_ms": "{:.0f} ms", "million_s": "{:.2f} s", "sweep_s": "{:.0f} s"}
+                  "view_step_ms": "{:.0f} ms", "million_s": "{:.2f} s", "sweep_s": "{:.0f} s",
+                  "uncertainty_s": "{:.0f} s"}
 
 
 def _v() -> dict:
@@ -164,7 +168,8 @@ def render_measured() -> str:
     v = _v()
     imp = v["imports"]
     b = v["benchmark"]
-    return _para(f"Measured with `python -m benchmarks.run --repeat {b['repeat']} --sweep` "
+    flags = " --sweep" * bool(b.get("sweep")) + " --uncertainty" * bool(b.get("uncertainty"))
+    return _para(f"Measured with `python -m benchmarks.run --repeat {b['repeat']}{flags}` "
             f"{measured_on('benchmark')}, Python {b['python']}; imports excluded (in a fresh "
             f"process `import mesa` took {imp['import_mesa_s']:.2f} s and `import sim` with "
             f"the policies {imp['import_sim_after_mesa_s']:.2f} s more). Earlier measurements, "
@@ -332,6 +337,27 @@ def render_sweep_launcher() -> str:
             "the "
             "launchers on your machine, time the same sweep with `hydra/launcher=joblib` "
             "added.")
+
+
+def render_uncertainty_cost() -> str:
+    """The uncertainty section's measured cost: the benchmark's 2,000-run analysis beside a
+    plain sweep of runs of the same county, years and lever."""
+    from experiments.docs.render import measured_on
+
+    v = _v()
+    un = v.get("uncertainty") or {}
+    if not un or "error" in un:
+        return _para("The benchmark did not time the uncertainty analysis "
+                     f"({un.get('error', 'not run')}).")
+    return _para(
+        f"**What it costs.** {un['label']}: {un['seconds'] / 60:.1f} minutes end to end "
+        f"({un['s_per_run']:.2f} s of wall time per run), measured {measured_on('benchmark')} "
+        f"(`python -m benchmarks.run --uncertainty`). A plain sweep of {un['plain_runs']} runs "
+        f"of the same county, years and lever took {un['plain_s_per_run']:.2f} s per run: the "
+        f"same {un['runs']} runs as a sweep would take about "
+        f"{un['plain_estimate_s'] / 60:.0f} minutes ({un['speedup']:.1f}× the analysis's "
+        "time), because the analysis runs many draws per worker process without composing a "
+        "Hydra configuration or writing a run folder per run.")
 
 
 def render_checked() -> str:

@@ -1,0 +1,38 @@
+"""``edusim --help`` answers without loading Hydra, the model or pandas, and lists what the
+configuration really holds."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_help_loads_nothing_heavy_and_lists_the_config_groups():
+    code = ("import sys; from experiments.entry import edusim; sys.argv = ['edusim', '--help']; "
+            "edusim(); heavy = [m for m in ('hydra', 'sim', 'pandas', 'mesa', 'omegaconf') "
+            "if m in sys.modules]; print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert "HEAVY []" in out
+    for group in ("region", "experiment", "policy", "sweep"):
+        names = sorted(p.stem for p in (ROOT / "configs" / group).glob("*.yaml"))
+        block = re.search(rf"^  {group} \(.*?(?=^  \S|^$)", out, re.S | re.M).group(0)
+        listed = " ".join(block.split())
+        for name in names:
+            assert name in listed, (group, name)
+    cfg = yaml.safe_load((ROOT / "configs" / "config.yaml").read_text())
+    assert f"seed={cfg['seed']}," in out and f"years={cfg['years']}," in out
+
+
+def test_the_command_prints_it(tmp_path):
+    exe = Path(sys.executable).parent / "edusim"
+    out = subprocess.run([str(exe), "--help"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("edusim: simulate")
+    assert not list(tmp_path.iterdir())  # nothing written
