@@ -156,3 +156,39 @@ def test_rank_indices_find_the_parameter_that_acts_and_not_the_others():
     # with nothing acting, nothing clears the floor (the floor is a family-wise 95% level)
     index0, _, floor0 = rank_indices(x, rng.standard_normal(128), seed=1)
     assert index0.max() < floor0 * 1.5
+
+
+def test_parts_of_a_multirun_give_the_single_process_result(tmp_path):
+    one = tmp_path / "one"
+    r = _cli(*BASE_ARGS, "uncertainty.draws=4", f"hydra.run.dir={one}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    parts = tmp_path / "parts"
+    r = _cli("--multirun", *BASE_ARGS, "uncertainty.draws=4", "uncertainty.parts=2",
+             "uncertainty.part=0,1", f"hydra.sweep.dir={parts}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "part 0 of 2 done" in r.stdout  # the first part leaves the tables to the second
+    for name in ("effects.csv", "variance.csv", "pass_by_year.csv", "values.csv"):
+        a = (one / "uncertainty" / name).read_text()
+        b = (parts / "uncertainty" / name).read_text()
+        assert a == b, name
+    # a part out of range is refused before anything runs
+    r = _cli(*BASE_ARGS, "uncertainty.parts=2", "uncertainty.part=2",
+             f"hydra.run.dir={tmp_path / 'bad'}", cwd=tmp_path)
+    assert r.returncode == 2 and "uncertainty.part: 2 is outside" in r.stderr
+
+
+@pytest.mark.slow
+def test_parts_run_on_a_ray_cluster(tmp_path, ray_head):
+    address, env = ray_head
+    out = tmp_path / "ray"
+    exe = Path(sys.executable).parent / "edusim-uncertainty"
+    r = subprocess.run([str(exe), "--multirun", *BASE_ARGS, "uncertainty.draws=4",
+                        "uncertainty.parts=2", "uncertainty.part=0,1",
+                        "hydra/launcher=ray_cluster",
+                        f"hydra.launcher.ray.init.address={address}",
+                        f"hydra.sweep.dir={out}"], cwd=tmp_path, capture_output=True,
+                       text=True, env={**env, "HYDRA_FULL_ERROR": "1"}, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "Ray Launcher is launching 2 jobs" in r.stdout + r.stderr
+    t = pd.read_csv(out / "uncertainty" / "effects.csv")
+    assert len(t) and t["runs"].iloc[0] == 4  # 4 draws x 1 seed

@@ -22,6 +22,11 @@ and writes, under the run's output folder, ``uncertainty/``:
 * ``pass_by_year.csv``, ``values.csv`` (the drawn parameter sets), ``runs/`` (one file per
   draw) and the figures ``effects.png``, ``importance.png`` and ``pass_probability.png``.
 
+**On a cluster** the draws are split into ``uncertainty.parts`` jobs of a multirun, any
+launcher (``--multirun 'uncertainty.part=range(PARTS)' hydra/launcher=ray_cluster`` or
+``slurm``): every part writes its draws into the shared sweep folder, and the part that
+finishes the last draw writes the tables (the result does not depend on the split).
+
 A re-run into the same folder (``hydra.run.dir=...``) resumes: finished draws are read
 back; a folder holding an analysis of another configuration is refused (exit 2). Bad input
 (a value out of range, an unknown parameter to fix, no policy) stops the command before any
@@ -73,7 +78,16 @@ class UncertaintyConfig:
                                     doc="year by which passing the official tests counts "
                                         "(None: the last year)")
     workers: int | None = param(None, "processes", 1, 512,
-                                doc="worker processes (None: one per core)")
+                                doc="worker processes (None: one per core; 1 in a job of a "
+                                    "multirun)")
+    parts: int = param(1, "jobs", 1, 10_000,
+                       doc="split the draws into this many parts, one job each of a multirun "
+                           "(--multirun 'uncertainty.part=range(PARTS)', any launcher: "
+                           "workstation, Ray, SLURM); the job that finishes the last draw "
+                           "writes the tables")
+    part: int | None = param(None, "", 0, 9_999,
+                             doc="the part this job runs: draws d with d % parts == part "
+                                 "(None: every draw, in this process)")
 
 
 def _problems(cfg: dict[str, Any]) -> list[str]:
@@ -92,6 +106,9 @@ def _problems(cfg: dict[str, Any]) -> list[str]:
     if not (cfg.get("policies") or {}):
         problems.append("policies: an uncertainty analysis compares a policy with its "
                         "baseline: choose one (+experiment=NAME or +policies.NAME={})")
+    if u.part is not None and isinstance(u.parts, int) and u.part >= u.parts:
+        problems.append(f"uncertainty.part: {u.part} is outside the allowed range [0, "
+                        f"{u.parts - 1}] (uncertainty.parts={u.parts})")
     years = cfg.get("years")
     if isinstance(u.target_year, int) and isinstance(years, int) and u.target_year > years:
         problems.append(f"uncertainty.target_year: {u.target_year} is after the last simulated "
@@ -199,13 +216,15 @@ def analyse(cfg: dict[str, Any], out: Path, progress: bool = True) -> dict[str, 
     def draw_file(i: int) -> Path:
         return folder / "runs" / f"draw_{i:05d}.csv"
 
-    todo = [i for i in range(u.draws) if not draw_file(i).exists()]
+    mine = [i for i in range(u.draws) if u.part is None or i % u.parts == u.part]
+    todo = [i for i in mine if not draw_file(i).exists()]
     tasks = [(model_cfg, draw_overrides(params, points[i]), i, seeds, years) for i in todo]
-    workers = min(u.workers or os.cpu_count() or 1, max(len(tasks), 1))
+    default_workers = 1 if u.part is not None else (os.cpu_count() or 1)
+    workers = min(u.workers or default_workers, max(len(tasks), 1))
     bar = None
     if progress and tasks:
         from tqdm import tqdm
-        bar = tqdm(total=u.draws, initial=u.draws - len(tasks), unit="draw",
+        bar = tqdm(total=len(mine), initial=len(mine) - len(tasks), unit="draw",
                    desc=f"{PROG}: {u.seeds} seeds x 2 arms per draw", file=sys.stderr)
 
     def save(rows: list[dict[str, Any]]) -> None:
@@ -227,6 +246,10 @@ def analyse(cfg: dict[str, Any], out: Path, progress: bool = True) -> dict[str, 
     if bar is not None:
         bar.close()
 
+    missing = [i for i in range(u.draws) if not draw_file(i).exists()]
+    if missing:  # other parts of a multirun still running: they write the tables
+        return {"folder": str(folder), "pending": len(missing), "draws": u.draws,
+                "part": u.part, "parts": u.parts}
     runs = pd.concat([pd.read_csv(draw_file(i)) for i in range(u.draws)], ignore_index=True)
     eff = analysis.effects(runs)
     table = analysis.effects_table(eff, target)
@@ -250,6 +273,13 @@ class ValidateUncertainty(Callback):
     leaves nothing behind."""
 
     def on_run_start(self, config: Any, **kwargs: Any) -> None:
+        self._check(config, str(config.hydra.run.dir))
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        # the parts' own settings (uncertainty.part=...) are sweep overrides: check the rest
+        self._check(config, str(config.hydra.sweep.dir))
+
+    def _check(self, config: Any, folder: str) -> None:
         from omegaconf import OmegaConf
 
         from experiments.design import resolve_region_paths
@@ -257,7 +287,7 @@ class ValidateUncertainty(Callback):
         app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
         cwd = os.getcwd()
         container = resolve_region_paths(OmegaConf.to_container(app, resolve=True), cwd)
-        out = Path(cwd) / str(config.hydra.run.dir)
+        out = Path(cwd) / folder
         problems = check(container, out)
         if problems:
             lines = [line for p in problems for line in ConfigError(p).messages()]
@@ -267,6 +297,11 @@ class ValidateUncertainty(Callback):
 
 
 def _print_summary(result: dict[str, Any]) -> None:
+    if "pending" in result:
+        print(f"{PROG}: part {result['part']} of {result['parts']} done; "
+              f"{result['draws'] - result['pending']} of {result['draws']} draws finished "
+              f"(the part that finishes the last one writes the tables); {result['folder']}")
+        return
     t = result["effects"]
     print(f"{PROG}: {result['runs']} runs, {result['parameters']} uncertain parameters; "
           f"{result['folder']}")
@@ -301,9 +336,13 @@ def main() -> None:
         hc = HydraConfig.get()
         container = resolve_region_paths(OmegaConf.to_container(cfg, resolve=True),
                                          hc.runtime.cwd)
+        from hydra.types import RunMode
+
+        # the parts of a multirun share the sweep folder (each job writes its own draws)
+        out = (Path(hc.runtime.cwd) / hc.sweep.dir if hc.mode == RunMode.MULTIRUN
+               else Path(hc.runtime.output_dir))
         try:
-            result = analyse(container, Path(hc.runtime.output_dir),
-                             progress=bool(container.get("progress", True)))
+            result = analyse(container, out, progress=bool(container.get("progress", True)))
         except ConfigError as err:
             print(f"{PROG}: {err}", file=sys.stderr)
             sys.exit(2)

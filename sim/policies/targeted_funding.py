@@ -293,7 +293,8 @@ class TargetedFunding(Policy):
 
     def shortfall_yuan(self, model: CountyState) -> np.ndarray:
         """Money each school needs to reach (1 + ``target_margin``) × the 2017 standards of
-        building area, equipment and multimedia rooms: (schools × 3) yuan, counting the undelivered pipeline as stock;
+        building area, equipment and multimedia rooms: (schools × 3) yuan, counting the
+        undelivered pipeline as stock;
         0 for closed schools. With ``sports_grounds`` a fourth column: the sports ground
         (:meth:`sports_need`) at ``finance.sports_cost_per_m2`` plus its land at
         ``land_cost_per_m2``."""

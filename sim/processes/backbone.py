@@ -21,24 +21,23 @@ selection rounds with places (名额) distributed to schools; this module does t
    ``e_i + 0.05·N(0,1) + backbone_incumbency_bonus·[holder]``;
    holders not re-selected lose the title (revocable titles);
 3. **refill** — in the other years titles vacated by exits and transfers are refilled within
-   the section's quota from its best non-holders; nobody loses a title between reviews (a section above its quota keeps its holders until the next review).
+   the section's quota from its best non-holders; nobody loses a title between reviews (a
+   section above its quota keeps its holders until the next review).
 
 **Who counts where** (``backbone_counts_at``): ``"teaching"`` counts a rotated teacher at
 the school where they teach (``school``) in the official indicator, ``"post"`` at the
 school that holds their post (编制, ``post_school``); the places are the post school's either
 way (a rotated teacher selected at the host would lose the host its title on returning
-home). No policy document
-at hand says which; ``"teaching"`` is the default because it is how the official table has
-always been computed in this model (``sim.record.school_columns`` counts teachers where
-they teach).
+home). No policy document at hand says which; ``"teaching"`` is the default because it is
+how the official table has always been computed in this model
+(``sim.record.school_columns`` counts teachers where they teach).
 
 **Year 0.** The synthetic county starts from the distribution it inherited: the county's
 ``round(backbone_target × teachers)`` titles distributed by the same rule with each school's
 staff weighted by its tier's ``initial_backbone`` (relative weights: urban schools hold more),
 floors included, filled by the best scores; ``backbone_equalise`` acts from the first
-review. A loaded county table keeps its given
-counts as its year-0 quotas (:func:`keep_given_counts`); its later quotas are synthesised by
-the rule.
+review. A loaded county table keeps its given counts as its year-0 quotas
+(:func:`keep_given_counts`); its later quotas are synthesised by the rule.
 
 Draws come from the ``"backbone"`` stream.
 """

@@ -200,9 +200,9 @@ PE_ARTS_STANDARD = QUALITY_STANDARDS["primary"]["pe_arts_teachers_per_100"]
 
 def _pe_arts_gap(model: CountyState, margin: float = 0.0) -> np.ndarray:
     """PE/arts teachers each school and section lacks for the 2017 standard (negative above
-    it): (1 + ``margin``) × 0.9 per 100 pupils minus the PE/arts teachers whose post it holds (a school recruits
-    for its own establishment: a teacher rotated in leaves at the end of the term, one of its
-    own away on rotation comes back), shape (schools, 2)."""
+    it): (1 + ``margin``) × 0.9 per 100 pupils minus the PE/arts teachers whose post it
+    holds (a school recruits for its own establishment: a teacher rotated in leaves at the end
+    of the term, one of its own away on rotation comes back), shape (schools, 2)."""
     t = model.teachers
     have = np.bincount(post_unit(model)[t.subject > 0],
                        minlength=model.schools.n * 2).reshape(-1, 2)
