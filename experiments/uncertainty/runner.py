@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from experiments.uncertainty.design import apply_overrides
+from sim.record import first_year_met
 from sim.results import EQUITY_MEASURES
 
 __all__ = ["MEASURES", "STANDARD_COLUMNS", "run_draw"]
@@ -31,13 +32,6 @@ STANDARD_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _first_pass(ts, column: str) -> float:
-    if column not in ts:
-        return math.nan
-    years = ts.loc[ts[column].astype(bool) & (ts["year"] > 0), "year"]
-    return float(years.iloc[0]) if len(years) else math.nan
-
-
 def _row(model, arm: str) -> dict[str, Any]:
     ts = model.timeseries()
     last = ts.iloc[-1]
@@ -45,7 +39,8 @@ def _row(model, arm: str) -> dict[str, Any]:
     for key, _, _ in MEASURES:
         row[key] = float(last[key]) if key in last else math.nan
     for key, _ in STANDARD_COLUMNS:
-        row[f"first_{key}"] = _first_pass(ts, key)
+        first = first_year_met(ts[ts["year"] > 0], key)  # a simulated year, not year 0
+        row[f"first_{key}"] = math.nan if first is None else float(first)
     costs = [c for c in ts.columns if c.startswith("cost_policy_")]
     row["policy_cost_yuan"] = float(np.nansum(ts[costs].to_numpy(dtype=float))) if costs else 0.0
     return row

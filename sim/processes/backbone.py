@@ -233,7 +233,7 @@ def designate_backbone(model: CountyState) -> None:
     review = model.year % tc.backbone_review_years == 0
     if review:
         total = int(round(tc.backbone_target * model.teachers.n))
-        staff = np.bincount(post_unit(model), minlength=2 * model.schools.n).reshape(-1, 2)
+        staff = _per_unit(model, post_unit(model), None)
         model.backbone_quota = _rule_quotas(model, staff, total, tc.backbone_equalise)
     granted, revoked = _fill(model, rng, review)
     model.flows["new_backbone"] = granted
