@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +37,6 @@ SEED_MAX = 2**63 - 1
 
 
 @dataclass
-class SensitivityRow:
-    """One row of a sensitivity design applied as overrides (experiments.calibration)."""
-
-    design: str | None = param(None, doc="design CSV written by experiments.calibration."
-                                         "sensitivity (None: no design row applied)")
-    row: int | None = param(None, "row", 0, None, doc="row of the design to apply")
-
-
-@dataclass
 class RunConfig(SimConfig):
     """The model's parameters plus what a run needs (the Hydra schema)."""
 
@@ -57,14 +48,13 @@ class RunConfig(SimConfig):
     compare_baseline: bool = param(
         True, doc="when policies are on, also run the same-seed baseline and compare")
     progress: bool = param(True, doc="show a progress bar for a single run")
-    sensitivity: SensitivityRow = field(default_factory=SensitivityRow)
 
 
 def register_schema() -> None:
     ConfigStore.instance().store(name="edusim_schema", node=RunConfig)
 
 
-RUN_KEYS = ("seed", "years", "figures", "compare_baseline", "progress", "hydra", "sensitivity")
+RUN_KEYS = ("seed", "years", "figures", "compare_baseline", "progress", "hydra")
 
 
 def check_config(cfg: dict[str, Any], model_fields: bool = True) -> list[str]:
@@ -83,12 +73,6 @@ def check_config(cfg: dict[str, Any], model_fields: bool = True) -> list[str]:
         if key in cfg and not (isinstance(cfg[key], bool) or (none_ok and cfg[key] is None)):
             allowed = "true, false or null" if none_ok else "true or false"
             problems.append(f"{key}: {cfg[key]!r} must be {allowed}")
-    # sensitivity analysis: a design row's parameter values become overrides
-    from experiments.calibration.sensitivity import apply_design_row
-    try:
-        cfg = apply_design_row(cfg)
-    except ConfigError as err:
-        return problems + [str(err)]
     try:
         sim_cfg = SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS},
                                       validate=False)
@@ -115,12 +99,9 @@ def run_warnings(cfg: dict[str, Any]) -> list[str]:
 
 def run_identity(cfg: dict[str, Any]) -> tuple[Any, Any, SimConfig]:
     """(seed, years, model configuration) of the run that the plain configuration ``cfg``
-    makes: a sensitivity design row applied, the run's own keys (:data:`RUN_KEYS`) removed.
+    makes: the run's own keys (:data:`RUN_KEYS`) removed.
     What a finished run is compared by (:func:`already_complete`; a sweep's rerun check
     in :mod:`experiments.callbacks`). The model configuration is not validated."""
-    from experiments.calibration.sensitivity import apply_design_row
-
-    cfg = apply_design_row(cfg)  # a sensitivity design row, if any, as overrides
     sim_cfg = SimConfig.from_dict({k: v for k, v in cfg.items() if k not in RUN_KEYS},
                                   validate=False)
     return cfg.get("seed"), cfg.get("years"), sim_cfg

@@ -1,11 +1,12 @@
-"""Sensitivity analysis (experiments/calibration): the parameter ranges are valid, a design
-row really reaches the model through a Hydra multirun, bad rows fail clearly, and the index
-wrappers rank known functions correctly."""
+"""Sensitivity analysis of policy effects (experiments/calibration): the ranges are the
+priors and valid, a design point's effect is the policy run minus its same-seed baseline,
+seed noise is measured beside every index, bad input fails clearly, an analysis resumes and
+refuses another scenario's folder, and the index wrappers rank known functions correctly."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ import pandas as pd
 import pytest
 
 from experiments.calibration import sensitivity as sa
-from experiments.calibration.ranges import RANGES, parameter_info, problem, ranges_table
+from experiments.calibration import sensitivity_figures as figs
+from experiments.calibration.ranges import RANGES, declared_prior, parameter_info, ranges_table
 from sim.config import ConfigError, SimConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,142 +50,192 @@ def test_range_ends_are_accepted_by_the_model_config(r):
             SimConfig.from_overrides({r.name: value})  # raises if unknown or out of range
 
 
-def test_ranges_table_and_problem():
+def test_ranges_table_and_ranges_are_the_priors():
     table = ranges_table()
     assert list(table["parameter"]) == [r.name for r in RANGES]
     assert len(set(table["parameter"])) == len(table) >= 10
     assert table["source of default"].str.len().min() > 0
-    p = problem(["learning.persistence", "teachers.attrition.rural"])
-    assert p == {"num_vars": 2, "names": ["learning.persistence", "teachers.attrition.rural"],
-                 "bounds": [[0.60, 0.85], [0.04, 0.12]]}
+    # one fact in one place: a range is its declared prior's support
+    r = {x.name: x for x in RANGES}
+    assert (r["learning.persistence"].low, r["learning.persistence"].high) == (0.60, 0.85)
+    d = declared_prior("policies.teacher_rotation.continuity_cost")
+    assert d.prior.relative  # a factor 0.5-2 of the default
+    assert r[d.path].low == pytest.approx(0.5 * d.default)
+    assert r[d.path].high == pytest.approx(2.0 * d.default)
+    assert r[d.path].reason == d.prior.reason
+    with pytest.raises(KeyError):
+        declared_prior("learning.no_such_parameter")
 
 
-@pytest.mark.parametrize("name", ["learning.nope", "teachers.attrition", "teachers.attrition.x",
-                                  "learning", "policies.nope.rate", "policies.teacher_rotation"])
+@pytest.mark.parametrize("name", ["learning", "learning.nope", "teachers.attrition",
+                                  "policies.nope.rate", "policies.teacher_rotation"])
 def test_parameter_info_rejects_what_is_not_one_parameter(name):
     with pytest.raises(KeyError):
         parameter_info(name)
 
 
 # ---------------------------------------------------------------------------------------------
-# design rows
+# the scenario, its parameters and the effects
 
 
-def _design(tmp_path: Path, names: list[str], X) -> Path:
-    return sa.write_design(tmp_path, np.asarray(X, dtype=float), names, {"method": "test"})
+@pytest.fixture(scope="module")
+def tiny_cfg():
+    return sa.base_config(sa.QUICK)
 
 
-def test_design_roundtrip_and_row_applied_as_overrides(tmp_path):
-    names = ["learning.persistence", "teachers.attrition.rural",
-             "policies.teacher_rotation.refusal_base"]
-    X = [[0.61, 0.05, 0.01], [0.7 + 1e-13, 0.1 / 3, 0.149]]
-    path = _design(tmp_path, names, X)
-    meta = json.loads((tmp_path / "problem.json").read_text())
-    assert meta["names"] == names and meta["rows"] == 2
-    assert sa.design_row(path, 1) == dict(zip(names, X[1], strict=True))  # exact floats
-    cfg = {"seed": 0, "learning": {"noise_sd": 0.5}, "policies": {"teacher_rotation": {}},
-           "sensitivity": {"design": str(path), "row": 1}}
-    out = sa.apply_design_row(cfg)
-    assert "sensitivity" not in out and "sensitivity" in cfg  # a copy
-    assert out["learning"] == {"noise_sd": 0.5, "persistence": X[1][0]}
-    assert cfg["learning"] == {"noise_sd": 0.5}
-    assert out["teachers"]["attrition"]["rural"] == X[1][1]
-    assert out["policies"]["teacher_rotation"]["refusal_base"] == X[1][2]
-    sim = SimConfig.from_dict({k: v for k, v in out.items() if k != "seed"})
-    assert sim.teachers.attrition.rural == X[1][1] and sim.teachers.attrition.urban == 0.03
-    # no design: nothing applied, the key dropped
-    assert sa.apply_design_row({"seed": 1, "sensitivity": {"design": None, "row": None}}) == \
-        {"seed": 1}
+def test_screen_varies_the_behavioural_and_the_policy_parameters(tiny_cfg):
+    params = sa.screened(tiny_cfg)
+    names = [p.path for p in params]
+    assert names[: len(RANGES) - 7] == [r.name for r in RANGES[: len(RANGES) - 7]]
+    assert "policies.teacher_rotation.continuity_cost" in names  # an effect-size parameter
+    assert len(names) == len(set(names))
+    u = np.linspace(0, 1, len(params))
+    over = sa.point_overrides(params, u)
+    by = {p.path: p for p in params}
+    assert over["learning.persistence"] == pytest.approx(0.60)  # quantile 0 of 0.6-0.85
+    last = params[-1]
+    assert over[last.path] == pytest.approx(
+        list(last.overrides(1.0).values())[0])  # quantile 1: the prior's top
+    assert by["learning.persistence"].overrides(0.5) == {"learning.persistence": 0.725}
 
 
-@pytest.mark.parametrize("row", [2, -1, 1.5, "1", True])
-def test_bad_row_names_the_field_and_the_allowed_range(tmp_path, row):
-    path = _design(tmp_path, ["learning.persistence"], [[0.7], [0.8]])
-    with pytest.raises(ConfigError) as err:
-        sa.apply_design_row({"sensitivity": {"design": str(path), "row": row}})
-    msg = str(err.value)
-    assert msg.startswith("sensitivity.row:") and "[0, 1]" in msg and "\n" not in msg
+def test_a_normal_prior_is_screened_over_its_middle_90_percent():
+    from sim.priors import normal
+    from sim.schema import DeclaredPrior
+
+    class P:
+        declared = DeclaredPrior("x", normal(0.0, 1.0, "test"), 0.0, None, None, "")
+
+    assert sa.quantile(P(), 0.0) == pytest.approx(0.05)
+    assert sa.quantile(P(), 1.0) == pytest.approx(0.95)
 
 
-def test_missing_or_malformed_design_names_the_field(tmp_path):
-    with pytest.raises(ConfigError, match=r"^sensitivity\.design: .*nope\.csv.* is not a file"):
-        sa.apply_design_row({"sensitivity": {"design": str(tmp_path / "nope.csv"), "row": 0}})
-    bad = tmp_path / "bad.csv"
-    bad.write_text("row,learning.persistence\n0,abc\n")
-    with pytest.raises(ConfigError, match=r"^sensitivity\.design: non-numeric"):
-        sa.design_row(bad, 0)
-    with pytest.raises(ConfigError, match=r"^sensitivity\.design: a design CSV is required"):
-        sa.apply_design_row({"sensitivity": {"design": None, "row": 0}})
-    path = _design(tmp_path, ["policies.teacher_rotation.rate"], [[0.2]])
-    with pytest.raises(ConfigError, match=r"teacher_rotation, which this run does not switch on"):
-        sa.apply_design_row({"policies": {}, "sensitivity": {"design": str(path), "row": 0}})
+def test_bad_scenarios_name_the_field():
+    with pytest.raises(ConfigError, match=r"^experiment: 'nope' is not one of .*teacher_rotation"):
+        sa.base_config(dataclasses.replace(sa.QUICK, experiment="nope"))
+    with pytest.raises(ConfigError, match=r"^region: 'atlantis' is not one of .*tiny"):
+        sa.base_config(dataclasses.replace(sa.QUICK, region="atlantis"))
+    with pytest.raises(ConfigError, match=r"^seeds: 1 is outside the allowed range"):
+        sa.base_config(dataclasses.replace(sa.QUICK, seeds=1))
+    with pytest.raises(ConfigError, match=r"^experiment: 'baseline' switches on no policy"):
+        sa.base_config(dataclasses.replace(sa.QUICK, experiment="baseline"))
 
 
-def test_check_config_reports_a_bad_row_as_one_problem(tmp_path):
-    from experiments.run import check_config
-
-    path = _design(tmp_path, ["learning.persistence"], [[0.7], [0.8], [0.9]])
-    ok = check_config({"seed": 0, "years": 1, "sensitivity": {"design": str(path), "row": 2}})
-    assert ok == []
-    problems = check_config({"seed": 0, "years": 1,
-                             "sensitivity": {"design": str(path), "row": 3}})
-    assert len(problems) == 1 and problems[0].startswith("sensitivity.row: 3 is outside the "
-                                                         "allowed range [0, 2]")
-    # a row whose value the model refuses is reported by the model's validation
-    path = _design(tmp_path, ["learning.persistence"], [[1.5]])
-    problems = check_config({"seed": 0, "years": 1, "sensitivity": {"design": str(path), "row": 0}})
-    assert problems == ["learning.persistence: 1.5 is outside the allowed range [0.0, 0.99] "
-                        "coefficient"]
-
-
-@pytest.mark.slow
-def test_design_rows_reach_each_job_of_a_hydra_multirun(tmp_path):
-    names = ["learning.persistence", "learning.ses_effect", "teachers.attrition.rural",
-             "policies.teacher_rotation.refusal_base"]
-    X = sa.morris_design(problem(names), 1, seed=3)  # 5 rows
-    design = sa.write_design(tmp_path / "d", X, names, {"method": "morris"})
-    scenario = sa.Scenario(region="tiny", years=1, seed=4)
-    sa.run_sweep(design, tmp_path / "runs", scenario, n_jobs=2, quiet=True)
-    runs = sa.collect(tmp_path / "runs", design)
-    assert list(runs["row"]) == list(range(len(X))) and set(runs["seed"]) == {4}
-    for _, run in runs.iterrows():
-        summary = json.loads((Path(run["run_dir"]) / "summary.json").read_text())
-        c = summary["config"]
-        got = [c["learning"]["persistence"], c["learning"]["ses_effect"],
-               c["teachers"]["attrition"]["rural"],
-               c["policies"]["teacher_rotation"]["refusal_base"]]
-        assert got == list(X[run["row"]])  # the very floats of the design row
-        assert c["teachers"]["attrition"]["urban"] == 0.03  # the other tiers untouched
-        assert summary["years"] == 1 and summary["region"] == "tiny"
-        assert summary["config"]["policies"]["teacher_rotation"]["rate"] == 0.1
-        assert not (Path(run["run_dir"]) / "baseline_timeseries.parquet").exists()
-    assert runs["first_pass_cv_primary"].isin([0.0, 1.0, 2.0]).all()  # 2 = never (years + 1)
-    assert runs["ses_gap"].nunique() > 1  # the rows really change the model
-    # a run whose configuration does not hold its row is caught
-    victim = Path(runs["run_dir"].iloc[1]) / "summary.json"
-    s = json.loads(victim.read_text())
-    s["config"]["learning"]["ses_effect"] += 0.01
-    victim.write_text(json.dumps(s))
-    with pytest.raises(sa.SensitivityError, match="learning.ses_effect"):
-        sa.collect(tmp_path / "runs", design)
-    # and a row without its run
-    victim.parent.joinpath("COMPLETE").unlink()
-    with pytest.raises(sa.SensitivityError, match="row 1: runs for seeds"):
-        sa.collect(tmp_path / "runs", design)
+def test_effects_are_policy_minus_same_seed_baseline_with_never_as_years_plus_one():
+    keys = [o.key for o in sa.OUTCOMES if o.key != sa.FIRST_PASS]
+    first = f"first_{sa.FIRST_PASS_COLUMN}"
+    rows = []
+    for draw in (0, 1):
+        for seed in (5, 6):
+            for arm, shift, fp in (("policy", 1.0, 2.0), ("baseline", 0.0, np.nan)):
+                rows.append({"draw": draw, "seed": seed, "arm": arm, first: fp,
+                             **{k: 10 * draw + seed + shift for k in keys}})
+    eff = sa.effects(pd.DataFrame(rows[::-1]), years=4)  # order of the rows does not matter
+    assert list(eff["row"]) == [0, 0, 1, 1] and list(eff["seed"]) == [5, 6, 5, 6]
+    for k in keys:
+        assert (eff[k] == 1.0).all()
+    assert (eff[sa.FIRST_PASS] == 2.0 - 5.0).all()  # never = years + 1 = 5
+    assert eff["never_baseline"].all() and not eff["never_policy"].any()
+    mean, se = sa.point_means(eff)
+    assert (mean[keys[0]] == 1.0).all() and (se[keys[0]] == 0.0).all()
 
 
-@pytest.mark.slow
-def test_multirun_with_a_bad_row_fails_before_any_run(tmp_path):
-    design = sa.write_design(tmp_path, np.array([[0.7], [0.8]]), ["learning.persistence"],
-                             {"method": "test"})
-    proc = subprocess.run(
-        [sys.executable, "-m", "experiments.run", "--multirun", "+sensitivity=rotation",
-         f"sensitivity.design='{design}'", "sensitivity.row=range(0,3)", "region=tiny",
-         "years=1", f"hydra.sweep.dir='{tmp_path / 'runs'}'"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ))
-    assert proc.returncode == 2
-    assert "sensitivity.row: 2 is outside the allowed range [0, 1]" in proc.stderr
-    assert not list((tmp_path / "runs").glob("*/summary.json"))
+def test_noise_floor_from_the_seeds_of_each_point():
+    keys = [o.key for o in sa.OUTCOMES]
+    eff = pd.DataFrame([{"row": r, "seed": s, **{k: v for k in keys}}
+                        for r in range(3) for s, v in enumerate([1.0, 2.0, 4.0])])
+    floor = sa.noise_floor(eff).set_index("outcome")
+    sd = np.std([1, 2, 4], ddof=1)
+    assert floor["seed_sd"].to_numpy() == pytest.approx(sd)
+    assert floor["se_of_mean"].to_numpy() == pytest.approx(sd / np.sqrt(3))
+    # E|a - b| of two independent means = 2 se / sqrt(pi), over the Morris step 2/3
+    assert floor["noise_mu_star"].to_numpy() == pytest.approx(
+        2 / np.sqrt(np.pi) * sd / np.sqrt(3) / (2 / 3))
+
+
+def test_seed_noise_of_an_index_is_zero_when_every_seed_agrees_and_not_otherwise():
+    p = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}
+    X = sa.morris_design(p, 6, seed=3)
+    keys = [o.key for o in sa.OUTCOMES]
+
+    def eff(noise):
+        rng = np.random.default_rng(0)
+        return pd.DataFrame([{"row": i, "seed": s,
+                              **{k: 2 * x[0] + noise * rng.normal() for k in keys}}
+                             for i, x in enumerate(X) for s in range(3)])
+
+    def fn(**kw):
+        return sa.morris_indices(p, X, **kw)
+
+    same = sa.seed_se(fn, eff(0.0), ["mu_star"])
+    assert (same["mu_star_seed_se"] == 0.0).all()
+    noisy = sa.seed_se(fn, eff(0.5), ["mu_star"])
+    assert (noisy["mu_star_seed_se"] > 0.0).all()
+
+
+def test_a_point_is_the_policy_run_minus_the_same_seed_baseline(tmp_path, tiny_cfg):
+    """The analysis's numbers are those of plain model runs with the point's parameters."""
+    from experiments.uncertainty.design import apply_overrides
+    from sim import EducationModel
+    from sim.config import SimConfig
+
+    s = dataclasses.replace(sa.QUICK, seeds=2)
+    params = sa.screened(tiny_cfg)
+    problem = {"num_vars": len(params), "names": [p.path for p in params],
+               "bounds": [[0.0, 1.0]] * len(params)}
+    U = np.full((1, len(params)), 0.9)
+    eff, _ = sa.run_stage(tmp_path, "one", U, problem, params, tiny_cfg, s, {}, 1, False)
+    cfg = apply_overrides(tiny_cfg, sa.point_overrides(params, U[0]))
+    seed = 1
+    pol = EducationModel(SimConfig.from_dict(cfg), rng=seed).run(s.years).timeseries()
+    base = EducationModel(SimConfig.from_dict({**cfg, "policies": {}}), rng=seed
+                          ).run(s.years).timeseries()
+    got = eff[eff["seed"] == seed].iloc[0]
+    want = pol.iloc[-1]["urban_rural_gap"] - base.iloc[-1]["urban_rural_gap"]
+    assert got["urban_rural_gap"] == pytest.approx(want, abs=1e-12)
+    values = pd.read_csv(tmp_path / "one" / "values.csv")
+    assert values.at[0, "learning.persistence"] == pytest.approx(0.6 + 0.9 * 0.25)
+
+
+def test_the_quick_analysis_end_to_end_resumes_and_refuses_another_scenario(tmp_path):
+    out = tmp_path / "sa"
+    cmd = [sys.executable, "-m", "experiments.calibration.sensitivity", "--quick", "--quiet",
+           "--out", str(out), "--jobs", "2"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    k = len(summary["parameters"])
+    assert summary["points"] == {"morris": 2 * (k + 1), "sobol": 4 * (2 + 2)}
+    assert summary["runs"]["morris"] == summary["points"]["morris"] * 2 * 2  # seeds × arms
+    morris = pd.read_csv(out / "morris" / "indices.csv")
+    sobol = pd.read_csv(out / "sobol" / "indices.csv")
+    assert {"mu_star", "mu_star_seed_se", "noise_mu_star"} <= set(morris.columns)
+    assert {"S1_seed_se", "ST_seed_se", "noise_share"} <= set(sobol.columns)
+    assert len(morris) == k * len(sa.OUTCOMES)
+    for name in ("sensitivity_morris.png", "sensitivity_sobol.png"):
+        assert (out / "figures" / name).stat().st_size > 10_000
+    # a re-run reads every point back
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0
+    assert json.loads((out / "summary.json").read_text())["wall_seconds"]["morris"] < 1.0
+    assert pd.read_csv(out / "morris" / "indices.csv").equals(morris)
+    # another scenario into the same folder: refused before anything runs
+    (out / "analysis.json").write_text(json.dumps({"identity": "another"}))
+    before = sorted(p.name for p in (out / "morris" / "runs").iterdir())
+    bad = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0 and "--out:" in bad.stderr
+    assert sorted(p.name for p in (out / "morris" / "runs").iterdir()) == before
+
+
+def test_report_of_a_folder_without_an_analysis_exits_2(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "experiments.calibration.sensitivity",
+                           "--report", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and "--out:" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "experiments.calibration.sensitivity",
+                           "--jobs", "0"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "--jobs: 0 is outside the allowed range" in proc.stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,7 +274,7 @@ def test_top_selection_net_of_seed_noise():
         "outcome": ["gap"] * 3 + ["pass"] * 3,
         "parameter": ["a", "b", "c"] * 2,
         "mu_star": [1.0, 0.55, 0.5, 0.1, 0.2, 3.0]})
-    noise = pd.DataFrame({"outcome": ["gap", "pass"], "reseed_mu_star": [0.4, 5.0]})
+    noise = pd.DataFrame({"outcome": ["gap", "pass"], "noise_mu_star": [0.4, 5.0]})
     # without noise c wins through "pass"; with it "pass" is noise only and b edges out c
     assert sa.select_top(idx, 2) == ["a", "c"]  # both 1.0 somewhere: by name
     assert sa.select_top(idx, 2, noise) == ["a", "b"]
@@ -248,25 +300,6 @@ def test_sobol_wrapper_on_ishigami():
         sa.sobol_indices(p, Ishigami.evaluate(X), seed=0)
 
 
-def test_noise_reference():
-    noise = pd.DataFrame({o.key: [1.0, 2.0, 4.0] for o in sa.OUTCOMES})
-    ref = sa.noise_reference(noise).set_index("outcome")
-    # mean |difference| over pairs = (1 + 3 + 2) / 3 = 2, divided by the Morris step 2/3
-    assert ref["reseed_mu_star"].to_numpy() == pytest.approx(3.0)
-    assert ref["sd"].to_numpy() == pytest.approx(np.std([1, 2, 4], ddof=1))
-
-
-def test_run_outcomes_counts_never_as_one_year_after_the_end(tmp_path):
-    ts = pd.DataFrame({"year": [0, 1, 2], **{o.key: [9.0, 9.0, 0.5] for o in sa.OUTCOMES
-                                             if o.key != sa.FIRST_PASS}})
-    ts.to_parquet(tmp_path / "timeseries.parquet")
-    for first, want in ((None, 3.0), (1, 1.0), (0, 0.0)):
-        (tmp_path / "summary.json").write_text(json.dumps(
-            {"years": 2, "first_year_standard_met": {"quality_cv_primary": first}}))
-        out = sa.run_outcomes(tmp_path)
-        assert out[sa.FIRST_PASS] == want and out["ses_gap"] == 0.5
-
-
 def test_figures_are_written(tmp_path):
     names = [r.name for r in RANGES[:5]]
     rng = np.random.default_rng(0)
@@ -277,7 +310,10 @@ def test_figures_are_written(tmp_path):
                                      "S1": [0.5, 0.2, 0.0], "S1_conf": 0.05, "ST": [0.6, 0.3, 0.1],
                                      "ST_conf": 0.05, "constant": o.key == sa.FIRST_PASS})
                        for o in sa.OUTCOMES])
-    noise = pd.DataFrame({"outcome": [o.key for o in sa.OUTCOMES], "reseed_mu_star": 0.1})
-    for path in (sa.morris_figure(morris, tmp_path / "m.png", noise, note="test"),
-                 sa.sobol_figure(sobol, tmp_path / "s.png", note="test")):
+    noise = pd.DataFrame({"outcome": [o.key for o in sa.OUTCOMES], "noise_mu_star": 0.1})
+    morris["mu_star_seed_se"] = 0.05
+    sobol["S1_seed_se"] = sobol["ST_seed_se"] = 0.02
+    sobol["noise_share"] = 0.3
+    for path in (figs.morris_figure(morris, tmp_path / "m.png", noise, note="test"),
+                 figs.sobol_figure(sobol, tmp_path / "s.png", note="test")):
         assert path.stat().st_size > 10_000

@@ -2,8 +2,8 @@
 
 Every parameter of the behavioural sections of the configuration (learning, school
 effects, teachers, demography, enrolment) with its default, unit, source or "assumption",
-and the plausible range used in the sensitivity analysis
-(:data:`experiments.calibration.ranges.RANGES`) or why it was not varied. Regenerate with::
+and the range used in the sensitivity analysis (its prior,
+:data:`experiments.calibration.ranges.RANGES`) or why it was not varied. Regenerate with::
 
     python -m experiments.calibration.parameters
 """

@@ -1,10 +1,13 @@
-"""Plausible ranges of the uncertain behavioural parameters (the sensitivity analysis's inputs).
+"""The parameters the sensitivity screen varies, and over which ranges.
 
-Each entry of :data:`RANGES` names one model parameter by its dotted config name (tier values
-as ``teachers.attrition.rural``, policy parameters as ``policies.teacher_rotation.NAME``), the
-range ``[low, high]`` over which :mod:`experiments.calibration.sensitivity` varies it, a
-short label for figures, and the reason for the range: the published interval behind the
-default where ``sim/config/`` cites one, otherwise "assumption: …" with the factor used.
+Each entry of :data:`RANGES` names one parameter by its dotted config name (tier values as
+``teachers.attrition.rural``, policy parameters as ``policies.teacher_rotation.NAME``) and a
+short label for figures. Its range is its **declared prior** (``prior=`` in ``sim/config/``
+and the policies' settings, shown in docs/parameters.md): the screen
+(:mod:`experiments.calibration.sensitivity`) moves each parameter over its prior's quantiles
+0 to 1, so the range ``[low, high]`` is the prior's support (a relative prior: those factors
+times the default) and its reason is the prior's. One fact in one place: the uncertainty
+analysis (``edusim-uncertainty``) draws from the same priors.
 
 Every range lies inside the parameter's allowed range and contains its default
 (``tests/test_sensitivity.py`` checks both). :func:`ranges_table` lists them with the
@@ -16,73 +19,100 @@ default, unit and the default's source as recorded in the schema::
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from sim.config import TIERS, ByTier, SimConfig
+from sim.schema import DeclaredPrior, declared_priors, prior_overrides
 
-__all__ = ["RANGES", "Range", "by_name", "parameter_info", "problem", "ranges_table"]
+__all__ = ["RANGES", "Range", "by_name", "declared_prior", "prior_ends", "parameter_info", "ranges_table"]
 
 
 @dataclass(frozen=True)
 class Range:
-    """One uncertain parameter: dotted name, plausible [low, high], figure label, reason."""
+    """One screened parameter: dotted name and figure label. Its range is its declared prior
+    (``sim/config/``, ``prior=``): the low and high ends of the prior's support (for a
+    relative prior, those factors times the default), and its reason."""
 
     name: str
-    low: float
-    high: float
     label: str
-    reason: str
+
+    @property
+    def prior(self) -> DeclaredPrior:
+        return declared_prior(self.name)
+
+    @property
+    def low(self) -> float:
+        return prior_ends(self.prior)[0]
+
+    @property
+    def high(self) -> float:
+        return prior_ends(self.prior)[1]
+
+    @property
+    def reason(self) -> str:
+        return self.prior.prior.reason
 
 
-#: the uncertain behavioural parameters, in the order of the designs' columns
+#: the screened parameters, in the order of the designs' columns: the uncertain behavioural
+#: parameters, then teacher rotation's (the policy of the screen's default scenario)
 RANGES: tuple[Range, ...] = (
-    Range("learning.persistence", 0.60, 0.85, "persistence",
-          "the lagged-score coefficients 0.6-0.8 quoted in the schema (value-added models), "
-          "plus a margin above the default 0.80"),
-    Range("learning.teacher_effect_weight", 0.5, 1.5, "teacher weight",
-          "assumption: ±50% around the default (how much of teacher value added is real "
-          "learning rather than test-specific)"),
-    Range("learning.peer_effect", 0.0, 0.06, "peer effect",
-          "assumption: from none to twice the Gibbons & Telhaj estimate 0.03"),
-    Range("learning.ses_effect", 0.025, 0.10, "SES effect",
-          "assumption: half to twice the default 0.05 (no source in the schema)"),
-    Range("learning.resource_effect", 0.0, 0.10, "resource effect",
-          "assumption: from none to twice the default (only the direction is cited, "
-          "Jackson, Johnson & Persico 2016)"),
-    Range("learning.vacancy_effect", -0.20, -0.06, "vacancy effect",
-          "assumption: about ±50% around the REAP estimate -0.13"),
-    Range("teachers.skill_sd", 0.11, 0.15, "teacher skill SD",
-          "the cited interval: Hanushek & Rivkin 2010, 0.11 (reading) to 0.15 (math)"),
-    Range("teachers.novice_penalty", 0.06, 0.10, "novice penalty",
-          "the cited interval 0.06-0.10 SD for first-year teachers (Rockoff 2004)"),
-    Range("teachers.attrition.rural", 0.04, 0.12, "rural attrition",
-          "assumption: ±50% around the default 0.08; doc 002 calls 5% a historic low"),
-    Range("teachers.transfer_request.rural", 0.04, 0.12, "rural transfer requests",
-          "assumption: ±50% around the default 0.08"),
-    Range("teachers.transfer_skill_slope", 1.0, 4.0, "transfer skill slope",
-          "assumption: half to twice the default 2.0 log-odds per SD"),
-    Range("teachers.pay_semi_elasticity", 1.0, 4.0, "pay semi-elasticity",
-          "assumption: half to twice the default 2.0"),
-    Range("enrolment.choice_rate", 0.01, 0.15, "choice rate",
-          "assumption: from nearly strict catchments (0.01; 0 is the limit) to three times "
-          "the default 0.05 (doc 001: 择校风)"),
-    Range("enrolment.choice_ses_slope", 0.4, 1.6, "choice SES slope",
-          "assumption: half to twice the default 0.8"),
-    Range("teachers.training_effect", 0.0, 0.003, "training effect",
-          "from the null result of Loyalka et al. 2019 (the default) to the former assumption "
-          "0.003 SD per 72 h"),
-    Range("school_effects.persistent_sd", 0.10, 0.20, "school effect SD",
-          "tuned to the between-school share (docs/calibration.md §0); the range the schema "
-          "quotes"),
-    Range("school_effects.key_effect", 0.0, 0.10, "key-school effect",
-          "assumption: from none to twice the default 0.05"),
-    Range("enrolment.district_move_rate", 0.0, 0.10, "school-district moves",
-          "assumption: from none to five times the default 0.02"),
-    Range("policies.teacher_rotation.refusal_base", 0.0, 0.15, "rotation refusal",
-          "assumption: from no refusals to three times the default 0.05 (direction: doc 002, "
-          "Guo et al. 2026)"),
+    Range("learning.persistence", "persistence"),
+    Range("learning.teacher_effect_weight", "teacher weight"),
+    Range("learning.peer_effect", "peer effect"),
+    Range("learning.ses_effect", "SES effect"),
+    Range("learning.resource_effect", "resource effect"),
+    Range("learning.vacancy_effect", "vacancy effect"),
+    Range("teachers.skill_sd", "teacher skill SD"),
+    Range("teachers.novice_penalty", "novice penalty"),
+    Range("teachers.attrition.rural", "rural attrition"),
+    Range("teachers.transfer_request.rural", "rural transfer requests"),
+    Range("teachers.transfer_skill_slope", "transfer skill slope"),
+    Range("teachers.pay_semi_elasticity", "pay semi-elasticity"),
+    Range("enrolment.choice_rate", "choice rate"),
+    Range("enrolment.choice_ses_slope", "choice SES slope"),
+    Range("teachers.training_effect", "training effect"),
+    Range("school_effects.persistent_sd", "school effect SD"),
+    Range("school_effects.key_effect", "key-school effect"),
+    Range("enrolment.district_move_rate", "school-district moves"),
+    Range("policies.teacher_rotation.refusal_base", "rotation refusal"),
+    Range("policies.teacher_rotation.fidelity", "rotation fidelity"),
+    Range("policies.teacher_rotation.cooldown_years", "rotation cool-down"),
+    Range("policies.teacher_rotation.host_spillover", "host spill-over"),
+    Range("policies.teacher_rotation.spillover_persistence", "spill-over persistence"),
+    Range("policies.teacher_rotation.continuity_cost", "continuity cost"),
+    Range("policies.teacher_rotation.refusal_distance_km", "refusal distance"),
+    Range("policies.teacher_rotation.mentoring_gain", "mentoring gain"),
 )
+
+
+def declared_prior(name: str) -> DeclaredPrior:
+    """The declared prior of one dotted parameter (a model parameter, a tier value such as
+    ``teachers.attrition.rural``, or ``policies.NAME.PARAM``); KeyError if it has none."""
+    return _declared()[name]
+
+
+@functools.cache
+def _declared() -> dict[str, DeclaredPrior]:
+    import sim.policies  # noqa: F401  (registers the built-in policies)
+    from sim.policies.base import POLICIES
+
+    found = declared_priors(SimConfig)
+    for policy in sorted(POLICIES):
+        found += declared_priors(POLICIES[policy].Config, f"policies.{policy}.")
+    return {d.path: d for d in found}
+
+
+def prior_ends(d: DeclaredPrior) -> tuple[float, float]:
+    """The ends of ``d``'s prior as parameter values (a normal prior: its 5th and 95th
+    percentiles), clipped to the allowed range."""
+    a, b = d.prior.support(d.lo, d.hi)
+    if not (math.isfinite(a) and math.isfinite(b)):
+        a, b = (float(x) for x in d.prior.ppf([0.05, 0.95], d.lo, d.hi))
+    values = [float(prior_overrides(d, x, d.default)[d.path]) for x in (a, b)]
+    return values[0], values[1]
 
 
 def by_name() -> dict[str, Range]:
@@ -127,14 +157,6 @@ def _info(f: dataclasses.Field, default: Any) -> dict[str, Any]:
     return {"default": default, "unit": meta.get("unit", ""), "lo": meta.get("lo"),
             "hi": meta.get("hi"), "source": meta.get("source", "assumption"),
             "doc": meta.get("doc", "")}
-
-
-def problem(names: list[str] | None = None) -> dict[str, Any]:
-    """A SALib problem definition for ``names`` (default: every range), in that order."""
-    ranges = by_name()
-    names = list(names) if names is not None else [r.name for r in RANGES]
-    return {"num_vars": len(names), "names": names,
-            "bounds": [[ranges[n].low, ranges[n].high] for n in names]}
 
 
 def ranges_table():

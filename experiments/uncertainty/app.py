@@ -171,12 +171,6 @@ def _identity(model_cfg: dict[str, Any], u: UncertaintyConfig, years: int, paths
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _work(args: tuple) -> list[dict[str, Any]]:
-    from experiments.uncertainty.runner import run_draw
-
-    return run_draw(*args)
-
-
 def analyse(cfg: dict[str, Any], out: Path, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) the analysis of the plain composed configuration ``cfg`` into
     ``out``/uncertainty and write its tables and figures; returns a summary. Raises
@@ -234,15 +228,9 @@ def analyse(cfg: dict[str, Any], out: Path, progress: bool = True) -> dict[str, 
         if bar is not None:
             bar.update(1)
 
-    if workers <= 1:
-        for task in tasks:
-            save(_work(task))
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    from experiments.uncertainty.runner import run_draws
 
-        with ProcessPoolExecutor(workers) as ex:
-            for fut in as_completed([ex.submit(_work, t) for t in tasks]):
-                save(fut.result())
+    run_draws(tasks, save, workers)
     if bar is not None:
         bar.close()
 

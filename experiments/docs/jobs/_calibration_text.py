@@ -189,13 +189,13 @@ def render_commands() -> str:
     c = get("calibration", "timings_s.pattern checks")
     s = get("sensitivity", "timings_s.analysis")
     runs = get("sensitivity", "runs")
-    n = runs["morris"] + runs["noise"] + runs["sobol"]
+    n = runs["morris"] + runs["sobol"]
     return (
         "```bash\n"
         ".venv/bin/python -m experiments.calibration               # pattern checks "
         "→ multirun/calibration/\n"
-        ".venv/bin/python -m experiments.calibration.sensitivity   # Morris and Sobol "
-        "→ multirun/sensitivity/\n"
+        ".venv/bin/python -m experiments.calibration.sensitivity   # Morris and Sobol of "
+        "policy effects → multirun/sensitivity/\n"
         "```\n\n"
         f"The pattern checks took {minutes(c)}, measured {measured_on('calibration')}. The "
         f"sensitivity analysis ({n:,} model runs) took {minutes(s)}, measured "
@@ -489,14 +489,18 @@ def render_readme() -> str:
           f"{abs(r['narrowing']):.2f} SD (reported: {GROUPS_NARROWING_POINTS:.0f} points on an "
           "unstated scale);")
     f = sensitivity_findings()
-    b4 = (f"a table of every behavioural parameter with its source and the range used in the "
-          f"sensitivity analysis: Morris screening of {len(sa['parameters'])} uncertain "
-          f"parameters, then Sobol indices of the top {len(sa['selected_for_sobol'])}. The gaps "
-          f"and the between-school share move beyond the seed noise with "
-          + parameter_names(f["gap_params"]) + "; the other parameters matter little for them.")
+    policy = sa["scenario"]["experiment"].replace("_", " ")
+    b4 = (f"a table of every behavioural parameter with its source and prior, and a "
+          f"sensitivity analysis of {policy}'s effects: Morris screening of "
+          f"{len(sa['parameters'])} uncertain parameters (the policy's own included), then "
+          f"Sobol indices of the top {len(sa['selected_for_sobol'])}, every design point on "
+          f"{sa['scenario']['seeds']} seeds with and without the policy. ")
+    b4 += ("The effect moves beyond the seed noise with " + parameter_names(f["any_params"])
+           + "; the other parameters matter little for it." if f["any_params"] else
+           "No single parameter moves the effect beyond the seed noise.")
     if first_pass_by_chance(f):
-        b4 += (" The first year a county passes the 2017 CV test is dominated by chance: report "
-               "pass shares over many seeds, not one run's year.")
+        b4 += (" Its effect on the first year a county passes the 2017 CV test is dominated by "
+               "chance: report pass shares over many seeds, not one run's year.")
     c = get("calibration", "timings_s.pattern checks")
     s = get("sensitivity", "timings_s.analysis")
     return (

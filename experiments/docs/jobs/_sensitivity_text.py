@@ -34,19 +34,15 @@ def sensitivity_values() -> dict:
 
 
 def _labels() -> dict[str, str]:
-    from experiments.calibration.ranges import RANGES
+    from experiments.calibration.sensitivity_figures import labels
 
-    return {r.name: r.label for r in RANGES}
+    return labels()
 
 
 def _g3(x) -> str:
     if x is None or not math.isfinite(x):
         return "–"
-    return f"{x:.3g}" if abs(x) >= 0.001 or x == 0 else f"{x:.1e}"
-
-
-def _f3(x) -> str:
-    return "–" if x is None else f"{x:.3f}"
+    return number(x, ".3g") if abs(x) >= 0.001 or x == 0 else number(x, ".1e")
 
 
 def _idx(rows: list[dict], outcome: str) -> dict[str, dict]:
@@ -58,9 +54,9 @@ def _noise(sa: dict) -> dict[str, dict]:
 
 
 def clearly_above_noise(sa: dict, outcome: str) -> list[str]:
-    """Parameters whose μ* 95% interval lies above the re-seeded μ* (what re-drawing the seed
-    alone gives), largest μ* first."""
-    ref = _noise(sa)[outcome]["reseed_mu_star"] or 0.0
+    """Parameters whose μ* 95% interval lies above the outcome's seed-noise floor (the μ* a
+    parameter with no effect would get from the seeds alone), largest μ* first."""
+    ref = _noise(sa)[outcome]["noise_mu_star"] or 0.0
     rows = sorted(_idx(sa["morris"], outcome).values(), key=lambda r: -r["mu_star"])
     return [r["parameter"] for r in rows
             if r["mu_star"] - (r["mu_star_conf"] or 0.0) > ref]
@@ -79,33 +75,44 @@ BACKBONE = "cv_primary_backbone_teachers_per_100"
 SHORT = {"urban_rural_gap": "urban–rural gap", "ses_gap": "SES gap",
          "between_school_share": "between-school share", BACKBONE: "backbone CV, primary",
          FIRST_PASS: "first CV pass"}
+UNIT = {"urban_rural_gap": "SD", "ses_gap": "SD", "between_school_share": "",
+        BACKBONE: "", FIRST_PASS: "years"}
+
+
+def _policy(sa: dict) -> str:
+    return sa["scenario"]["experiment"].replace("_", " ")
 
 
 def render_sensitivity_intro() -> str:
     sa = sensitivity_values()
+    s = sa["scenario"]
     k = len(sa["parameters"])
-    return (f"Which of the model's uncertain behavioural parameters move its headline results, "
-            f"and by how much? A Morris screening over {k} parameters, then Sobol indices for "
-            f"the {len(sa['selected_for_sobol'])} that matter most, every model run a job of an "
-            "`edusim` Hydra multirun. Everything below, tables and figures, comes from the docs job "
+    return (f"Which of our uncertain assumptions move **the effect of a policy**, and by how "
+            f"much? For {_policy(sa)} at its defaults, a Morris screening over {k} parameters "
+            "(the uncertain behavioural parameters and the policy's own), then Sobol indices "
+            f"for the {len(sa['selected_for_sobol'])} that matter most. Every design point runs "
+            f"on {s['seeds']} seeds, each with and without the policy (same seed, same "
+            "parameters: common random numbers), and every index is reported with its seed "
+            "noise. Everything below, tables and figures, comes from the docs job "
             "`sensitivity` (`make docs JOBS=sensitivity`), which runs the first of\n")
 
 
 def render_ranges_table() -> str:
-    """The 'What was varied' table, from experiments.calibration.ranges (the designs' input)."""
+    """The 'What was varied' table: the screened parameters and their priors."""
     from experiments.calibration.ranges import RANGES, parameter_info
 
-    lines = ["| parameter (label in the figures) | default | range | unit | reason for the "
-             "range |", "|:---|---:|:---|:---|:---|"]
+    lines = ["| parameter (label in the figures) | default | range | prior | reason |",
+             "|:---|---:|:---|:---|:---|"]
 
     def num(x: float) -> str:
-        return f"{x:g}".replace("-", "−")
+        return number(x, "g")
 
     for r in RANGES:
         info = parameter_info(r.name)
+        d = r.prior
         lines.append(f"| `{r.name}` ({r.label}) | {num(float(info['default']))} | "
-                     f"{num(r.low)} – {num(r.high)} | {info['unit']} | "
-                     f"{r.reason} |")
+                     f"{num(r.low)} – {num(r.high)} {info['unit']} | "
+                     f"{d.prior.text(d.unit)} | {r.reason} |")
     return "\n".join(lines) + "\n"
 
 
@@ -113,42 +120,44 @@ def render_sensitivity_designs() -> str:
     from experiments.docs.render import measured_on
 
     sa = sensitivity_values()
-    s, runs, w = sa["scenario"], sa["runs"], sa["wall_seconds"]
+    s, runs, pts, w = sa["scenario"], sa["runs"], sa["points"], sa["wall_seconds"]
     k = len(sa["parameters"])
     ks = len(sa["selected_for_sobol"])
-    total = runs["morris"] + runs["noise"] + runs["sobol"]
+    total = runs["morris"] + runs["sobol"]
+    seeds = f"{s['first_seed']}–{s['first_seed'] + s['seeds'] - 1}"
     return (
-        f"- **Scenario**: the {s['region']} county, {s['years']} simulated years, teacher "
-        f"rotation at its defaults (`+sensitivity={s['group']}`), no baseline comparison. Every "
-        f"design run uses **seed {s['seed']}**, so the runs share their random numbers as far "
-        "as the model's streams allow (common random numbers); this is an approximation, "
-        "because a changed parameter can change how many draws a step takes.\n"
-        "- **Outcomes** (last simulated year unless said otherwise): the urban–rural "
-        "achievement gap, the SES top–bottom quartile gap (both in year-0 SD), the "
-        "between-school share of achievement variance, the primary backbone-teacher CV, and "
-        "the **first year in which every primary CV of the 2017 standard is within its limit** "
-        "(`first_year_standard_met[\"quality_cv_primary\"]`). A run that never passes is counted "
-        f"as year {s['years'] + 1} (*years + 1*), i.e. as later than any passing run.\n"
-        f"- **Seed-noise reference**: the default parameter values under seeds "
-        f"{s['seed']}–{s['seed'] + s['noise_seeds'] - 1} ({runs['noise']} runs). Its "
-        "\"re-seeded μ*\" is the μ* a parameter would get if each of its Morris steps only "
-        "re-drew the seed (mean |difference| over seed pairs / the Morris step 2/3): the shaded "
-        "band in the Morris figure. With common random numbers the noise in the design runs is "
-        "smaller than this.\n"
+        f"- **Scenario**: the {s['region']} county, {s['years']} simulated years, "
+        f"`+experiment={s['experiment']}` (the policy at its defaults). Each design point "
+        f"runs on seeds {seeds} ({s['seeds']} seeds), each seed with the policy and without "
+        "it, with the point's parameters in both runs.\n"
+        "- **Outcomes**: the policy's **effect** (the run with the policy minus its same-seed "
+        "baseline, at the last simulated year) on the urban–rural achievement gap, the SES "
+        "top–bottom quartile gap (both in year-0 SD), the between-school share of achievement "
+        "variance, the primary backbone-teacher CV, and the **first year in which every "
+        "primary CV of the 2017 standard is within its limit** (a run that never passes "
+        f"counts as year {s['years'] + 1}, *years + 1*; a negative effect is an earlier pass). "
+        "A negative effect on a gap, share or CV narrows it.\n"
+        "- **Design space**: each parameter moves over the quantiles 0 to 1 of its prior (the "
+        "table above), so μ* is in outcome units per prior range.\n"
+        "- **Seed noise**, from the seeds of every point: the index each seed alone gives "
+        "varies; its standard error over the seeds is shown beside every index (`± …` in the "
+        "tables, orange in the figures). The *noise floor* of an outcome is the μ* a parameter "
+        "with no effect would get from the seed noise of the points' means (2/√π · se / Δ, "
+        "Δ = 2/3, the shaded band in the Morris figure); with common random numbers the "
+        "points share part of their noise, so it is an upper bound.\n"
         f"- **Morris** (SALib `sample.morris`, 4 levels, r = {s['morris_r']} trajectories): "
-        f"{s['morris_r']} × ({k} + 1) = **{runs['morris']} runs**. μ* is in outcome units per "
-        "parameter range: for a linear effect, the change of the outcome from the low to the "
-        "high end of the range.\n"
+        f"{s['morris_r']} × ({k} + 1) = {pts['morris']} points × {s['seeds']} seeds × 2 "
+        f"= **{runs['morris']:,} runs**.\n"
         f"- **Sobol** (SALib `sample.sobol`, scrambled Sobol' sequence, N = {s['sobol_n']}, no "
         f"second-order indices) for the {ks} parameters with the largest μ* relative to each "
-        f"outcome's largest, net of the seed noise (`select_top`): {s['sobol_n']} × ({ks} + 2) "
-        f"= **{runs['sobol']} runs**. 95% intervals from 1,000 bootstrap resamples.\n"
-        f"- **Wall time**: the {total:,} runs ({runs['morris']} + {runs['noise']} + "
-        f"{runs['sobol']}) took {minutes(w['total'])} ({w['total']:,.0f} s: Morris "
-        f"{w['morris']:,.0f} s, noise {w['noise']:,.0f} s, Sobol {w['sobol']:,.0f} s), "
-        f"{measured_on('sensitivity')}; about {w['total'] / total:.1f} s of wall time per run, "
-        "Hydra's per-job overhead included. Re-running into the same `--out` resumes: finished "
-        "runs are skipped.\n")
+        f"outcome's largest, net of the noise floor (`select_top`): {s['sobol_n']} × ({ks} + 2) "
+        f"= {pts['sobol']} points × {s['seeds']} × 2 = **{runs['sobol']:,} runs**. 95% "
+        "intervals from 1,000 bootstrap resamples.\n"
+        f"- **Wall time**: the {total:,} runs took {minutes(w['total'])} ({w['total']:,.0f} s: "
+        f"Morris {w['morris']:,.0f} s, Sobol {w['sobol']:,.0f} s) with {sa['workers']} worker "
+        f"processes, {measured_on('sensitivity')}; about {w['total'] / total:.2f} s of wall "
+        "time per run. Re-running into the same `--out` resumes: finished points are read "
+        "back; a folder of another scenario is refused.\n")
 
 
 def render_morris_table() -> str:
@@ -166,60 +175,56 @@ def render_morris_table() -> str:
     rest = [p for p in order if p not in shown]
     idx = {o: _idx(sa["morris"], o) for o in outcomes}
     head = ("| parameter | urban–rural gap (SD) | SES gap (SD) | between-school share | "
-            "backbone CV, primary | first CV pass (year) |")
+            "backbone CV, primary | first CV pass (years) |")
     lines = [head, "|:---|---:|---:|---:|---:|---:|"]
     for p in shown:
         cells = []
         for o in outcomes:
             r = idx[o][p]
             m = _g3(r["mu_star"])
-            cells.append((f"**{m}**" if p in above[o] else m) + f" ({_g3(r['sigma'])})")
+            cells.append((f"**{m}**" if p in above[o] else m)
+                         + f" ± {_g3(r['mu_star_seed_se'])} ({_g3(r['sigma'])})")
         lines.append(f"| {labels.get(p, p)} | " + " | ".join(cells) + " |")
     if rest:
         lines.append(f"| the other {len(rest)} (largest) | " + " | ".join(
             "≤ " + _g3(max(idx[o][p]["mu_star"] for p in rest)) for o in outcomes) + " |")
-    lines.append("| *re-seeded μ* (seed noise)* | " + " | ".join(
-        f"*{_g3(noise[o]['reseed_mu_star'])}*" for o in outcomes) + " |")
-    lines.append(f"| *SD over {noise[outcomes[0]]['n_seeds']:.0f} seeds at the defaults* | "
-                 + " | ".join(f"*{_g3(noise[o]['sd'])}*" for o in outcomes) + " |")
+    lines.append("| *noise floor (μ* of no effect)* | " + " | ".join(
+        f"*{_g3(noise[o]['noise_mu_star'])}*" for o in outcomes) + " |")
+    lines.append("| *seed SD of one run's effect* | "
+                 + " | ".join(f"*{_g3(noise[o]['seed_sd'])}*" for o in outcomes) + " |")
     sp = sa["spread"]["morris"]
-    years = sa["scenario"]["years"]
-
-    def rng(o: str) -> str:
-        lo, hi = sp[o]["min"], sp[o]["max"]
-        if o == FIRST_PASS:
-            return f"{lo:.0f} – " + ("never" if hi > years else f"{hi:.0f}")
-        return f"{_g3(lo)} – {_g3(hi)}"
-
-    lines.append(f"| *range over the {sa['runs']['morris']} runs* | "
-                 + " | ".join(rng(o) for o in outcomes) + " |")
+    lines.append(f"| *mean effect over the {sa['points']['morris']} points* | "
+                 + " | ".join(f"*{_g3(sp[o]['mean'])}*" for o in outcomes) + " |")
+    lines.append("| *range of the points' seed-mean effects* | "
+                 + " | ".join(f"{_g3(sp[o]['min'])} – {_g3(sp[o]['max'])}" for o in outcomes)
+                 + " |")
     bold = [(o, p) for o in outcomes for p in order if p in above[o]]  # a fixed order
     mixed = [(o, p) for o, p in bold if abs(idx[o][p]["mu"]) < 0.9 * idx[o][p]["mu_star"]]
-    steady = [(o, p) for o, p in bold if (o, p) not in mixed]
-    signs = {("positive" if idx[o][p]["mu"] > 0 else "negative") for o, p in steady}
-    note = "\nBold: μ*'s 95% interval lies above the re-seeded μ* (clearly above the seed noise)."
-    if steady:
-        note += (" " + ("Every" if not mixed else f"{len(steady)} of the {len(bold)}")
-                 + " effects in bold have |μ| ≥ 0.9 μ* (the same sign in nearly every "
-                 "trajectory)")
-        if signs == {"positive"}:
-            note += (" and are **positive**: a larger value of the parameter widens the gap, "
-                     "raises the share or the CV")
-        elif signs == {"negative"}:
-            note += " and are **negative**"
-        note += "."
-    if mixed:
-        note += (" Effects in bold whose sign changes between trajectories (|μ| < 0.9 μ*): "
-                 + "; ".join(f"{labels.get(p, p)} on the {SHORT[o]}" for o, p in mixed) + ".")
+    note = ("\nBold: μ*'s 95% interval lies above the noise floor (clearly beyond the seed "
+            "noise).")
+    if bold:
+        steady = [(o, p) for o, p in bold if (o, p) not in mixed]
+        if steady:
+            note += (" Same sign in nearly every trajectory (|μ| ≥ 0.9 μ*): "
+                     + "; ".join(f"{labels.get(p, p)} on the {SHORT[o]} "
+                                 f"(μ {number(idx[o][p]['mu'], '+.3g')})" for o, p in steady)
+                     + ".")
+        if mixed:
+            note += (" Sign changes between trajectories (|μ| < 0.9 μ*): "
+                     + "; ".join(f"{labels.get(p, p)} on the {SHORT[o]}" for o, p in mixed)
+                     + ".")
+    else:
+        note += " No parameter moves any effect clearly beyond the seed noise."
     return "\n".join(lines) + "\n" + note + "\n"
 
 
 def render_morris_caption() -> str:
     sa = sensitivity_values()
-    return (f"μ* of each parameter for each outcome (σ in brackets), the parameters that matter "
-            "first; last rows: what re-drawing the seed alone gives. Only the rows that matter "
-            f"are shown; `OUT/morris/indices.csv` has all {len(sa['parameters'])} (with μ and the "
-            "bootstrap interval of μ*).\n")
+    return (f"μ* of each parameter for the policy's effect on each outcome, ± its seed noise (σ "
+            "in brackets), the parameters that matter first; last rows: the noise floor, the "
+            "seed-to-seed SD of one run's effect, and the effects themselves. Only the rows "
+            f"that matter are shown; `OUT/morris/indices.csv` has all {len(sa['parameters'])} "
+            "(with μ and the bootstrap interval of μ*).\n")
 
 
 def render_sobol_table() -> str:
@@ -228,14 +233,15 @@ def render_sobol_table() -> str:
     outcomes = [o["key"] for o in sa["outcomes"]]
     idx = {o: _idx(sa["sobol"], o) for o in outcomes}
     sig = {o: set(sobol_significant(sa, o)) for o in outcomes}
-    lines = [f"First-order (S1) and total (ST) indices with their 95% bootstrap half-widths; "
-             f"last row: the variance of the {sa['runs']['noise']} seed-noise runs over the "
-             f"variance of the {sa['runs']['sobol']} design runs.", "",
+    lines = ["First-order (S1) and total (ST) indices of the seed-mean effect, each with its "
+             "95% bootstrap half-width and, in brackets, its seed noise; last row: the share "
+             "of the effect's variance over the design that is seed noise (a parameter with "
+             "no effect gets an ST of about that share).", "",
              "| parameter | urban–rural gap | SES gap | between-school share | backbone CV, "
              "primary | first CV pass |", "|:---|:---|:---|:---|:---|:---|"]
 
     def f2(x) -> str:
-        return "–" if x is None else f"{x:.2f}".replace("-", "−")
+        return "–" if x is None else number(x, ".2f")
 
     for p in sa["selected_for_sobol"]:
         cells = []
@@ -243,14 +249,15 @@ def render_sobol_table() -> str:
             r = idx[o][p]
             s1 = f2(r["S1"])
             cells.append((f"**{s1}**" if p in sig[o] else s1)
-                         + f" ± {f2(r['S1_conf'])} / {f2(r['ST'])} ± {f2(r['ST_conf'])}")
+                         + f" ± {f2(r['S1_conf'])} [{f2(r['S1_seed_se'])}] / {f2(r['ST'])} ± "
+                           f"{f2(r['ST_conf'])} [{f2(r['ST_seed_se'])}]")
         lines.append(f"| {labels.get(p, p)} | " + " | ".join(cells) + " |")
 
     def share(o: str) -> str:
         ns = next(iter(idx[o].values()))["noise_share"]
         return "–" if ns is None else ("≥ 1" if ns >= 1 else f"{ns:.2f}")
 
-    lines.append("| *seed-noise variance / design variance* | "
+    lines.append("| *seed-noise share of the variance* | "
                  + " | ".join(f"*{share(o)}*" for o in outcomes) + " |")
     lines += ["", "Bold: S1 whose interval excludes 0. Negative S1 are estimation noise (the "
               "true index is ≥ 0)."]
@@ -271,177 +278,124 @@ def sensitivity_findings() -> dict:
     above = {o: clearly_above_noise(sa, o) for o in outcomes}
     sig = {o: sobol_significant(sa, o) for o in outcomes}
     gap_params = list(dict.fromkeys(p for o in GAP_OUTCOMES for p in above[o]))
+    any_params = list(dict.fromkeys(p for o in outcomes for p in above[o]))
     sobol = {o: _idx(sa["sobol"], o) for o in outcomes}
     noise_share = {o: next(iter(sobol[o].values()))["noise_share"] for o in outcomes}
-    noise = _noise(sa)
-    morris = {o: _idx(sa["morris"], o) for o in outcomes}
-    fp = sa["noise_runs"][FIRST_PASS]
-    years = sa["scenario"]["years"]
-    return {"above": above, "sig": sig, "gap_params": gap_params, "sobol": sobol,
-            "noise_share": noise_share, "noise": noise, "morris": morris,
-            "first_pass_runs": fp, "years": years,
-            "never_default": sum(1 for y in fp if y is not None and y > years),
-            "all_params": [p["name"] for p in sa["parameters"]]}
+    names = [p["name"] for p in sa["parameters"]]
+    return {"above": above, "sig": sig, "gap_params": gap_params, "any_params": any_params,
+            "sobol": sobol, "noise_share": noise_share, "noise": _noise(sa),
+            "morris": {o: _idx(sa["morris"], o) for o in outcomes},
+            "years": sa["scenario"]["years"], "all_params": names,
+            "policy_params": [p for p in names if p.startswith("policies.")],
+            "spread": sa["spread"]["morris"]}
 
 
 def first_pass_by_chance(f: dict) -> bool:
-    """The first-pass year is "dominated by chance" when re-drawing the seed accounts for at
-    least half of its variance over the Sobol design, or moves it more than any parameter's
-    Morris μ* (assumption: half as the threshold of "dominated")."""
+    """The effect on the first-pass year is "dominated by chance" when seed noise accounts
+    for at least half of its variance over the Sobol design, or its noise floor is at least
+    any parameter's Morris μ* (assumption: half as the threshold of "dominated")."""
     n = f["noise_share"][FIRST_PASS]
-    reseed = f["noise"][FIRST_PASS]["reseed_mu_star"]
+    floor = f["noise"][FIRST_PASS]["noise_mu_star"]
     largest = max(r["mu_star"] for r in f["morris"][FIRST_PASS].values())
-    return (n is not None and n >= 0.5) or reseed >= largest
+    return (n is not None and n >= 0.5) or floor >= largest
 
 
 def render_sensitivity_reading() -> str:
     sa = sensitivity_values()
     f = sensitivity_findings()
-    above, sig, sobol, ns = f["above"], f["sig"], f["sobol"], f["noise_share"]
-    noise, morris = f["noise"], f["morris"]
+    above, sobol, ns, morris, sp = (f["above"], f["sobol"], f["noise_share"], f["morris"],
+                                    f["spread"])
     bullets = []
 
-    # 1. the gaps
+    # 1. the effects on the gaps
     parts = []
     for o in GAP_OUTCOMES:
+        eff = (f"mean effect {_g3(sp[o]['mean'])} {UNIT[o]}".rstrip()
+               + f", negative at {percent(sp[o]['share_negative'])} of the points")
         a = above[o]
         if not a:
-            parts.append(f"the {SHORT[o]} depends on no parameter beyond the seed noise")
+            parts.append(f"the {SHORT[o]} ({eff}) depends on no parameter beyond the seed noise")
             continue
         s1 = ", ".join(f"`{p}` (μ* {_g3(morris[o][p]['mu_star'])}"
-                       + (f", S1 ≈ {sobol[o][p]['S1']:.2f}" if p in sobol[o] else "") + ")"
-                       for p in a)
-        parts.append(f"the {SHORT[o]} on {s1}")
-    s1_sum = {o: sum(max(0.0, r["S1"] or 0.0) for r in sobol[o].values()) for o in GAP_OUTCOMES}
-    text = ("**The two achievement gaps and the between-school share**, with μ* clearly above "
-            "the seed noise: " + "; ".join(parts) + ". ")
-    others = [p for p in f["all_params"] if p not in f["gap_params"]]
-    text += (f"No other parameter ({len(others)} of {len(f['all_params'])}) moves these three "
-             "outcomes beyond the seed noise within the ranges tried. ")
-    text += ("The sums of the positive first-order indices are "
-             + ", ".join(f"{s1_sum[o]:.2f} ({SHORT[o]})" for o in GAP_OUTCOMES)
-             + "; seed noise is " + ", ".join(
-                 f"{100 * ns[o]:.0f}%" for o in GAP_OUTCOMES if ns[o] is not None)
-             + " of these outcomes' variance in the Sobol design, which the estimator books as "
-             "interaction (ST above S1).")
+                       + (f", S1 ≈ {number(sobol[o][p]['S1'], '.2f')}" if p in sobol[o]
+                          else "") + ")" for p in a)
+        parts.append(f"the {SHORT[o]} ({eff}) on {s1}")
+    text = (f"**{_policy(sa).capitalize()}'s effect on the two achievement gaps and the "
+            "between-school share**: " + "; ".join(parts) + ". ")
+    shares = [f"{100 * min(ns[o], 1):.0f}% ({SHORT[o]})" for o in GAP_OUTCOMES
+              if ns[o] is not None]
+    if shares:
+        text += ("Seed noise is " + ", ".join(shares) + " of these effects' variance over "
+                 "the Sobol design, even with the mean of "
+                 f"{sa['scenario']['seeds']} seeds per point.")
     bullets.append(text)
 
-    # 2. the rotation-specific parameters
-    rot = ["policies.teacher_rotation.refusal_base", "teachers.attrition.rural",
-           "teachers.transfer_request.rural", "teachers.pay_semi_elasticity",
-           "enrolment.choice_rate", "enrolment.choice_ses_slope"]
-    rot = [p for p in rot if p in f["all_params"]]
-    matter = [p for p in rot if p in f["gap_params"]]
-    if not matter:
-        bullets.append("**The rotation, career, pay and choice parameters hardly matter for the "
-                       "gaps**: " + parameter_names(rot) + " all have μ* within the seed noise for the "
-                       "three gap measures.")
-    else:
-        bullets.append("**Of the rotation, career, pay and choice parameters**, " + parameter_names(matter)
-                       + " move the gaps beyond the seed noise; " + parameter_names(
-                           [p for p in rot if p not in matter]) + " do not.")
+    # 2. the policy's own parameters
+    own = f["policy_params"]
+    matter = [p for p in own if p in f["any_params"]]
+    if own:
+        if matter:
+            bullets.append(f"**The policy's own parameters**: {parameter_names(matter)} move "
+                           "an effect beyond the seed noise; " + parameter_names(
+                               [p for p in own if p not in matter]) + " do not, within their "
+                           "priors.")
+        else:
+            bullets.append(f"**The policy's own parameters** ({parameter_names(own)}) move no "
+                           "effect beyond the seed noise within their priors: at this "
+                           "design size, the effect's spread does not come from these "
+                           "assumptions.")
 
     # 3. backbone CV
     b = above[BACKBONE]
-    st = [r["ST"] for r in sobol[BACKBONE].values() if r["ST"] is not None]
-    text = "**The backbone-teacher CV, and with it whether and when the 2017 CV test is passed"
+    text = (f"**The effect on the backbone-teacher CV** (mean {_g3(sp[BACKBONE]['mean'])}, "
+            f"range {_g3(sp[BACKBONE]['min'])} to {_g3(sp[BACKBONE]['max'])} over the points)")
     if b:
-        lead = b[0]
-        m = morris[BACKBONE][lead]
-        text += (f"**: {parameter_names(b)} stand{'s' if len(b) == 1 else ''} out beyond the seed noise "
-                 f"(`{lead}`: μ {number(m['mu'], '+.3f')}, μ* {m['mu_star']:.3f}"
-                 + (f", S1 ≈ {sobol[BACKBONE][lead]['S1']:.2f}" if lead in sobol[BACKBONE]
-                    else "") + ").")
+        m = morris[BACKBONE][b[0]]
+        text += (f": {parameter_names(b)} stand{'s' if len(b) == 1 else ''} out beyond the "
+                 f"seed noise (`{b[0]}`: μ {number(m['mu'], '+.3f')}, μ* {m['mu_star']:.3f}).")
     else:
-        text += "**: no parameter stands out beyond the seed noise."
-    irregular = [p for p, r in morris[BACKBONE].items()
-                 if p not in b and r["sigma"] > r["mu_star"] > 0]
-    if irregular:
-        text += (f" {len(irregular)} other parameters have σ > μ* (effects that change sign "
-                 "and size from one trajectory to the next)")
-        if st:
-            text += (f", and in the Sobol stage the total indices range from {min(st):.2f} to "
-                     f"{max(st):.2f}, the first-order ones of "
-                     + parameter_names([p for p in sobol[BACKBONE] if p not in sig[BACKBONE]], False)
-                     + " indistinguishable from 0")
-        text += (": the CV reacts to many changes of the inputs in an irregular way. The "
-                 "likeliest cause is that a changed parameter changes which teachers are drawn "
-                 "for rotation, designation and attrition, so the common random numbers are "
-                 "lost; the result behaves like noise, not like a smooth interaction.")
+        text += ": no parameter stands out beyond the seed noise."
     bullets.append(text)
 
     # 4. first pass
-    fp = [y for y in f["first_pass_runs"] if y is not None]
-    years = f["years"]
-    never = f["never_default"]
-    passing = sorted(y for y in fp if y <= years)
-    nr = noise[FIRST_PASS]
+    fl = f["noise"][FIRST_PASS]["noise_mu_star"]
     max_mu = max(r["mu_star"] for r in morris[FIRST_PASS].values())
-    chance = first_pass_by_chance(f)
-    n = ns[FIRST_PASS]
-    over = [p for p, r in sorted(morris[FIRST_PASS].items(), key=lambda kv: -kv[1]["mu_star"])
-            if r["mu_star"] > nr["reseed_mu_star"]]
-    text = ("**The first year of passing the primary CV test "
-            + ("is dominated by chance.**" if chance else "depends on the parameters more than "
-               "on the seed.**"))
-    when = ", ".join(str(int(y)) for y in passing)
-    when = when.rsplit(", ", 1)[0] + " and " + when.rsplit(", ", 1)[1] if len(passing) > 1 \
-        else when
-    text += (f" At the default values, {len(passing)} of the {len(fp)} seeds "
-             f"{'passes' if len(passing) == 1 else 'pass'}"
-             + (f" (in year{'s' if len(passing) > 1 else ''} {when})" if passing else "")
-             + f" and {never} never {'passes' if never == 1 else 'pass'} in {years} years; "
-             f"across the Morris runs {percent(sa['share_never_passing']['morris'])} never pass. ")
-    if n is not None:
-        text += ("The seed-noise variance is at least as large as the design's" if n >= 1
-                 else f"The seed-noise variance is {n:.0%} of the design's")
-        text += "; "
-    if over:
-        text += (f"only {parameter_names(over, False)} ha{'s' if len(over) == 1 else 've'} a μ* "
-                 f"above the re-seeded μ* ({nr['reseed_mu_star']:.1f} years; largest μ* "
-                 f"{max_mu:.1f}).")
-    else:
-        text += (f"re-drawing the seed moves the outcome more (re-seeded μ* "
-                 f"{nr['reseed_mu_star']:.1f} years) than any parameter (largest μ* "
-                 f"{max_mu:.1f}).")
-    if chance:
-        text += (" No parameter can be ranked for it from one seed per design point." if not over
-                 else " Rankings for it from one seed per design point are unreliable.")
+    never = sa["share_never_passing"]
+    text = ("**The effect on the first year of passing the primary CV test "
+            + ("is dominated by chance.**" if first_pass_by_chance(f)
+               else "depends on the parameters more than on the seeds.**"))
+    text += (f" Across the Morris runs {percent(never['morris_policy'])} with the policy and "
+             f"{percent(never['morris_baseline'])} without it never pass in {f['years']} "
+             f"years; the noise floor is {fl:.2f} years against a largest μ* of "
+             f"{max_mu:.2f}.")
     bullets.append(text)
     return "\n".join("- " + b for b in bullets) + "\n"
 
 
 def render_sensitivity_users() -> str:
+    sa = sensitivity_values()
     f = sensitivity_findings()
-    gp = f["gap_params"]
-    ses = f["noise"]["ses_gap"]
-    ses_top = max(r["mu_star"] for r in f["morris"]["ses_gap"].values())
-    ratio = ses_top / ses["sd"] if ses["sd"] else None
-    text = ("**For users.** When citing an equity result of the model, vary at least "
-            + parameter_names(gp) + " over the ranges above: within the ranges tried they are the "
-            "parameters that move the gaps beyond the seed noise")
-    if ratio is not None:
-        text += (f" (the largest moves the SES gap {ratio:.0f} times as much as the "
-                 "seed-to-seed SD)")
-    text += (". The other parameters can stay at their defaults for these outcomes. Do not cite "
-             "a first-pass year, or a pass/fail verdict of the 2017 CV test, from single runs: "
-             "report the share of seeds that pass (`edusim-aggregate`'s `first_pass_*_share`) "
-             "over many seeds")
-    b = f["above"][BACKBONE]
-    if b:
-        text += f", and treat {parameter_names(b[:1])} as the key uncertain input of that verdict"
-    return text + ".\n"
+    text = (f"**For users.** When citing {_policy(sa)}'s effect, ")
+    if f["any_params"]:
+        text += ("the assumptions to vary first are " + parameter_names(f["any_params"])
+                 + ": within their priors they move an effect beyond the seed noise. ")
+    else:
+        text += "no single assumption moves an effect beyond the seed noise. "
+    text += ("`edusim-uncertainty` varies every prior at once and reports the effect with "
+             "its 90% interval and the probability that it helps (README, \"How sure are "
+             "we?\"); report that, over many seeds, rather than one run's effect or a "
+             "first-pass year.")
+    return text + "\n"
 
 
 def render_sensitivity_limits() -> str:
     sa = sensitivity_values()
     s = sa["scenario"]
-    return (f"**Limits.** One scenario ({s['region']} county, teacher rotation at its defaults, "
-            f"{s['years']} years) and one seed per design point; Morris with r = {s['morris_r']} "
-            f"and Sobol with N = {s['sobol_n']} give rankings, not precise indices (see the "
-            "intervals); the ranges of the \"assumption\" parameters are themselves assumptions "
-            f"(mostly half to twice the default); parameters outside the "
-            f"{len(sa['parameters'])} (initial conditions, finance, other policies' parameters) "
-            "were not varied.\n")
-
-
+    return (f"**Limits.** One policy and one county ({s['region']} county, {_policy(sa)} at "
+            f"its defaults, {s['years']} years) and {s['seeds']} seeds per design point; "
+            f"Morris with r = {s['morris_r']} and Sobol with N = {s['sobol_n']} give rankings, "
+            "not precise indices (see the intervals and the seed noise); the priors of the "
+            "\"assumption\" parameters are themselves assumptions (mostly half to twice the "
+            f"default); parameters outside the {len(sa['parameters'])} (initial conditions, "
+            "finance) were not varied here; `edusim-uncertainty` varies all of them for any "
+            "policy.\n")

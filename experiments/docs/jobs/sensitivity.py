@@ -1,9 +1,11 @@
-"""The global sensitivity analysis of docs/calibration.md §5: Morris screening, seed-noise
-reference and Sobol indices, as ``python -m experiments.calibration.sensitivity`` makes them.
+"""The global sensitivity analysis of docs/calibration.md §5: Morris screening and Sobol
+indices of teacher rotation's effects, each with its seed noise, as ``python -m
+experiments.calibration.sensitivity`` makes them.
 
-The job runs the full analysis (626 model runs, about 35 min on 2 cores) into its scratch
-directory, copies the two figures to ``docs/img/calibration/`` and stores the index tables,
-the noise reference, the outcome ranges over the design runs and the wall times. The Markdown
+The job runs the full analysis into its scratch directory (the run count and wall time are
+stored with the result), copies the two figures to ``docs/img/calibration/`` and stores the
+index tables, the seed-noise floors, the effects' ranges over the design points and the wall
+times. The Markdown
 of calibration.md §5 is rendered from these values by ``experiments.docs.jobs._calibration_text``
 (``render_sensitivity_*``), next to the pattern checks.
 
@@ -24,9 +26,13 @@ TITLE = "Morris and Sobol sensitivity analysis (docs/calibration.md §5)"
 #: code and data besides the model that shape this job's output (stale when they change)
 DEPENDS = [
     "experiments/calibration/sensitivity.py",
+    "experiments/calibration/sensitivity_figures.py",
     "experiments/calibration/ranges.py",
     "experiments/calibration/parameters.py",
-    "configs/sensitivity/*.yaml",
+    "experiments/uncertainty/runner.py",
+    "experiments/uncertainty/design.py",
+    "configs/experiment/teacher_rotation.yaml",
+    "configs/policy/teacher_rotation.yaml",
 ]
 
 MODULE = "experiments.calibration.sensitivity"
@@ -57,39 +63,42 @@ def run(ctx) -> dict:
     problem = json.loads((out / "morris" / "problem.json").read_text(encoding="utf-8"))
     morris = pd.read_csv(out / "morris" / "indices.csv")
     sobol = pd.read_csv(out / "sobol" / "indices.csv")
-    noise = pd.read_csv(out / "noise" / "reference.csv")
+    noise = pd.read_csv(out / "noise" / "floor.csv")
     outcomes = [o["key"] for o in problem["outcomes"]]
-    design_runs = {stage: pd.read_csv(out / stage / "outcomes.csv")
-                   for stage in ("morris", "noise", "sobol")}
+    values = pd.read_csv(out / "morris" / "values.csv")
 
-    def spread(df) -> dict:
-        return {k: {"min": rounded(df[k].min(), 5), "max": rounded(df[k].max(), 5),
-                    "var": rounded(df[k].var(ddof=1), 5) if len(df) > 1 else None}
-                for k in outcomes}
+    def spread(stage: str) -> dict:
+        eff = pd.read_csv(out / stage / "effects.csv")
+        mean = eff.groupby("row")[outcomes].mean()
+        return {k: {"min": rounded(mean[k].min(), 5), "max": rounded(mean[k].max(), 5),
+                    "mean": rounded(mean[k].mean(), 5),
+                    "share_negative": rounded((mean[k] < 0).mean(), 5)} for k in outcomes}
 
-    noise_runs = design_runs["noise"].sort_values("seed")
     return {
         "quick": quick,
         "command": f"python -m {MODULE}" + (" --quick" if quick else ""),
         "scenario": summary["scenario"],
+        "policy": summary["policy"],
         "outcomes": problem["outcomes"],
-        "parameters": [{"name": n, "low": rounded(lo, 5), "high": rounded(hi, 5)}
-                       for n, (lo, hi) in zip(problem["names"], problem["problem"]["bounds"],
-                                                  strict=True)],
+        "parameters": [{"name": n, "low": rounded(values[n].min(), 5),
+                        "high": rounded(values[n].max(), 5), "prior": problem["priors"][n]}
+                       for n in problem["problem"]["names"]],
+        "points": summary["points"],
         "runs": summary["runs"],
         "wall_seconds": summary["wall_seconds"],
         "cpus": summary["cpus"],
+        "workers": summary["workers"],
         "selected_for_sobol": summary["selected_for_sobol"],
         "noise_dominated_outcomes": summary["noise_dominated_outcomes"],
         "share_never_passing": {k: rounded(v, 5) for k, v in summary["share_never_passing"].items()},
         "morris": _records(morris, ["outcome", "parameter", "mu", "mu_star", "mu_star_conf",
-                                    "sigma", "mu_star_rel"]),
+                                    "sigma", "mu_star_rel", "mu_star_seed_se",
+                                    "noise_mu_star"]),
         "sobol": _records(sobol, ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf",
-                                  "noise_share"]),
-        "noise": _records(noise, ["outcome", "n_seeds", "mean", "sd", "reseed_mu_star"]),
-        "noise_runs": {"seeds": [int(s) for s in noise_runs["seed"]],
-                       **{k: [rounded(v, 5) for v in noise_runs[k]] for k in outcomes}},
-        "spread": {stage: spread(df) for stage, df in design_runs.items()},
+                                  "S1_seed_se", "ST_seed_se", "noise_share"]),
+        "noise": _records(noise, ["outcome", "seeds", "seed_sd", "se_of_mean", "noise_mu_star",
+                                  "mean_effect"]),
+        "spread": {stage: spread(stage) for stage in ("morris", "sobol")},
     }
 
 
