@@ -1,6 +1,7 @@
 """Benchmark: the main model against the naive per-agent Mesa model and the numpy floor.
 
     python -m benchmarks.run [--quick] [--repeat N] [--sweep] [--uncertainty] [--json PATH]
+                             [--only county-table]
 
 Every workload runs in its own fresh Python process (``--worker SPEC``), so that peak memory
 is that workload's: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the worker (whole
@@ -10,7 +11,8 @@ model construction to the last year's metrics, imports excluded (imports are tim
 separate fresh process). Student-years = the sum over simulated years 1..N of the pupils
 at the end of each year. ``--json PATH`` also writes every figure printed, as one JSON object
 (:data:`JSON_KEYS`; a figure that could not be measured is ``null``), once the whole
-benchmark has run.
+benchmark has run. ``--only county-table`` runs one part alone: loading a county table of
+10,000 rows (:mod:`benchmarks.county_table`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ TARGETS = {
 
 #: the top-level keys of the ``--json`` report (each holds the figures of one printed part)
 JSON_KEYS = ("benchmark", "imports", "workloads", "ratios", "by_size", "step", "record",
-             "year_by_part", "agent_views", "browser_view", "sweep", "uncertainty", "targets")
+             "year_by_part", "agent_views", "browser_view", "county_table", "sweep",
+             "uncertainty", "targets")
 
 
 def _rss_mib() -> float:
@@ -62,6 +65,10 @@ def _worker(spec: dict) -> dict:
         return _agents_worker(spec)
     if spec["kind"] == "phases":
         return phases_worker(spec)
+    if spec["kind"] == "county_table":
+        from benchmarks.county_table import county_table_worker
+
+        return county_table_worker(spec)
 
     import numpy as np
 
@@ -432,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", metavar="PATH",
                     help="also write every figure printed to PATH as one JSON object "
                          "(written once the whole benchmark has run)")
+    ap.add_argument("--only", choices=["county-table"],
+                    help="run only this part: county-table, loading a county table of 10,000 "
+                         "rows (1.1 M pupils) and one year, with its targets")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeat < 1:
@@ -455,9 +465,11 @@ def main(argv: list[str] | None = None) -> int:
                       "python": platform.python_version(),
                       "cpus": os.cpu_count(), "seed": 1},
         "imports": None, "workloads": {}, "ratios": {}, "by_size": [], "step": None, "record": None,
-        "year_by_part": None, "agent_views": None, "browser_view": None, "sweep": None,
-        "uncertainty": None, "targets": None,
+        "year_by_part": None, "agent_views": None, "browser_view": None, "county_table": None,
+        "sweep": None, "uncertainty": None, "targets": None,
     }
+    if args.only == "county-table":
+        return _county_table_only(args, report)
     imp = _spawn({"kind": "imports"})
     report["imports"] = imp
     print(f"imports (fresh process, not counted below): import mesa {imp['import_mesa_s']:.2f} s, "
@@ -658,6 +670,9 @@ def main(argv: list[str] | None = None) -> int:
               f"page data {med(viz['data_ms'][2:]):.0f} ms, the six Vega-Lite specs "
               f"{med(viz['spec_ms'][2:]):.0f} ms, {med(viz['spec_kib'][2:]):.0f} KiB of JSON; "
               f"the browser draws them)")
+    from benchmarks.county_table import fastest_row, target_rows
+
+    report["county_table"] = fastest_row(args.quick, args.repeat, _spawn)
     sweep_s = float("nan")
     if args.sweep:
         sw = sweep_row(args.quick)
@@ -713,6 +728,7 @@ def main(argv: list[str] | None = None) -> int:
          TARGETS["step_ms"]),
         ("million_s", "1M pupils 30 y, all policies: seconds", mil.get("total_s"), "<=",
          TARGETS["million_s"]),
+        *target_rows(report["county_table"]),
     ]
     if args.sweep:
         rows.append(("sweep_s", "200-run county_l sweep, 2 cores: seconds", sweep_s, "<=",
@@ -720,6 +736,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.uncertainty:
         rows.append(("uncertainty_s", "2,000-run uncertainty analysis: seconds", unc_s, "<=",
                      TARGETS["uncertainty_s"]))
+    _print_targets(rows, report)
+    if args.json:
+        write_json(args.json, report)
+    return 0
+
+
+def _print_targets(rows: list, report: dict) -> None:
     print("\nspeed targets")
     report["targets"] = []
     for key, label, value, op, target in rows:
@@ -729,6 +752,17 @@ def main(argv: list[str] | None = None) -> int:
                                   "target": target, "status": "PASS" if ok else "MISS"})
         print(f"  {label:46s} {_fmt(value):>10s}  target {op} {target:g}  "
               f"{'PASS' if ok else 'MISS'}")
+
+
+def _county_table_only(args: argparse.Namespace, report: dict) -> int:
+    """``--only county-table``: that part alone (``--repeat N``: the fastest of N runs)."""
+    from benchmarks.county_table import fastest_row, target_rows
+
+    report["county_table"] = fastest_row(args.quick, args.repeat, _spawn)
+    if args.quick:
+        print("\n(quick mode: the targets are checked in the full-size run only)")
+    else:
+        _print_targets(target_rows(report["county_table"]), report)
     if args.json:
         write_json(args.json, report)
     return 0

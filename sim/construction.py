@@ -46,7 +46,7 @@ from sim.synthesis import (
 if TYPE_CHECKING:
     from sim.state import CountyState
 
-__all__ = ["build", "expected_growth_parts", "finish", "init_achievement", "load_region_table",
+__all__ = ["build", "distances", "expected_growth_parts", "finish", "init_achievement", "load_region_table",
            "populate_teachers", "set_norms"]
 
 
@@ -98,11 +98,22 @@ def build(model: CountyState, views: AgentViews) -> None:
     model.zone_x, model.zone_y = county.zone_x, county.zone_y
     model.zone_tier, model.zone_weight = county.zone_tier, county.zone_weight
     model.zone_own_school = county.zone_school
-    model.zone_dist = np.hypot(model.zone_x[:, None] - county.school_x[None, :],
-                               model.zone_y[:, None] - county.school_y[None, :])
-    model.school_dist = np.hypot(county.school_x[:, None] - county.school_x[None, :],
-                                 county.school_y[:, None] - county.school_y[None, :])
-    model.school_zone = np.argmin(model.zone_dist, axis=0).astype(np.intp)
+    model.school_dist = distances(county.school_x, county.school_y)
+    if (np.array_equal(model.zone_x, county.school_x[county.zone_school])
+            and np.array_equal(model.zone_y, county.school_y[county.zone_school])):
+        # zones drawn around their schools: their distances are rows of school_dist, and
+        # (school_dist being symmetric) each school's nearest zone is found along its row
+        model.zone_dist = model.school_dist[county.zone_school]
+        is_zone = np.zeros(n_sch, dtype=bool)
+        is_zone[county.zone_school] = True
+        zone_of = np.cumsum(is_zone) - 1  # zones are numbered in the order of their schools
+        model.school_zone = zone_of[np.concatenate([
+            np.argmin(np.where(is_zone, model.school_dist[a:a + 512], np.inf), axis=1)
+            for a in range(0, n_sch, 512)])].astype(np.intp)
+    else:
+        model.zone_dist = np.hypot(model.zone_x[:, None] - county.school_x[None, :],
+                                   model.zone_y[:, None] - county.school_y[None, :])
+        model.school_zone = np.argmin(model.zone_dist, axis=0).astype(np.intp)
     update_catchments(model)
 
     if table is not None:
@@ -145,6 +156,26 @@ def build(model: CountyState, views: AgentViews) -> None:
     views.watch("teachers")
     populate_teachers(model, rng)
     finish(model, rng)
+
+
+def distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Distance between every two points ``(x, y)``: ``hypot`` of the differences, each
+    pair computed once (``hypot(-u, -v) == hypot(u, v)``, so the lower triangle is the
+    upper one mirrored, bit for bit), in blocks of rows so that no temporary is as large
+    as the matrix."""
+    n = len(x)
+    d = np.empty((n, n))
+    step = max(1, 2**21 // max(n, 1))  # rows per block: about 2 M pairs
+    dx, dy = np.empty(min(step, n) * n), np.empty(min(step, n) * n)  # reused by every block
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        u = dx[:(b - a) * (n - a)].reshape(b - a, n - a)
+        v = dy[:(b - a) * (n - a)].reshape(b - a, n - a)
+        np.subtract(x[a:b, None], x[None, a:], out=u)
+        np.subtract(y[a:b, None], y[None, a:], out=v)
+        np.hypot(u, v, out=d[a:b, a:])
+        d[b:, a:b] = d[a:b, b:].T
+    return d
 
 
 def finish(model: CountyState, rng: np.random.Generator) -> None:

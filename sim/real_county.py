@@ -84,6 +84,13 @@ def load_table(region: Any) -> CountyTable:
                              simulate=True)
 
 
+def _school_index(ids: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """The school of each row (index into the codes) and the codes: the distinct
+    ``school_id`` as text, in the order of their first row."""
+    labels, uniques = pd.factorize(ids.astype(str).to_numpy(dtype=object), sort=False)
+    return labels.astype(np.intp), [str(c) for c in uniques]
+
+
 def county_from_table(schools: pd.DataFrame, rng: np.random.Generator,
                       notes: list[str]) -> tuple[County, list[str]]:
     """Geography of a county from its validated school table; returns it and school codes.
@@ -92,29 +99,35 @@ def county_from_table(schools: pd.DataFrame, rng: np.random.Generator,
     problems = simulation_problems(schools["level"], schools.attrs.get("file", "<table>"))
     if problems:
         raise CountyTableError(problems)
-    rows = schools.copy()
-    rows["school_id"] = rows["school_id"].astype(str)
-    codes = list(dict.fromkeys(rows["school_id"]))
-    by = rows.groupby("school_id", sort=False)
-    levels = by["level"].agg(lambda v: set(v))
-    level = np.array([NINE_YEAR if len(levels[c]) == 2 else
-                      (PRIMARY if "primary" in levels[c] else JUNIOR) for c in codes], np.int8)
-    tier = np.array([TIER_CODE[by.get_group(c)["tier"].iloc[0]] for c in codes], np.int8)
-    name = [str(by.get_group(c)["name"].iloc[0]) for c in codes]
-    if {"x", "y"} <= set(rows.columns) and rows[["x", "y"]].notna().all().all():
-        x = np.array([float(by.get_group(c)["x"].iloc[0]) for c in codes])
-        y = np.array([float(by.get_group(c)["y"].iloc[0]) for c in codes])
+    school, codes = _school_index(schools["school_id"])
+    n = len(codes)
+    first = np.full(n, len(school), dtype=np.intp)  # each school's first row
+    np.minimum.at(first, school, np.arange(len(school)))
+    row_level = schools["level"].to_numpy(dtype=object)
+    is_primary = row_level == "primary"
+    has_primary = np.bincount(school[is_primary], minlength=n) > 0
+    has_junior = np.bincount(school[row_level == "junior"], minlength=n) > 0
+    level = np.where(has_primary & has_junior, NINE_YEAR,
+                     np.where(has_primary, PRIMARY, JUNIOR)).astype(np.int8)
+    tier_code = schools["tier"].map(TIER_CODE).to_numpy()
+    tier = tier_code[first].astype(np.int8)
+    name = [str(v) for v in schools["name"].to_numpy(dtype=object)[first]]
+    if {"x", "y"} <= set(schools.columns) and schools[["x", "y"]].notna().all().all():
+        x = schools["x"].to_numpy(dtype=float)[first]
+        y = schools["y"].to_numpy(dtype=float)[first]
     else:
-        r = np.where(tier == 0, rng.uniform(0, 4, len(codes)),
-                     np.where(tier == 1, rng.uniform(10, 25, len(codes)),
-                              rng.uniform(12, 35, len(codes))))
-        a = rng.uniform(0, 2 * np.pi, len(codes))
+        r = np.where(tier == 0, rng.uniform(0, 4, n),
+                     np.where(tier == 1, rng.uniform(10, 25, n), rng.uniform(12, 35, n)))
+        a = rng.uniform(0, 2 * np.pi, n)
         x, y = r * np.cos(a), r * np.sin(a)
         notes.append("locations: the table has no x, y; schools were placed at random by tier "
                      "(urban ≤ 4 km from the centre, towns 10-25 km, villages 12-35 km)")
     zone_school = np.flatnonzero(np.isin(level, (PRIMARY, NINE_YEAR)))
-    primary_pupils = rows[rows["level"] == "primary"].groupby("school_id")["students"].sum()
-    weight = np.array([float(primary_pupils.get(codes[i], 0.0)) for i in zone_school])
+    # pupils of each school's primary row (the loader allows one per school)
+    primary_pupils = np.zeros(n)
+    np.add.at(primary_pupils, school[is_primary],
+              schools["students"].to_numpy(dtype=float)[is_primary])
+    weight = primary_pupils[zone_school]
     weight = weight / weight.sum() if weight.sum() > 0 else np.full(len(weight), 1 / len(weight))
     county = County(school_name=name, school_level=level, school_tier=tier, school_x=x,
                     school_y=y, zone_x=x[zone_school].copy(), zone_y=y[zone_school].copy(),
@@ -132,13 +145,33 @@ def key_schools_from_table(schools: pd.DataFrame, codes: list[str]) -> np.ndarra
         return None
     flags = schools["key_school"].astype(bool).groupby(
         schools["school_id"].astype(str), sort=False).any()
-    return np.array([bool(flags[c]) for c in codes], dtype=bool)
+    return flags.reindex(codes).to_numpy(dtype=bool)
 
 
-def _split_even(total: int, k: int) -> np.ndarray:
-    base = np.full(k, total // k)
-    base[: total - base.sum()] += 1
-    return base
+def _pupils_per_grade(rows: pd.DataFrame, wide: pd.DataFrame | None) -> np.ndarray:
+    """Pupils of each row (columns ``students``, ``section``, ``school_id``) in grades 1-9
+    (0 outside the row's level): as ``wide`` (school_id × grade) gives them for a school it
+    has, else the row's pupils split evenly over its level's grades, the first grades one
+    more when they do not divide evenly."""
+    students = rows["students"].to_numpy(dtype=float).astype(np.int64)
+    section = rows["section"].to_numpy()
+    counts = np.zeros((len(rows), 9), dtype=np.int64)
+    for sec, grades in SECTION_GRADES.items():
+        on = section == sec
+        k = len(grades)
+        base, extra = np.divmod(students[on], k)
+        counts[np.ix_(on, grades - 1)] = (base[:, None]
+                                          + (np.arange(k)[None, :] < extra[:, None]))
+    if wide is not None:
+        given = wide.reindex(columns=range(1, 10), fill_value=0)
+        at = given.index.get_indexer(rows["school_id"])
+        known = at >= 0
+        table = given.to_numpy()[at[known]].astype(np.int64)
+        levels = np.zeros((len(rows), 9), dtype=bool)
+        for sec, grades in SECTION_GRADES.items():
+            levels[np.ix_(section == sec, grades - 1)] = True
+        counts[known] = np.where(levels[known], table, 0)
+    return counts
 
 
 def populate_from_table(model: CountyState, table: Any, codes: list[str],
@@ -148,8 +181,7 @@ def populate_from_table(model: CountyState, table: Any, codes: list[str],
     notes = model.synthesis_notes
     rows = table.schools.copy()
     rows["school_id"] = rows["school_id"].astype(str)
-    index = {c: i for i, c in enumerate(codes)}
-    rows["school"] = rows["school_id"].map(index)
+    rows["school"] = pd.Index(codes).get_indexer(rows["school_id"])
     rows["section"] = (rows["level"] == "junior").astype(int)
     sch = model.schools
     n_sch = sch.n
@@ -170,7 +202,7 @@ def populate_from_table(model: CountyState, table: Any, codes: list[str],
 
     # ---- pupils ----------------------------------------------------------------------------
     grades_tab = getattr(table, "grades", None)
-    per_grade: dict[tuple[int, int], np.ndarray] = {}
+    wide = None
     if grades_tab is not None and len(grades_tab):
         g = grades_tab.copy()
         g["school_id"] = g["school_id"].astype(str)
@@ -181,29 +213,22 @@ def populate_from_table(model: CountyState, table: Any, codes: list[str],
             wide = g.set_index("school_id")[[f"grade_{k}" for k in range(1, 10)
                                              if f"grade_{k}" in g.columns]]
             wide.columns = [int(c.split("_")[1]) for c in wide.columns]
-        for _, r in rows.iterrows():
-            gr = SECTION_GRADES[r["section"]]
-            if r["school_id"] in wide.index:
-                per_grade[(r["school"], r["section"])] = np.array(
-                    [int(wide.loc[r["school_id"]].get(k, 0)) for k in gr])
         notes.append("pupils: grades as in the grades table")
     else:
         notes.append("pupils: each level's pupils split evenly over its grades (no grades table)")
-    school_zone_own = {int(s): z for z, s in enumerate(model.zone_own_school)}
-    zones, grades, schools = [], [], []
-    for _, r in rows.iterrows():
-        s, sec = int(r["school"]), int(r["section"])
-        gr = SECTION_GRADES[sec]
-        counts = per_grade.get((s, sec), _split_even(int(r["students"]), len(gr)))
-        z = school_zone_own.get(s, int(model.school_zone[s]))
-        zones.append(np.full(int(counts.sum()), z))
-        grades.append(np.repeat(gr, counts))
-        schools.append(np.full(int(counts.sum()), s))
-        if sec == 0 and s in school_zone_own:
-            model.zone_cohort0[z] = float(counts[0])
-    zone = np.concatenate(zones).astype(np.intp)
-    grade = np.concatenate(grades).astype(np.int8)
-    school = np.concatenate(schools)
+    counts = _pupils_per_grade(rows, wide)  # rows × grades 1-9
+    r_school = rows["school"].to_numpy(dtype=np.int64)
+    r_section = rows["section"].to_numpy()
+    own_zone = np.full(n_sch, -1, dtype=np.int64)  # the zone a school was drawn around
+    own_zone[model.zone_own_school] = np.arange(len(model.zone_own_school))
+    r_own = own_zone[r_school]
+    r_zone = np.where(r_own >= 0, r_own, model.school_zone[r_school])
+    cohort = (r_section == 0) & (r_own >= 0)
+    model.zone_cohort0[r_zone[cohort]] = counts[cohort, 0].astype(float)
+    size = counts.sum(axis=1)
+    zone = np.repeat(r_zone, size).astype(np.intp)
+    grade = np.repeat(np.tile(np.arange(1, 10), len(rows)), counts.reshape(-1)).astype(np.int8)
+    school = np.repeat(r_school, size)
     model.students = Table("student", STUDENT_SCHEMA, capacity=int(len(zone) * 1.3))
     views.watch("students")
     new = new_pupils(model, rng, zone, grade)
@@ -341,10 +366,11 @@ def _apply_breakdowns(rows: pd.DataFrame, breakdowns: pd.DataFrame, row_of: np.n
                       title: np.ndarray, age: np.ndarray, retirement_age: int,
                       rng: np.random.Generator) -> list[str]:
     """Give each school-level's teachers exactly the qualification, title and age counts of
-    the teachers table (arrays changed in place; a loop over table rows, not teachers).
-    The loader has checked that the breakdowns agree with the school table's counts, so
-    the flagged teachers (above the required qualification, intermediate title or higher)
-    receive exactly the categories that make those counts."""
+    the teachers table (arrays changed in place; a loop over the school rows that have a
+    breakdown, drawing in row order, not over teachers). The loader has checked that the
+    breakdowns agree with the school table's counts, so the flagged teachers (above the
+    required qualification, intermediate title or higher) receive exactly the categories
+    that make those counts."""
     b = breakdowns.copy()
     b["school_id"] = b["school_id"].astype(str)
     b = b.set_index(["school_id", "level"])
@@ -352,27 +378,30 @@ def _apply_breakdowns(rows: pd.DataFrame, breakdowns: pd.DataFrame, row_of: np.n
                                     ("title", ("title_intermediate", "title_senior")),
                                     ("age", tuple(AGE_BANDS)))
             if set(cols) <= set(b.columns)]
-    for r, (key, row) in enumerate(rows.set_index(["school_id", "level"]).iterrows()):
-        if key not in b.index:
-            continue
-        counts = b.loc[key]
-        idx = np.flatnonzero(row_of == r)
+    keys = pd.MultiIndex.from_arrays([rows["school_id"], rows["level"]])
+    at = b.index.get_indexer(keys)  # each row's breakdown row (-1: none)
+    given = {c: b[c].to_numpy() for c in b.columns}
+    section = rows["section"].to_numpy()
+    start = np.searchsorted(row_of, np.arange(len(rows) + 1))  # row_of is sorted
+    for r in np.flatnonzero(at >= 0):
+        j = at[r]
+        idx = np.arange(start[r], start[r + 1])
         if "qualification" in used:
-            required = 1 if row["section"] == 0 else 2
+            required = 1 if section[r] == 0 else 2
             for flag, cats in ((True, range(required, 4)), (False, range(required))):
                 who = idx[above[idx] == flag]
                 labels = np.repeat(np.array(list(cats)),
-                                   [int(counts[QUALIFICATION_COLUMNS[c]]) for c in cats])
+                                   [int(given[QUALIFICATION_COLUMNS[c]][j]) for c in cats])
                 qualification[who] = rng.permutation(labels)[: len(who)]
         if "title" in used and mid is not None:
             who = idx[mid[idx]]
-            labels = np.repeat([1, 2], [int(counts["title_intermediate"]),
-                                        int(counts["title_senior"])])
+            labels = np.repeat([1, 2], [int(given["title_intermediate"][j]),
+                                        int(given["title_senior"][j])])
             title[who] = rng.permutation(labels)[: len(who)]
         if "age" in used:
             ages = np.concatenate([
                 rng.integers(lo, (hi if hi is not None else retirement_age - 1) + 1,
-                             size=int(counts[band]))
+                             size=int(given[band][j]))
                 for band, (lo, hi) in AGE_BANDS.items()])
             age[idx] = rng.permutation(ages)[: len(idx)]
     return used

@@ -135,6 +135,14 @@ def build_county(cfg: SimConfig, rng: np.random.Generator) -> County:
     )
 
 
+def _nearest(dist: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Column of the smallest distance in each row of ``dist`` among the ``allowed`` columns
+    (ties: the first), in blocks of rows (no temporary as large as ``dist``)."""
+    step = max(1, 2**20 // max(dist.shape[1], 1))
+    return np.concatenate([np.argmin(np.where(allowed[None, :], dist[a:a + step], np.inf), axis=1)
+                           for a in range(0, dist.shape[0], step)] or [np.zeros(0, np.intp)])
+
+
 def catchments(dist: np.ndarray, level: np.ndarray, is_open: np.ndarray,
                zone_school: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Catchment school of each zone for primary and junior grades (就近入学).
@@ -151,12 +159,10 @@ def catchments(dist: np.ndarray, level: np.ndarray, is_open: np.ndarray,
     if not teaches_primary.any() or not teaches_junior.any():
         raise ValueError("the county needs at least one open school for each of primary and "
                          "junior grades")
-    d_p = np.where(teaches_primary[None, :], dist, np.inf)
-    d_j = np.where(teaches_junior[None, :], dist, np.inf)
-    primary = np.argmin(d_p, axis=1)
+    primary = _nearest(dist, teaches_primary)
     own_open = teaches_primary[zone_school]
     primary = np.where(own_open, zone_school, primary)
-    junior = np.argmin(d_j, axis=1).astype(np.intp)
+    junior = _nearest(dist, teaches_junior).astype(np.intp)
     served = np.bincount(junior, minlength=len(level))
     for j in np.flatnonzero(teaches_junior & (served == 0)):
         movable = served[junior] >= 2

@@ -7,7 +7,8 @@ of numbers and requiring columns. Every problem goes to the file's
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,11 @@ __all__ = [
     "column_numbers",
     "drop_total_and_footer_rows",
     "missing_hint",
+    "missing_mask",
     "normalise_levels",
     "normalise_text_ids",
     "normalise_tiers",
+    "remembered",
     "require_columns",
     "row_ids",
     "set_column",
@@ -60,6 +63,28 @@ _LEVEL_HINTS = {
 }
 
 
+def missing_mask(values: Sequence) -> np.ndarray:
+    """:func:`~sim.county_table.school_table.is_missing` of each cell, as a bool array."""
+    return np.fromiter((not v.strip() if type(v) is str else is_missing(v) for v in values),
+                       dtype=bool, count=len(values))
+
+
+def remembered(f: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``f`` (a function of a cell giving text), remembering its result for each text cell
+    (a column repeats few values); other cells are computed every time."""
+    seen: dict[str, str] = {}
+
+    def call(v):
+        if type(v) is not str:
+            return f(v)
+        out = seen.get(v)
+        if out is None:
+            out = seen[v] = f(v)
+        return out
+
+    return call
+
+
 def set_column(df: pd.DataFrame, column: str, values: Sequence) -> None:
     """Replace a column by ``values`` as they are (object dtype: no type inference)."""
     df[column] = pd.Series(list(values), index=df.index, dtype=object)
@@ -71,20 +96,28 @@ def drop_total_and_footer_rows(raw: RawTable) -> pd.DataFrame:
     if df is None or not len(df):
         return df
     drop = []
-    marked = [k for k, c in enumerate(df.columns) if c in ("school_id", "name")]
-    for line, row in zip(df.index, df.itertuples(index=False, name=None), strict=True):
-        filled = [v for v in row if not is_missing(v)]
-        if len(filled) == 1 and isinstance(filled[0], str) and len(df.columns) > 1 \
-                and nfkc(filled[0]).lower().startswith(FOOTER_PREFIXES):
-            drop.append(line)
-            raw.notes.append(f"{raw.file}: dropped line {line} (a note: "
-                             f"{nfkc(filled[0])[:30]!r})")
-            continue
-        marks = [value_key(row[k]) if not is_missing(row[k]) else "" for k in marked]
-        if any(m in TOTAL_WORDS for m in marks) and all(m in TOTAL_WORDS or not m
-                                                         for m in marks):
-            drop.append(line)
-            raw.notes.append(f"{raw.file}: dropped line {line} (a total row)")
+    columns = [df[c].tolist() for c in df.columns]
+    filled = sum(~missing_mask(col) for col in columns)  # filled cells of each row
+    marked = [columns[k] for k, c in enumerate(df.columns) if c in ("school_id", "name")]
+    for i, line in enumerate(df.index):
+        if filled[i] == 1:
+            v = next(col[i] for col in columns if not is_missing(col[i]))
+            if isinstance(v, str) and len(df.columns) > 1 \
+                    and nfkc(v).lower().startswith(FOOTER_PREFIXES):
+                drop.append(line)
+                raw.notes.append(f"{raw.file}: dropped line {line} (a note: {nfkc(v)[:30]!r})")
+                continue
+        # a total row: a total word in school_id or name, and nothing else there
+        marks = []
+        for col in marked:
+            m = value_key(col[i]) if not is_missing(col[i]) else ""
+            if m and m not in TOTAL_WORDS:
+                break
+            marks.append(m)
+        else:
+            if any(m in TOTAL_WORDS for m in marks):
+                drop.append(line)
+                raw.notes.append(f"{raw.file}: dropped line {line} (a total row)")
     return df.drop(index=drop) if drop else df
 
 
@@ -104,28 +137,29 @@ def normalise_levels(df: pd.DataFrame, raw: RawTable, probs: FileProblems,
         return
     translated: dict[str, int] = {}
     out = []
-    for line, v, sid in zip(df.index, df["level"],
-                            df["school_id"] if "school_id" in df.columns else [None] * len(df),
-                            strict=True):
+    key_of, text_of = remembered(value_key), remembered(cell_text)
+    for line, v, sid in zip(df.index, df["level"].tolist(),
+                            df["school_id"].tolist() if "school_id" in df.columns
+                            else [None] * len(df), strict=True):
         if is_missing(v):
             out.append(v)
             continue
-        k = value_key(v)
+        k = key_of(v)
         if k in LEVEL_VALUES:
             lv = LEVEL_VALUES[k]
-            if cell_text(v) != lv:
-                translated[f"{cell_text(v)} -> {lv}"] = translated.get(
-                    f"{cell_text(v)} -> {lv}", 0) + 1
+            if text_of(v) != lv:
+                translated[f"{text_of(v)} -> {lv}"] = translated.get(
+                    f"{text_of(v)} -> {lv}", 0) + 1
             out.append(lv)
             continue
         if k in NINE_YEAR_VALUES or re.sub(r"[\s_\-]", "", k) in NINE_YEAR_VALUES:
-            probs.add(line, "level", _NINE_YEAR_MESSAGE.format(value=cell_text(v)), sid)
+            probs.add(line, "level", _NINE_YEAR_MESSAGE.format(value=text_of(v)), sid)
             explained.add((line, "level"))
         else:
             for word, hint in _LEVEL_HINTS.items():
                 if word in k:
                     probs.add(line, "level", f"must be primary (小学) or junior (初中); got "
-                              f"{cell_text(v)!r}: {hint}", sid)
+                              f"{text_of(v)!r}: {hint}", sid)
                     explained.add((line, "level"))
                     break
         out.append(v)
@@ -141,12 +175,13 @@ def normalise_tiers(df: pd.DataFrame, raw: RawTable) -> None:
         return
     translated: dict[str, int] = {}
     out = []
-    for v in df["tier"]:
-        if not is_missing(v) and value_key(v) in TIER_VALUES:
-            t = TIER_VALUES[value_key(v)]
-            if cell_text(v) != t:
-                translated[f"{cell_text(v)} -> {t}"] = translated.get(
-                    f"{cell_text(v)} -> {t}", 0) + 1
+    key_of, text_of = remembered(value_key), remembered(cell_text)
+    for v in df["tier"].tolist():
+        if not is_missing(v) and key_of(v) in TIER_VALUES:
+            t = TIER_VALUES[key_of(v)]
+            if text_of(v) != t:
+                translated[f"{text_of(v)} -> {t}"] = translated.get(
+                    f"{text_of(v)} -> {t}", 0) + 1
             v = t
         out.append(v)
     set_column(df, "tier", out)
@@ -180,17 +215,30 @@ def apply_units(df: pd.DataFrame, raw: RawTable, probs: FileProblems) -> None:
 def clean_numbers(df: pd.DataFrame, columns: Sequence[str], raw: RawTable) -> None:
     """Fold full-width digits and drop thousands separators in ``columns``, in place."""
     changed: list[str] = []
+    clean = remembered(clean_number)
     for c in columns:
         if c not in df.columns:
             continue
-        vals = [clean_number(v) for v in df[c]]
+        cells = df[c].tolist()
+        if df[c].dtype == object and _plain_numbers(cells):
+            continue  # nothing to fold or drop: the column stays as it is
+        vals = list(map(clean, cells))
         if any(isinstance(a, str) and "," in a and "," not in b
-               for a, b in zip(df[c], vals, strict=True) if isinstance(b, str)):
+               for a, b in zip(cells, vals, strict=True) if isinstance(b, str)):
             changed.append(c)
         set_column(df, c, vals)
     if changed:
         raw.notes.append(f"{raw.file}: thousands separators removed in "
                          + ", ".join(changed))
+
+
+def _plain_numbers(cells: list) -> bool:
+    """Whether every cell is ASCII text without a comma or whitespace, which
+    :func:`~sim.county_table.cells.clean_number` leaves as it is."""
+    if not all(type(v) is str for v in cells):
+        return False
+    chars = set("".join(cells))
+    return all(ch.isascii() and ch != "," and not ch.isspace() for ch in chars)
 
 
 def column_numbers(df: pd.DataFrame, c: str, probs: FileProblems, ids: Sequence, *, count: bool,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,9 +95,14 @@ def _plausible(ch: str) -> bool:
             or 0xF900 <= o < 0xFB00 or 0xFE30 <= o < 0xFF00 or 0xFF00 <= o < 0xFFF0)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _implausible(text: str) -> int:
     """How many characters of ``text`` a Chinese county table would not write."""
-    return sum(not _plausible(ch) for ch in text if ord(ch) >= 0x80)
+    if text.isascii():
+        return 0
+    return sum(not _plausible(ch) for ch in _NON_ASCII.findall(text))
 
 
 def _delimiter(text: str) -> str:

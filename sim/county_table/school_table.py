@@ -45,6 +45,7 @@ __all__ = [
     "is_missing",
     "location_problems",
     "parse_number",
+    "parse_numbers",
     "validate_school_table",
 ]
 
@@ -109,6 +110,26 @@ def parse_number(v) -> tuple[float | None, str | None]:
     if not math.isfinite(x):
         return None, f"not a finite number: {v!r}"
     return x, None
+
+
+def parse_numbers(values: Sequence) -> np.ndarray | None:
+    """Every cell of ``values`` read as :func:`parse_number` reads it, when every cell is a
+    finite number (text, ``int`` or ``float``): the numbers as floats; otherwise None (read
+    the cells one by one then, for the problem of each)."""
+    out = []
+    try:
+        for v in values:
+            t = type(v)
+            if t is str:
+                out.append(float(v.strip()))
+            elif t is float or t is int:
+                out.append(float(v))
+            else:
+                return None
+    except ValueError:
+        return None
+    arr = np.array(out, dtype=float)
+    return arr if np.isfinite(arr).all() else None
 
 
 def cell_text(v) -> str:
@@ -213,27 +234,28 @@ def validate_school_table(df: pd.DataFrame, source: str = "<DataFrame>",
     for c in NUMERIC_COLUMNS:
         if c not in names:
             continue
-        arr = np.full(n, np.nan)
-        for i, v in enumerate(data[c]):
-            x, err = parse_number(v)
-            if err is not None:
-                add(i, c, err)
-                continue
-            if c == "students" and x <= 0:
-                add(i, c, f"must be > 0 (a school row needs pupils); got {format_number(x)}")
-            elif c not in LOCATION_COLUMNS and x < 0:
-                add(i, c, f"must be >= 0; got {format_number(x)}")
-            elif c in VALUE_LIMITS and x > VALUE_LIMITS[c][0]:
-                hi, why = VALUE_LIMITS[c]
-                low = "(0" if c == "students" else "[0"
-                add(i, c, f"must be in {low}, {format_number(hi)}] {COLUMN_UNITS[c]}; got "
-                    f"{format_number(x)} ({why})")
-            elif c in LOCATION_COLUMNS and abs(x) > MAX_ABS_KM:
-                add(i, c, f"must be in [-{format_number(MAX_ABS_KM)}, "
-                    f"{format_number(MAX_ABS_KM)}] km; got {format_number(x)} (assumption: "
-                    "half the Earth's circumference bounds any coordinate in km)")
+        cells = data[c].tolist()
+        numbers = parse_numbers(cells)
+        if numbers is not None:  # all numbers: only the cells out of range are looked at
+            arr = numbers
+            if c in LOCATION_COLUMNS:
+                suspect = np.abs(arr) > MAX_ABS_KM
             else:
-                arr[i] = x
+                suspect = (arr <= 0) | (arr > VALUE_LIMITS[c][0] if c in VALUE_LIMITS else False)
+            for i in np.flatnonzero(suspect):
+                message = _number_problem(c, float(arr[i]))
+                if message is not None:
+                    add(int(i), c, message)
+                    arr[i] = np.nan
+        else:
+            arr = np.full(n, np.nan)
+            for i, v in enumerate(cells):
+                x, err = parse_number(v)
+                message = err if err is not None else _number_problem(c, x)
+                if message is not None:
+                    add(i, c, message)
+                else:
+                    arr[i] = x
         parsed[c] = arr
         out[c] = arr
     for c in LOCATION_COLUMNS:
@@ -255,10 +277,9 @@ def validate_school_table(df: pd.DataFrame, source: str = "<DataFrame>",
     # duplicate (school_id, level) rows; one tier per school_id
     if "school_id" in names and "level" in names:
         first: dict[tuple[str, str], int] = {}
-        for i in range(n):
-            if not (ok_text["school_id"][i] and ok_text["level"][i]):
-                continue
-            key = (ids[i], out["level"].iat[i])
+        level_of = out["level"].tolist()
+        for i in np.flatnonzero(ok_text["school_id"] & ok_text["level"]).tolist():
+            key = (ids[i], level_of[i])
             if key in first:
                 add(i, "school_id", f"duplicate row: school_id {ids[i]} with level {key[1]} "
                     f"already on line {lines[first[key]]}")
@@ -266,12 +287,11 @@ def validate_school_table(df: pd.DataFrame, source: str = "<DataFrame>",
                 first[key] = i
     if "school_id" in names and "tier" in names:
         tier_of: dict[str, int] = {}
-        for i in range(n):
-            if not (ok_text["school_id"][i] and ok_text["tier"][i]):
-                continue
+        tiers = out["tier"].tolist()
+        for i in np.flatnonzero(ok_text["school_id"] & ok_text["tier"]).tolist():
             j = tier_of.setdefault(ids[i], i)
-            if out["tier"].iat[j] != out["tier"].iat[i]:
-                add(i, "tier", f"{out['tier'].iat[i]!r} differs from {out['tier'].iat[j]!r} "
+            if tiers[j] != tiers[i]:
+                add(i, "tier", f"{tiers[i]!r} differs from {tiers[j]!r} "
                     f"given for the same school_id on line {lines[j]}")
 
     if problems:
@@ -280,6 +300,24 @@ def validate_school_table(df: pd.DataFrame, source: str = "<DataFrame>",
                                      order.get(p.column, len(order))))
         raise SchoolTableError(source, problems)
     return out
+
+
+def _number_problem(c: str, x: float) -> str | None:
+    """The problem of the number ``x`` in numeric column ``c`` (its sign and size), or None."""
+    if c == "students" and x <= 0:
+        return f"must be > 0 (a school row needs pupils); got {format_number(x)}"
+    if c not in LOCATION_COLUMNS and x < 0:
+        return f"must be >= 0; got {format_number(x)}"
+    if c in VALUE_LIMITS and x > VALUE_LIMITS[c][0]:
+        hi, why = VALUE_LIMITS[c]
+        low = "(0" if c == "students" else "[0"
+        return (f"must be in {low}, {format_number(hi)}] {COLUMN_UNITS[c]}; got "
+                f"{format_number(x)} ({why})")
+    if c in LOCATION_COLUMNS and abs(x) > MAX_ABS_KM:
+        return (f"must be in [-{format_number(MAX_ABS_KM)}, {format_number(MAX_ABS_KM)}] km; "
+                f"got {format_number(x)} (assumption: half the Earth's circumference bounds "
+                "any coordinate in km)")
+    return None
 
 
 def location_problems(values: np.ndarray, column: str) -> list[tuple[int, str]]:

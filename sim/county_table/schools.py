@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.county_table.cells import cell_text, clean_number, count_message, header_key, is_whole
@@ -34,6 +35,7 @@ from sim.county_table.school_table import (
     is_missing,
     location_problems,
     parse_number,
+    parse_numbers,
     validate_school_table,
 )
 from sim.standards import NUMERIC_COLUMNS, TIERS
@@ -88,21 +90,7 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
     for c in COUNT_COLUMNS:
         if c not in df.columns:
             continue
-        whole = list(df[c])
-        for i, (line, v) in enumerate(zip(df.index, df[c], strict=True)):
-            x, err = parse_number(v)
-            if err is not None or x < 0:
-                continue  # validate_school_table says why
-            if not is_whole(x):
-                probs.add(line, c, count_message(x), ids[i])
-            elif round(x) == 0 and (c == "teachers" or (c == "students" and x > 0)):
-                probs.add(line, c, NO_TEACHER_MESSAGE if c == "teachers" else
-                          f"must be > 0 (a school row needs pupils); got {format_number(x)}",
-                          ids[i])
-                explained.add((line, c))
-            else:
-                whole[i] = float(round(x))
-        set_column(df, c, whole)
+        set_column(df, c, _whole_counts(df, c, probs, explained, ids))
 
     key = _key_school_flags(df, probs, ids) if "key_school" in df.columns else None
 
@@ -133,10 +121,11 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
     facts.has_teachers = "teachers" in df.columns
     facts.has_mid_title = "teachers_mid_title" in df.columns
     if "school_id" in df.columns and "level" in df.columns:
-        cols = {c: df[c].tolist() for c in df.columns}
-        for i, line in enumerate(df.index):
-            row = {c: v[i] for c, v in cols.items()}
-            sid, lv = row["school_id"], row["level"]
+        numbers = {c: _numbers_or_none(df[c].tolist()) if c in df.columns else [None] * len(df)
+                   for c in _FACT_COLUMNS}
+        tiers = df["tier"].tolist() if "tier" in df.columns else [None] * len(df)
+        for i, (line, sid, lv) in enumerate(zip(df.index, df["school_id"].tolist(),
+                                                df["level"].tolist(), strict=True)):
             if is_missing(sid):
                 continue
             facts.ids.add(sid)
@@ -145,17 +134,67 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
             if lv not in LEVELS or (sid, lv) in facts.rows:
                 continue
             entry: dict[str, Any] = {"line": line}
-            for c in ("students", "teachers", "teachers_above_required_qualification",
-                      "pe_arts_teachers", "teachers_mid_title"):
-                x, err = parse_number(row[c]) if c in df.columns else (None, "absent")
-                entry[c] = x if err is None else None
+            for c in _FACT_COLUMNS:
+                entry[c] = numbers[c][i]
             facts.rows[(sid, lv)] = entry
             facts.levels.setdefault(sid, []).append(lv)
-            if "tier" in df.columns and row["tier"] in TIERS:
-                facts.tiers.add(row["tier"])
+            if tiers[i] in TIERS:
+                facts.tiers.add(tiers[i])
     if problems := probs.items:
         return None, facts, problems
     return table, facts, []
+
+
+#: the counts of a school row that the extra tables are checked against
+_FACT_COLUMNS = ("students", "teachers", "teachers_above_required_qualification",
+                 "pe_arts_teachers", "teachers_mid_title")
+
+
+def _numbers_or_none(cells: list) -> list:
+    """Each cell as :func:`parse_number` reads it, None where it is not a number."""
+    numbers = parse_numbers(cells)
+    if numbers is not None:
+        return numbers.tolist()
+    out = []
+    for v in cells:
+        x, err = parse_number(v)
+        out.append(x if err is None else None)
+    return out
+
+
+def _whole_counts(df: pd.DataFrame, c: str, probs: FileProblems, explained: set,
+                  ids: list) -> list:
+    """Count column ``c`` with its whole numbers held exactly (``12.0000000001`` -> 12.0)
+    and the other cells as they are; a problem for each count that is not a whole number
+    and for no teacher (or no pupil) in a row (``validate_school_table`` says what else is
+    wrong with a cell)."""
+    cells = df[c].tolist()
+    whole = list(cells)
+    numbers = parse_numbers(cells)
+    if numbers is not None and (numbers >= 0).all():  # every cell a number >= 0
+        rounded = np.round(numbers) + 0.0  # (round(-0.0) is 0)
+        fine = (np.abs(numbers - rounded) <= 1e-9 * np.maximum(1.0, np.abs(numbers))) \
+            & (rounded != 0)
+        for i, x in zip(np.flatnonzero(fine).tolist(), rounded[fine].tolist(), strict=True):
+            whole[i] = x
+        check = np.flatnonzero(~fine).tolist()
+    else:
+        check = range(len(cells))
+    for i in check:
+        line = df.index[i]
+        x, err = parse_number(cells[i])
+        if err is not None or x < 0:
+            continue  # validate_school_table says why
+        if not is_whole(x):
+            probs.add(line, c, count_message(x), ids[i])
+        elif round(x) == 0 and (c == "teachers" or (c == "students" and x > 0)):
+            probs.add(line, c, NO_TEACHER_MESSAGE if c == "teachers" else
+                      f"must be > 0 (a school row needs pupils); got {format_number(x)}",
+                      ids[i])
+            explained.add((line, c))
+        else:
+            whole[i] = float(round(x))
+    return whole
 
 
 KEY_SCHOOL_CHOICES = "0 (not a key school) or 1 (a key school, 重点/名校)"

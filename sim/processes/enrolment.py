@@ -161,15 +161,23 @@ def place(model: CountyState, rng: np.random.Generator) -> None:
             # utilities per (zone, level) pair among the choosers
             pairs, inv = np.unique(zone[ci].astype(np.int64) * 2 + junior[ci],
                                    return_inverse=True)
-            d = model.zone_dist[pairs // 2]  # pairs × schools
-            # quality seen by families, a key school's reputation, distance
-            util = ((model.school_quality + school_effects.choice_appeal(model))[None, :]
-                    - cfg.choice_distance_cost * d)
-            allowed = np.where((pairs % 2 == 1)[:, None], teaches_j[None, :], teaches_p[None, :])
-            allowed &= d <= cfg.choice_max_km
-            util = np.where(allowed, util, -np.inf)
-            best_pair = np.argmax(util, axis=1)
-            reachable = np.isfinite(util[np.arange(len(pairs)), best_pair])
+            # quality seen by families, a key school's reputation, distance; in blocks of
+            # pairs (each pair's row on its own), so that no temporary is pairs × schools
+            appeal = (model.school_quality + school_effects.choice_appeal(model))[None, :]
+            best_pair = np.empty(len(pairs), dtype=np.intp)
+            reachable = np.empty(len(pairs), dtype=bool)
+            step = max(1, 2**20 // max(n_sch, 1))
+            for a in range(0, len(pairs), step):
+                block = pairs[a:a + step]
+                d = model.zone_dist[block // 2]  # pairs × schools
+                util = appeal - cfg.choice_distance_cost * d
+                allowed = np.where((block % 2 == 1)[:, None], teaches_j[None, :],
+                                   teaches_p[None, :])
+                allowed &= d <= cfg.choice_max_km
+                util = np.where(allowed, util, -np.inf)
+                best_pair[a:a + step] = np.argmax(util, axis=1)
+                reachable[a:a + step] = np.isfinite(
+                    util[np.arange(len(block)), best_pair[a:a + step]])
             inv = inv.reshape(-1)
             best = best_pair[inv]
             ok = reachable[inv] & (best != catch[ci])
@@ -213,10 +221,6 @@ def _place_overflow(model: CountyState, overflow: np.ndarray, zone: np.ndarray,
     pupils); with no free seat anywhere they stay at the catchment school (over capacity).
     ``catch`` and ``free`` are updated in place."""
     sch = model.schools
-    # each zone's schools from the nearest (ties: lower index first); the candidates of a
-    # zone are these in this order, keeping those that teach the grade and have seats
-    nearest = model.memo.get("zone_school_order", (model.zone_dist,),
-                              lambda: np.argsort(model.zone_dist, axis=1, kind="stable"))
     for is_junior in (False, True):
         idx = overflow[junior[overflow] == is_junior]
         if len(idx) == 0:
@@ -226,8 +230,10 @@ def _place_overflow(model: CountyState, overflow: np.ndarray, zone: np.ndarray,
         idx = idx[np.argsort(zone[idx], kind="stable")]
         zones, starts, counts = np.unique(zone[idx], return_index=True, return_counts=True)
         for z, start, count in zip(zones, starts, counts, strict=True):
-            order = nearest[z]
-            cand = order[(teaches & (free > 0))[order]]
+            # the schools that teach the grade and have seats, from the nearest to the
+            # zone (ties: lower index first)
+            cand = np.flatnonzero(teaches & (free > 0))
+            cand = cand[np.argsort(model.zone_dist[z, cand], kind="stable")]
             if len(cand) == 0:
                 break
             # the first pupils of this zone fill the nearest school, the next ones the next
