@@ -486,10 +486,11 @@ for level in ("primary", "junior"):
 sh("edusim-design +target=smoke --cfg job --package design")
 
 # %% [markdown]
-# Each trial is a mix of levers, run on every seed with its same-seed baseline; Optuna chooses
-# the next mix from the results so far. The command prints one line per trial and then the
-# brief (shown below as the Markdown it is). The report goes to `SWEEP/design/`: `brief.md`,
-# `summary.json`, `trials.csv`, `best.csv`, `pareto.csv` and two figures.
+# Each trial is a mix of levers (`design.space`), run on every seed with its same-seed
+# baseline; an Optuna study, kept in `SWEEP/study.db`, chooses the next mix from the results so
+# far. The command prints one line per trial and then the brief (shown below as the Markdown it
+# is). The report goes to `SWEEP/design/`: `brief.md`, `summary.json`, `trials.csv`,
+# `best.csv`, `pareto.csv` and two figures.
 
 # %%
 design = OUT / "design"
@@ -512,10 +513,11 @@ else:
 
 # %% [markdown]
 # A real search uses a target like `+target=default_county`: the default county, ten years,
-# five seeds and tens of trials (`hydra.sweeper.n_trials=...`), which takes far longer. The
-# search is resumable: run it again into the same `hydra.sweep.dir` with more trials and the
-# finished ones are read back. An "infeasible" answer is an answer too: no mix of these levers
-# within these ranges reaches the target.
+# five seeds and tens of trials (`design.n_trials=...`), which takes far longer. The search is
+# resumable: run it again into the same `hydra.sweep.dir` with more trials and the finished ones
+# count without running again; `optuna-dashboard sqlite:///SWEEP/study.db` shows it in a
+# browser while it runs. An "infeasible" answer is an answer too: no mix of these levers within
+# these ranges reaches the target.
 #
 # ## 6. Your own county table
 #

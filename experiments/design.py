@@ -1,33 +1,39 @@
 """``edusim-design``: find the cheapest mix of levers that brings a county to a target.
 
     edusim-design +target=default_county                  # canonical example
-    edusim-design +target=default_county hydra.sweeper.n_trials=80
-    edusim-design +target=default_county hydra/launcher=ray_cluster ...
-    edusim-design-report multirun/design/DATE/TIME        # tables and figures again
+    edusim-design +target=default_county design.n_trials=80 hydra.sweep.dir=multirun/design/a
+    edusim-design +target=default_county design.objective=pareto   # cost against equity gain
+    optuna-dashboard sqlite:///multirun/design/a/study.db            # watch the search
+    edusim-design-report multirun/design/a                           # tables and figures again
 
 A *target* (``configs/target/``) states the question a county brings: which levers may be
-used and over which ranges (Hydra's Optuna sweeper searches them: ``hydra.sweeper.params``),
-the conditions to meet in the target year (``design.conditions``, e.g. every 2017 CV within
-its limit), in how many of the seeds (``design.min_pass_share``), that mean achievement may
-not fall below the same-seed baseline (``design.quality_floor``), and the objective:
+used and over which ranges (``design.space``, searched by an Optuna study:
+:mod:`experiments.design_search`), the conditions to meet in the target year
+(``design.conditions``, e.g. every 2017 CV within its limit), in how many of the seeds
+(``design.min_pass_share``), that mean achievement may not fall below the same-seed baseline
+(``design.quality_floor``), and the objective:
 
 * ``min_cost`` — the lowest total policy cost up to the target year among feasible mixes;
 * ``max_equity_gain`` — the largest gain in ``design.equity_measure`` against the baseline
-  among feasible mixes whose cost stays within ``design.budget_million_yuan``.
+  among feasible mixes whose cost stays within ``design.budget_million_yuan``;
+* ``pareto`` — both at once: the feasible mixes no other feasible mix beats on cost and on
+  equity gain (feasibility, and the budget if one is given, as constraints of the study).
 
 **One trial** (:func:`evaluate`) runs the mix on every seed of ``design.seeds`` and compares
 each run with the same-seed baseline (common random numbers: the levers change only what
 they touch). A mix is *feasible* when the share of seeds meeting every condition in the
 target year is at least ``min_pass_share`` and the mean achievement change is at least
-``quality_floor`` (and, for ``max_equity_gain``, the mean cost is within the budget). The
-value given to the optimiser is the objective for a feasible mix, and a penalty above any
-feasible value, growing with the shortfall, for an infeasible one, so the search is pulled
-towards feasibility. Each trial writes ``design_result.json`` (its mix, per-seed results,
-means with 95% intervals, first-pass years, yearly cost profile, verdict) and then
-``COMPLETE``; a trial whose folder already holds the same finished evaluation is read back,
-not run again, and the sampler's fixed seed makes a re-run suggest the same mixes in the
-same order, so an interrupted optimisation resumes like any sweep. Same-seed baselines are
-computed once per sweep and cached in ``baselines/``.
+``quality_floor`` (and, with a budget for ``max_equity_gain`` or ``pareto``, the mean cost is
+within it). For the single objectives the value given to the optimiser is the objective for a
+feasible mix, and a penalty above any feasible value, growing with the shortfall, for an
+infeasible one, so the search is pulled towards feasibility. Each trial writes
+``design_result.json`` (its mix, per-seed results, means with 95% intervals, first-pass
+years, yearly cost profile, verdict, shortfalls) and then ``COMPLETE`` into its folder
+``SWEEP_DIR/N``; a folder that already holds the same finished evaluation is read back, not
+run again. The search settings (``design.n_trials``, ``design.n_jobs``, ``design.sampler``,
+``design.sampler_seed``, ``design.storage``, ...) and how a search resumes or is shared by
+several processes or machines are described in :mod:`experiments.design_search`. Same-seed
+baselines are computed once per output folder and cached in ``baselines/``.
 
 **Robust design.** With ``design.prior_draws`` = N > 0 every trial also draws N parameter
 sets from the priors of the model and of the question's levers (:mod:`experiments.uncertainty`:
@@ -39,17 +45,18 @@ priors 1.5 and 2 times wider (``design/widen_*.json``): how its pass probability
 up if our assumptions are less certain than declared.
 
 **Before the first trial**, with nothing written yet, :mod:`experiments.design_checks`
-checks the question, the model's settings, every setting the sweeper can suggest, the county
-and the output folder (the ``ValidateDesign`` callback of configs/optimise.yaml); any problem
-stops the command with one message naming each field (exit 2). A relative ``region.path``
-(and the other :data:`REGION_PATHS`) is read from the folder the command was run from, as
-``edusim`` reads it; each trial gets it as an absolute path (:func:`resolve_region_paths`). A
-trial that fails all the same stops the search with one line, ``trial N failed: ...`` (exit
-1, :class:`TrialFailed`), and leaves ``FAILED`` (the message and the traceback) in its folder.
+checks the question, the search settings, the model's settings, every setting the search can
+suggest, the county and the output folder (the ``ValidateDesign`` callback of
+configs/optimise.yaml); any problem stops the command with one message naming each field
+(exit 2). A relative ``region.path`` (and the other :data:`REGION_PATHS`) is read from the
+folder the command was run from, as ``edusim`` reads it; each trial gets it as an absolute
+path (:func:`resolve_region_paths`). A trial that fails all the same stops the search with one
+line, ``trial N failed: ...`` (exit 1), is marked failed in the study and leaves ``FAILED``
+(the message and the traceback) in its folder.
 
 **After the last trial**, :mod:`experiments.design_report` writes the report (tables,
-figures and ``brief.md`` in ``design/`` of the sweep folder; the ``DesignReport`` callback,
-and ``edusim-design-report`` for a sweep folder given again).
+figures and ``brief.md`` in ``design/`` of the output folder; ``edusim-design-report`` for a
+folder given again).
 """
 
 from __future__ import annotations
@@ -59,7 +66,6 @@ import json
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,12 +80,12 @@ from sim.record import first_year_met
 from sim.results import atomic_write, json_safe
 
 __all__ = ["MAX_SEED", "OBJECTIVES", "PENALTY", "REGION_PATHS", "RESULT", "STANDARDS",
-           "DesignConfig", "TrialFailed", "atomic_json", "check_design", "design_defaults",
+           "DesignConfig", "atomic_json", "check_design", "design_defaults",
            "evaluate", "lever_column", "levers_to_policies", "main", "one_line",
            "parse_condition", "resolve_region_paths"]
 
 RESULT = "design_result.json"
-OBJECTIVES = ("min_cost", "max_equity_gain")
+OBJECTIVES = ("min_cost", "max_equity_gain", "pareto")
 #: official standards whose first-pass year is reported for every mix
 STANDARDS = ("quality_cv_passed_primary", "quality_cv_passed_junior", "quality_cv_passed",
              "quality_passed", "basic_passed")
@@ -99,7 +105,8 @@ class DesignConfig:
 
     objective: str = param("min_cost", choices=OBJECTIVES,
                            doc="min_cost: cheapest feasible mix; max_equity_gain: largest "
-                               "equity gain within the budget")
+                               "equity gain within the budget; pareto: the feasible mixes "
+                               "not beaten on both cost and equity gain")
     target_year: int = param(10, "simulated year", 1, 100,
                              doc="the year in which the conditions must hold")
     conditions: list[str] = field(
@@ -115,7 +122,8 @@ class DesignConfig:
                                      "the same-seed baseline in the target year")
     budget_million_yuan: float | None = param(
         None, "million yuan", 0.0, 1e6,
-        doc="max_equity_gain: the highest allowed mean total cost up to the target year")
+        doc="max_equity_gain (required) and pareto (optional): the highest allowed mean "
+            "total cost up to the target year")
     equity_measure: str = param(
         "urban_rural_gap", doc="timeseries column whose fall is the equity gain "
                                "(urban_rural_gap, ses_gap, between_school_share, a cv_ column)")
@@ -135,7 +143,28 @@ class DesignConfig:
     levers: dict[str, Any] = field(
         default_factory=dict,
         metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
-                  "doc": "{policy: {enabled: bool, parameter: value}}; the sweeper sets them"})
+                  "doc": "{policy: {enabled: bool, parameter: value}}; the search sets them"})
+    # how to search (experiments.design_search); not part of the question
+    space: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
+                  "doc": "{dotted setting: choice(...), interval(lo, hi), range(a, b[, step]) "
+                         "or a fixed value}: the settings the study searches "
+                         "(design.levers.NAME.FIELD or a model setting)"})
+    n_trials: int = param(40, "trials", 1, 100_000,
+                          doc="trials of the study (finished ones count when resuming)")
+    n_jobs: int = param(1, "processes", 1, 256,
+                        doc="local worker processes (1: the search repeats itself exactly)")
+    sampler: str = param("tpe", choices=("tpe", "nsga2", "random"),
+                         doc="Optuna sampler: TPE, NSGA-II or random")
+    sampler_seed: int = param(0, "", 0, 2**31 - 1,
+                              doc="seed of the sampler (a serial search repeats itself)")
+    n_startup_trials: int = param(10, "trials", 0, 100_000,
+                                  doc="TPE: random trials before it models the results")
+    storage: str | None = param(
+        None, doc="Optuna storage URL (default: sqlite:///SWEEP_DIR/study.db); several "
+                  "processes or machines given the same storage and study work on one study")
+    study_name: str | None = param(None, doc="name of the study (default: the target's name)")
 
 
 # ------------------------------------------------------------------------------------------
@@ -192,11 +221,22 @@ def check_design(design: dict[str, Any]) -> list[str]:
                         "(a number ≥ 0, million yuan)")
     if budget is not None and (not isinstance(budget, (int, float)) or budget < 0):
         problems.append(f"design.budget_million_yuan: {budget!r} must be a number ≥ 0")
-    for name, lo, hi in (("prior_draws", 0, 10_000), ("prior_seed", 0, 2**31 - 1)):
+    for name, lo, hi in (("prior_draws", 0, 10_000), ("prior_seed", 0, 2**31 - 1),
+                         ("n_trials", 1, 100_000), ("n_jobs", 1, 256),
+                         ("sampler_seed", 0, 2**31 - 1), ("n_startup_trials", 0, 100_000)):
         v = d.get(name)
         if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
             problems.append(f"design.{name}: {v!r} is outside the allowed range [{lo}, {hi}] "
                             "(an integer)")
+    if d.get("sampler") not in ("tpe", "nsga2", "random"):
+        problems.append(f"design.sampler: {d.get('sampler')!r} is not one of tpe, nsga2, random")
+    for name in ("storage", "study_name"):
+        v = d.get(name)
+        if v is not None and (not isinstance(v, str) or not v.strip()):
+            problems.append(f"design.{name}: {v!r} must be a non-empty string or null")
+    if not isinstance(d.get("space"), dict):
+        problems.append(f"design.space: {d.get('space')!r} must be a mapping of dotted "
+                        "settings to choice(...), interval(...), range(...) or a value")
     w = d.get("prior_widen")
     if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 < w <= 10.0:
         problems.append(f"design.prior_widen: {w!r} is outside the allowed range (0, 10]")
@@ -373,11 +413,11 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         "pass_share": max(0.0, design["min_pass_share"] - pass_share),
         "quality": max(0.0, design["quality_floor"] - quality["mean"]),
         "budget": (max(0.0, cost["mean"] - budget) / max(budget, 1.0)
-                   if design["objective"] == "max_equity_gain" and budget is not None else 0.0),
+                   if design["objective"] != "min_cost" and budget is not None else 0.0),
     }
     feasible = all(v <= 1e-12 for v in shortfall.values())
     violation = shortfall["pass_share"] + 10 * shortfall["quality"] + shortfall["budget"]
-    if design["objective"] == "min_cost":
+    if design["objective"] in ("min_cost", "pareto"):
         value = cost["mean"] if feasible else PENALTY * (1.0 + violation)
     else:
         value = -gain["mean"] if feasible else PENALTY * (1.0 + violation)
@@ -489,17 +529,6 @@ def resolve_region_paths(cfg: dict[str, Any], cwd: str | os.PathLike) -> dict[st
     return {**cfg, "region": region}
 
 
-try:
-    from hydra.errors import CompactHydraException as _Compact
-except ImportError:  # pragma: no cover - Hydra is a dependency
-    _Compact = RuntimeError  # type: ignore[assignment,misc]
-
-
-class TrialFailed(_Compact):
-    """A trial failed after the checks passed: Hydra prints this one-line message (no
-    traceback; the trial's folder keeps it with the traceback in ``FAILED``) and exits 1."""
-
-
 def one_line(err: BaseException) -> str:
     """``err`` as one line for the terminal: at most three of its lines, joined; the type's
     name in front unless it is a ConfigError (whose lines already name their fields)."""
@@ -513,54 +542,10 @@ def one_line(err: BaseException) -> str:
 # the entry point
 # ------------------------------------------------------------------------------------------
 def main() -> None:
-    """Console entry point (``edusim-design``): the Hydra app ``_task`` (one trial), with
-    the callbacks of configs/optimise.yaml around it."""
-    import traceback
+    """Console entry point (``edusim-design``): :func:`experiments.design_search.main`."""
+    from experiments.design_search import main as search_main
 
-    import hydra
-    from hydra.core.config_store import ConfigStore
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-    from omegaconf import DictConfig, OmegaConf
-
-    from experiments.hydra_errors import run_app
-    from experiments.run import CONFIG_DIR, RunConfig
-
-    @dataclass
-    class DesignRunConfig(RunConfig):
-        design: DesignConfig = field(default_factory=DesignConfig)
-
-    ConfigStore.instance().store(name="edusim_design_schema", node=DesignRunConfig)
-
-    @hydra.main(config_path=CONFIG_DIR, config_name="optimise", version_base="1.3")
-    def _task(cfg: DictConfig) -> float:
-        hc = HydraConfig.get()
-        out_dir = Path(hc.runtime.output_dir)
-        multirun = hc.mode == RunMode.MULTIRUN
-        cache = (Path(hc.sweep.dir) if multirun else out_dir) / "baselines"
-        label = f"trial {hc.job.num}" if multirun else "the mix (hydra.mode=RUN)"
-        container = resolve_region_paths(OmegaConf.to_container(cfg, resolve=True),
-                                         hc.runtime.cwd)
-        (out_dir / "FAILED").unlink(missing_ok=True)
-        try:
-            result = evaluate(container, out_dir, cache)
-        except Exception as err:  # one readable line for the user, whatever the worker
-            message = f"edusim-design: {label} failed: {one_line(err)}"
-            try:
-                (out_dir / "FAILED").write_text(message + "\n\n" + traceback.format_exc(),
-                                                encoding="utf-8")
-                message += f" (details in {out_dir / 'FAILED'})"
-            except OSError:
-                pass
-            raise TrialFailed(message) from None
-        state = "feasible" if result["feasible"] else "infeasible"
-        print(f"[edusim-design] {label}: {state}, "
-              f"{result['pass_share']:.0%} of seeds meet the target, cost "
-              f"{result['cost_million_yuan']['mean']:.1f} million yuan"
-              f"{' (cached)' if result['cached'] else ''}", file=sys.stderr, flush=True)
-        return result["value"]
-
-    run_app("edusim-design", _task, DesignRunConfig)
+    search_main()
 
 
 if __name__ == "__main__":

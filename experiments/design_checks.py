@@ -1,14 +1,16 @@
 """The checks ``edusim-design`` makes before the first trial, with nothing written yet
 (:class:`ValidateDesign`, the callback of configs/optimise.yaml; :func:`design_problems`):
-the design block; the model's settings (SimConfig's own checks); every setting the sweeper
-can suggest — each end of every interval and range (Optuna's ranges include their stop) and
-every choice, with the levers through the policies' own checks; the county, built as the
-trials build it and simulated for one year with every lever the search can switch on, so a
-missing or unreadable table and a condition or equity measure without a suitable column of
-the yearly record are found; and the output folder (:func:`sim.terminal.output_dir_problem`).
-Any problem stops the command with one message naming each field (exit 2). A relative
-``region.path`` (and the other :data:`experiments.design.REGION_PATHS`) is read from the
-folder the command was run from, as ``edusim`` reads it."""
+the design block with its search settings; the model's settings (SimConfig's own checks);
+the search space (``design.space`` and the command line's search entries, each converted to
+its Optuna distribution) and every setting it can suggest — each end of every interval and
+range (Optuna's ranges include their stop) and every choice, with the levers through the
+policies' own checks; the county, built as the trials build it and simulated for one year
+with every lever the search can switch on, so a missing or unreadable table and a condition
+or equity measure without a suitable column of the yearly record are found; and the output
+folder (:func:`sim.terminal.output_dir_problem`). Any problem stops the command with one
+message naming each field (exit 2). A relative ``region.path`` (and the other
+:data:`experiments.design.REGION_PATHS`) is read from the folder the command was run from,
+as ``edusim`` reads it."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from experiments.design import (
     parse_condition,
     resolve_region_paths,
 )
+from experiments.design_space import CLI_SPACE, SEARCH_FIELDS, distribution, space_entries
 from sim.config import ConfigError, SimConfig
 from sim.terminal import output_dir_problem
 
@@ -51,38 +54,29 @@ def _plain(config: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _search_entries(config: Any) -> tuple[list[tuple[str, str, Any]], list[str]]:
-    """(key, text, parsed override) of each entry of the search as the Optuna sweeper reads
-    them: ``hydra.sweeper.params``, then the command line's sweeps (a later entry for a key
-    replaces an earlier one; the command line's fixed values are already in ``config``), and
-    the problems of entries that do not parse. Config-group options (``region=...``) and
-    ``hydra.*`` keys are left to Hydra."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+    """(key, text, parsed override) of each entry of the search: ``design.space``, then the
+    command line's search entries (:data:`experiments.design_space.CLI_SPACE`; a later
+    entry for a key replaces an earlier one), and the problems of entries that do not parse
+    or that name a search setting."""
     from omegaconf import OmegaConf
 
-    parser = OverridesParser.create()
-    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
-    texts = [(f"hydra.sweeper.params.{k}", f"{k}={v}", False) for k, v in params.items()]
-    texts += [(str(o), str(o), True) for o in OmegaConf.select(config, "hydra.overrides.task")
-              or []]
-    groups = set(OmegaConf.select(config, "hydra.runtime.choices") or {})
-    entries: dict[str, tuple[str, str, Any]] = {}
-    problems = []
-    for where, text, cli in texts:
-        try:
-            override = parser.parse_override(text)
-        except Exception as err:  # Hydra's own words for what does not parse
-            problems.append(f"{where}: {str(err).splitlines()[0]}")
+    space = OmegaConf.select(config, "design.space")
+    space = OmegaConf.to_container(space, resolve=True) if space is not None else {}
+    entries, problems = space_entries(space, CLI_SPACE)
+    kept = []
+    for key, text, override in entries:
+        parts = key.split(".")
+        if parts[0] == "hydra" or (parts[0] == "design" and len(parts) > 1
+                                   and parts[1] in (*SEARCH_FIELDS, "objective")):
+            problems.append(f"design.space: {key}: {text}: only design.levers.NAME.FIELD, the "
+                            "rest of the question and model settings can be searched")
             continue
-        key = override.key_or_group
-        if (override.is_delete() or override.package is not None or key in groups
-                or key.split(".")[0] == "hydra" or (cli and not override.is_sweep_override())):
-            continue
-        entries[key] = (key, text.partition("=")[2].strip(), override)
-    return list(entries.values()), problems
+        kept.append((key, text, override))
+    return kept, problems
 
 
 def search_values(override: Any) -> list[Any]:
-    """The values of a search entry a check needs, as the Optuna sweeper gives them: both
+    """The values of a search entry a check needs, as the Optuna study suggests them: both
     ends of an interval or a range (Optuna's ranges include their stop when a whole number
     of steps reaches it), every choice, or a fixed entry's one value. ValueError for a
     search Optuna refuses."""
@@ -107,7 +101,7 @@ def search_values(override: Any) -> list[Any]:
         if "log" in value.tags and value.start <= 0:
             raise ValueError(f"a log interval needs a lower end above 0, got {value.start}")
         return [value.start, value.end]
-    raise ValueError("not a search the Optuna sweeper supports (interval, range or choice)")
+    raise ValueError("not a search Optuna supports (interval, range or choice)")
 
 
 def _set(design: dict[str, Any], sim: dict[str, Any], key: str, value: Any) -> None:
@@ -136,7 +130,7 @@ def _setting_problems(design: dict[str, Any], sim: dict[str, Any]) -> list[str]:
 
 
 def search_space_problems(config: Any) -> list[str]:
-    """Problems of the design block, the model's settings and every setting the sweeper can
+    """Problems of the design block, the model's settings and every setting the search can
     suggest, each named once: every end of each interval or range and every choice is tried
     (with the other settings as configured; a lever parameter with its lever on), through
     the same checks as a trial, so a value the model would refuse is reported before any
@@ -147,7 +141,7 @@ def search_space_problems(config: Any) -> list[str]:
     entries, problems = _search_entries(config)
     searched = [(k, t, o) for k, t, o in entries
                 if o.is_sweep_override() and k.split(".")[0] not in RUN_KEYS]
-    for key, _, override in entries:  # fixed entries of the sweeper's params: every trial's
+    for key, _, override in entries:  # fixed entries of the space: every trial's
         if not override.is_sweep_override() and key.split(".")[0] not in RUN_KEYS:
             _set(design, sim, key, override.value())
     base = _setting_problems(design, sim)
@@ -159,6 +153,7 @@ def search_space_problems(config: Any) -> list[str]:
     for key, text, override in searched:
         try:
             candidates = search_values(override)
+            distribution(override)
         except ValueError as err:
             problems.append(f"{key}: {text}: {err}")
             continue
@@ -259,13 +254,13 @@ def county_problems(config: Any) -> list[str]:
 def design_problems(config: Any, dir_key: str) -> list[str]:
     """Everything checked before the first trial and before anything is written: the
     question, the model's settings, the search space, the county and the condition columns,
-    and the output folder ``dir_key`` (``hydra.sweep.dir`` or ``hydra.run.dir``)."""
+    and the output folder (``hydra.run.dir``, named ``dir_key`` in the message)."""
     from omegaconf import OmegaConf
 
     problems = search_space_problems(config)
     if not problems:
         problems = county_problems(config)
-    folder = output_dir_problem(str(OmegaConf.select(config, dir_key)), dir_key)
+    folder = output_dir_problem(str(OmegaConf.select(config, "hydra.run.dir")), dir_key)
     return problems + ([folder] if folder else [])
 
 
@@ -297,14 +292,19 @@ def _stop(problems: list[str]) -> None:
         sys.exit(2)
 
 
+def _dir_key(config: Any) -> str:
+    """The output folder's option as the user gave it: ``hydra.run.dir`` when the command
+    line sets it, else ``hydra.sweep.dir`` (which ``hydra.run.dir`` follows)."""
+    from omegaconf import OmegaConf
+
+    given = OmegaConf.select(config, "hydra.overrides.hydra") or []
+    return ("hydra.run.dir" if any(str(o).startswith("hydra.run.dir=") for o in given)
+            else "hydra.sweep.dir")
+
+
 class ValidateDesign(_Callback):
     """Before the first trial: the design block, the model's settings, the whole search
     space, the county and the output folder are valid (:func:`design_problems`)."""
 
-    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
-        _stop(_checked(config, "hydra.sweep.dir"))
-        print(f"[edusim-design] {config.hydra.sweeper.n_trials} trials into "
-              f"{config.hydra.sweep.dir}", file=sys.stderr, flush=True)
-
     def on_run_start(self, config: Any, **kwargs: Any) -> None:
-        _stop(_checked(config, "hydra.run.dir"))
+        _stop(_checked(config, _dir_key(config)))

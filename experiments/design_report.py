@@ -1,11 +1,15 @@
-"""The report of a design sweep (:func:`report`), written at the end of ``edusim-design``
-(:class:`DesignReport`, the callback of configs/optimise.yaml) and by
-``edusim-design-report SWEEP_DIR`` (:func:`report_main`) into ``design/`` of the sweep
-folder: ``trials.csv``, ``best.csv`` (feasible mixes by objective), ``pareto.csv`` (feasible
-mixes not dominated in cost, equity gain and quality change), ``front.png``,
+"""The report of a design search (:func:`report`), written at the end of ``edusim-design``
+and by ``edusim-design-report SWEEP_DIR`` (:func:`report_main`) into ``design/`` of the
+output folder: ``trials.csv``, ``best.csv`` (feasible mixes by objective), ``pareto.csv``
+(feasible mixes not dominated in cost, equity gain and quality change; for the ``pareto``
+objective, in the study's two objectives, cost and equity gain), ``front.png``,
 ``cost_profile.png``, ``summary.json`` and ``brief.md`` with the table a policy brief can
 quote and the command that reproduces the best mix. A target that no trial met is reported as
 **infeasible**, with the closest trial, never as a best-effort success.
+
+The trials are the finished trials of the folder's Optuna study (``study.json`` names its
+storage and name; each finished trial keeps its result as a user attribute, so trials that
+other machines ran are included), or, without a study, the trial folders' results.
 
     edusim-design-report multirun/design/DATE/TIME        # tables and figures again
 """
@@ -21,11 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.design import RESULT, STANDARDS, atomic_json, one_line
+from experiments.design import RESULT, STANDARDS, atomic_json
+from experiments.design_search import STUDY_INFO
 from sim.results import json_safe
 from sim.terminal import command
 
-__all__ = ["DesignReport", "pareto", "report", "report_main"]
+__all__ = ["os_reason", "pareto", "report", "report_main", "study_trials"]
 
 #: what the report reads of each trial's result (a file without them is not a trial result)
 _RESULT_KEYS = ("objective", "value", "feasible", "policies", "pass_share", "cost_million_yuan",
@@ -34,7 +39,35 @@ _RESULT_KEYS = ("objective", "value", "feasible", "policies", "pass_share", "cos
                 "target_year", "min_pass_share", "quality_floor", "equity_measure")
 
 
+def study_trials(sweep_dir: Path) -> list[dict[str, Any]] | None:
+    """The results of the finished trials of the folder's study (with ``trial``, its number,
+    and ``config``, its configuration), in the order of their numbers; None when the folder
+    has no study or it cannot be read."""
+    info = sweep_dir / STUDY_INFO
+    if not info.is_file():
+        return None
+    try:
+        import optuna
+        from optuna.trial import TrialState
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        where = json.loads(info.read_text(encoding="utf-8"))
+        study = optuna.load_study(study_name=where["study_name"], storage=where["storage"])
+        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    except Exception:
+        return None
+    out = []
+    for t in sorted(trials, key=lambda t: t.number):
+        r = t.user_attrs.get("result")
+        if isinstance(r, dict) and all(k in r for k in _RESULT_KEYS):
+            out.append({**r, "trial": t.number, "config": t.user_attrs.get("config")})
+    return out
+
+
 def _trials(sweep_dir: Path) -> list[dict[str, Any]]:
+    from_study = study_trials(sweep_dir)
+    if from_study is not None:
+        return from_study
     out = []
     for path in sorted(sweep_dir.glob(f"*/{RESULT}"), key=lambda p: _job_num(p.parent.name)):
         try:
@@ -55,7 +88,7 @@ def _no_trials(sweep_dir: Path) -> str:
     if not sweep_dir.is_dir():
         return f"{sweep_dir}: not a folder (give the sweep folder of edusim-design)"
     started = [p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
-               and (p / ".hydra").is_dir()]
+               and ((p / "config.json").is_file() or (p / ".hydra").is_dir())]
     failed = sorted((p for p in started if (p / "FAILED").is_file()),
                     key=lambda p: _job_num(p.name))
     if failed:
@@ -64,6 +97,9 @@ def _no_trials(sweep_dir: Path) -> str:
     if started:
         return (f"{sweep_dir}: none of its {len(started)} trial folders has finished "
                 f"({RESULT}); run edusim-design into it again to resume")
+    if (sweep_dir / STUDY_INFO).is_file():
+        return (f"{sweep_dir}: its study has no finished trial; run edusim-design into it "
+                "again to resume")
     return (f"{sweep_dir}: not an edusim-design sweep folder (no trial folder with a "
             f"{RESULT} of this version)")
 
@@ -83,15 +119,22 @@ def _mix_label(policies: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def pareto(df: pd.DataFrame) -> pd.DataFrame:
-    """Feasible trials not dominated in (lower cost, higher equity gain, higher quality
-    change)."""
+#: the criteria of the Pareto front: (column, +1 higher is better / -1 lower is better)
+FRONT = (("cost", -1), ("equity_gain", 1), ("quality_change", 1))
+#: for the ``pareto`` objective, the study's two objectives
+FRONT_2 = FRONT[:2]
+
+
+def pareto(df: pd.DataFrame, criteria: tuple[tuple[str, int], ...] = FRONT) -> pd.DataFrame:
+    """Feasible trials not dominated in ``criteria`` (default: lower cost, higher equity
+    gain, higher quality change)."""
     f = df[df["feasible"]].reset_index(drop=True)
     keep = []
-    x = f[["cost", "equity_gain", "quality_change"]].to_numpy(dtype=float)
+    x = np.column_stack([f[c].to_numpy(dtype=float) * sign for c, sign in criteria]) \
+        if len(f) else np.zeros((0, len(criteria)))
     for i in range(len(f)):
-        better_or_equal = ((x[:, 0] <= x[i, 0]) & (x[:, 1] >= x[i, 1]) & (x[:, 2] >= x[i, 2]))
-        strictly = ((x[:, 0] < x[i, 0]) | (x[:, 1] > x[i, 1]) | (x[:, 2] > x[i, 2]))
+        better_or_equal = (x >= x[i]).all(axis=1)
+        strictly = (x > x[i]).any(axis=1)
         if not (better_or_equal & strictly).any():
             keep.append(i)
     return f.iloc[keep].sort_values("cost").reset_index(drop=True)
@@ -120,18 +163,20 @@ def report(sweep_dir: str | os.PathLike, quiet: bool = False) -> dict[str, Any]:
     df.to_csv(out / "trials.csv", index=False)
     objective = trials[0]["objective"]
     feasible = df[df["feasible"]]
-    if objective == "min_cost":
+    if objective in ("min_cost", "pareto"):
         best = feasible.sort_values(["cost", "equity_gain"], ascending=[True, False])
     else:
         best = feasible.sort_values(["equity_gain", "cost"], ascending=[False, True])
     best = best.drop_duplicates("policies")
     best.to_csv(out / "best.csv", index=False)
-    front = pareto(df) if len(feasible) else df.iloc[:0]
+    front = (pareto(df, FRONT_2 if objective == "pareto" else FRONT) if len(feasible)
+             else df.iloc[:0])
     front.to_csv(out / "pareto.csv", index=False)
     by_trial = {t["trial"]: t for t in trials}
     summary: dict[str, Any] = {"sweep_dir": str(sweep_dir), "trials": len(df),
                                "feasible_trials": int(len(feasible)),
-                               "objective": objective, "feasible": bool(len(feasible))}
+                               "objective": objective, "feasible": bool(len(feasible)),
+                               "front": [int(t) for t in front["trial"]]}
     if len(best):
         top = by_trial[int(best.iloc[0]["trial"])]
         summary["best"] = {k: top[k] for k in ("trial", "policies", "cost_million_yuan",
@@ -168,8 +213,13 @@ def widening(sweep_dir: Path, top: dict[str, Any]) -> list[dict[str, Any]]:
 
     from experiments.design import evaluate
 
-    cfg = OmegaConf.to_container(OmegaConf.load(sweep_dir / str(top["trial"]) / ".hydra"
-                                                 / "config.yaml"), resolve=True)
+    cfg = top.get("config")
+    folder = sweep_dir / str(top["trial"])
+    if not cfg and (folder / "config.json").is_file():
+        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if not cfg:  # a folder of the former Hydra sweeper
+        cfg = OmegaConf.to_container(OmegaConf.load(folder / ".hydra" / "config.yaml"),
+                                     resolve=True)
     cfg["region"] = top.get("region") or cfg.get("region")
     rows = [{"widen": 1.0, "pass_share": top["pass_share"],
              "cost_million_yuan": top["cost_million_yuan"]}]
@@ -216,13 +266,17 @@ def _pm(value: Any, half: Any, fmt: str) -> str:
 
 def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
     cond = ", ".join(first["conditions"])
-    head = [f"# Policy design: {first['objective'].replace('_', ' ')}", "",
+    is_front = first["objective"] == "pareto"
+    title = ("cost against equity gain (Pareto front)" if is_front
+             else first["objective"].replace("_", " "))
+    head = [f"# Policy design: {title}", "",
             f"Target: {cond} in year {first['target_year']}, in at least "
             f"{first['min_pass_share']:.0%} of {_runs_words(first)}; mean achievement change "
             "against the "
             f"same-seed baseline ≥ {first['quality_floor']:+.2f} SD"
             + (f"; mean cost ≤ {first['budget_million_yuan']:g} million yuan"
-               if first["objective"] == "max_equity_gain" else "") + ".",
+               if first["objective"] != "min_cost"
+               and first.get("budget_million_yuan") is not None else "") + ".",
             f"Trials: {len(df)}, feasible: {int(df['feasible'].sum())}. Sweep: `{sweep_dir}`.",
             ""]
     if not len(best):
@@ -235,12 +289,17 @@ def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
             f"{c['pass_share']:.0%} of {'runs' if first.get('prior_draws') else 'seeds'}, "
             f"quality change {c['quality_change']:+.3f} SD.",
             ""])
+    rows = front if is_front else best.head(5)
+    if is_front:
+        head += [f"The Pareto front: the {len(front)} feasible mixes that no other feasible mix "
+                 f"beats on both cost and {first['equity_measure']} gain, cheapest first "
+                 "(the study's two objectives; feasibility as its constraints).", ""]
     lines = head + [
-        f"| rank | mix | cost (million yuan, 95% CI) | "
+        f"| {'mix no.' if is_front else 'rank'} | mix | cost (million yuan, 95% CI) | "
         f"{'runs' if first.get('prior_draws') else 'seeds'} meeting the target | "
         f"{first['equity_measure']} gain | quality change (SD) | first year met (median) |",
         "|---|---|---|---|---|---|---|"]
-    for rank, (_, r) in enumerate(best.head(5).iterrows(), 1):
+    for rank, (_, r) in enumerate(rows.iterrows(), 1):
         fy = "—" if pd.isna(r["first_year_met"]) else f"{r['first_year_met']:g}"
         lines.append(f"| {rank} | {r['mix']} | {_pm(r['cost'], r['cost_ci95'], '.1f')} | "
                      f"{r['pass_share']:.0%} | "
@@ -269,7 +328,8 @@ def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
         for year, v in profile.items():
             lines.append(f"| {year} | " + " | ".join(f"{v.get(n, 0.0):.2f}" for n in names)
                          + " |")
-    lines += ["", f"Pareto front (cost, equity gain, quality change): {len(front)} mixes in "
+    criteria = "cost, equity gain" if is_front else "cost, equity gain, quality change"
+    lines += ["", f"Pareto front ({criteria}): {len(front)} mixes in "
               "`design/pareto.csv`; every trial in `design/trials.csv`.", "",
               "Reproduce the best mix for one seed (and its baseline) with:", "", "```bash",
               _rerun_command(top, top["seeds"][0]), "```", ""]
@@ -349,39 +409,10 @@ def _figures(df, front, best, by_trial, out: Path, first) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# the Hydra callback and the command
+# the command
 # ------------------------------------------------------------------------------------------
-try:
-    from hydra.experimental.callback import Callback as _Callback
-except ImportError:  # pragma: no cover - Hydra is a dependency
-    _Callback = object  # type: ignore[assignment,misc]
-
-
-class DesignReport(_Callback):
-    """After the last trial: the report (tables, figures, brief) in the sweep folder."""
-
-    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        sweep_dir = Path(str(config.hydra.sweep.dir))
-        # an exception here would only be a warning of Hydra's, and the command would end 0
-        try:
-            summary = report(sweep_dir, quiet=False)
-        except FileNotFoundError as err:
-            print(f"edusim-design: {err}", file=sys.stderr)
-            sys.exit(1)
-        except OSError as err:
-            print(f"edusim-design: cannot write the report to {sweep_dir / 'design'}: "
-                  f"{_os_reason(err)}", file=sys.stderr)
-            sys.exit(1)
-        except Exception as err:
-            print(f"edusim-design: the report failed ({one_line(err)}); the trials are "
-                  f"kept in {sweep_dir}", file=sys.stderr)
-            sys.exit(1)
-        verdict = "a feasible mix was found" if summary["feasible"] else "INFEASIBLE target"
-        print(f"[edusim-design] {verdict}; report in {config.hydra.sweep.dir}/design",
-              file=sys.stderr, flush=True)
-
-
-def _os_reason(err: OSError) -> str:
+def os_reason(err: OSError) -> str:
+    """Why a folder could not be written, in words."""
     if isinstance(err, (FileExistsError, NotADirectoryError)):
         return f"{err.filename or 'a part of that path'} is a file, not a folder"
     return f"{err.strerror or err} ({err.filename})" if err.filename else str(err)
@@ -405,6 +436,6 @@ def report_main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as err:  # the report folder cannot be written
         print(f"edusim-design-report: cannot write the report to {args.sweep_dir / 'design'}: "
-              f"{_os_reason(err)}", file=sys.stderr)
+              f"{os_reason(err)}", file=sys.stderr)
         return 2
     return 0 if summary["feasible"] else 1

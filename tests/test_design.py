@@ -1,19 +1,24 @@
 """The policy-design optimiser (edusim-design): the question's validation, one trial's
-evaluation, and short optimisations on the tiny county through Hydra's Optuna sweeper."""
+evaluation, the search space as Optuna distributions, and short searches on the tiny county
+with an Optuna study: reproducible with a fixed sampler seed, resumed without running finished
+trials again, shared by several processes, and the Pareto front of the two-objective
+search."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import design, design_report
+from experiments import design, design_report, design_space
 from sim import EducationModel
 from sim.config import ConfigError
 
@@ -50,7 +55,8 @@ def test_bad_design_names_each_field_and_range():
     assert "design.min_pass_share: 1.5 is outside the allowed range [0.0, 1.0]" in text
     assert "design.conditions[1]" in text
     assert "design.seeds: [1, 1] has repeated seeds" in text
-    assert "design.objective: 'cheapest' is not one of min_cost, max_equity_gain" in text
+    assert ("design.objective: 'cheapest' is not one of min_cost, max_equity_gain, pareto"
+            in text)
     assert "design.levers.school_groups.enabled: expected true or false" in text
     assert design.check_design({"objective": "max_equity_gain"}) == [
         "design.budget_million_yuan: required for objective max_equity_gain (a number ≥ 0, "
@@ -110,11 +116,66 @@ def test_pareto_front_keeps_non_dominated_mixes():
     assert list(front["cost"]) == [1.0, 2.0]  # 3.0 is dominated by 2.0; 0.5 is infeasible
 
 
-# ---- short optimisations through Hydra's Optuna sweeper ----------------------------------
+def test_pareto_front_of_two_objectives():
+    df = pd.DataFrame({"feasible": [True, True, True], "cost": [1.0, 2.0, 3.0],
+                       "equity_gain": [0.1, 0.2, 0.15], "quality_change": [0.0, 0.0, 0.3]})
+    front = design_report.pareto(df, design_report.FRONT_2)
+    assert list(front["cost"]) == [1.0, 2.0]  # the quality change is not an objective here
+
+
+def test_search_space_becomes_optuna_distributions():
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    entries, problems = design_space.space_entries(
+        {"design.levers.a.enabled": "choice(true, false)", "design.levers.a.rate":
+         "interval(0.02, 0.3)", "design.levers.a.start_year": "range(1, 5)",
+         "design.levers.a.n": "interval(1, 4)",
+         "design.levers.a.x": "tag(log, interval(0.1, 1.0))",
+         "design.levers.a.fixed": 0.5},
+        {"design.levers.a.rate": "interval(0.05, 0.2)"})  # the command line's entry wins
+    assert not problems
+    dists, fixed = design_space.split_space(entries)
+    assert dists["design.levers.a.enabled"] == CategoricalDistribution([True, False])
+    assert dists["design.levers.a.rate"] == FloatDistribution(0.05, 0.2)
+    assert dists["design.levers.a.start_year"] == IntDistribution(1, 5)  # the stop included
+    assert dists["design.levers.a.n"] == FloatDistribution(1.0, 4.0)  # Hydra: float ends
+    assert dists["design.levers.a.x"] == FloatDistribution(0.1, 1.0, log=True)
+    assert fixed == {"design.levers.a.fixed": 0.5}
+    cfg = design_space.trial_config({"design": {"levers": {"a": {"rate": 0.1}}, "n_trials": 3},
+                                     "region": {"preset": "tiny"}},
+                                    {"design.levers.a.rate": 0.2, "teachers.x": 1})
+    assert cfg == {"design": {"levers": {"a": {"rate": 0.2}}}, "region": {"preset": "tiny"},
+                   "teachers": {"x": 1}}
+
+
+# ---- short searches: an Optuna study in the output folder ---------------------------------
+def _study(folder: Path, name: str = "smoke"):
+    import optuna
+
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{folder / 'study.db'}")
+
+
+def _params(study, state="COMPLETE") -> list[dict]:
+    return [t.params for t in study.trials if t.state.name == state]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+SERIAL = ["+target=smoke", "design.n_jobs=1", "design.n_startup_trials=2"]
+
+
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("design") / "sweep"
-    proc = _run(["+target=smoke", f"hydra.sweep.dir={out}"], out.parent)
+    proc = _run([*SERIAL, "design.n_trials=4", f"hydra.sweep.dir={out}"], out.parent)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc
 
@@ -123,13 +184,19 @@ def smoke(tmp_path_factory):
 def test_short_optimisation_finds_a_mix_and_it_reproduces(smoke):
     out, proc = smoke
     summary = json.loads((out / "design" / "summary.json").read_text())
-    assert summary["feasible"] and summary["trials"] == 8
+    assert summary["feasible"] and summary["trials"] == 4
     best = summary["best"]
     assert best["policies"], "the loose target needs some lever"
     assert best["pass_share"] >= 1.0
     assert (out / "design" / "front.png").stat().st_size > 10_000
     assert "Policy design: min cost" in (out / "design" / "brief.md").read_text()
-    assert (out / "optimization_results.yaml").exists()  # the sweeper's own record
+    # the study: four finished trials, each with its folder and its result
+    study = _study(out)
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 4
+    for t in study.trials:
+        assert (out / str(t.number) / "COMPLETE").exists()
+        assert t.user_attrs["result"]["value"] == t.value
+    assert f"optuna-dashboard sqlite:///{out / 'study.db'}" in proc.stderr
     # re-run the reported best mix independently: same cost and verdicts
     costs, met = [], []
     for seed in best["seeds"]:
@@ -147,20 +214,98 @@ def test_short_optimisation_finds_a_mix_and_it_reproduces(smoke):
 
 
 @pytest.mark.slow
-def test_optimisation_resumes_from_finished_trials(smoke):
-    out, _ = smoke
-    before = pd.read_csv(out / "design" / "trials.csv")
-    proc = _run(["+target=smoke", f"hydra.sweep.dir={out}"], out.parent)
+def test_fixed_seed_repeats_and_resume_runs_no_finished_trial_again(smoke, tmp_path):
+    out = tmp_path / "sweep"
+    first = _run([*SERIAL, "design.n_trials=2", f"hydra.sweep.dir={out}"], tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    done = {n: (out / str(n) / design.RESULT).stat().st_mtime_ns for n in (0, 1)}
+    # a trial left running by a process that is gone (an interrupted search)
+    study = _study(out)
+    ghost = study.ask(study.trials[0].distributions)
+    ghost.set_user_attr("host", socket.gethostname())
+    ghost.set_user_attr("pid", _dead_pid())
+    proc = _run([*SERIAL, "design.n_trials=4", f"hydra.sweep.dir={out}"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stderr.count("(cached)") == 8  # every finished trial was read back
-    after = pd.read_csv(out / "design" / "trials.csv")
-    pd.testing.assert_frame_equal(before, after)
+    assert "trial 2 was interrupted (its process has gone): marked failed" in proc.stderr
+    trial_lines = [ln for ln in proc.stderr.splitlines() if ": feasible," in ln
+                   or ": infeasible," in ln]
+    assert [ln.split(":")[0] for ln in trial_lines] == ["[edusim-design] trial 3",
+                                                        "[edusim-design] trial 4"]
+    assert {n: (out / str(n) / design.RESULT).stat().st_mtime_ns for n in (0, 1)} == done
+    study = _study(out)
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE", "FAIL",
+                                                   "COMPLETE", "COMPLETE"]
+    # the same seed suggests the same mixes as the uninterrupted search of the fixture
+    assert _params(study) == _params(_study(smoke[0]))
+    summary = json.loads((out / "design" / "summary.json").read_text())
+    assert summary["trials"] == 4
+
+
+@pytest.mark.slow
+def test_two_processes_share_one_study_without_duplicates(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    args = ["+target=smoke", "design.n_trials=5", f"design.storage={storage}",
+            "design.study_name=shared", "design.n_startup_trials=2"]
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    procs = []
+    for name, jobs in (("a", 2), ("b", 1)):
+        procs.append(subprocess.Popen(
+            DESIGN + [*args, f"design.n_jobs={jobs}", f"hydra.sweep.dir={tmp_path / name}"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.DEVNULL))
+        time.sleep(3)  # the first one makes the study
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err[-3000:]
+    import optuna
+
+    study = optuna.load_study(study_name="shared", storage=storage)
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert len(complete) == 5, [(t.number, t.state.name, t.user_attrs) for t in study.trials]
+    assert not [t for t in study.trials if t.state.name != "COMPLETE"], [
+        (t.number, t.state.name, t.user_attrs.get("error")) for t in study.trials]
+    folders = sorted(int(p.parent.name) for name in "ab"
+                     for p in (tmp_path / name).glob(f"*/{design.RESULT}"))
+    assert folders == [t.number for t in complete]  # each trial ran once, in one folder
+    # the report reads every trial from the study (the process that finished first reported
+    # the trials finished by then)
+    assert max(json.loads((tmp_path / name / "design" / "summary.json").read_text())["trials"]
+               for name in "ab") == 5
+    assert design_report.report_main([str(tmp_path / "a")]) == 0
+    assert json.loads((tmp_path / "a" / "design" / "summary.json").read_text())["trials"] == 5
+
+
+@pytest.mark.slow
+def test_pareto_search_reports_the_feasible_non_dominated_mixes(tmp_path):
+    out = tmp_path / "sweep"
+    proc = _run([*SERIAL, "design.objective=pareto", "design.n_trials=6",
+                 "design.quality_floor=0.0", f"hydra.sweep.dir={out}"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    study = _study(out)
+    assert len(study.directions) == 2
+    summary = json.loads((out / "design" / "summary.json").read_text())
+    trials = pd.read_csv(out / "design" / "trials.csv").set_index("trial")
+    front = summary["front"]
+    assert front and all(trials.loc[n, "feasible"] for n in front)
+    feasible = trials[trials["feasible"]]
+    for n in front:  # no feasible trial is at least as good on both and better on one
+        c, g = trials.loc[n, "cost"], trials.loc[n, "equity_gain"]
+        assert not ((feasible["cost"] <= c) & (feasible["equity_gain"] >= g)
+                    & ((feasible["cost"] < c) | (feasible["equity_gain"] > g))).any()
+    for n in set(feasible.index) - set(front):  # every other feasible one is dominated
+        c, g = trials.loc[n, "cost"], trials.loc[n, "equity_gain"]
+        assert ((feasible["cost"] <= c) & (feasible["equity_gain"] >= g)).sum() > 1
+    # Optuna's own front of the feasible trials is the same
+    assert sorted(front) == sorted(t.number for t in study.best_trials)
+    infeasible = [t for t in study.trials if not t.user_attrs["feasible"]]
+    assert all(max(t.user_attrs["constraint"]) > 0 for t in infeasible)
+    assert "Pareto front" in (out / "design" / "brief.md").read_text()
 
 
 @pytest.mark.slow
 def test_infeasible_target_is_reported_as_infeasible(tmp_path):
     out = tmp_path / "sweep"
-    proc = _run(["+target=smoke", f"hydra.sweep.dir={out}", "hydra.sweeper.n_trials=4",
+    proc = _run(["+target=smoke", f"hydra.sweep.dir={out}", "design.n_trials=3",
                  "design.conditions=['urban_rural_gap <= 0.05']"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((out / "design" / "summary.json").read_text())
@@ -181,19 +326,4 @@ def test_bad_search_range_stops_before_any_trial(tmp_path):
                 tmp_path)
     assert proc.returncode == 2
     assert "design.levers.teacher_rotation.rate: 1.5 is outside the allowed range" in proc.stderr
-    assert not any(out.glob("*/COMPLETE"))
-
-
-@pytest.mark.slow
-def test_optimisation_on_a_ray_cluster_gives_the_joblib_results(smoke, tmp_path, ray_head):
-    address, env = ray_head
-    out = tmp_path / "ray"
-    proc = _run(["+target=smoke", f"hydra.sweep.dir={out}", "hydra.sweeper.n_trials=4",
-                 "hydra/launcher=ray_cluster", f"hydra.launcher.ray.init.address={address}"],
-                tmp_path, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Ray Launcher is launching 2 jobs" in proc.stdout + proc.stderr
-    ray_trials = pd.read_csv(out / "design" / "trials.csv")
-    joblib_trials = pd.read_csv(smoke[0] / "design" / "trials.csv").head(4)
-    # the same sampler seed suggests the same mixes; the same seeds give the same numbers
-    pd.testing.assert_frame_equal(ray_trials, joblib_trials)
+    assert not out.exists()

@@ -1,7 +1,9 @@
 """edusim-design on bad input: every mistake is found before the first trial and before
-anything is written (exit 2, one message naming the field and what is allowed); a trial that
-still fails ends with its own one-line message, never a worker-pool traceback; and
-edusim-design-report on a folder without a finished design sweep exits 2 with a message.
+anything is written (exit 2, one message naming the field and what is allowed); the former
+Hydra sweeper's settings are named with what replaced them; a study refuses another question;
+a trial that still fails ends with its own one-line message, never a worker-pool traceback;
+and edusim-design-report on a folder without a finished design search exits 2 with a
+message.
 
 Most cases run ``experiments.design.main`` in this process (as the console script does,
 Hydra included): they stop in the check before the first trial. The cases that start
@@ -96,6 +98,13 @@ def test_equity_measure_must_be_a_numeric_column(tmp_path):
     ("design.levers.teacher_rotation.rate=interval(0.3, 0.1)",
      "design.levers.teacher_rotation.rate: interval(0.3, 0.1): the lower end 0.3 is above "
      "the upper end 0.1"),
+    ("design.levers.school_groups.coverage=choice(0.5, 0.5)",
+     "design.levers.school_groups.coverage: choice(0.5, 0.5): repeated choices [0.5, 0.5]"),
+    # the search settings are not searched
+    ("design.n_trials=choice(3, 4)",
+     "design.space: design.n_trials: choice(3, 4): only design.levers.NAME.FIELD"),
+    ("design.n_jobs=0", "design.n_jobs: 0 is outside the allowed range [1, 256]"),
+    ("design.sampler=cmaes", "design.sampler: 'cmaes' is not one of tpe, nsga2, random"),
     # policies outside design.levers would be ignored by every trial
     ("+policies.teacher_rotation.rate=0.1",
      "policies: edusim-design switches policies on and off through design.levers.NAME"),
@@ -108,6 +117,9 @@ def test_bad_design_value_is_reported_once_before_any_trial(tmp_path, override, 
 
 def test_search_ranges_are_checked_at_optunas_values():
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    from experiments.design_space import distribution
 
     parse = OverridesParser.create().parse_override
     assert design_checks.search_values(parse("a=range(1, 5)")) == [1, 5]  # Optuna includes the stop
@@ -119,6 +131,10 @@ def test_search_ranges_are_checked_at_optunas_values():
         design_checks.search_values(parse("a=range(5, 1)"))
     with pytest.raises(ValueError, match="a log interval needs a lower end above 0"):
         design_checks.search_values(parse("a=tag(log, interval(0.0, 1.0))"))
+    # and the study's distributions reach the same values
+    assert distribution(parse("a=range(1, 6, 2)")) == IntDistribution(1, 5, step=2)
+    assert distribution(parse("a=range(0.1, 0.5, 0.2)")) == FloatDistribution(0.1, 0.5, step=0.2)
+    assert distribution(parse("a=0.5")) is None
 
 
 # ---- 3. the county table: relative paths, unreadable tables, a failing worker -------------
@@ -148,8 +164,8 @@ def test_relative_table_path_runs_from_the_users_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     sweep = tmp_path / "sweep"
     code, _, err = run_design("+target=smoke", "region=file", "region.path=county.csv",
-                              f"hydra.sweep.dir={sweep}", "hydra/launcher=serial",
-                              "hydra.sweeper.n_trials=1", "design.seeds=[0]",
+                              f"hydra.sweep.dir={sweep}", "design.n_jobs=1",
+                              "design.n_trials=1", "design.seeds=[0]",
                               "design.target_year=1", "design.conditions=['urban_rural_gap <= 5']")
     assert code == 0, err[-3000:]
     result = json.loads((sweep / "0" / design.RESULT).read_text())
@@ -186,8 +202,8 @@ def test_a_failing_trial_reports_its_own_error_not_the_worker_pool(tmp_path):
     site.mkdir()
     (site / "sitecustomize.py").write_text(FAILING_TRIALS, encoding="utf-8")
     sweep = tmp_path / "sweep"
-    proc = run_script(["+target=smoke", f"hydra.sweep.dir={sweep}", "hydra.sweeper.n_trials=1",
-                       "hydra.sweeper.n_jobs=1"],
+    proc = run_script(["+target=smoke", f"hydra.sweep.dir={sweep}", "design.n_trials=1",
+                       "design.n_jobs=1"],
                       cwd=ROOT, env={"PYTHONPATH": str(site),
                                      "EDUSIM_TEST_TRIAL_FAILURE": "1"})
     assert proc.returncode == 1
@@ -198,6 +214,12 @@ def test_a_failing_trial_reports_its_own_error_not_the_worker_pool(tmp_path):
     # the failed trial is marked, with the traceback for whoever debugs it
     assert "Traceback" in (sweep / "0" / "FAILED").read_text()
     assert not (sweep / "0" / "COMPLETE").exists()
+    # and the study marks it failed: a new run suggests its mix again
+    import optuna
+
+    study = optuna.load_study(study_name="smoke", storage=f"sqlite:///{sweep / 'study.db'}")
+    assert [t.state.name for t in study.trials] == ["FAIL"]
+    assert study.trials[0].user_attrs["error"].startswith("edusim-design: trial 0 failed")
 
 
 # ---- 4. an output folder that cannot be written ------------------------------------------
@@ -212,8 +234,7 @@ def test_unwritable_sweep_folder_is_named(tmp_path):
 def test_unwritable_run_folder_is_named(tmp_path):
     (tmp_path / "file.txt").write_text("x")
     run_dir = tmp_path / "file.txt" / "run"
-    err = stopped(*run_design("+target=smoke", "hydra.mode=RUN", f"hydra.run.dir={run_dir}"),
-                  run_dir)
+    err = stopped(*run_design("+target=smoke", f"hydra.run.dir={run_dir}"), run_dir)
     assert (f"hydra.run.dir: cannot make the directory {run_dir}: {tmp_path / 'file.txt'} "
             "is a file") in err
 
@@ -233,13 +254,35 @@ def test_output_folder_without_write_permission(tmp_path, monkeypatch):
             "writable") in err
 
 
-def test_one_mix_in_run_mode(tmp_path):
-    run_dir = tmp_path / "run"
-    code, _, err = run_design("+target=smoke", "hydra.mode=RUN", f"hydra.run.dir={run_dir}",
-                              "design.seeds=[0]", "design.target_year=1")
-    assert code == 0, err
-    assert "[edusim-design] the mix (hydra.mode=RUN): " in err
-    assert (run_dir / "COMPLETE").exists() and (run_dir / "baselines").is_dir()
+@pytest.mark.parametrize("args,expected", [
+    (["hydra.sweeper.n_trials=3"],
+     "hydra.sweeper.n_trials: the search is set in the design block now (design.n_trials)"),
+    (["hydra/launcher=ray_cluster"],
+     "hydra/launcher: edusim-design runs design.n_jobs worker processes; on more machines, "
+     "start it on each with the same design.storage"),
+    (["--multirun"], "--multirun: edusim-design runs its trials itself"),
+])
+def test_settings_of_the_former_sweeper_are_named(tmp_path, args, expected):
+    sweep = tmp_path / "sweep"
+    err = stopped(*run_design("+target=smoke", f"hydra.sweep.dir={sweep}", *args), sweep)
+    assert expected in err
+
+
+def test_a_study_refuses_another_question(tmp_path):
+    sweep = tmp_path / "sweep"
+    quick = ("+target=smoke", f"hydra.sweep.dir={sweep}", "design.n_jobs=1",
+             "design.n_trials=1", "design.seeds=[0]", "design.target_year=1",
+             "design.conditions=['urban_rural_gap <= 5']")
+    code, _, err = run_design(*quick)
+    assert code == 0, err[-3000:]
+    code, _, err = run_design(*quick, "design.quality_floor=-0.5")
+    assert code == 2 and "Traceback" not in err
+    assert ("design.study_name: the study 'smoke' in sqlite:///" in err
+            and "was made for another question" in err)
+    # more trials of the same question are welcome
+    code, _, err = run_design(*quick[:-4], "design.n_trials=2", *quick[-3:])
+    assert code == 0, err[-3000:]
+    assert len(list(sweep.glob(f"*/{design.RESULT}"))) == 2
 
 
 # ---- 5. edusim-design-report on a folder without a finished design sweep -----------------
@@ -253,7 +296,8 @@ def _folder(tmp_path: Path, kind: str) -> tuple[Path, str]:
         (tmp_path / "x").mkdir()
         (tmp_path / "x" / design.RESULT).write_text('{"a": 1}')
         return tmp_path, "not an edusim-design sweep folder"
-    (tmp_path / "0" / ".hydra").mkdir(parents=True)
+    (tmp_path / "0").mkdir(parents=True)
+    (tmp_path / "0" / "config.json").write_text("{}")
     if kind == "failed":
         (tmp_path / "0" / "FAILED").write_text("edusim-design: trial 0 failed: ...")
         return tmp_path, "none of its 1 trial folders has finished (design_result.json); " \

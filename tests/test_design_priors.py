@@ -84,7 +84,7 @@ def test_the_report_shows_the_best_mix_under_wider_priors(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-c", "from experiments.design import main; main()",
          "+target=smoke", "design.prior_draws=2", "design.min_pass_share=0.0",
-         "hydra.sweeper.n_trials=3", "hydra.sweeper.sampler.n_startup_trials=3",
+         "design.n_trials=3", "design.n_startup_trials=3",
          f"hydra.sweep.dir={out}"], cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, "HYDRA_FULL_ERROR": "0"}, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr[-3000:]
