@@ -2,15 +2,16 @@
 public plugin interface only: what they take from the basic sweeper and the joblib launcher
 (the job list, the joblib arguments, a job's override_dirname) is written out in them, and
 checked here against Hydra's own (private) code, so a Hydra upgrade that changes it shows.
+The Ray launcher's settings are those of Hydra's Ray launcher plugin, which it replaced.
 The end-to-end checks (every job's configuration, workers' reuse, results equal to the
-serial launcher's) are in test_sweeps.py."""
+serial launcher's, on the workstation and on a Ray head) are in test_sweeps.py."""
 
 from __future__ import annotations
 
 import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from hydra_plugins.edusim_sweeper import edusim_launcher, edusim_sweeper
+from hydra_plugins.edusim_sweeper import edusim_launcher, edusim_ray_launcher, edusim_sweeper
 from hydra_plugins.edusim_sweeper._worker import overrides_dirname
 
 SWEEPS = [
@@ -97,6 +98,49 @@ def test_workstation_is_the_default_launcher_and_stock_joblib_stays_selectable()
     assert ours.hydra.launcher.n_jobs == -1
     assert stock.hydra.launcher._target_.endswith("joblib_launcher.JoblibLauncher")
     assert ours.hydra.sweeper._target_.endswith("edusim_sweeper.EdusimSweeper")
+
+
+def test_ray_cluster_is_our_ray_launcher_with_the_ray_plugins_settings():
+    from hydra import compose, initialize_config_dir
+
+    from experiments.run import CONFIG_DIR, register_schema
+
+    register_schema()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("config", overrides=["hydra/launcher=ray_cluster",
+                                           "hydra.launcher.ray.init.address=HOST:6379"],
+                      return_hydra_config=True)
+    launcher = cfg.hydra.launcher
+    assert launcher._target_.endswith("edusim_ray_launcher.EdusimRayLauncher")
+    assert edusim_ray_launcher.ray_arguments(launcher.ray.init) == {"address": "HOST:6379"}
+    assert edusim_ray_launcher.ray_arguments(launcher.ray.remote) == {"num_cpus": 1}
+    # a null setting leaves Ray's default (e.g. object_store_memory: null)
+    assert edusim_ray_launcher.ray_arguments({"address": None, "num_gpus": 0}) == {"num_gpus": 0}
+    assert edusim_ray_launcher.ray_arguments(None) == {}
+
+
+def test_ray_launcher_loads_without_ray_and_says_what_to_install():
+    # the base install has no Ray: Hydra's plugin scan imports the module all the same, and
+    # only launching on Ray asks for the cluster extra
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['ray'] = None\n"
+        "from hydra.core.plugins import Plugins\n"
+        "from hydra.plugins.launcher import Launcher\n"
+        "names = [p.__name__ for p in Plugins.instance().discover(Launcher)]\n"
+        "assert 'EdusimRayLauncher' in names, names\n"
+        "from hydra_plugins.edusim_sweeper.edusim_ray_launcher import import_ray\n"
+        "try:\n"
+        "    import_ray()\n"
+        "except ImportError as err:\n"
+        "    print(err)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "pip install 'edusim[cluster]'" in proc.stdout
 
 
 APPLIED = [

@@ -4,6 +4,7 @@ before anything runs."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -256,8 +257,11 @@ def test_killed_sweep_leaves_no_worker_running(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                    reason="Ray comes with the cluster extra (installed by the test extra)")
 def test_ray_launcher_against_a_local_head(tmp_path, ray_head):
-    """A tiny sweep on a Ray head on 127.0.0.1 (conftest.ray_head) equals the serial one."""
+    """A tiny sweep on a Ray head on 127.0.0.1 (conftest.ray_head) with edusim's Ray
+    launcher (hydra/launcher=ray_cluster) equals the serial one."""
     address, env = ray_head
     out = tmp_path / "sweep"
     proc = edusim("--multirun", "region=tiny", "years=2", "seed=0,1",
@@ -338,10 +342,10 @@ def test_workstation_launcher_workers_keep_their_compositions_and_state_across_j
     # workers by reference (with the module's globals, not a fresh copy per job), and what
     # the jobs of a launch share is unpickled, and the state installed, by a worker's
     # first job of each launch only
+    import cloudpickle
     from hydra._internal.callbacks import Callbacks
     from hydra.core.singleton import Singleton
     from hydra.types import HydraContext
-    from joblib.externals import cloudpickle
 
     from hydra_plugins.edusim_sweeper import _worker, edusim_launcher
 

@@ -39,13 +39,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cloudpickle
 from hydra.core.config_store import ConfigStore
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, setup_globals
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from hydra_plugins.hydra_joblib_launcher.config import JobLibLauncherConf
-from joblib.externals import cloudpickle
 from omegaconf import DictConfig
 
 from hydra_plugins.edusim_sweeper._worker import execute_job
