@@ -63,10 +63,12 @@ def clearly_above_noise(sa: dict, outcome: str) -> list[str]:
 
 
 def sobol_significant(sa: dict, outcome: str) -> list[str]:
-    """Parameters whose first-order index's 95% interval excludes 0, largest S1 first."""
+    """Parameters whose first-order index's 95% interval excludes 0, largest S1 first (none
+    where seed noise is the whole of the outcome's variance)."""
     rows = sorted(_idx(sa["sobol"], outcome).values(), key=lambda r: -(r["S1"] or 0))
     return [r["parameter"] for r in rows
-            if r["S1"] is not None and r["S1"] - (r["S1_conf"] or 0) > 0]
+            if r["S1"] is not None and r["S1"] - (r["S1_conf"] or 0) > 0
+            and (r["noise_share"] or 0) < 1]
 
 
 GAP_OUTCOMES = ("urban_rural_gap", "ses_gap", "between_school_share")
@@ -259,8 +261,8 @@ def render_sobol_table() -> str:
 
     lines.append("| *seed-noise share of the variance* | "
                  + " | ".join(f"*{share(o)}*" for o in outcomes) + " |")
-    lines += ["", "Bold: S1 whose interval excludes 0. Negative S1 are estimation noise (the "
-              "true index is ≥ 0)."]
+    lines += ["", "Bold: S1 whose interval excludes 0 (not where seed noise is the whole "
+              "variance). Negative S1 are estimation noise (the true index is ≥ 0)."]
     return "\n".join(lines) + "\n"
 
 
@@ -347,8 +349,13 @@ def render_sensitivity_reading() -> str:
 
     # 3. backbone CV
     b = above[BACKBONE]
+    up = 1 - sp[BACKBONE]["share_negative"]
     text = (f"**The effect on the backbone-teacher CV** (mean {_g3(sp[BACKBONE]['mean'])}, "
-            f"range {_g3(sp[BACKBONE]['min'])} to {_g3(sp[BACKBONE]['max'])} over the points)")
+            f"range {_g3(sp[BACKBONE]['min'])} to {_g3(sp[BACKBONE]['max'])} over the points; "
+            f"the policy {'raises' if up >= 0.5 else 'lowers'} the CV at "
+            f"{percent(up if up >= 0.5 else 1 - up)} of them"
+            + (", i.e. it makes the official backbone indicator less equal" if up >= 0.9
+               else "") + ")")
     if b:
         m = morris[BACKBONE][b[0]]
         text += (f": {parameter_names(b)} stand{'s' if len(b) == 1 else ''} out beyond the "
