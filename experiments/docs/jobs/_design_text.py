@@ -169,6 +169,18 @@ def _side_search(job: str, key: str, intro: str) -> str:
     return head + "; " + _infeasible_text(r)
 
 
+def _search_limit(r: dict, strict: dict) -> str:
+    """A note when the stricter search found a cheaper mix than the canonical one: that mix
+    meets the looser target too, so the canonical search missed it."""
+    s = strict["default_county_strict"]
+    if not (r["feasible"] and s["feasible"] and s["best"]["cost_m"] < r["best"]["cost_m"]):
+        return ""
+    return ("\nThis mix is cheaper than the canonical search's and meets the looser target "
+            f"too: {r['trials']} trials do not find the cheapest mix reliably (a search is a "
+            "sample of mixes); raise `design.n_trials`, or run several searches into one study "
+            "(`design.storage`), before quoting a cost as the lowest.\n")
+
+
 def render_default() -> str:
     """The default county's paragraphs: the canonical target and the two related searches."""
     r = values("design_default")["default_county"]
@@ -183,7 +195,7 @@ def render_default() -> str:
         _outcome(r, "The cheapest feasible mix"),
         _side_search("design_strict", "default_county_strict",
                      f"The stricter target of an urban–rural gap ≤ "
-                     f"{strict['gap_limit']:.2f} SD"),
+                     f"{strict['gap_limit']:.2f} SD") + _search_limit(r, strict),
         _side_search("design_default_2017", "default_county_2017",
                      f"The official question, {_and(conds)} by year {official['target_year']}"),
     ]
