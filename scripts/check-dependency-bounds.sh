@@ -50,6 +50,17 @@ if [[ -z $uv ]]; then
 fi
 py=$(bash scripts/find-python.sh)
 export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+# uv reads neither pip's configuration nor, by default, the system's trust store: on a
+# network whose proxy has its own certificate authority it then cannot reach the index.
+# Trust the system's store (UV_SYSTEM_CERTS; UV_NATIVE_TLS in uv < 0.9) and the certificate
+# bundle pip is configured with, as pip does.
+export UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1
+if [[ -z ${SSL_CERT_FILE:-} ]]; then
+    cert=$("$py" -m pip config get global.cert 2>/dev/null </dev/null || true)
+    if [[ -n $cert && -f $cert ]]; then
+        export SSL_CERT_FILE=$cert
+    fi
+fi
 # the Ray test's head sends no usage statistics
 export RAY_USAGE_STATS_ENABLED=0
 
