@@ -15,7 +15,6 @@ as ``edusim`` reads it."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -77,31 +76,17 @@ def _search_entries(config: Any) -> tuple[list[tuple[str, str, Any]], list[str]]
 
 def search_values(override: Any) -> list[Any]:
     """The values of a search entry a check needs, as the Optuna study suggests them: both
-    ends of an interval or a range (Optuna's ranges include their stop when a whole number
-    of steps reaches it), every choice, or a fixed entry's one value. ValueError for a
-    search Optuna refuses."""
-    if not override.is_sweep_override():
+    ends of its distribution (:func:`experiments.design_space.distribution`: a range's stop
+    when a whole number of steps reaches it), every choice, or a fixed entry's one value.
+    ValueError for a search Optuna refuses."""
+    from optuna.distributions import CategoricalDistribution
+
+    dist = distribution(override)
+    if dist is None:
         return [override.value()]
-    value = override.value()
-    if override.is_choice_sweep() or (override.is_range_sweep() and value.shuffle):
-        values = list(override.sweep_iterator())
-        if not values:
-            raise ValueError("nothing to choose from")
-        return values
-    if override.is_range_sweep():
-        step = 1 if value.step is None else value.step
-        if step <= 0:
-            raise ValueError(f"the step must be above 0, got {step}")
-        if value.stop < value.start:
-            raise ValueError(f"the stop {value.stop} is below the start {value.start}")
-        return [value.start, value.start + math.floor((value.stop - value.start) / step) * step]
-    if override.is_interval_sweep():
-        if value.end < value.start:
-            raise ValueError(f"the lower end {value.start} is above the upper end {value.end}")
-        if "log" in value.tags and value.start <= 0:
-            raise ValueError(f"a log interval needs a lower end above 0, got {value.start}")
-        return [value.start, value.end]
-    raise ValueError("not a search Optuna supports (interval, range or choice)")
+    if isinstance(dist, CategoricalDistribution):
+        return list(dist.choices)
+    return [dist.low, dist.high]
 
 
 def _set(design: dict[str, Any], sim: dict[str, Any], key: str, value: Any) -> None:
@@ -153,7 +138,6 @@ def search_space_problems(config: Any) -> list[str]:
     for key, text, override in searched:
         try:
             candidates = search_values(override)
-            distribution(override)
         except ValueError as err:
             problems.append(f"{key}: {text}: {err}")
             continue

@@ -77,12 +77,11 @@ def joblib_arguments(launcher_config: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-class EdusimLauncher(Launcher):
-    """The workstation launcher; its settings are those of Hydra's joblib launcher (the
-    arguments of ``joblib.Parallel``)."""
+class WorkerLauncher(Launcher):
+    """What edusim's launchers share: the launch's Hydra state, set up once, and sent to
+    workers that run jobs with :func:`~hydra_plugins.edusim_sweeper._worker.execute_job`."""
 
-    def __init__(self, **joblib: Any) -> None:
-        self.joblib = joblib
+    def __init__(self) -> None:
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
@@ -93,26 +92,43 @@ class EdusimLauncher(Launcher):
         self.hydra_context = hydra_context
         self.token = uuid.uuid4().hex  # this sweep's compositions, in workers kept alive
 
-    def launch(self, job_overrides: Sequence[Sequence[str]],
-               initial_job_idx: int) -> Sequence[JobReturn]:
-        from joblib import Parallel, delayed
-
+    def start(self) -> Path:
+        """Hydra's globals and logging for a launch; returns the sweep folder (made)."""
         setup_globals()
         assert self.config is not None and self.task_function is not None
         assert self.hydra_context is not None
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
+        return sweep_dir
+
+    def shared_state(self) -> bytes:
+        """What every job of the launch shares, pickled once here (not once per job) and
+        unpickled once per worker (see _worker.execute_job)."""
+        return cloudpickle.dumps((self.hydra_context, self.config, self.task_function,
+                                  Singleton.get_state()))
+
+
+class EdusimLauncher(WorkerLauncher):
+    """The workstation launcher; its settings are those of Hydra's joblib launcher (the
+    arguments of ``joblib.Parallel``)."""
+
+    def __init__(self, **joblib: Any) -> None:
+        super().__init__()
+        self.joblib = joblib
+
+    def launch(self, job_overrides: Sequence[Sequence[str]],
+               initial_job_idx: int) -> Sequence[JobReturn]:
+        from joblib import Parallel, delayed
+
+        sweep_dir = self.start()
         joblib_cfg = joblib_arguments(self.joblib)
         log.info("Joblib.Parallel(%s) is launching %d jobs",
                  ",".join(f"{k}={v}" for k, v in joblib_cfg.items()), len(job_overrides))
         log.info("Launching jobs, sweep output dir : %s", sweep_dir)
         for idx, overrides in enumerate(job_overrides):
             log.info("\t#%d : %s", idx, " ".join(filter_overrides(overrides)))
-        # what every job of the launch shares, pickled once here (not once per job) and
-        # unpickled once per worker (see _worker.execute_job)
-        shared = cloudpickle.dumps((self.hydra_context, self.config, self.task_function,
-                                    Singleton.get_state()))
+        shared = self.shared_state()
         launch_id = uuid.uuid4().hex
         # the workers stop when this process is gone, even killed by SIGKILL (watch_launcher)
         runs = Parallel(**joblib_cfg)(

@@ -28,18 +28,14 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import cloudpickle
 from hydra.core.config_store import ConfigStore
-from hydra.core.singleton import Singleton
-from hydra.core.utils import JobReturn, configure_log, filter_overrides, setup_globals
-from hydra.plugins.launcher import Launcher
-from hydra.types import HydraContext, TaskFunction
+from hydra.core.utils import JobReturn, filter_overrides
 from omegaconf import DictConfig, OmegaConf
 
 from hydra_plugins.edusim_sweeper._worker import execute_job
+from hydra_plugins.edusim_sweeper.edusim_launcher import WorkerLauncher
 
 log = logging.getLogger(__name__)
 
@@ -81,31 +77,18 @@ def import_ray() -> Any:
     return ray
 
 
-class EdusimRayLauncher(Launcher):
+class EdusimRayLauncher(WorkerLauncher):
     """The Ray launcher; its settings are those of Hydra's Ray launcher plugin
     (``ray.init``, ``ray.remote``)."""
 
     def __init__(self, ray: Any) -> None:
+        super().__init__()
         self.ray = ray
-        self.config: DictConfig | None = None
-        self.task_function: TaskFunction | None = None
-        self.hydra_context: HydraContext | None = None
-
-    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
-              config: DictConfig) -> None:
-        self.config, self.task_function = config, task_function
-        self.hydra_context = hydra_context
-        self.token = uuid.uuid4().hex  # this sweep's compositions, in workers kept alive
 
     def launch(self, job_overrides: Sequence[Sequence[str]],
                initial_job_idx: int) -> Sequence[JobReturn]:
         ray = import_ray()
-        setup_globals()
-        assert self.config is not None and self.task_function is not None
-        assert self.hydra_context is not None
-        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        sweep_dir.mkdir(parents=True, exist_ok=True)
+        sweep_dir = self.start()
         log.info("Ray Launcher is launching %d jobs, sweep output dir: %s",
                  len(job_overrides), sweep_dir)
         if ray.is_initialized():
@@ -119,8 +102,7 @@ class EdusimRayLauncher(Launcher):
         for idx, overrides in enumerate(job_overrides):
             log.info("\t#%d : %s", initial_job_idx + idx, " ".join(filter_overrides(overrides)))
         # what every job of the launch shares: pickled and stored once (see _worker)
-        shared = ray.put(cloudpickle.dumps((self.hydra_context, self.config,
-                                            self.task_function, Singleton.get_state())))
+        shared = ray.put(self.shared_state())
         launch_id = uuid.uuid4().hex
         runs = ray.get([job.remote(initial_job_idx + idx, list(overrides), shared, self.token,
                                    launch_id) for idx, overrides in enumerate(job_overrides)])
