@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import mesa
 import numpy as np
 
+from sim.mesa_import import mesa
 from sim.vocabulary import SCHOOL_TYPES, TIER_NAMES
 
 if TYPE_CHECKING:

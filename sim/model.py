@@ -12,7 +12,6 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
@@ -21,6 +20,7 @@ from sim.agents import AgentViews, Student, Teacher
 from sim.allocator import tune_allocator
 from sim.config import SimConfig
 from sim.derived import DerivedQuantities
+from sim.mesa_import import mesa
 from sim.policies import check_policies
 from sim.population import Memo
 from sim.processes import (

@@ -17,14 +17,13 @@ TIER_COLOURS = {"urban": "#1f77b4", "town": "#ff7f0e", "rural": "#2ca02c"}
 
 def equity_figure(ts: pd.DataFrame, path: Path, title: str = "",
                   baseline: pd.DataFrame | None = None, subtitle: str = "") -> None:
-    """Write :func:`draw_equity_figure` as a PNG at ``path`` (200 dpi)."""
-    import matplotlib.pyplot as plt
+    """Write :func:`draw_equity_figure` as a PNG at ``path`` (200 dpi).
 
-    fig = draw_equity_figure(ts, title, baseline, subtitle)
-    try:
-        fig.savefig(path, dpi=200, format="png")
-    finally:
-        plt.close(fig)
+    The figure is laid out and rendered once, straight into the file (no pyplot, no
+    earlier draw at screen resolution): this is most of a short run's time."""
+    with _style():
+        fig = _build(ts, title, baseline, subtitle)
+        fig.savefig(path, dpi=DPI, format="png")
 
 
 def draw_equity_figure(ts: pd.DataFrame, title: str = "",
@@ -36,112 +35,133 @@ def draw_equity_figure(ts: pd.DataFrame, title: str = "",
     the policy run as a solid line, the baseline as a thinner dashed line of the same colour.
     ``subtitle`` (e.g. the policies and their intensities) goes under the title. Legends sit
     below their panels, never over data or limit lines. Sized for the A4 text width
-    (17 cm; saved at 200 dpi by :func:`equity_figure`; fonts of 8 pt and more). The caller
-    closes the figure."""
+    (17 cm; fonts of 8 pt and more). Returns the Matplotlib figure (not managed by pyplot),
+    drawn, so that its artists' sizes and positions can be read; :func:`equity_figure`
+    writes it at 200 dpi."""
+    with _style():
+        fig = _build(ts, title, baseline, subtitle)
+        fig.canvas.draw()  # the layout and the ticks, while the style applies
+    return fig
+
+
+#: resolution of equity.png (dots per inch)
+DPI = 200
+#: font sizes of the figure (points)
+_RC = {"font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 8,
+       "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5}
+
+
+def _style() -> Any:
+    """The figure's font sizes, for building and drawing it (ticks are made at draw time)."""
+    import matplotlib
+
+    return matplotlib.rc_context(_RC)
+
+
+def _build(ts: pd.DataFrame, title: str, baseline: pd.DataFrame | None,
+           subtitle: str) -> Any:
+    """The figure of :func:`draw_equity_figure`, not yet drawn."""
     import textwrap
 
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
     width = 17 / 2.54  # A4 text width
-    rc = {"font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 8,
-          "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5}
-    with plt.rc_context(rc):
-        fig, axes = plt.subplots(3, 2, figsize=(width, 10.2), layout="constrained")
-        base = baseline if baseline is not None and len(baseline) else None
+    fig = Figure(figsize=(width, 10.2), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(3, 2)
+    base = baseline if baseline is not None and len(baseline) else None
 
-        def line(ax: Any, col: str, label: str | None = None, **kw: Any) -> None:
-            """The run's series (solid) and, with a baseline, the baseline's (dashed)."""
-            if col not in ts:
-                return
-            ax.plot(ts["year"], ts[col], label=label, lw=kw.pop("lw", 1.5), **kw)
-            if base is not None and col in base:
-                kw.pop("ls", None)
-                ax.plot(base["year"], base[col], ls=(0, (4, 2)), lw=1.0, alpha=0.75, **kw)
+    def line(ax: Any, col: str, label: str | None = None, **kw: Any) -> None:
+        """The run's series (solid) and, with a baseline, the baseline's (dashed)."""
+        if col not in ts:
+            return
+        ax.plot(ts["year"], ts[col], label=label, lw=kw.pop("lw", 1.5), **kw)
+        if base is not None and col in base:
+            kw.pop("ls", None)
+            ax.plot(base["year"], base[col], ls=(0, (4, 2)), lw=1.0, alpha=0.75, **kw)
 
-        def legend_below(ax: Any, ncol: int = 2) -> None:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol,
-                      frameon=False, handlelength=1.8, columnspacing=1.0)
+    def legend_below(ax: Any, ncol: int = 2) -> None:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol,
+                  frameon=False, handlelength=1.8, columnspacing=1.0)
 
-        ax = axes[0, 0]
-        line(ax, "mean_achievement", "county mean", color="black", lw=2)
+    ax = axes[0, 0]
+    line(ax, "mean_achievement", "county mean", color="black", lw=2)
+    for tier, c in TIER_COLOURS.items():
+        line(ax, f"achievement_{tier}", f"{tier} schools", color=c)
+    ax.set_title("Quality: mean achievement")
+    ax.set_ylabel("achievement (year-0 SD)")
+    legend_below(ax)
+
+    ax = axes[0, 1]
+    for col, label, c in (("ses_gap", "SES gap (top − bottom quartile)", "#9467bd"),
+                          ("urban_rural_gap", "urban − rural gap", "#8c564b"),
+                          ("between_school_share", "between-school share of variance",
+                           "#17becf")):
+        line(ax, col, label, color=c)
+    ax.set_title("Equity: achievement gaps")
+    ax.set_ylabel("gap (year-0 SD) or share (0–1)")
+    ax.set_ylim(bottom=0)
+    legend_below(ax, 1)
+
+    for ax, prefix, name, unit in (
+            (axes[1, 0], "teacher_effectiveness_", "Teacher effectiveness by tier",
+             "student SD per year"),
+            (axes[1, 1], "backbone_per_100_", "Backbone teachers by tier",
+             "backbone teachers per 100 pupils")):
         for tier, c in TIER_COLOURS.items():
-            line(ax, f"achievement_{tier}", f"{tier} schools", color=c)
-        ax.set_title("Quality: mean achievement")
-        ax.set_ylabel("achievement (year-0 SD)")
-        legend_below(ax)
+            line(ax, f"{prefix}{tier}", f"{tier} schools", color=c)
+        ax.set_title(name)
+        ax.set_ylabel(unit)
+        legend_below(ax, 2)
 
-        ax = axes[0, 1]
-        for col, label, c in (("ses_gap", "SES gap (top − bottom quartile)", "#9467bd"),
-                              ("urban_rural_gap", "urban − rural gap", "#8c564b"),
-                              ("between_school_share", "between-school share of variance",
-                               "#17becf")):
-            line(ax, col, label, color=c)
-        ax.set_title("Equity: achievement gaps")
-        ax.set_ylabel("gap (year-0 SD) or share (0–1)")
+    from sim.evaluation import CV_LIMITS, INDICATORS
+
+    cmap = matplotlib.colormaps["tab10"]
+    drawn_cv = False
+    for ax, level in ((axes[2, 0], "primary"), (axes[2, 1], "junior")):
+        cols = [c for c in ts.columns if c.startswith(f"cv_{level}_")]
+        if not cols:
+            ax.set_visible(False)
+            continue
+        drawn_cv = True
+        for i, c in enumerate(cols):
+            name = c.removeprefix(f"cv_{level}_")
+            label = INDICATORS[name].label if name in INDICATORS else name
+            line(ax, c, label, color=cmap(i % 10), lw=1.3)
+        limit = CV_LIMITS["quality"][level]
+        ax.axhline(limit, color="red", ls=":", lw=1.3, label=f"2017 limit ({limit:.2f})")
+        ax.set_title(f"Official difference coefficients, {level}")
+        ax.set_ylabel("difference coefficient (CV)")
         ax.set_ylim(bottom=0)
         legend_below(ax, 1)
-
-        for ax, prefix, name, unit in (
-                (axes[1, 0], "teacher_effectiveness_", "Teacher effectiveness by tier",
-                 "student SD per year"),
-                (axes[1, 1], "backbone_per_100_", "Backbone teachers by tier",
-                 "backbone teachers per 100 pupils")):
-            for tier, c in TIER_COLOURS.items():
-                line(ax, f"{prefix}{tier}", f"{tier} schools", color=c)
-            ax.set_title(name)
-            ax.set_ylabel(unit)
-            legend_below(ax, 2)
-
-        from sim.evaluation import CV_LIMITS, INDICATORS
-
-        cmap = matplotlib.colormaps["tab10"]
-        drawn_cv = False
-        for ax, level in ((axes[2, 0], "primary"), (axes[2, 1], "junior")):
-            cols = [c for c in ts.columns if c.startswith(f"cv_{level}_")]
-            if not cols:
-                ax.set_visible(False)
-                continue
-            drawn_cv = True
-            for i, c in enumerate(cols):
-                name = c.removeprefix(f"cv_{level}_")
-                label = INDICATORS[name].label if name in INDICATORS else name
-                line(ax, c, label, color=cmap(i % 10), lw=1.3)
-            limit = CV_LIMITS["quality"][level]
-            ax.axhline(limit, color="red", ls=":", lw=1.3, label=f"2017 limit ({limit:.2f})")
-            ax.set_title(f"Official difference coefficients, {level}")
-            ax.set_ylabel("difference coefficient (CV)")
-            ax.set_ylim(bottom=0)
-            legend_below(ax, 1)
-        if not drawn_cv:
-            ax = axes[2, 0]
-            ax.set_visible(True)
-            line(ax, "students", "pupils", color="black")
-            ax.set_title("Enrolment")
-            ax.set_ylabel("pupils")
-        for a in axes.flat:
-            a.set_xlabel("simulated year")
-            a.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years on the axis
-            if len(ts) > 1:  # the axis ends at the last simulated year, not a tick beyond
-                a.set_xlim(float(ts["year"].min()), float(ts["year"].max()))
-            a.grid(alpha=0.3)
-        head = []
-        if title:
-            head.append(title)
-        if subtitle:
-            head += textwrap.wrap(subtitle, 95)
-        if base is not None:
-            head.append("solid: with the policies; dashed, same colour: same-seed baseline "
-                        "(no policy)")
-            key = [Line2D([], [], color="0.2", lw=1.5),
-                   Line2D([], [], color="0.2", lw=1.0, ls=(0, (4, 2)), alpha=0.75)]
-            fig.legend(key, ["with the policies", "same-seed baseline (no policy)"],
-                       loc="outside lower center", ncol=2, frameon=False)
-        if head:
-            fig.suptitle("\n".join(head))
-        fig.canvas.draw()  # the layout, while the sizes above apply
+    if not drawn_cv:
+        ax = axes[2, 0]
+        ax.set_visible(True)
+        line(ax, "students", "pupils", color="black")
+        ax.set_title("Enrolment")
+        ax.set_ylabel("pupils")
+    for a in axes.flat:
+        a.set_xlabel("simulated year")
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years on the axis
+        if len(ts) > 1:  # the axis ends at the last simulated year, not a tick beyond
+            a.set_xlim(float(ts["year"].min()), float(ts["year"].max()))
+        a.grid(alpha=0.3)
+    head = []
+    if title:
+        head.append(title)
+    if subtitle:
+        head += textwrap.wrap(subtitle, 95)
+    if base is not None:
+        head.append("solid: with the policies; dashed, same colour: same-seed baseline "
+                    "(no policy)")
+        key = [Line2D([], [], color="0.2", lw=1.5),
+               Line2D([], [], color="0.2", lw=1.0, ls=(0, (4, 2)), alpha=0.75)]
+        fig.legend(key, ["with the policies", "same-seed baseline (no policy)"],
+                   loc="outside lower center", ncol=2, frameon=False)
+    if head:
+        fig.suptitle("\n".join(head))
     return fig
