@@ -1,9 +1,11 @@
-"""The ``edusim`` command's entry point: ``--help`` answers at once, without loading Hydra,
-the model or pandas; everything else is :func:`experiments.run.main`.
+"""The entry points of ``edusim``, ``edusim-design`` and ``edusim-uncertainty``: ``--help``
+answers without composing a configuration (``edusim --help`` without loading Hydra, the
+model or pandas); everything else is the command's Hydra app.
 
 Hydra's own help (``--hydra-help``) and the composed configuration (``--cfg job``) are still
-Hydra's; this help lists the run keys, the config groups found in ``configs/`` and where
-every parameter is documented.
+Hydra's; this help lists the run keys (or the command's own settings, with their defaults,
+units and allowed ranges), the config groups found in ``configs/`` and where every parameter
+is documented.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-__all__ = ["edusim", "quick_help"]
+__all__ = ["block_help", "edusim", "edusim_design", "edusim_uncertainty", "quick_help"]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -20,6 +22,11 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = (("region", "region=NAME"), ("experiment", "+experiment=NAME"),
           ("policy", "+policy=NAME"), ("sweep", "--multirun +sweep=NAME"),
           ("hydra/launcher", "hydra/launcher=NAME, for sweeps"))
+#: the groups of edusim-design and edusim-uncertainty
+DESIGN_GROUPS = (("target", "+target=NAME"), ("region", "region=NAME"))
+UNCERTAINTY_GROUPS = (("experiment", "+experiment=NAME"), ("policy", "+policy=NAME"),
+                      ("region", "region=NAME"),
+                      ("hydra/launcher", "hydra/launcher=NAME, for a run in parts"))
 #: the run's own keys, shown with their defaults from configs/config.yaml
 RUN_KEYS = ("seed", "years", "figures", "progress", "compare_baseline")
 
@@ -58,11 +65,7 @@ def quick_help() -> str:
         "",
         "Config groups:",
     ]
-    for group, how in GROUPS:
-        opts = _options(group)
-        if opts:
-            lines.append(textwrap.fill(f"{group} ({how}): {', '.join(opts)}", width=96,
-                                       initial_indent="  ", subsequent_indent="      "))
+    lines += _group_lines(GROUPS)
     lines += [
         "",
         "Every parameter with its unit, range, source and prior: docs/parameters.md; a "
@@ -74,11 +77,121 @@ def quick_help() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _group_lines(groups: tuple[tuple[str, str], ...]) -> list[str]:
+    lines = []
+    for group, how in groups:
+        opts = _options(group)
+        if opts:
+            lines.append(textwrap.fill(f"{group} ({how}): {', '.join(opts)}", width=96,
+                                       initial_indent="  ", subsequent_indent="      "))
+    return lines
+
+
+def _config_header(name: str) -> list[str]:
+    """The comment block at the top of ``configs/NAME.yaml`` (the command's usage), as text."""
+    lines = []
+    for line in (CONFIG_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[2:] if line.startswith("# ") else line[1:])
+    return lines
+
+
+def block_help(cls: type, block: str, values: dict | None = None) -> list[str]:
+    """One entry per field of the dataclass ``cls`` (the ``block`` settings of a command):
+    ``block.NAME=DEFAULT``, its unit and allowed range, and what it means. ``values`` (the
+    block as the command's config file sets it) override the dataclass defaults."""
+    import dataclasses
+
+    values = values or {}
+    lines = []
+    for f in dataclasses.fields(cls):
+        meta = f.metadata
+        if f.name in values:
+            default = values[f.name]
+        elif f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = "(required)"
+        word = {None: "null", True: "true", False: "false"}.get(default, default) \
+            if isinstance(default, (bool, type(None))) else default
+        head = f"  {block}.{f.name}={word}"
+        if meta.get("choices"):
+            head += f"  (one of {', '.join(map(str, meta['choices']))})"
+        elif meta.get("lo") is not None or meta.get("hi") is not None:
+            unit = f" {meta['unit']}" if meta.get("unit") else ""
+            head += f"  ({meta.get('lo')} to {meta.get('hi')}{unit})"
+        elif meta.get("unit"):
+            head += f"  ({meta['unit']})"
+        lines.append(head)
+        if meta.get("doc"):
+            lines.append(textwrap.fill(meta["doc"], width=96, initial_indent="      ",
+                                       subsequent_indent="      "))
+    return lines
+
+
+def _command_help(config: str, groups: tuple[tuple[str, str], ...], block: str,
+                  cls: type) -> str:
+    lines = _config_header(config) + ["", "Config groups:"] + _group_lines(groups)
+    lines += ["", f"Settings of the {block} block (KEY=VALUE; default, allowed range):"]
+    import yaml
+
+    text = (CONFIG_DIR / f"{config}.yaml").read_text(encoding="utf-8")
+    lines += block_help(cls, block, (yaml.safe_load(text) or {}).get(block) or {})
+    lines += [
+        "",
+        "Every model parameter (as in edusim, e.g. teachers.rural_allowance=0.3) with its unit,",
+        "range and source: docs/parameters.md.",
+        "The composed configuration: --cfg job.  Hydra's own help: --hydra-help.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def design_help() -> str:
+    """The text of ``edusim-design --help``."""
+    from experiments.design import DesignConfig
+
+    return _command_help("optimise", DESIGN_GROUPS, "design", DesignConfig)
+
+
+def uncertainty_help() -> str:
+    """The text of ``edusim-uncertainty --help``."""
+    from experiments.uncertainty.app import UncertaintyConfig
+
+    return _command_help("uncertainty", UNCERTAINTY_GROUPS, "uncertainty", UncertaintyConfig)
+
+
+def _asks_for_help() -> bool:
+    return any(a in ("--help", "-h") for a in sys.argv[1:])
+
+
 def edusim() -> None:
     """Console entry point (``edusim``)."""
-    if any(a in ("--help", "-h") for a in sys.argv[1:]):
+    if _asks_for_help():
         sys.stdout.write(quick_help())
         return
     from experiments.run import main
+
+    main()
+
+
+def edusim_design() -> None:
+    """Console entry point (``edusim-design``)."""
+    if _asks_for_help():
+        sys.stdout.write(design_help())
+        return
+    from experiments.design import main
+
+    main()
+
+
+def edusim_uncertainty() -> None:
+    """Console entry point (``edusim-uncertainty``)."""
+    if _asks_for_help():
+        sys.stdout.write(uncertainty_help())
+        return
+    from experiments.uncertainty.app import main
 
     main()

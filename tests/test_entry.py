@@ -36,3 +36,30 @@ def test_the_command_prints_it(tmp_path):
                          timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("edusim: simulate")
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_design_and_uncertainty_help_list_every_setting_of_their_block(tmp_path):
+    import dataclasses
+
+    from experiments.design import DesignConfig
+    from experiments.uncertainty.app import UncertaintyConfig
+
+    for exe, block, cls, group in (("edusim-design", "design", DesignConfig, "target"),
+                                   ("edusim-uncertainty", "uncertainty", UncertaintyConfig,
+                                    "experiment")):
+        out = subprocess.run([str(Path(sys.executable).parent / exe), "--help"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.startswith(f"{exe}: ")
+        for f in dataclasses.fields(cls):
+            assert re.search(rf"^  {block}\.{f.name}=", out.stdout, re.M), (exe, f.name)
+        # ranges and choices as the schema declares them
+        assert f"  {block}.seeds=" in out.stdout
+        names = sorted(p.stem for p in (ROOT / "configs" / group).glob("*.yaml"))
+        assert all(n in out.stdout for n in names)
+        assert "powered by Hydra" not in out.stdout  # not Hydra's dump of the config
+        assert not list(tmp_path.iterdir())  # nothing written
+    out = subprocess.run([str(Path(sys.executable).parent / "edusim-design"), "--help"],
+                         capture_output=True, text=True, timeout=60).stdout
+    assert "design.n_trials=40  (1 to 100000 trials)" in out
+    assert "design.sampler=tpe  (one of tpe, nsga2, random)" in out
