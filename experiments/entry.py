@@ -14,9 +14,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+from experiments.config_dir import CONFIG_DIR
+
 __all__ = ["block_help", "edusim", "edusim_design", "edusim_uncertainty", "quick_help"]
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+#: the configuration folder (configs/, or the installed copy)
+CONFIGS = Path(CONFIG_DIR)
 
 #: the config groups a user picks from, and how to pick them
 GROUPS = (("region", "region=NAME"), ("experiment", "+experiment=NAME"),
@@ -32,14 +35,14 @@ RUN_KEYS = ("seed", "years", "figures", "progress", "compare_baseline")
 
 
 def _options(group: str) -> list[str]:
-    folder = CONFIG_DIR / group
+    folder = CONFIGS / group
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
 def _run_defaults() -> str:
     import yaml
 
-    cfg = yaml.safe_load((CONFIG_DIR / "config.yaml").read_text(encoding="utf-8")) or {}
+    cfg = yaml.safe_load((CONFIGS / "config.yaml").read_text(encoding="utf-8")) or {}
     def word(v: object) -> str:
         if v is None or isinstance(v, bool):
             return {None: "null", True: "true", False: "false"}[v]
@@ -90,7 +93,7 @@ def _group_lines(groups: tuple[tuple[str, str], ...]) -> list[str]:
 def _config_header(name: str) -> list[str]:
     """The comment block at the top of ``configs/NAME.yaml`` (the command's usage), as text."""
     lines = []
-    for line in (CONFIG_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines():
+    for line in (CONFIGS / f"{name}.yaml").read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
             break
         lines.append(line[2:] if line.startswith("# ") else line[1:])
@@ -138,7 +141,7 @@ def _command_help(config: str, groups: tuple[tuple[str, str], ...], block: str,
     lines += ["", f"Settings of the {block} block (KEY=VALUE; default, allowed range):"]
     import yaml
 
-    text = (CONFIG_DIR / f"{config}.yaml").read_text(encoding="utf-8")
+    text = (CONFIGS / f"{config}.yaml").read_text(encoding="utf-8")
     lines += block_help(cls, block, (yaml.safe_load(text) or {}).get(block) or {})
     lines += [
         "",

@@ -25,12 +25,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.config_dir import CONFIG_DIR
 from sim.config import ConfigError, SimConfig, param
 from sim.policies import check_policies
 
 log = logging.getLogger("edusim")
 
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 #: the largest seed: NumPy seeds any non-negative integer, but seeds are stored as 64-bit
 #: integers (Parquet, pandas), so a larger one could not be written or aggregated
 SEED_MAX = 2**63 - 1

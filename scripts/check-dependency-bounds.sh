@@ -5,9 +5,12 @@
 # into another with the NEWEST (--resolution highest), and run a smoke set in each: a tiny
 # run and a few fast tests (SMOKE_TESTS). A lower bound that is too low fails the first, a
 # release that breaks edusim fails the second, and `uv pip check` must be clean in both.
+# A third mode, wheel, installs edusim as `pip install .` does (not editable, no extras,
+# newest versions) and runs the commands from a folder outside the clone: the installed
+# package must carry everything it needs (its configuration included).
 #
-#   scripts/check-dependency-bounds.sh                 # both
-#   scripts/check-dependency-bounds.sh lowest          # one of them
+#   scripts/check-dependency-bounds.sh                 # lowest and highest
+#   scripts/check-dependency-bounds.sh lowest wheel    # any of lowest, highest, wheel
 #
 # Needs uv: $UV, else the uv next to .venv's Python (the test extra brings it), else uv on
 # the PATH. The venvs are made with the interpreter from scripts/find-python.sh (uv never
@@ -22,8 +25,8 @@ cd "$root"
 modes=("$@")
 ((${#modes[@]})) || modes=(lowest highest)
 for m in "${modes[@]}"; do
-    if [[ $m != lowest && $m != highest ]]; then
-        echo "check-dependency-bounds: unknown mode '$m' (expected lowest or highest)" >&2
+    if [[ $m != lowest && $m != highest && $m != wheel ]]; then
+        echo "check-dependency-bounds: unknown mode '$m' (expected lowest, highest or wheel)" >&2
         exit 2
     fi
 done
@@ -76,12 +79,17 @@ for mode in "${modes[@]}"; do
     venv=$work/$mode
     resolution=$mode
     [[ $mode == lowest ]] && resolution=lowest-direct
-    echo "== $mode: $spec with --resolution $resolution into $venv" >&2
+    install=(-e "$spec" "pytest>=8")
+    if [[ $mode == wheel ]]; then
+        resolution=highest
+        install=(.)
+    fi
+    echo "== $mode: ${install[*]} with --resolution $resolution into $venv" >&2
     start=$SECONDS
     "$uv" venv --quiet --python "$py" "$venv"
     # pytest with the test extra's lower bound (the same in both: the tests run with it)
     if ! "$uv" pip install --quiet --python "$venv/bin/python" --resolution "$resolution" \
-            -e "$spec" "pytest>=8" </dev/null; then
+            "${install[@]}" </dev/null; then
         echo "== $mode: the install failed (a bound in pyproject.toml is wrong?)" >&2
         failed+=("$mode: install")
         continue
@@ -111,6 +119,28 @@ EOF
     if ! "$uv" pip check --python "$venv/bin/python" >&2; then
         failed+=("$mode: pip check")
     fi
+    if [[ $mode == wheel ]]; then
+        # the installed commands, run outside the clone: help, a run with its figure, a
+        # two-run sweep (the workstation launcher's workers), a county table's verdict
+        away=$work/wheel-cwd
+        mkdir -p "$away"
+        checks=("edusim --help" "edusim-design --help"
+                "edusim region=tiny years=1 hydra.run.dir=$away/run"
+                "edusim --multirun region=tiny years=1 seed=0,1 hydra.sweep.dir=$away/sweep"
+                "edusim-evaluate $root/examples/county_schools.csv")
+        for check in "${checks[@]}"; do
+            read -r -a argv <<<"$check"
+            if ! (cd "$away" && "$venv/bin/${argv[0]}" "${argv[@]:1}") \
+                    >"$work/wheel-check.log" 2>&1 </dev/null; then
+                tail -n 30 "$work/wheel-check.log" >&2
+                failed+=("wheel: $check")
+            fi
+        done
+        [[ -f $away/run/equity.png && -f $away/sweep/1/COMPLETE ]] \
+            || failed+=("wheel: the run's or the sweep's outputs are missing")
+        echo "== $mode: done in $((SECONDS - start)) s" >&2
+        continue
+    fi
     out=$work/$mode-run
     if ! "$venv/bin/edusim" region=tiny years=1 figures=false "hydra.run.dir=$out" \
             >"$work/$mode-run.log" 2>&1 </dev/null; then
@@ -128,4 +158,4 @@ if ((${#failed[@]})); then
     echo "check-dependency-bounds: FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "check-dependency-bounds: ${modes[*]}: installs, pip check, tiny run and smoke tests pass" >&2
+echo "check-dependency-bounds: ${modes[*]}: installs, pip check, runs and smoke tests pass" >&2

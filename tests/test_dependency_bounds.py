@@ -3,7 +3,8 @@ with the lowest allowed versions of its direct dependencies.
 
 The lowest versions are checked by ``scripts/check-dependency-bounds.sh lowest`` (a clean
 venv made by uv with ``--resolution lowest-direct``, a tiny run and a smoke set of tests),
-in CI only (``CI`` set; or ``EDUSIM_CHECK_BOUNDS=1``): it downloads and installs a second
+and the install ``pip install .`` makes (not editable, no extras) by its ``wheel`` mode (the
+commands run outside the clone), in CI only (``CI`` set; or ``EDUSIM_CHECK_BOUNDS=1``): it downloads and installs a second
 environment, a few minutes. The newest allowed versions need no second environment in CI:
 CI installs .venv from scratch in a fresh clone, so pip resolves every dependency to its
 newest allowed version and the whole suite runs with them
@@ -73,12 +74,28 @@ def test_cloudpickle_and_joblib_are_not_held_back():
 @pytest.mark.slow
 @pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("EDUSIM_CHECK_BOUNDS")),
                     reason="installs a second environment: in CI (or EDUSIM_CHECK_BOUNDS=1)")
-def test_edusim_installs_and_runs_with_the_lowest_allowed_versions():
+def test_edusim_installs_and_runs_with_the_lowest_allowed_versions_and_as_a_wheel():
     env = {**os.environ}
     uv = Path(sys.executable).with_name("uv")  # the test extra brings it
     if uv.exists():
         env.setdefault("UV", str(uv))
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "check-dependency-bounds.sh"),
-                           "lowest"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           "lowest", "wheel"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=1500, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+
+
+def test_the_package_list_holds_every_package_and_the_configuration():
+    """pyproject.toml lists its packages (the configuration is mapped in as edusim_configs):
+    a new package folder must be added there, or a wheel would lack it."""
+    listed = set(tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for top in ("sim", "experiments", "hydra_plugins")
+             for p in (ROOT / top).rglob("__init__.py")}
+    assert listed == found | {"edusim_configs"}
+    setuptools = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"edusim_configs": "configs"}
+    data = setuptools["package-data"]["edusim_configs"]
+    assert "**/*.yaml" in data and "*.yaml" in data
+    # every file of configs/ is a YAML file the globs take
+    assert all(p.suffix == ".yaml" for p in (ROOT / "configs").rglob("*") if p.is_file())
