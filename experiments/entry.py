@@ -16,7 +16,8 @@ from pathlib import Path
 
 from experiments.config_dir import CONFIG_DIR
 
-__all__ = ["block_help", "edusim", "edusim_design", "edusim_uncertainty", "quick_help"]
+__all__ = ["block_help", "draws_a_figure", "edusim", "edusim_design", "edusim_uncertainty",
+           "quick_help"]
 
 #: the configuration folder (configs/, or the installed copy)
 CONFIGS = Path(CONFIG_DIR)
@@ -170,11 +171,28 @@ def _asks_for_help() -> bool:
     return any(a in ("--help", "-h") for a in sys.argv[1:])
 
 
+def draws_a_figure(args: list[str]) -> bool:
+    """Whether ``edusim ARGS`` is a single run that (by default) draws equity.png: only
+    overrides, none of them ``figures=false``. (A guess made before the configuration is
+    composed; a wrong guess costs one idle process.)"""
+    for a in args:
+        if a.startswith("-"):  # --multirun, --cfg, --info, -c ...: no single run's figure
+            return False
+        key, _, value = a.lstrip("+~").partition("=")
+        if key == "figures" and value.strip().lower() in ("false", "0", "no", "off", "null"):
+            return False
+    return True
+
+
 def edusim() -> None:
     """Console entry point (``edusim``)."""
     if _asks_for_help():
         sys.stdout.write(quick_help())
         return
+    if draws_a_figure(sys.argv[1:]):
+        from sim.run_figure import start_figure_process
+
+        start_figure_process()  # Matplotlib loads on the other core meanwhile
     from experiments.run import main
 
     main()

@@ -1,14 +1,27 @@
 """The figure of one run, ``equity.png``: quality, equity, teachers and the official CVs over
-the years, with the same-seed baseline (no policy) dashed beside a policy run."""
+the years, with the same-seed baseline (no policy) dashed beside a policy run.
+
+Importing Matplotlib takes longer than a short run (about 0.6 s of a 2-core machine, and
+as long again to lay the figure out). A command that will draw the figure can start a
+*figure process* as its first step (:func:`start_figure_process`; ``edusim`` does for a
+single run): it imports Matplotlib on the other core while the command composes its
+configuration and runs the model, then draws the figure the first :func:`equity_figure`
+call hands it. The PNG is the same file either way; if the process is gone or fails, the
+figure is drawn in the calling process."""
 
 from __future__ import annotations
 
+import atexit
+import pickle
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-__all__ = ["TIER_COLOURS", "draw_equity_figure", "equity_figure"]
+__all__ = ["TIER_COLOURS", "draw_equity_figure", "equity_figure", "start_figure_process"]
 
 
 #: tier colours of the equity figure
@@ -20,10 +33,85 @@ def equity_figure(ts: pd.DataFrame, path: Path, title: str = "",
     """Write :func:`draw_equity_figure` as a PNG at ``path`` (200 dpi).
 
     The figure is laid out and rendered once, straight into the file (no pyplot, no
-    earlier draw at screen resolution): this is most of a short run's time."""
+    earlier draw at screen resolution). A figure process started by
+    :func:`start_figure_process` draws it, if there is one."""
+    job = {"ts": ts, "path": str(path), "title": title, "baseline": baseline,
+           "subtitle": subtitle}
+    if not _draw_in_figure_process(job):
+        _write_png(**job)
+
+
+def _write_png(ts: pd.DataFrame, path: str, title: str, baseline: pd.DataFrame | None,
+               subtitle: str) -> None:
     with _style():
         fig = _build(ts, title, baseline, subtitle)
         fig.savefig(path, dpi=DPI, format="png")
+
+
+#: the figure process started ahead of need (None: none, or already used)
+_FIGURE_PROCESS: subprocess.Popen | None = None
+
+
+def start_figure_process() -> None:
+    """Start a process that imports Matplotlib now and draws the next :func:`equity_figure`
+    (one figure; it ends when this process hands it none and exits)."""
+    global _FIGURE_PROCESS
+    if _FIGURE_PROCESS is not None:
+        return
+    try:
+        _FIGURE_PROCESS = subprocess.Popen(
+            [sys.executable, "-m", "sim.run_figure"], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError:  # no process to be had: the figure is drawn here
+        _FIGURE_PROCESS = None
+        return
+    atexit.register(_stop_figure_process)
+
+
+def _draw_in_figure_process(job: dict[str, Any]) -> bool:
+    """Hand ``job`` to the figure process; whether it wrote the file."""
+    global _FIGURE_PROCESS
+    proc, _FIGURE_PROCESS = _FIGURE_PROCESS, None
+    if proc is None or proc.poll() is not None:
+        return False
+    try:
+        proc.communicate(pickle.dumps(job), timeout=600)
+    except (OSError, subprocess.TimeoutExpired, pickle.PicklingError):
+        proc.kill()
+        proc.wait()
+        return False
+    return proc.returncode == 0 and Path(job["path"]).is_file()
+
+
+def _stop_figure_process() -> None:
+    """At exit: a figure process that got no figure ends (it reads the end of its input)."""
+    global _FIGURE_PROCESS
+    proc, _FIGURE_PROCESS = _FIGURE_PROCESS, None
+    if proc is None:
+        return
+    try:
+        proc.communicate(b"", timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
+
+
+def _serve() -> int:
+    """The figure process: import what drawing needs, then draw the one figure handed over
+    on standard input (nothing handed over: end)."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.lines  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
+    import pandas  # noqa: F401  (the series arrive as DataFrames)
+
+    import sim.evaluation  # noqa: F401  (the CV limits and indicator names)
+
+    data = sys.stdin.buffer.read()
+    if not data:
+        return 0
+    _write_png(**pickle.loads(data))
+    return 0
 
 
 def draw_equity_figure(ts: pd.DataFrame, title: str = "",
@@ -165,3 +253,7 @@ def _build(ts: pd.DataFrame, title: str, baseline: pd.DataFrame | None,
     if head:
         fig.suptitle("\n".join(head))
     return fig
+
+
+if __name__ == "__main__":
+    sys.exit(_serve())

@@ -92,7 +92,8 @@ def test_the_package_list_holds_every_package_and_the_configuration():
     found = {".".join(p.parent.relative_to(ROOT).parts)
              for top in ("sim", "experiments", "hydra_plugins")
              for p in (ROOT / top).rglob("__init__.py")}
-    assert listed == found | {"edusim_configs"}
+    # hydra_plugins: the namespace package (no __init__.py) Hydra looks for plugins in
+    assert listed == found | {"edusim_configs", "hydra_plugins"}
     setuptools = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]
     assert setuptools["package-dir"] == {"edusim_configs": "configs"}
     data = setuptools["package-data"]["edusim_configs"]

@@ -63,3 +63,27 @@ def test_design_and_uncertainty_help_list_every_setting_of_their_block(tmp_path)
                          capture_output=True, text=True, timeout=60).stdout
     assert "design.n_trials=40  (1 to 100000 trials)" in out
     assert "design.sampler=tpe  (one of tpe, nsga2, random)" in out
+
+
+def test_a_run_from_outside_the_clone_writes_everything_with_its_figure(tmp_path):
+    # the installed command finds its configuration and plugins wherever it is started; the
+    # figure is drawn by the figure process edusim starts for a single run
+    exe = Path(sys.executable).parent / "edusim"
+    out = subprocess.run([str(exe), "region=tiny", "years=1", "progress=false",
+                          f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    names = {p.name for p in (tmp_path / "run").iterdir()}
+    assert {"COMPLETE", "equity.png", "timeseries.parquet", "summary.json"} <= names
+    assert (tmp_path / "run" / "equity.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_only_a_single_run_that_draws_its_figure_starts_the_figure_process():
+    from experiments.entry import draws_a_figure
+
+    assert draws_a_figure([]) and draws_a_figure(["region=tiny", "seed=3"])
+    assert draws_a_figure(["figures=true"]) and draws_a_figure(["+experiment=county_plan"])
+    for args in (["figures=false"], ["region=tiny", "figures=False"], ["++figures=false"],
+                 ["--multirun", "seed=0,1"], ["-m", "seed=0,1"], ["--cfg", "job"],
+                 ["--info"]):
+        assert not draws_a_figure(args), args
