@@ -141,6 +141,10 @@ def _check_json_report(report: dict, out: str) -> None:
             f"{view['page_data_ms']:.0f} ms, the six Vega-Lite specs {view['specs_ms']:.0f} ms, "
             f"{view['specs_kib']:.0f} KiB of JSON") in out
     assert report["agent_views"]["same_results"] is True
+    startup = report["startup"]  # quick: each command once
+    assert startup["repetitions"] == 1 and startup["figures_written"] == ["equity.png"]
+    assert f"`edusim --help` {startup['help_s']:.2f} s;" in out
+    assert all(startup[k] > 0 for k in ("help_s", "tiny_run_s", "evaluate_s"))
     assert report["sweep"] is None and report["targets"] is None  # no --sweep; quick
 
 
@@ -169,7 +173,7 @@ def test_benchmark_sweep_runs_the_real_sweep_and_cleans_up():
     """The benchmark's sweep row is a real ``edusim --multirun`` (quick: 4 tiny runs)."""
     import tempfile
 
-    from benchmarks.run import sweep_row
+    from benchmarks.sweep import sweep_row
 
     pattern = "edusim-benchmark-sweep-*"
     before = set(Path(tempfile.gettempdir()).glob(pattern))
@@ -182,7 +186,7 @@ def test_benchmark_sweep_runs_the_real_sweep_and_cleans_up():
 
 
 def test_year_by_part_adds_up_and_restores_the_processes():
-    from benchmarks.run import phases_worker
+    from benchmarks.probes import phases_worker
     from sim.processes import enrolment, learning
 
     steps = (enrolment.step, learning.step)
