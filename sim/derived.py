@@ -104,11 +104,11 @@ class DerivedQuantities:
         q1, q3 = self.ses_quartiles()
 
         def compute() -> tuple[np.ndarray, np.ndarray]:
+            # group 0-3 as one byte (bottom + 2 × top), then added to school × 4
+            group = (s.ses <= q1).view(np.uint8)
+            group += (s.ses >= q3).view(np.uint8) * np.uint8(2)
             label = s.school * 4
-            label += s.ses <= q1
-            high = s.ses >= q3
-            label += high
-            label += high
+            label += group
             cnt = np.bincount(label, minlength=4 * n).reshape(n, 4)
             zs = np.bincount(label, weights=z, minlength=4 * n).reshape(n, 4)
             cnt.flags.writeable = False
@@ -124,7 +124,8 @@ class DerivedQuantities:
         n = self.schools.n
 
         def compute() -> np.ndarray:
-            key = s.school * 2 + (s.grade >= 7)
+            key = s.school * 2
+            key += s.grade >= 7
             return np.bincount(key, minlength=n * 2).reshape(-1, 2)
 
         return self.memo.get("section_enrolment", (n, s.school, s.grade), compute)
@@ -147,9 +148,13 @@ class DerivedQuantities:
         rows = np.arange(t.n) if rows is None else np.asarray(rows)
         n_sec = self.section_enrolment()
         school, section = t.school[rows], t.section[rows].astype(np.int64)
-        empty = n_sec[school, section] == 0
+        # n_sec[school, section] at flat positions school × 2 + section (faster than a
+        # two-dimensional index)
+        flat = n_sec.ravel()
+        pos = school * 2
+        empty = flat.take(pos + section) == 0
         other = 1 - section
-        switch = empty & (n_sec[school, other] > 0)
+        switch = empty & (flat.take(pos + other) > 0)
         t.section[rows[switch]] = other[switch]
 
     def staffing_quota(self, section_classes: np.ndarray | None = None) -> np.ndarray:
@@ -221,19 +226,29 @@ class DerivedQuantities:
     def policy_product(self, hook: str, *args: Any) -> np.ndarray | float:
         """Product of the active policies' multipliers from ``hook`` (1 if none)."""
         out: np.ndarray | float = 1.0
+        own = False  # whether ``out`` is an array made here (then multiplied in place)
         for p in self.active_policies():
             m = getattr(p, hook)(self, *args)
             if m is not None:
-                out = out * m
+                if own and _fits(out, m):
+                    out *= m
+                else:
+                    out = out * m
+                    own = isinstance(out, np.ndarray)
         return out
 
     def policy_sum(self, hook: str, *args: Any) -> np.ndarray | float:
         """Sum of the active policies' contributions from ``hook`` (0 if none)."""
         out: np.ndarray | float = 0.0
+        own = False  # whether ``out`` is an array made here (then added to in place)
         for p in self.active_policies():
             m = getattr(p, hook)(self, *args)
             if m is not None:
-                out = out + m
+                if own and _fits(out, m):
+                    out += m
+                else:
+                    out = out + m
+                    own = isinstance(out, np.ndarray)
         return out
 
     def school_strength(self, measure: str = "achievement") -> np.ndarray:
@@ -273,3 +288,10 @@ class DerivedQuantities:
         counts = sc.reshape(-1)
         keys = np.repeat(np.arange(len(counts)), counts)
         return keys // 2, keys % 2
+
+
+def _fits(out: np.ndarray, m: Any) -> bool:
+    """Whether ``out op= m`` gives ``out op m``: ``m`` of ``out``'s shape or a scalar, and
+    the result of ``out``'s dtype (no broadcasting of ``out``, no casting)."""
+    m = np.asarray(m)
+    return (m.shape == out.shape or m.ndim == 0) and np.result_type(out, m) == out.dtype

@@ -490,6 +490,8 @@ def quantiles(values, qs, near=None, width: float = 0.025) -> np.ndarray:
     if near is None or n < 2 or x.ndim != 1:
         return np.quantile(x, qs)
     near = np.atleast_1d(np.asarray(near, dtype=float))
+    if np.isnan(x).any():
+        return np.quantile(x, qs)
     out = np.empty(qs.size)
     for j, (q, guess) in enumerate(zip(qs, near, strict=True)):
         vi = (n - 1) * q  # numpy's virtual index for the linear method
@@ -499,10 +501,11 @@ def quantiles(values, qs, near=None, width: float = 0.025) -> np.ndarray:
         d = float(width)
         for _ in range(4):
             lo, hi = guess - d, guess + d
-            n_below = int(np.count_nonzero(x < lo))
-            inside = x[(x >= lo) & (x <= hi)]
-            if n_below + inside.size + int(np.count_nonzero(x > hi)) != n:
-                return np.quantile(x, qs)  # NaN present
+            below = x < lo
+            n_below = int(np.count_nonzero(below))
+            within = x <= hi  # without NaN: below, inside or above the bracket
+            within &= ~below
+            inside = x[within]
             if n_below <= k and k_next < n_below + inside.size:
                 inside.sort()
                 out[j] = _lerp(float(inside[k - n_below]), float(inside[k_next - n_below]), gamma)

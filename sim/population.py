@@ -124,7 +124,7 @@ class Table:
             raise ValueError(f"mask has shape {mask.shape}, expected ({self.n},)")
         if not mask.any():
             return np.empty(0, dtype=np.int64)
-        removed = self.id[mask].copy()
+        removed = self.id[mask]  # a copy (boolean indexing)
         keep = np.flatnonzero(~mask)  # rows kept, in order (one index for every column)
         k = len(keep)
         for _name, arr in self._data.items():
@@ -188,14 +188,6 @@ _FROZEN: dict[int, int] = {}
 _FREEZES = [0]
 
 
-def _owner(a: np.ndarray) -> np.ndarray | None:
-    """The array that owns ``a``'s memory (``a`` itself, or the base of a view); None when
-    the memory belongs to another kind of object."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a if a.base is None else None
-
-
 class Memo:
     """Results of derived computations, reused while their inputs are unchanged.
 
@@ -216,6 +208,10 @@ class Memo:
     def __init__(self) -> None:
         #: name -> [copies of the inputs, result, read-only markers of the inputs]
         self._entries: dict[str, list[Any]] = {}
+        #: id(owner) -> (owner, freeze, {(address, shape, strides, dtype): copy}): copies of
+        #: inputs that are columns of a read-only table, shared by the entries made during
+        #: the same freeze (the column cannot change while it lasts)
+        self._copies: dict[int, tuple[np.ndarray, int, dict[tuple[Any, ...], np.ndarray]]] = {}
 
     @staticmethod
     def _same(old: Any, new: Any) -> bool:
@@ -226,12 +222,15 @@ class Memo:
 
     @staticmethod
     def _frozen(x: Any) -> tuple[Any, ...] | None:
-        """(owner, freeze, address, shape, dtype) of a read-only array input, else None."""
+        """(owner, freeze, address, shape, dtype) of a read-only array input, else None (the
+        owner: the array that owns its memory, itself or the base of a view)."""
         if not isinstance(x, np.ndarray):
             return None
-        owner = _owner(x)
-        if owner is None or owner.flags.writeable:
-            return None
+        owner = x
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        if owner.base is not None or owner.flags.writeable:
+            return None  # memory of another kind of object, or writeable
         return (owner, _FROZEN.get(id(owner)), x.__array_interface__["data"][0], x.shape,
                 x.dtype)
 
@@ -242,24 +241,49 @@ class Memo:
         if entry is not None and len(entry[0]) == len(inputs):
             old, value, frozen = entry
             same, current = self._same, self._frozen
+            markers = []
             for k, b in enumerate(inputs):
-                f = frozen[k]
-                if f is not None:
+                if isinstance(b, np.ndarray):
                     c = current(b)
-                    if c is not None and c[0] is f[0] and c[1:] == f[1:]:
-                        continue  # read-only since the check: unchanged
-                if not same(old[k], b):
+                    f = frozen[k]
+                    if (f is None or c is None or c[0] is not f[0] or c[1:] != f[1:]) and (
+                            not same(old[k], b)):
+                        break  # not read-only since the check, and changed
+                    markers.append(c)
+                elif not same(old[k], b):
                     break
+                else:
+                    markers.append(None)
             else:
-                entry[2] = [current(b) for b in inputs]
+                entry[2] = markers
                 return value
         value = compute()
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
+        markers = [self._frozen(x) for x in inputs]
         self._entries[name] = [
-            tuple(x.copy() if isinstance(x, np.ndarray) else x for x in inputs), value,
-            [self._frozen(x) for x in inputs]]
+            tuple(self._copy(x, m) if isinstance(x, np.ndarray) else x
+                  for x, m in zip(inputs, markers, strict=True)), value, markers]
         return value
+
+    def _copy(self, x: np.ndarray, marker: tuple[Any, ...] | None) -> np.ndarray:
+        """A copy of the array input ``x`` (``marker``: its :meth:`_frozen`); one copy per
+        column of a read-only table and freeze, whichever entries ask for it."""
+        if marker is None or marker[1] is None:
+            return x.copy()
+        owner, freeze = marker[0], marker[1]
+        slot = self._copies.get(id(owner))
+        if slot is None or slot[0] is not owner or slot[1] != freeze:
+            # keep only the copies of columns still in the freeze they were made in
+            self._copies = {k: v for k, v in self._copies.items()
+                            if _FROZEN.get(id(v[0])) == v[1] and not v[0].flags.writeable}
+            slot = self._copies[id(owner)] = (owner, freeze, {})
+        key = (marker[2], x.shape, x.strides, x.dtype)
+        copy = slot[2].get(key)
+        if copy is None:
+            copy = slot[2][key] = x.copy()
+        return copy
 
     def clear(self) -> None:
         self._entries.clear()
+        self._copies.clear()

@@ -133,7 +133,8 @@ def school_columns(model: CountyState) -> dict[str, np.ndarray]:
     pe_arts = per_section(t.subject > 0)
     mid_title = per_section(t.title >= 1)
     eff_sum = np.bincount(key_t, weights=model.teacher_effectiveness(), minlength=2 * n)
-    key_s = s.school * 2 + (s.grade >= 7)
+    key_s = s.school * 2
+    key_s += s.grade >= 7
     z_sum = np.bincount(key_s, weights=model.achievement_z(), minlength=2 * n)
     ses_sum = np.bincount(key_s, weights=s.ses, minlength=2 * n)
 
@@ -197,8 +198,10 @@ def record_year(model: CountyState) -> dict[str, Any]:
         "students": s.n,
         "teachers": t.n,
         "schools_open": int(sch.open.sum()),
-        "mean_achievement": float(z.mean()) if s.n else np.nan,
     }
+    # z.mean() is this sum over n (the same division): one pass over the pupils fewer
+    z_total = float(np.sum(z)) if s.n else 0.0
+    rec["mean_achievement"] = z_total / s.n if s.n else np.nan
     z_sum = np.zeros(3)
     if s.n:
         # the pupils' measures from one pass: count and sum of z per school and SES group
@@ -216,12 +219,14 @@ def record_year(model: CountyState) -> dict[str, Any]:
                                       zs_school[rural].sum(), per_school[rural].sum())
         if z.max() > z.min():  # exact test: rounding in the mean must not fake a variance
             rec["between_school_share"] = metrics.between_share_of_groups(
-                per_school, zs_school, s.n, float(np.sum(z)) / s.n, var)
+                per_school, zs_school, s.n, z_total / s.n, var)
         else:
             rec["between_school_share"] = np.nan
         rec["ses_dissimilarity"] = metrics.dissimilarity_index(low, enrol)
-        rec["left_behind_share"] = float(s.left_behind.mean())
-        rec["migrant_share"] = float(s.migrant.mean())
+        # the mean of a boolean column is its count over n (the float sum of 0s and 1s is
+        # exact)
+        rec["left_behind_share"] = np.count_nonzero(s.left_behind) / s.n
+        rec["migrant_share"] = np.count_nonzero(s.migrant) / s.n
         z_sum = np.bincount(sch.tier, weights=zs_school, minlength=3)
     else:
         rec["sd_achievement"] = np.nan

@@ -340,7 +340,8 @@ class ClassAssignment(Policy):
         if self.config.mode == "tracking":
             return self._peer
         pull = self._pull(model, class_teacher_effect(model))
-        return model.cfg.learning.teacher_effect_weight * pull[model.class_of_student]
+        # per class, then looked up per pupil (the same product)
+        return (model.cfg.learning.teacher_effect_weight * pull).take(model.class_of_student)
 
     def report(self, model: CountyState) -> dict[str, float]:
         out = {"between_class_share": between_class_share(model, self.config.sections)}

@@ -200,7 +200,7 @@ class EnrolmentRules(Policy):
         n_z = len(model.zone_x)
         trend = np.array(model.cfg.demography.birth_trend.as_tuple())[model.zone_tier]
         entrants = model.zone_cohort0 * (1.0 + trend) ** model.year
-        to_junior = (s.grade == 6) & (sch.level[s.school] == PRIMARY)
+        to_junior = (s.grade == 6) & (sch.level == PRIMARY)[s.school]
         demand = np.column_stack([entrants,
                                   np.bincount(s.zone[to_junior], minlength=n_z).astype(float)])
         staying = (s.grade < 9) & ~to_junior
@@ -222,6 +222,10 @@ class EnrolmentRules(Policy):
         teaches = [sch.open & one_of(sch.level, lv) for lv in _LEVELS]
         reach = [np.maximum(self.max_travel_km, dist[np.arange(n_z), assign[sec]])
                  for sec in (0, 1)]
+        # per section, the distances of the moves the fixed conditions allow (schools that
+        # teach the section, within reach), the others infinite
+        near = [np.where(teaches[sec][None, :] & (dist <= reach[sec][:, None] + 1e-9), dist,
+                         np.inf) for sec in (0, 1)]
         fixed = np.zeros((n_z, 2), dtype=bool)  # moves refused (fidelity) or done
         while True:
             best = (np.inf, -1, -1, -1)
@@ -230,10 +234,10 @@ class EnrolmentRules(Policy):
                 if not movable.any():
                     continue
                 z = np.flatnonzero(movable)
-                ok = (teaches[sec][None, :] & (surplus[None, :] >= demand[z, sec][:, None])
-                      & (dist[z] <= reach[sec][z][:, None] + 1e-9))
-                ok[np.arange(len(z)), assign[sec][z]] = False
-                d = np.where(ok, dist[z], np.inf)
+                # the moves allowed now: also room for the zone's demand, not its own school
+                d = near[sec][z]  # a copy: rows of the movable zones
+                d[~(surplus[None, :] >= demand[z, sec][:, None])] = np.inf
+                d[np.arange(len(z)), assign[sec][z]] = np.inf
                 flat = int(np.argmin(d))
                 i, j = divmod(flat, d.shape[1])
                 if d[i, j] < best[0]:
@@ -263,19 +267,27 @@ class EnrolmentRules(Policy):
             catch = model.catch_junior[s.zone[pupils]]
             quota = (s.grade[pupils] == 7) & one_of(model.schools.tier[catch], tiers)
             mult[quota] *= 1.0 - q
-            self._stats["quota_pupils"] = float(quota.sum())
+            self._stats["quota_pupils"] = float(np.count_nonzero(quota))
         return mult
 
     # ---- travel ----------------------------------------------------------------------------
     def far_pupils(self, model: CountyState) -> np.ndarray:
         """Mask of pupils whose school is beyond the travel limit from their home zone."""
         s = model.students
-        return model.zone_dist[s.zone, s.school] > self.max_travel_km + 1e-9
+        dist = model.zone_dist
+        if s.n == 0 or s.school.min() < 0:
+            return dist[s.zone, s.school] > self.max_travel_km + 1e-9
+        # the zone-school table compared once, then looked up at flat positions (much
+        # faster than a two-dimensional fancy index)
+        far = (dist > self.max_travel_km + 1e-9).ravel()
+        pos = s.zone * dist.shape[1]
+        pos += s.school
+        return far.take(pos)
 
     def after_enrolment(self, model: CountyState) -> None:
         c = self.config
         far = self.far_pupils(model)
-        n_far = float(far.sum())
+        n_far = float(np.count_nonzero(far))
         self._stats["beyond_max_travel"] = n_far
         self._stats["beyond_max_travel_share"] = n_far / max(model.students.n, 1)
         self.spend(c.transport_cost_yuan * n_far * c.fidelity)

@@ -558,7 +558,8 @@ class TeacherRotation(Policy):
         s = model.students
         effect = None
         if self._sent_share.any() and c.continuity_cost != 0:
-            effect = -c.continuity_cost * self._sent_share[s.school]
+            # per school, then looked up per pupil (the same product)
+            effect = (-c.continuity_cost * self._sent_share).take(s.school)
         gain = np.zeros((model.schools.n, 2))
         if c.backfill == "substitute":
             # substitutes teach the rotation's shortfall instead of the vacancy term
@@ -577,7 +578,11 @@ class TeacherRotation(Policy):
             share = np.divide(own, allc, out=np.zeros(2 * n), where=allc > 0).reshape(-1, 2)
             gain += self.spillover_lift * share
         if gain.any():
-            extra = gain[s.school, (s.grade >= 7).astype(np.int64)]
+            # gain[school, section] at flat positions school × 2 + section (the same
+            # elements as the two-dimensional index, faster)
+            pos = s.school * 2
+            pos += s.grade >= 7
+            extra = gain.ravel().take(pos)
             effect = extra if effect is None else effect + extra
         return effect
 

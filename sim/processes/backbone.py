@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.arrays import rank_within
+from sim.arrays import group_by_key, rank_within
 from sim.standards import QUALITY_STANDARDS
 from sim.vocabulary import JUNIOR, PRIMARY
 
@@ -87,7 +87,9 @@ def post_unit(model: CountyState) -> np.ndarray:
     n_sec = model.section_enrolment()
     # a nine-year post school without pupils in the teacher's section: its other section
     other = 1 - section
-    section = np.where((n_sec[post, section] == 0) & (n_sec[post, other] > 0), other, section)
+    flat = n_sec.ravel()  # n_sec[post, x] at flat positions post × 2 + x (a faster index)
+    section = np.where((flat.take(post * 2 + section) == 0) & (flat.take(post * 2 + other) > 0),
+                       other, section)
     return post * 2 + section
 
 
@@ -188,7 +190,9 @@ def _score(model: CountyState, rng: np.random.Generator, rows: np.ndarray) -> np
 
 def _select(unit: np.ndarray, score: np.ndarray, places: np.ndarray) -> np.ndarray:
     """Boolean: the best ``places[unit]`` candidates of each unit by score."""
-    order = np.lexsort((-score, unit))
+    # by unit, then by score from the best, ties in candidate order (``np.lexsort((-score,
+    # unit))``, as two stable sorts: the unit sort a radix sort of small keys)
+    order = group_by_key(np.argsort(-score, kind="stable"), unit, len(places))
     rank = np.empty(len(unit), dtype=np.int64)
     rank[order] = rank_within(unit[order])
     return rank < places[unit]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.arrays import logit, rank_within, sigmoid, stable_by_key
+from sim.arrays import group_by_key, logit, rank_within, sigmoid, stable_by_key
 from sim.processes import families, school_effects
 from sim.vocabulary import JUNIOR, NINE_YEAR, PRIMARY, RURAL, TOWN, URBAN, one_of
 
@@ -69,22 +69,23 @@ def step(model: CountyState) -> None:
     # 1. exits: graduation after grade 9, families leaving the county
     graduating = s.grade >= 9
     leaving = ~graduating & (rng.random(s.n) < dem.out_migration)
-    flows["graduates"] = int(graduating.sum())
-    flows["out_migrants"] = int(leaving.sum())
+    flows["graduates"] = int(np.count_nonzero(graduating))
+    flows["out_migrants"] = int(np.count_nonzero(leaving))
     model.remove_students(graduating | leaving)
 
     # 2. progression
     s.grade[:] += 1
-    level = model.schools.level
-    needs_school = (s.grade == 7) & (level[s.school] == PRIMARY)
+    # (per-school and per-zone flags looked up per pupil: one pass fewer than comparing
+    # the looked-up values)
+    needs_school = (s.grade == 7) & (model.schools.level == PRIMARY)[s.school]
 
     # 3. migration within the county: rural families move to the city or a township centre
-    rural = model.zone_tier[s.zone] == RURAL
+    rural = (model.zone_tier == RURAL)[s.zone]
     u = rng.random(s.n)
     to_urban = rural & (u < dem.rural_to_urban_migration)
     to_town = rural & ~to_urban & (u < dem.rural_to_urban_migration + dem.rural_to_town_migration)
     for mask, tier in ((to_urban, URBAN), (to_town, TOWN)):
-        k = int(mask.sum())
+        k = int(np.count_nonzero(mask))
         targets = np.flatnonzero(model.zone_tier == tier)
         if k == 0 or len(targets) == 0:
             continue
@@ -92,10 +93,10 @@ def step(model: CountyState) -> None:
         s.zone[mask] = rng.choice(targets, size=k, p=w)
         s.left_behind[mask] = False  # the family moves together
     movers = to_urban | to_town
-    flows["internal_movers"] = int(movers.sum())
+    flows["internal_movers"] = int(np.count_nonzero(movers))
     needs_school |= movers
     # pupils whose school has closed
-    needs_school |= ~model.schools.open[s.school]
+    needs_school |= (~model.schools.open)[s.school]
     s.school[needs_school] = -1
 
     # 4. entry: grade-1 cohort per zone, and migrant arrivals in grades 2-9
@@ -119,15 +120,19 @@ def step(model: CountyState) -> None:
     flows["migrant_arrivals"] = len(zones)
 
     # 5. school-district homes, then placement
-    families.district_moves(model, model.stream("families"))
-    place(model, model.stream("placement"))
+    # pupils already placed, per school (district moves change homes only, not schools)
+    occupied = np.bincount(s.school[s.school >= 0], minlength=model.schools.n)
+    families.district_moves(model, model.stream("families"), occupied)
+    place(model, model.stream("placement"), occupied)
 
     # 6. classes
     form_classes(model, model.stream("classes"))
 
 
-def place(model: CountyState, rng: np.random.Generator) -> None:
-    """Place every pupil whose school is -1: choice, catchment, overflow."""
+def place(model: CountyState, rng: np.random.Generator,
+          occupied: np.ndarray | None = None) -> None:
+    """Place every pupil whose school is -1: choice, catchment, overflow. ``occupied``:
+    the pupils already placed per school, when the caller has counted them."""
     s = model.students
     cfg = model.cfg.enrolment
     sch = model.schools
@@ -135,7 +140,8 @@ def place(model: CountyState, rng: np.random.Generator) -> None:
     todo = np.flatnonzero(s.school < 0)
     if len(todo) == 0:
         return
-    occupied = np.bincount(s.school[s.school >= 0], minlength=n_sch)
+    if occupied is None:
+        occupied = np.bincount(s.school[s.school >= 0], minlength=n_sch)
     free = np.maximum(sch.capacity - occupied, 0).astype(np.int64)
     free[~sch.open] = 0
 
@@ -219,7 +225,11 @@ def _place_overflow(model: CountyState, overflow: np.ndarray, zone: np.ndarray,
     """Send pupils who found no seat at their catchment school to the nearest schools
     teaching their grade that have free seats, zone by zone (a loop over zones, not
     pupils); with no free seat anywhere they stay at the catchment school (over capacity).
-    ``catch`` and ``free`` are updated in place."""
+    ``catch`` and ``free`` are updated in place.
+
+    Zone by zone in effect: a run of zones that each fit whole into their nearest school
+    with seats (with the zones before them in the run) is placed in one go, which gives
+    what the zones one after the other would; a zone that does not is placed alone."""
     sch = model.schools
     for is_junior in (False, True):
         idx = overflow[junior[overflow] == is_junior]
@@ -229,20 +239,84 @@ def _place_overflow(model: CountyState, overflow: np.ndarray, zone: np.ndarray,
         teaches = sch.open & one_of(sch.level, levels)
         idx = idx[np.argsort(zone[idx], kind="stable")]
         zones, starts, counts = np.unique(zone[idx], return_index=True, return_counts=True)
-        for z, start, count in zip(zones, starts, counts, strict=True):
-            # the schools that teach the grade and have seats, from the nearest to the
-            # zone (ties: lower index first)
-            cand = np.flatnonzero(teaches & (free > 0))
-            cand = cand[np.argsort(model.zone_dist[z, cand], kind="stable")]
-            if len(cand) == 0:
-                break
-            # the first pupils of this zone fill the nearest school, the next ones the next
-            seats = np.minimum(free[cand], count)
-            used = int(np.searchsorted(np.cumsum(seats), count)) + 1  # schools needed
-            school_of_pupil = np.repeat(cand[:used], seats[:used])[:count]
-            pupils = idx[start:start + len(school_of_pupil)]
-            catch[pupils] = school_of_pupil
-            np.subtract.at(free, school_of_pupil, 1)
+        has_seats = teaches & (free > 0)  # kept up to date as seats are taken
+        k, n_z, width = 0, len(zones), 16
+        while k < n_z and has_seats.any():
+            window = counts[k:k + width]
+            first = _whole_zones(model.zone_dist[zones[k:k + width]], window, has_seats, free)
+            n_ok = len(first)
+            if n_ok:
+                pupils = idx[starts[k]:starts[k + n_ok - 1] + counts[k + n_ok - 1]]
+                catch[pupils] = np.repeat(first, window[:n_ok])
+                np.subtract.at(free, first, window[:n_ok])
+                has_seats[first] = free[first] > 0
+                k += n_ok
+            if n_ok == len(window):
+                width = min(2 * width, 256)
+                continue
+            width = max(width // 2, 4)
+            if has_seats.any():  # the next zone does not fit whole: placed alone
+                _place_zone(model, zones[k], idx[starts[k]:starts[k] + counts[k]],
+                            int(counts[k]), catch, free, has_seats)
+                k += 1
+
+
+def _whole_zones(dist: np.ndarray, counts: np.ndarray, has_seats: np.ndarray,
+                 free: np.ndarray) -> np.ndarray:
+    """For zones with distances ``dist`` (zones × schools) and ``counts`` pupils, in order:
+    the nearest school with seats (nearest: lowest index among equal distances, as a
+    stable sort) of each zone of the leading run of zones that fit whole into it together
+    with the zones before them in the run that go there (empty if the first does not).
+    Taken one after the other, such zones find those schools still the nearest with seats
+    (seats only run out elsewhere) and fill no other."""
+    d = np.where(has_seats[None, :], dist, np.inf)
+    first = np.argmin(d, axis=1)
+    by = np.argsort(first, kind="stable")
+    cs = np.cumsum(counts[by])
+    school = first[by]
+    new_school = np.ones(len(school), dtype=bool)
+    np.not_equal(school[1:], school[:-1], out=new_school[1:])
+    before = np.maximum.accumulate(np.where(new_school, cs - counts[by], 0))
+    upto = np.empty_like(cs)
+    upto[by] = cs - before  # pupils of the run's zones up to this one at its school
+    ok = (upto <= free[first]) & np.isfinite(d[np.arange(len(first)), first])
+    n_ok = len(ok) if ok.all() else int(np.argmin(ok))
+    return first[:n_ok]
+
+
+def _place_zone(model: CountyState, z: int, pupils: np.ndarray, count: int,
+                catch: np.ndarray, free: np.ndarray, has_seats: np.ndarray) -> None:
+    """Place the ``count`` overflow ``pupils`` of zone ``z``: the first fill the nearest
+    school teaching their grade with seats (ties: lower index first), the next ones the
+    next; ``catch``, ``free`` and ``has_seats`` are updated in place."""
+    cand = np.flatnonzero(has_seats)
+    seats = np.minimum(free[cand], count)
+    near = _nearest_prefix(model.zone_dist[z, cand], seats, count)
+    school_of_pupil = np.repeat(cand[near], seats[near])[:count]
+    catch[pupils[:len(school_of_pupil)]] = school_of_pupil
+    taken = seats[near]
+    taken[-1] -= taken.sum() - len(school_of_pupil)  # the last school: what is left
+    free[cand[near]] -= taken
+    has_seats[cand[near]] = free[cand[near]] > 0
+
+
+def _nearest_prefix(dist: np.ndarray, seats: np.ndarray, count: int) -> np.ndarray:
+    """The first positions of ``np.argsort(dist, kind="stable")`` (nearest first, ties in
+    position order) whose ``seats`` add up to ``count`` or more (all positions if they never
+    do), sorting only the nearest few when they suffice: the ``k`` smallest distances
+    (``np.argpartition``) in stable order give the same first positions as the whole sort
+    when the last position needed is strictly nearer than the ``k``-th distance."""
+    n = len(dist)
+    k = 8
+    while k < n:
+        part = np.sort(np.argpartition(dist, k - 1)[:k])
+        part = part[np.argsort(dist[part], kind="stable")]
+        used = int(np.searchsorted(np.cumsum(seats[part]), count)) + 1
+        if used < k and dist[part[used - 1]] < dist[part[-1]]:
+            return part[:used]
+        k *= 4
+    order = np.argsort(dist, kind="stable")
+    return order[:int(np.searchsorted(np.cumsum(seats[order]), count)) + 1]
 
 
 def _expand(model: CountyState, demand: np.ndarray, free: np.ndarray) -> None:
@@ -291,13 +365,17 @@ def form_classes(model: CountyState, rng: np.random.Generator) -> None:
     grade_of_key = np.tile(np.arange(MAX_GRADE_KEY), sch.n)
     max_size = np.where(grade_of_key >= 7, cfg.max_class_size_junior, cfg.max_class_size_primary)
     n_classes = -(-n_sg // max_size)  # ceil
-    offset = np.r_[0, np.cumsum(n_classes)[:-1]]
+    offset = np.concatenate(([0], np.cumsum(n_classes)[:-1]))
     # mixed-ability classes: pupils in random order dealt round-robin to the classes of
     # their school-grade, so no class exceeds the limit
-    order, sg_sorted = stable_by_key(rng.permutation(s.n), sg, len(n_sg))
+    order = group_by_key(rng.permutation(s.n), sg, len(n_sg))
+    # in that order the keys run through every school-grade, each repeated by its pupils;
     # rank within the school-grade: position minus the position of the key's first pupil
-    rank = np.arange(s.n) - (np.cumsum(n_sg) - n_sg)[sg_sorted]
-    s.klass[order] = (rank % n_classes[sg_sorted]).astype(np.int16)
+    # (32-bit integers: the same values, and numpy's 32-bit remainder is much faster)
+    dt = np.int32 if s.n < 2**31 else np.int64
+    rank = np.arange(s.n, dtype=dt) - np.repeat((np.cumsum(n_sg) - n_sg).astype(dt), n_sg)
+    rank %= np.repeat(n_classes.astype(dt), n_sg)
+    s.klass[order] = rank.astype(np.int16)
     model.class_offset = offset  # first class index of each school-grade key
     model.classes_per_key = n_classes  # classes of each school-grade key
     model.n_classes = int(n_classes.sum())

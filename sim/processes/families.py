@@ -80,8 +80,10 @@ def update_reputation(model: CountyState, previous: np.ndarray | None) -> np.nda
     return m * previous + (1.0 - m) * signal
 
 
-def district_moves(model: CountyState, rng: np.random.Generator) -> None:
-    """Move the families of some grade-1 entrants (not yet placed) to a better catchment."""
+def district_moves(model: CountyState, rng: np.random.Generator,
+                   occupied: np.ndarray | None = None) -> None:
+    """Move the families of some grade-1 entrants (not yet placed) to a better catchment.
+    ``occupied``: the pupils already placed per school, when the caller has counted them."""
     ec = model.cfg.enrolment
     s = model.students
     flows = model.flows
@@ -100,8 +102,9 @@ def district_moves(model: CountyState, rng: np.random.Generator) -> None:
     q = np.asarray(model.school_quality, dtype=float)
     catch = model.catch_primary
     teaches = sch.open & one_of(sch.level, (PRIMARY, NINE_YEAR))
-    placed = s.school[s.school >= 0]  # this year's entrants are not placed yet
-    enrol = np.bincount(placed, minlength=sch.n) * teaches
+    if occupied is None:  # this year's entrants are not placed yet
+        occupied = np.bincount(s.school[s.school >= 0], minlength=sch.n)
+    enrol = occupied * teaches
     q_mean = float(np.dot(enrol, q) / enrol.sum()) if enrol.sum() > 0 else 0.0
     zone_q = np.where(teaches[catch], q[catch], -np.inf)  # per zone: its catchment's quality
     premium = ec.district_premium_per_sd * np.maximum(zone_q - q_mean, 0.0)

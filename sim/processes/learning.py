@@ -88,12 +88,11 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
     # floating-point operations as the written-out expression, fewer temporary arrays)
     with model.read_only():  # the growth only reads the state (policies' effects too)
         growth = learn.teacher_effect_weight * pupil_teacher_effect(model)
-        term = model.resource_index()[s.school]
-        term -= 1.0
-        term *= learn.resource_effect
+        # a school's term is the same for each of its pupils: computed per school, then
+        # looked up (the same operations on the same values as per pupil)
+        term = np.take((model.resource_index() - 1.0) * learn.resource_effect, s.school)
         growth += term
-        np.take(model.school_mean_z(), s.school, out=term)
-        term *= learn.peer_effect
+        np.take(model.school_mean_z() * learn.peer_effect, s.school, out=term)
         growth += term
         np.take(model.schools.school_effect, s.school, out=term)
         growth += term
@@ -117,7 +116,26 @@ def accumulate(entry: np.ndarray, growth: np.ndarray | float, years: Any, learn:
     inputs; how year-0 pupils and arrivals get the achievement of their grade)."""
     rho = learn.persistence
     k = np.asarray(years, dtype=float)
+    whole = _whole_years(k)
+    if whole is not None:
+        # the terms that depend on k alone, computed for each whole number of years up to
+        # the largest and looked up per pupil: the same operations on the same values
+        k, per = np.arange(int(whole.max()) + 1, dtype=float), whole
     carry = rho ** k
-    mean_part = growth * (1.0 - carry) / (1.0 - rho)
+    one_minus = 1.0 - carry
     sd_part = learn.noise_sd * np.sqrt((1.0 - rho ** (2 * k)) / (1.0 - rho ** 2))
+    if whole is not None:
+        carry, one_minus, sd_part = carry.take(per), one_minus.take(per), sd_part.take(per)
+    mean_part = growth * one_minus / (1.0 - rho)
     return carry * entry + mean_part + sd_part * noise
+
+
+def _whole_years(k: np.ndarray) -> np.ndarray | None:
+    """``k`` as integers when it is a long 1-D array of whole numbers from 0 to 63, else
+    None."""
+    if k.ndim != 1 or k.size <= 64:
+        return None
+    ki = k.astype(np.int64)
+    if not (ki == k).all() or ki.min() < 0 or ki.max() > 63:
+        return None
+    return ki

@@ -136,12 +136,15 @@ def year0_growth(model: CountyState) -> np.ndarray:
     g = np.clip(s.grade.astype(np.intp), 1, HISTORY)
     junior = g >= 7
     here = np.where(junior, g - 6, g) - 1  # years −0 … −here in the current school
-    total = cum[s.school, here]
+    # cum[school, year] at flat positions school × HISTORY + year (the same elements as
+    # the two-dimensional index, faster)
+    flat = cum.ravel()
+    total = flat.take(s.school * HISTORY + here)
     if junior.any():
         # the primary years (−(g−6) … −(g−1)) in the catchment primary school of the home zone
         j = np.flatnonzero(junior)
-        prim = model.catch_primary[s.zone[j]]
-        total[j] += cum[prim, g[j] - 1] - cum[prim, here[j]]
+        prim = model.catch_primary[s.zone[j]] * HISTORY
+        total[j] += flat.take(prim + (g[j] - 1)) - flat.take(prim + here[j])
     return total / norm[g - 1]
 
 
