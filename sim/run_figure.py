@@ -59,8 +59,10 @@ def start_figure_process() -> None:
     if _FIGURE_PROCESS is not None:
         return
     try:
+        # -P: the working directory is not put on the path (a folder named sim there
+        # would stand in for this package), as for the console script itself
         _FIGURE_PROCESS = subprocess.Popen(
-            [sys.executable, "-m", "sim.run_figure"], stdin=subprocess.PIPE,
+            [sys.executable, "-P", "-m", "sim.run_figure"], stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except OSError:  # no process to be had: the figure is drawn here
         _FIGURE_PROCESS = None
