@@ -66,7 +66,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ from sim.config import ConfigError, SimConfig, param
 from sim.policies import build_policies
 from sim.record import first_year_met
 from sim.results import atomic_write, json_safe
+from sim.schema import collection
 
 __all__ = ["MAX_SEED", "OBJECTIVES", "PENALTY", "REGION_PATHS", "RESULT", "STANDARDS",
            "DesignConfig", "atomic_json", "check_design", "design_defaults",
@@ -109,12 +110,11 @@ class DesignConfig:
                                "not beaten on both cost and equity gain")
     target_year: int = param(10, "simulated year", 1, 100,
                              doc="the year in which the conditions must hold")
-    conditions: list[str] = field(
-        default_factory=lambda: ["quality_cv_passed"],
-        metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
-                  "doc": "timeseries conditions that must hold in the target year: a "
-                         "boolean column (quality_cv_passed: every 2017 CV within its limit "
-                         "at both levels) or 'column <= number'"})
+    conditions: list[str] = collection(
+        lambda: ["quality_cv_passed"],
+        doc="timeseries conditions that must hold in the target year: a boolean column "
+            "(quality_cv_passed: every 2017 CV within its limit at both levels) or "
+            "'column <= number'")
     min_pass_share: float = param(0.8, "share of seeds", 0.0, 1.0,
                                   doc="share of seeds in which every condition must hold")
     quality_floor: float = param(0.0, "year-0 SD", -1.0, 1.0,
@@ -127,10 +127,9 @@ class DesignConfig:
     equity_measure: str = param(
         "urban_rural_gap", doc="timeseries column whose fall is the equity gain "
                                "(urban_rural_gap, ses_gap, between_school_share, a cv_ column)")
-    seeds: list[int] = field(
-        default_factory=lambda: [0, 1, 2, 3, 4],
-        metadata={"unit": "seeds", "lo": None, "hi": None, "choices": None, "source": "",
-                  "doc": "seeds every trial runs (common random numbers across trials)"})
+    seeds: list[int] = collection(
+        lambda: [0, 1, 2, 3, 4], "seeds",
+        doc="seeds every trial runs (common random numbers across trials)")
     prior_draws: int = param(
         0, "parameter sets", 0, 10_000,
         doc="parameter sets drawn from the priors of the model and of the levers "
@@ -140,17 +139,13 @@ class DesignConfig:
     prior_widen: float = param(1.0, "factor", 0.0, 10.0,
                                doc="multiplies every prior's spread around its median")
     prior_seed: int = param(0, "", 0, 2**31 - 1, doc="seed of the Sobol draws")
-    levers: dict[str, Any] = field(
-        default_factory=dict,
-        metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
-                  "doc": "{policy: {enabled: bool, parameter: value}}; the search sets them"})
+    levers: dict[str, Any] = collection(
+        dict, doc="{policy: {enabled: bool, parameter: value}}; the search sets them")
     # how to search (experiments.design_search); not part of the question
-    space: dict[str, Any] = field(
-        default_factory=dict,
-        metadata={"unit": "", "lo": None, "hi": None, "choices": None, "source": "",
-                  "doc": "{dotted setting: choice(...), interval(lo, hi), range(a, b[, step]) "
-                         "or a fixed value}: the settings the study searches "
-                         "(design.levers.NAME.FIELD or a model setting)"})
+    space: dict[str, Any] = collection(
+        dict, doc="{dotted setting: choice(...), interval(lo, hi), range(a, b[, step]) or a "
+                  "fixed value}: the settings the study searches (design.levers.NAME.FIELD "
+                  "or a model setting)")
     n_trials: int = param(40, "trials", 1, 100_000,
                           doc="trials of the study (finished ones count when resuming)")
     n_jobs: int = param(1, "processes", 1, 256,

@@ -24,8 +24,9 @@ from typing import Any
 from sim.priors import Prior
 from sim.vocabulary import TIER_NAMES
 
-__all__ = ["ByTier", "ConfigError", "DeclaredPrior", "check_number", "declared_priors",
-           "field_names", "param", "prior_overrides", "prior_text", "range_text", "tiered", "validate_node"]
+__all__ = ["ByTier", "ConfigError", "DeclaredPrior", "check_number", "collection",
+           "declared_priors", "field_names", "param", "prior_overrides", "prior_text",
+           "range_text", "tiered", "validate_node"]
 
 TIERS = TIER_NAMES
 
@@ -50,9 +51,23 @@ def param(default: Any, unit: str = "", lo: float | None = None, hi: float | Non
           prior: Prior | None = None, no_prior: str = ""):
     """A config field with its unit, allowed range [lo, hi] (or ``choices``), source and,
     when uncertain, its prior (or the reason it has none)."""
-    meta = {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices,
+    return field(default=default, metadata=_meta(unit, lo, hi, source, doc, choices, prior,
+                                                 no_prior))
+
+
+def collection(factory: Any, unit: str = "", doc: str = "", source: str = ""):
+    """A config field holding a list or a mapping (``factory`` makes its default): its unit
+    and meaning, no range and no prior."""
+    return field(default_factory=factory,
+                 metadata=_meta(unit, None, None, source, doc, None, None, ""))
+
+
+def _meta(unit: str, lo: float | None, hi: float | None, source: str, doc: str,
+          choices: tuple | None, prior: Prior | None, no_prior: str) -> dict[str, Any]:
+    """The metadata every config field carries (what :func:`validate_node`, the help and
+    the parameter docs read)."""
+    return {"unit": unit, "lo": lo, "hi": hi, "source": source, "doc": doc, "choices": choices,
             "prior": prior, "no_prior": no_prior}
-    return field(default=default, metadata=meta)
 
 
 @dataclass

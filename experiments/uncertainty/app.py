@@ -46,7 +46,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 
 from sim.config import ConfigError
-from sim.schema import param, validate_node
+from sim.schema import collection, param, validate_node
 
 __all__ = ["UncertaintyConfig", "analyse", "main"]
 
@@ -67,13 +67,11 @@ class UncertaintyConfig:
     widen: float = param(1.0, "factor", 0.0, 10.0,
                          doc="multiplies every prior's spread around its median; 0 collapses "
                              "every prior to the value in force (a seed-only comparison)")
-    vary: list[str] = field(default_factory=list, metadata={
-        "unit": "", "lo": None, "hi": None, "choices": None, "source": "",
-        "doc": "only these parameters (or sections, e.g. policies.teacher_rotation) vary "
-               "(empty: every parameter with a prior)"})
-    fix: list[str] = field(default_factory=list, metadata={
-        "unit": "", "lo": None, "hi": None, "choices": None, "source": "",
-        "doc": "parameters (or sections, e.g. learning) held at their value in force"})
+    vary: list[str] = collection(
+        list, doc="only these parameters (or sections, e.g. policies.teacher_rotation) vary "
+                  "(empty: every parameter with a prior)")
+    fix: list[str] = collection(
+        list, doc="parameters (or sections, e.g. learning) held at their value in force")
     target_year: int | None = param(None, "simulated year", 1, 500,
                                     doc="year by which passing the official tests counts "
                                         "(None: the last year)")
