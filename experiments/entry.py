@@ -40,16 +40,18 @@ def _options(group: str) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
+def _word(v: object) -> str:
+    """A value as it is written in an override (null, true, false)."""
+    if v is None or isinstance(v, bool):
+        return {None: "null", True: "true", False: "false"}[v]
+    return str(v)
+
+
 def _run_defaults() -> str:
     import yaml
 
     cfg = yaml.safe_load((CONFIGS / "config.yaml").read_text(encoding="utf-8")) or {}
-    def word(v: object) -> str:
-        if v is None or isinstance(v, bool):
-            return {None: "null", True: "true", False: "false"}[v]
-        return str(v)
-
-    return ", ".join(f"{k}={word(cfg[k])}" for k in RUN_KEYS if k in cfg)
+    return ", ".join(f"{k}={_word(cfg[k])}" for k in RUN_KEYS if k in cfg)
 
 
 def quick_help() -> str:
@@ -119,9 +121,7 @@ def block_help(cls: type, block: str, values: dict | None = None) -> list[str]:
             default = f.default_factory()
         else:
             default = "(required)"
-        word = {None: "null", True: "true", False: "false"}.get(default, default) \
-            if isinstance(default, (bool, type(None))) else default
-        head = f"  {block}.{f.name}={word}"
+        head = f"  {block}.{f.name}={_word(default)}"
         if meta.get("choices"):
             head += f"  (one of {', '.join(map(str, meta['choices']))})"
         elif meta.get("lo") is not None or meta.get("hi") is not None:
