@@ -122,8 +122,8 @@ def test_the_map_after_a_repeat_call_has_the_positions_spread_computes():
     for spec in (first, again):
         schools = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point"
                        and "shape" in layer["encoding"])["data"]["values"]
-        assert [r["x"] for r in schools] == [round(a, 2) for a in sx.tolist()]
-        assert [r["y"] for r in schools] == [round(b, 2) for b in sy.tolist()]
+        assert [r["x"] for r in schools] == np.round(sx, 2).tolist()
+        assert [r["y"] for r in schools] == np.round(sy, 2).tolist()
     assert first == again
 
 

@@ -13,9 +13,9 @@ The page is Mesa's visualisation pattern (a reactive model, cards redrawn throug
 (:mod:`sim.viz.specs`). When a policy is on, the page also steps the same-seed baseline
 (:func:`~sim.viz.controls.same_seed_baseline`, every policy off) that the time charts draw
 faintly: a second model step per step, only then. The baseline runs a year ahead of the
-shown model (its next year is stepped right after the page is redrawn, while the user looks
-at it; the charts show it up to the shown model's year), so a click on Step waits for one
-model step, not two. Reset builds a new model from the sidebar's controls.
+shown model (its next year is stepped :data:`BASELINE_DELAY_S` after the page's redraw has
+been sent, while the user looks at it; the charts show it up to the shown model's year), so a
+click on Step waits for one model step, not two. Reset builds a new model from the sidebar's controls.
 
 Importing this module changes nothing outside it: no model is built until a page is shown.
 """
@@ -39,7 +39,7 @@ from sim.viz.controls import (
     same_seed_baseline,
 )
 
-__all__ = ["NAME", "PLAY_INTERVAL_MS", "CountyPage", "ModelControls", "Page", "RunControls",
+__all__ = ["BASELINE_DELAY_S", "NAME", "PLAY_INTERVAL_MS", "CountyPage", "ModelControls", "Page", "RunControls",
            "YearCounter", "initial_model"]
 
 #: the page's title
@@ -47,6 +47,13 @@ NAME = "edusim: a county under balanced-education policy"
 #: pause between two steps while playing (assumption: a pace at which a year's change can
 #: be read on the map; the step and redraw come on top)
 PLAY_INTERVAL_MS = 300
+
+#: wait after a step's redraw has been sent before stepping the baseline's next year
+#: (assumption: about the page's redraw time on county_l, 0.2-0.25 s measured by the docs job
+#: ``browser_view``; a baseline step started at once competes with sending the page's changes
+#: for the server's interpreter: the redraw's median went from 0.247 s to 0.215 s, quiet
+#: machine). A Step or Play step that comes sooner catches the baseline up first.
+BASELINE_DELAY_S = 0.25
 
 #: hides Solara's "This website runs on Solara" banner, which covers the lower right card
 _STYLE = "div[style*='bottom: 0px'][style*='position: absolute'] > b { display: none; }"
@@ -103,8 +110,15 @@ def RunControls(model: solara.Reactive[CountyView], baseline: CountyView | None,
             m.step()
             _catch_up(baseline, m)
         _redraw(render_context)
-        with lock:  # the baseline's next year, while the user looks at this one
-            _step_ahead(baseline, m)
+
+        def ahead() -> None:  # the baseline's next year, while the user looks at this one
+            with lock:
+                if model.value is m:  # not after a Reset (the baseline goes with its model)
+                    _step_ahead(baseline, m)
+
+        later = threading.Timer(BASELINE_DELAY_S, ahead)
+        later.daemon = True
+        later.start()
 
     def play(cancel: threading.Event) -> None:
         if not playing.value:

@@ -13,6 +13,7 @@ loads).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -361,19 +362,21 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
           "scale": {"domain": [cy - span / 2, cy + span / 2], "nice": False, "zero": False}}
     ids = frame["school_id"].to_numpy().tolist()  # Python values: iterating a pandas column
     pos = {s: (a, b) for s, a, b in zip(ids, x.tolist(), y.tolist(), strict=True)}  # is slow
-    link_rows = [{"x": round(pos[a][0], 2), "y": round(pos[a][1], 2),
-                  "x2": round(pos[b][0], 2), "y2": round(pos[b][1], 2)}
+    # drawn coordinates to 10 m, rounded at once (np.round: a route is drawn, not measured)
+    xr, yr = np.round(x, 2).tolist(), np.round(y, 2).tolist()
+    shown = {s: i for i, s in enumerate(ids)}
+    link_rows = [{"x": xr[shown[a]], "y": yr[shown[a]], "x2": xr[shown[b]], "y2": yr[shown[b]]}
                  for a, b in np.asarray(links, dtype=np.int64).reshape(-1, 2).tolist()
-                 if a in pos and b in pos]
+                 if a in shown and b in shown]
     curves, heads = _route_curves(flows, pos)
     values = frame[measure].to_numpy(dtype=float)
     schools = [{"school_id": s, "name": str(nm), "tier": str(tr), "pupils": int(p),
-                "value": v if np.isfinite(v) else None, "x": round(a, 2), "y": round(b, 2),
-                "east_km": round(ta, 2), "north_km": round(tb, 2)}
+                "value": v if math.isfinite(v) else None, "x": a, "y": b,
+                "east_km": ta, "north_km": tb}
                for s, nm, tr, p, v, a, b, ta, tb in zip(
                    ids, frame["name"].tolist(), frame["tier"].tolist(),
-                   frame["students"].to_numpy().tolist(), values.tolist(), x.tolist(),
-                   y.tolist(), true_x.tolist(), true_y.tolist(), strict=True)]
+                   frame["students"].to_numpy().tolist(), values.tolist(), xr, yr,
+                   np.round(true_x, 2).tolist(), np.round(true_y, 2).tolist(), strict=True)]
     lo, hi = MAP_DOMAINS[measure]
     colour_scale: dict[str, Any] = {"scheme": _SCHEMES.get(cmap, "viridis"),
                                     "domain": [lo, hi], "clamp": True, "nice": False}
