@@ -201,14 +201,22 @@ def test_school_detail(with_policies):
     d = data.school_detail(m, sid)
     assert d["students"] == int((m.students.school == sid).sum())
     assert d["achievement_by_ses"]["pupils"].sum() == d["students"]
-    # quarters of the county's SES distribution, as np.quantile cuts them
+    # the county's SES groups of the SES gap: bottom quarter, middle half, top quarter, at
+    # np.quantile's quartiles (a pupil at a cut belongs to the outer group)
     ses, z = m.students.ses, m.achievement_z()
-    quarter = np.searchsorted(np.quantile(ses, [0.25, 0.5, 0.75]), ses, side="right")
+    q1, q3 = np.quantile(ses, [0.25, 0.75])
+    group = np.where(ses <= q1, 0, np.where(ses >= q3, 2, 1))
     mine = m.students.school == sid
     by_ses = d["achievement_by_ses"]
-    assert by_ses["pupils"].tolist() == np.bincount(quarter[mine], minlength=4).tolist()
+    assert by_ses["ses_group"].tolist() == ["bottom quarter", "middle half", "top quarter"]
+    assert by_ses["pupils"].tolist() == np.bincount(group[mine], minlength=3).tolist()
+    assert by_ses["mean_achievement"].tolist() == pytest.approx(
+        [z[mine & (group == g)].mean() for g in range(3)])
     assert by_ses["county_mean_achievement"].tolist() == pytest.approx(
-        [z[quarter == q].mean() for q in range(4)])
+        [z[group == g].mean() for g in range(3)])
+    # the panel's groups are the SES gap's: top minus bottom is the year's recorded gap
+    gap = by_ses["county_mean_achievement"].iloc[2] - by_ses["county_mean_achievement"].iloc[0]
+    assert gap == pytest.approx(m.latest_record()["ses_gap"])
     assert len(d["teacher_effectiveness"]) == d["teachers"]
     rows = m.school_table()
     rows = rows[rows["school_id"] == sid]

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim import evaluation, metrics
+from sim import evaluation
 from sim.evaluation import QUALITY_INDICATORS
 from sim.vocabulary import TIER_NAMES
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
 
-__all__ = ["CV_LABELS", "EQUITY_SERIES", "MAP_MEASURES", "cost_series", "group_links",
-           "page_data", "rotation_flows", "school_detail", "school_frame", "series"]
+__all__ = ["CV_LABELS", "EQUITY_SERIES", "MAP_MEASURES", "SES_GROUPS", "cost_series",
+           "group_links", "page_data", "rotation_flows", "school_detail", "school_frame", "series"]
 
 #: map colour measures: key -> (label, colour map, centre of a diverging scale or None)
 MAP_MEASURES: dict[str, tuple[str, str, float | None]] = {
@@ -42,6 +42,10 @@ CV_LABELS: dict[str, str] = {
     "equipment_value_yuan_per_student": "equipment value",
     "multimedia_rooms_per_100": "multimedia rooms",
 }
+
+#: the school panel's SES groups of the county's pupils: the groups the SES gap compares
+#: (``ses_gap``, top − bottom quarter), with the half between them
+SES_GROUPS = ("bottom quarter", "middle half", "top quarter")
 
 #: the equity chart's series: timeseries column -> label
 EQUITY_SERIES: dict[str, str] = {
@@ -173,7 +177,9 @@ def cost_series(ts: pd.DataFrame) -> pd.DataFrame:
 def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
     """What the school panel shows for one school: identity, the 7 indicators per section
     against the 2017 standards, its teachers' effectiveness and its pupils' mean
-    achievement by county SES quarter (beside the county's mean of each quarter)."""
+    achievement by county SES group (:data:`SES_GROUPS`, beside the county's mean of each
+    group; the groups of the SES gap, ``ses_gap``: a pupil at the quartile cut counts in the
+    bottom or top quarter, and in both if the two cuts coincide)."""
     school_id = int(school_id)
     if not 0 <= school_id < model.schools.n:
         raise ValueError(f"school_id must be in [0, {model.schools.n - 1}], got {school_id}")
@@ -192,26 +198,17 @@ def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
     t = model.teachers
     at_school = t.school == school_id
     eff = model.teacher_effectiveness()[at_school]
-    s = model.students
-    z = model.achievement_z()
-    quarter = np.zeros(s.n, dtype=np.int64)
-    if s.n:
-        # the cuts are np.quantile(ses, [0.25, 0.5, 0.75]): the quartiles the year's record
-        # computed already, the median from a bracket between them (exact, no full sort)
-        q1, q3 = model.ses_quartiles()
-        median = float(metrics.quantiles(s.ses, [0.5], near=[0.5 * (q1 + q3)])[0])
-        for cut in (q1, median, q3):  # = np.searchsorted(cuts, ses, side="right")
-            quarter += s.ses >= cut
-    mine = s.school == school_id
-    cnt = np.bincount(quarter[mine], minlength=4)
-    tot = np.bincount(quarter[mine], weights=z[mine], minlength=4)
-    cnt_all = np.bincount(quarter, minlength=4)
-    tot_all = np.bincount(quarter, weights=z, minlength=4)
+    # the county's SES groups of the equity chart's SES gap (bottom quarter, middle half, top
+    # quarter: the model's own per-school counts and sums, no pass over the pupils here)
+    cnt4, zs4 = model.school_ses_z()  # per school: [middle, bottom, top, both]
+    pick = np.array([[0, 1, 0, 1], [1, 0, 0, 0], [0, 0, 1, 1]])  # groups -> the 4 columns
+    cnt, tot = pick @ cnt4[school_id], pick @ zs4[school_id]
+    cnt_all, tot_all = pick @ cnt4.sum(axis=0), pick @ zs4.sum(axis=0)
     by_ses = pd.DataFrame({
-        "ses_quarter": ["bottom", "second", "third", "top"],
+        "ses_group": list(SES_GROUPS),
         "pupils": cnt,
-        "mean_achievement": np.divide(tot, cnt, out=np.full(4, np.nan), where=cnt > 0),
-        "county_mean_achievement": np.divide(tot_all, cnt_all, out=np.full(4, np.nan),
+        "mean_achievement": np.divide(tot, cnt, out=np.full(3, np.nan), where=cnt > 0),
+        "county_mean_achievement": np.divide(tot_all, cnt_all, out=np.full(3, np.nan),
                                              where=cnt_all > 0),
     })
     sch = model.schools
@@ -223,7 +220,7 @@ def school_detail(model: EducationModel, school_id: int) -> dict[str, Any]:
         "tier": tiers[int(sch.tier[school_id])],
         "school_type": types[int(sch.level[school_id])],
         "open": bool(sch.open[school_id]),
-        "students": int(mine.sum()),
+        "students": int(cnt4[school_id].sum()),
         "teachers": int(at_school.sum()),
         "indicators": pd.DataFrame(indicators),
         "teacher_effectiveness": eff,

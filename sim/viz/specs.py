@@ -427,8 +427,8 @@ def county_map_spec(frame: pd.DataFrame, measure: str, links: np.ndarray,
 def school_panel_spec(detail: dict[str, Any], width: int = 290) -> dict[str, Any]:
     """One school (:func:`sim.viz.data.school_detail`): its 7 indicators per section as a
     share of the 2017 standards (dashed 100%, dotted the 85% floor), its teachers'
-    effectiveness and its pupils' mean achievement by county SES quarter beside the
-    county's. ``width``: the bars' plot width in px (290: the chart, its labels and its ⋯
+    effectiveness and its pupils' mean achievement by county SES group (bottom quarter,
+    middle half, top quarter: the groups of the SES gap) beside the county's. ``width``: the bars' plot width in px (290: the chart, its labels and its ⋯
     menu fit the school panel's card in a 1600-px-wide window)."""
     ind = detail["indicators"]
     labels = [CV_LABELS[n] for n in QUALITY_INDICATORS]
@@ -477,19 +477,19 @@ def school_panel_spec(detail: dict[str, Any], width: int = 290) -> dict[str, Any
                                 "type": "quantitative"}}},
         ]}
     by_ses = detail["achievement_by_ses"]
-    quarters = [str(q) for q in by_ses["ses_quarter"]]
+    groups = [str(g) for g in by_ses["ses_group"]]
     ses_rows = []
     for who, col in (("this school", "mean_achievement"), ("county", "county_mean_achievement")):
         if col in by_ses:
-            ses_rows += [{"quarter": q, "who": who,
+            ses_rows += [{"group": g, "who": who,
                           "achievement": float(v) if np.isfinite(v) else None}
-                         for q, v in zip(quarters, by_ses[col].to_numpy(dtype=float),
+                         for g, v in zip(groups, by_ses[col].to_numpy(dtype=float),
                                          strict=True)]
     ses = {
-        "width": width // 2 - 25, "height": 140, "title": "Achievement by SES quarter",
+        "width": width // 2 - 25, "height": 140, "title": "Achievement by SES group",
         "layer": [
             {"data": {"values": ses_rows}, "mark": {"type": "bar"},
-             "encoding": {"x": {"field": "quarter", "type": "nominal", "sort": quarters,
+             "encoding": {"x": {"field": "group", "type": "nominal", "sort": groups,
                                 "title": None, "axis": {"labelAngle": -35}},
                           "xOffset": {"field": "who", "type": "nominal",
                                       "sort": ["this school", "county"]},
@@ -498,7 +498,7 @@ def school_panel_spec(detail: dict[str, Any], width: int = 290) -> dict[str, Any
                           "color": {"field": "who", "type": "nominal", "title": None,
                                     "scale": {"domain": ["this school", "county"],
                                               "range": ["#35978f", "#bfbfbf"]}},
-                          "tooltip": [{"field": "quarter"}, {"field": "who"},
+                          "tooltip": [{"field": "group", "title": "county SES group"}, {"field": "who"},
                                       {"field": "achievement", "format": ".3f"}]}},
             {"data": {"values": [{"zero": 0.0}]},
              "mark": {"type": "rule", "color": "#666666", "strokeWidth": 0.7},
