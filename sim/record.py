@@ -259,6 +259,9 @@ def record_year(model: CountyState) -> dict[str, Any]:
         rec[key] = int(model.flows.get(key, 0))
     if model.cfg.teachers.specialist_extra_posts > 0:  # recorded only with the option on
         rec["specialists_recruited"] = int(model.flows.get("specialists_recruited", 0))
+    if model.cfg.finance.surplus_transfer > 0:  # recorded only with the strategy on
+        for key in ("surplus_building_m2", "surplus_sports_m2"):
+            rec[key] = float(model.flows.get(key, 0.0))
     rec["district_premium_yuan"] = float(model.flows.get("district_premium_yuan", 0.0))
     for p in model.policies:
         rec[f"cost_policy_{p.name}"] = p.take_cost() if p.active(model) else 0.0

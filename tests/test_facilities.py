@@ -11,6 +11,7 @@ import pytest
 from sim.evaluation.compute import evaluate_arrays
 from sim.model import EducationModel
 from sim.processes import facilities, finance
+from sim.standards import FACILITY_STANDARDS_PER_STUDENT
 from tests.conftest import equalised_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "county_schools.csv"
@@ -165,3 +166,65 @@ def test_a_loaded_county_keeps_its_stocks_and_gets_a_synthesised_land_cap():
             m.schools.tier]))
     m.run(2)
     assert m.timeseries()["cost_capital_programme"].iloc[1:].gt(0).all()
+
+
+def test_surplus_space_is_handed_over_only_when_the_county_does_it():
+    # off by default: no cost line, and a direct call changes nothing
+    m = EducationModel(region="default", rng=2).run(3)
+    assert "cost_surplus_conversion" not in m.timeseries()
+    before = {c: m.schools.column(c).copy() for c in ("building_area", "sports_area",
+                                                      "capacity")}
+    assert facilities.transfer_surplus(m) == 0.0
+    for c, v in before.items():
+        assert np.array_equal(m.schools.column(c), v)
+
+
+def test_a_transfer_takes_its_share_of_the_surplus_and_the_seats_and_land_with_it():
+    m = EducationModel(region="default", rng=2,
+                       **{"finance.surplus_transfer": 0.5, "finance.surplus_above": 1.5}).run(8)
+    sch = m.schools
+    n_sec = m.section_enrolment()
+    pupils = n_sec.sum(axis=1)
+    need = n_sec @ FACILITY_STANDARDS_PER_STUDENT[:, :2]
+    have = np.column_stack([sch.building_area, sch.sports_area]).copy()
+    capacity, land = sch.capacity.copy(), m.facilities.land_cap.copy()
+    counted = sch.open & (pupils > 0)
+    surplus = np.where(counted[:, None], np.maximum(have - 1.5 * need, 0.0), 0.0)
+    assert surplus[:, 0].sum() > 0 and surplus[:, 1].sum() > 0  # shrinking rural schools
+
+    cost = facilities.transfer_surplus(m)
+
+    after = np.column_stack([sch.building_area, sch.sports_area])
+    np.testing.assert_allclose(after, have - 0.5 * surplus)
+    assert cost == pytest.approx(0.5 * surplus[:, 0].sum()
+                                 * m.cfg.finance.surplus_conversion_cost_per_m2)
+    gave = surplus[:, 0] > 0
+    assert (sch.capacity[~gave] == capacity[~gave]).all()  # others keep their seats
+    assert (sch.capacity <= capacity).all() and (sch.capacity[gave] >= pupils[gave]).all()
+    holds = np.floor(after[gave, 0] * pupils[gave] / need[gave, 0])
+    assert (sch.capacity[gave] == np.minimum(capacity[gave],
+                                             np.maximum(holds, pupils[gave]))).all()
+    assert (m.facilities.land_cap >= sch.sports_area).all()
+    assert (m.facilities.land_cap <= land).all()
+
+
+def test_a_full_transfer_leaves_no_school_above_the_limit_and_lowers_the_space_cvs():
+    def space_cvs(model):
+        ts = model.timeseries()
+        return ts[["cv_primary_building_area_m2_per_student",
+                   "cv_primary_sports_area_m2_per_student"]].iloc[-1].to_numpy()
+
+    on = EducationModel(region="default", rng=4, **{"finance.surplus_transfer": 1.0})
+    for _ in range(6):
+        on.step()
+        sch = on.schools
+        n_sec = on.section_enrolment()
+        need = n_sec @ FACILITY_STANDARDS_PER_STUDENT[:, :2]
+        counted = sch.open & (n_sec.sum(axis=1) > 0)
+        have = np.column_stack([sch.building_area, sch.sports_area])[counted]
+        assert (have <= 1.5 * need[counted] * (1 + 1e-12)).all()
+    off = EducationModel(region="default", rng=4).run(6)
+    assert (space_cvs(on) < space_cvs(off)).all()
+    ts = on.timeseries()
+    assert (ts["cost_surplus_conversion"].iloc[1:] >= 0).all()
+    assert ts["cost_surplus_conversion"].iloc[1] > 0  # year 1 converts the first surplus

@@ -17,12 +17,14 @@ them:
   population between tiers, :data:`STATIC_DEMOGRAPHY`), and whether the 2017 standard was
   met.
 
-Three more arms run per seed: a county of identical schools
+Four more arms run per seed: a county of identical schools
 (:func:`sim.scenarios.identical_schools_config`: every tier alike, no dispersion, no school
 effects), whose largest 2017 CV over 20 years is measured; the ``county_plan`` experiment
 (configs/experiment/county_plan.yaml), whose first year passing the 2017 standard, CVs over
 their limits and compliance in year 15, and cost beyond the same-seed baseline in years
-1-15 (:func:`plan_cost`) are recorded; and the static-demography county.
+1-15 (:func:`plan_cost`, with the surplus space it hands over) are recorded; the same mix
+without handing surplus space over (``finance.surplus_transfer`` = 0: its first passing
+year); and the static-demography county.
 Achievement is in year-0 SD units of each grade (:meth:`sim.EducationModel.achievement_z`).
 """
 
@@ -194,6 +196,10 @@ def run_seed(seed: int, years: int = 20, region: str = "default") -> dict[str, f
         row[f"county_plan_complying_{level}_y15"] = float(
             y15[f"quality_schools_complying_{level}"])
     row.update(plan_cost(tsp, ts, min(15, years)))
+    # the same mix without handing surplus space over (what that strategy adds)
+    kept = EducationModel(rng=seed, region=region, policies=policies,
+                          **{**overrides, "finance.surplus_transfer": 0.0}).run(years)
+    row["county_plan_without_surplus_first_pass"] = _first_pass(kept.timeseries())
 
     static = EducationModel(rng=seed, region=region, **STATIC_DEMOGRAPHY).run(years)
     tss = static.timeseries()
@@ -211,11 +217,18 @@ def plan_cost(plan: pd.DataFrame, base: pd.DataFrame, years: int) -> dict[str, f
     b = base.loc[base["year"].between(1, years)]
     extra = float(p["spending_yuan"].sum() - b["spending_yuan"].sum())
     policies = float(p[[c for c in p.columns if c.startswith("cost_policy_")]].sum().sum())
+
+    def total(column: str) -> float:  # 0 when the plan does not record it
+        return float(p[column].sum()) if column in p else 0.0
+
     return {"county_plan_extra_yuan": extra,
             "county_plan_extra_yuan_per_pupil_year": extra / float(b["students"].sum()),
             "county_plan_policy_yuan": policies,
             "county_plan_extra_salaries_yuan": float(p["cost_salaries"].sum()
-                                                     - b["cost_salaries"].sum())}
+                                                     - b["cost_salaries"].sum()),
+            "county_plan_surplus_conversion_yuan": total("cost_surplus_conversion"),
+            "county_plan_surplus_building_m2": total("surplus_building_m2"),
+            "county_plan_surplus_sports_m2": total("surplus_sports_m2")}
 
 
 def _primary_backbone(model: EducationModel) -> float:
@@ -331,9 +344,13 @@ def main(argv: list[str] | None = None) -> int:
                       "between_school_share_all", "trend_20y_static_demography",
                       "county_plan_complying_primary_y15", "county_plan_complying_junior_y15",
                       "county_plan_extra_yuan", "county_plan_extra_yuan_per_pupil_year",
-                      "county_plan_policy_yuan", "county_plan_extra_salaries_yuan")},
+                      "county_plan_policy_yuan", "county_plan_extra_salaries_yuan",
+                      "county_plan_surplus_conversion_yuan", "county_plan_surplus_building_m2",
+                      "county_plan_surplus_sports_m2")},
                   "baseline_first_pass": runs["baseline_first_pass"].tolist(),
                   "county_plan_first_pass": runs["county_plan_first_pass"].tolist(),
+                  "county_plan_without_surplus_first_pass":
+                      runs["county_plan_without_surplus_first_pass"].tolist(),
                   "county_plan_over_limit_y15": runs["county_plan_over_limit_y15"].tolist(),
                   "identical_worst_indicator": runs["identical_worst_indicator"].tolist()}}
     path = args.out / "realism.json"

@@ -147,15 +147,6 @@ KNOWN_DISAGREEMENTS: dict[str, str] = {
     "backbone_cv_primary_y11": (
         "the quota rule shares titles in proportion to staff with a floor per school, which "
         "spreads them more evenly than in 鸠江区 (CV 0.50)"),
-    "county_plan_pass_share_15y": (
-        "the county plan brings nearly every school up to the 2017 school standards, but in "
-        "most seeds not all of them in the same year, with every CV within its limit: the "
-        "building-area and sports-ground CVs stay above their limits where rural schools "
-        "have lost pupils (their space per pupil grows, and buildings and grounds stay with "
-        "the school), and in other seeds one or two schools miss a second standard in the "
-        "year of the count (PE/arts or backbone teachers moving with turnover and rotation). "
-        "The 2017 test asks every school to comply; the counties recognised applied in a "
-        "year they did, which a yearly count over seeds does not model"),
 }
 
 

@@ -201,6 +201,33 @@ class FinanceConfig:
             "town": uniform(0.0, 1.0, "the source's sensitivity 0-1"),
             "rural": uniform(0.0, 1.0, "the source's sensitivity 0-1"),
         })
+    surplus_transfer: float = param(
+        0.0, "share of the surplus per year", 0.0, 1.0,
+        source="assumption (off by default: a county strategy; the practice: State Council "
+               "2010, 国发〔2010〕41号, surplus school buildings after layout adjustment first "
+               "become kindergartens; Yunnan 2011-2015, 1,376 kindergartens in 1.04 m m² of "
+               "idle rural school buildings and kindergartens attached to 2,083 rural primary "
+               "schools; the pace is not documented: range 0.2-1)",
+        doc="share of each school's surplus building and sports area (above surplus_above × "
+            "the 2017 standard for its pupils) handed to other uses each year (village "
+            "kindergartens, ...): it no longer counts as the school's, its seats fall with it "
+            "(0 = never)",
+        no_prior="a county strategy (0 = off), not an uncertain quantity")
+    surplus_above: float = param(
+        1.5, "× the 2017 standard", 1.0, 10.0,
+        source="assumption (space up to half again the standard stays with the school, for "
+               "function rooms and enrolment swings; range 1.2-2)",
+        doc="building or sports area above this multiple of what a school's pupils need at "
+            "the 2017 standard counts as surplus (used while surplus_transfer > 0)",
+        no_prior="part of a county strategy that is off by default")
+    surplus_conversion_cost_per_m2: float = param(
+        800.0, "yuan per m² of building", 0.0, 1e6,
+        source="assumption (refitting classrooms for a kindergarten: about a third of the "
+               "2,500 yuan/m² of new building; range 300-1,500); grounds handed over cost "
+               "nothing",
+        doc="cost of converting a m² of surplus school building to its new use, paid by the "
+            "county (booked as surplus_conversion)",
+        no_prior="part of a county strategy that is off by default")
     project_priority: str = param(
         "shortfall", choices=("shortfall", "pupils"),
         source="assumption (county practice not documented; the 2017 standard ranks schools "

@@ -16,6 +16,20 @@ ground can reach at most ``land_cap`` = year-0 sports area × (1 + ``finance.lan
 of its tier). A loaded county's table gives no site area, so the cap is synthesised the
 same way (and said in ``model.synthesis_notes``).
 
+**Surplus space handed over** (:func:`transfer_surplus`, a county strategy, off unless
+``finance.surplus_transfer`` > 0). Space a school's pupils do not need stays with the school:
+a school that has lost pupils has ever more building and ground per pupil, which raises the
+county's 2017 CVs. Counties hand such space to other uses, above all village kindergartens
+(State Council 2010, 国发〔2010〕41号: surplus school buildings after layout adjustment are
+first converted into kindergartens; Yunnan 2011-2015: 1,376 kindergartens in 1.04 m m² of
+idle rural school buildings, and kindergartens attached to 2,083 rural primary schools).
+Each year every open school with pupils hands over ``surplus_transfer`` of its building and
+sports area above ``surplus_above`` × what its pupils need at the 2017 standard; the area
+no longer counts as the school's (nor does that land for its sports ground), its seats fall
+with its building (never below what the remaining building holds at the standard, nor
+below its pupils), and the conversion costs ``surplus_conversion_cost_per_m2`` per m² of
+building (booked as ``surplus_conversion``).
+
 **Capital projects** (:func:`start_projects`, called by :mod:`sim.processes.finance` with
 what the county's capital budget has left after the per-pupil stock formula). Every open
 school below the 2017 standard (MOE 2017) in building area or sports area, counting what it
@@ -43,7 +57,7 @@ if TYPE_CHECKING:
     from sim.state import CountyState
 
 __all__ = ["STOCKS", "FacilityState", "deliver", "dispersions", "draw_initial_stocks",
-           "pipeline_area", "setup", "staffing_factor", "start_projects"]
+           "pipeline_area", "setup", "staffing_factor", "start_projects", "transfer_surplus"]
 
 #: the stocks with a year-0 dispersion parameter, in the order of ``model.split_adj``
 STOCKS = ("building", "sports", "equipment", "multimedia", "computers", "books")
@@ -193,3 +207,34 @@ def deliver(model: CountyState) -> None:
         arr = pipe.pop(year)
         sch.building_area[:] += arr[:, 0]
         sch.sports_area[:] += arr[:, 1]
+
+
+def transfer_surplus(model: CountyState) -> float:
+    """Hand over the year's share of every open school's surplus building and sports area
+    (see the module docstring); returns the conversion cost (yuan, booked as
+    ``surplus_conversion``). Does nothing while ``finance.surplus_transfer`` is 0."""
+    fc = model.cfg.finance
+    if fc.surplus_transfer <= 0:
+        return 0.0
+    sch = model.schools
+    n_sec = model.section_enrolment()
+    pupils = n_sec.sum(axis=1)
+    need = n_sec @ FACILITY_STANDARDS_PER_STUDENT[:, :2]  # schools × [building, sports] m²
+    have = np.column_stack([sch.building_area, sch.sports_area])
+    surplus = np.maximum(have - fc.surplus_above * need, 0.0)
+    surplus[~(sch.open & (pupils > 0))] = 0.0
+    moved = fc.surplus_transfer * surplus
+    if not moved.any():
+        return 0.0
+    sch.building_area[:] -= moved[:, 0]
+    sch.sports_area[:] -= moved[:, 1]
+    land = model.facilities.land_cap
+    land[:] = np.maximum(land - moved[:, 1], sch.sports_area)
+    # seats: what the remaining building holds at the standard's area per pupil, at most the
+    # seats it had, at least its pupils
+    gave = moved[:, 0] > 0
+    holds = np.floor(sch.building_area[gave] * pupils[gave] / need[gave, 0]).astype(np.int64)
+    sch.capacity[gave] = np.minimum(sch.capacity[gave], np.maximum(holds, pupils[gave]))
+    model.flows["surplus_building_m2"] = float(moved[:, 0].sum())
+    model.flows["surplus_sports_m2"] = float(moved[:, 1].sum())
+    return float(moved[:, 0].sum() * fc.surplus_conversion_cost_per_m2)

@@ -19,13 +19,14 @@
       (:mod:`sim.processes.facilities`: shortfall against the 2017 standard, land cap,
       priority rule, ``project_years`` to build).
 
-   Money the budget does not need is not spent. Buildings and sports grounds do not
+   Money the budget does not need is not spent. With ``surplus_transfer`` > 0 the county
+   then hands surplus space to other uses (:func:`sim.processes.facilities.transfer_surplus`). Buildings and sports grounds do not
    depreciate; they change only by projects, by seats added for growing enrolment
    (:mod:`sim.processes.enrolment`, booked as ``capacity_expansion``, outside this budget)
    and by merges.
 3. **Costs** of the year (``model.costs``): ``operating_funds`` (all operating funds),
    ``capital_programme`` (the formula actually paid), ``capital_projects`` (projects
-   started this year), ``salaries`` and ``rural_allowance``. Policies book their own money
+   started this year), ``surplus_conversion`` (only while surplus space is handed over), ``salaries`` and ``rural_allowance``. Policies book their own money
    (``policy_<name>``), outside the county budget.
 """
 
@@ -118,6 +119,7 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
     sch.funds[:] = funds
 
     projects = facilities.start_projects(model, budget - formula_paid)
+    conversion = facilities.transfer_surplus(model)
 
     t = model.teachers
     tc = model.cfg.teachers
@@ -128,5 +130,7 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
     costs["operating_funds"] = costs.get("operating_funds", 0.0) + float(funds.sum())
     costs["capital_programme"] = costs.get("capital_programme", 0.0) + formula_paid
     costs["capital_projects"] = costs.get("capital_projects", 0.0) + projects
+    if model.cfg.finance.surplus_transfer > 0:
+        costs["surplus_conversion"] = costs.get("surplus_conversion", 0.0) + conversion
     costs["salaries"] = costs.get("salaries", 0.0) + float(salaries)
     costs["rural_allowance"] = costs.get("rural_allowance", 0.0) + float(allowance)
