@@ -199,7 +199,23 @@ def render_default() -> str:
         _side_search("design_default_2017", "default_county_2017",
                      f"The official question, {_and(conds)} by year {official['target_year']}"),
     ]
+    if not official["feasible"]:
+        parts.append(_plan_pointer())
     return "\n".join(parts)
+
+
+def _plan_pointer() -> str:
+    """Where the 2017 test is reached after all: the ``county_plan`` mix (realism job)."""
+    import math
+
+    first = values("realism")["extra"]["county_plan_first_pass"]
+    by15 = sum(1 for f in first if f is not None and math.isfinite(f) and f <= 15)
+    return ("The four policy levers searched here leave the building and sports-ground CVs "
+            "over their limits where rural schools lose pupils. The `county_plan` experiment "
+            "adds county strategies the search does not vary (backbone titles steered to "
+            "every school, a PE/arts recruitment drive, surplus school space handed over to "
+            f"other uses) and passes the whole 2017 test by year 15 in {by15} of {len(first)} "
+            "seeds ([what it costs](#evidence-behind-the-defaults-and-how-far-to-trust-the-model)).\n")
 
 
 def render_images() -> str:
