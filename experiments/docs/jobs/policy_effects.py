@@ -22,7 +22,7 @@ TITLE = "every policy at its defaults vs the same-seed baseline, default county 
 
 #: code and data besides the model that shape this job's output (stale when they change)
 DEPENDS = [
-    "experiments/aggregate.py",
+    "experiments/aggregate*.py",
     "configs/experiment/*.yaml",
 ]
 

@@ -8,8 +8,8 @@ TITLE = ("edusim +sweep=rotation_rate years=15, then edusim-figures "
 #: code and data besides the model that shape this job's output (stale when they change)
 DEPENDS = [
     "configs/sweep/rotation_rate.yaml",
-    "experiments/aggregate.py",
-    "experiments/figures.py",
+    "experiments/aggregate*.py",
+    "experiments/figure*.py",
     "sim/labels.py",
 ]
 

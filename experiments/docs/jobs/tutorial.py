@@ -22,8 +22,8 @@ TITLE = "the tutorial notebook: docs/tutorial.py executed into docs/tutorial.ipy
 #: code and data besides the model that shape this job's output (stale when they change)
 DEPENDS = [
     "docs/tutorial.py",
-    "experiments/aggregate.py",
-    "experiments/figures.py",
+    "experiments/aggregate*.py",
+    "experiments/figure*.py",
     "sim/run_figure.py",
 ]
 
