@@ -20,14 +20,16 @@
       priority rule, ``project_years`` to build).
 
    Money the budget does not need is not spent. With ``surplus_transfer`` > 0 the county
-   then hands surplus space to other uses (:func:`sim.processes.facilities.transfer_surplus`). Buildings and sports grounds do not
+   then hands surplus space to other uses
+   (:func:`sim.processes.facilities.transfer_surplus`). Buildings and sports grounds do not
    depreciate; they change only by projects, by seats added for growing enrolment
-   (:mod:`sim.processes.enrolment`, booked as ``capacity_expansion``, outside this budget)
-   and by merges.
+   (:mod:`sim.processes.enrolment`, booked as ``capacity_expansion``, outside this budget),
+   by merges and by surplus space handed over.
 3. **Costs** of the year (``model.costs``): ``operating_funds`` (all operating funds),
    ``capital_programme`` (the formula actually paid), ``capital_projects`` (projects
-   started this year), ``surplus_conversion`` (only while surplus space is handed over), ``salaries`` and ``rural_allowance``. Policies book their own money
-   (``policy_<name>``), outside the county budget.
+   started this year), ``surplus_conversion`` (only while surplus space is handed over),
+   ``salaries`` and ``rural_allowance``. Policies book their own money (``policy_<name>``),
+   outside the county budget.
 """
 
 from __future__ import annotations

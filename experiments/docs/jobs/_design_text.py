@@ -215,7 +215,8 @@ def _plan_pointer() -> str:
             "adds county strategies the search does not vary (backbone titles steered to "
             "every school, a PE/arts recruitment drive, surplus school space handed over to "
             f"other uses) and passes the whole 2017 test by year 15 in {by15} of {len(first)} "
-            "seeds ([what it costs](#evidence-behind-the-defaults-and-how-far-to-trust-the-model)).\n")
+            "seeds ([what it costs]"
+            "(#evidence-behind-the-defaults-and-how-far-to-trust-the-model)).\n")
 
 
 def render_images() -> str:
