@@ -17,14 +17,14 @@ them:
   population between tiers, :data:`STATIC_DEMOGRAPHY`), and whether the 2017 standard was
   met.
 
-Four more arms run per seed: a county of identical schools
+More arms run per seed: a county of identical schools
 (:func:`sim.scenarios.identical_schools_config`: every tier alike, no dispersion, no school
 effects), whose largest 2017 CV over 20 years is measured; the ``county_plan`` experiment
 (configs/experiment/county_plan.yaml), whose first year passing the 2017 standard, CVs over
 their limits and compliance in year 15, and cost beyond the same-seed baseline in years
 1-15 (:func:`plan_cost`, with the surplus space it hands over) are recorded; the same mix
-without handing surplus space over (``finance.surplus_transfer`` = 0: its first passing
-year); and the static-demography county.
+without handing surplus space over (``finance.surplus_transfer`` = 0) and at the other paces
+of :data:`SURPLUS_PACES` (their first passing years); and the static-demography county.
 Achievement is in year-0 SD units of each grade (:meth:`sim.EducationModel.achievement_z`).
 """
 
@@ -45,7 +45,11 @@ from sim.scenarios import identical_schools_config
 from sim.standards import CV_LIMITS
 from sim.vocabulary import RURAL, URBAN
 
-__all__ = ["county_plan", "measure", "plan_cost", "run_seed", "year0"]
+#: other paces of the plan's surplus transfer (share of the surplus a year) the job runs the
+#: mix with: its pace is an assumption (range 0.2-1)
+SURPLUS_PACES = (0.25, 1.0)
+
+__all__ = ["SURPLUS_PACES", "county_plan", "measure", "plan_cost", "run_seed", "year0"]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: a county whose population does not shift between tiers (no birth trends, no internal or
@@ -196,10 +200,15 @@ def run_seed(seed: int, years: int = 20, region: str = "default") -> dict[str, f
         row[f"county_plan_complying_{level}_y15"] = float(
             y15[f"quality_schools_complying_{level}"])
     row.update(plan_cost(tsp, ts, min(15, years)))
-    # the same mix without handing surplus space over (what that strategy adds)
+    # the same mix without handing surplus space over (what that strategy adds), and with
+    # other paces of it (its pace is an assumption)
     kept = EducationModel(rng=seed, region=region, policies=policies,
                           **{**overrides, "finance.surplus_transfer": 0.0}).run(years)
     row["county_plan_without_surplus_first_pass"] = _first_pass(kept.timeseries())
+    for pace in SURPLUS_PACES:
+        other = EducationModel(rng=seed, region=region, policies=policies,
+                               **{**overrides, "finance.surplus_transfer": pace}).run(years)
+        row[f"county_plan_surplus_{pace}_first_pass"] = _first_pass(other.timeseries())
 
     static = EducationModel(rng=seed, region=region, **STATIC_DEMOGRAPHY).run(years)
     tss = static.timeseries()
@@ -351,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
                   "county_plan_first_pass": runs["county_plan_first_pass"].tolist(),
                   "county_plan_without_surplus_first_pass":
                       runs["county_plan_without_surplus_first_pass"].tolist(),
+                  "county_plan_surplus_pace_first_pass": {
+                      str(p): runs[f"county_plan_surplus_{p}_first_pass"].tolist()
+                      for p in SURPLUS_PACES},
                   "county_plan_over_limit_y15": runs["county_plan_over_limit_y15"].tolist(),
                   "identical_worst_indicator": runs["identical_worst_indicator"].tolist()}}
     path = args.out / "realism.json"

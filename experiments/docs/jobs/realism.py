@@ -152,9 +152,21 @@ def render_plan() -> str:
                  f"passed by year 15 in {_passes(without, 15)} of {len(without)} seeds: in a "
                  "county whose rural schools lose pupils, the building and sports-ground "
                  "CVs decide. ")
+        paces = extra.get("county_plan_surplus_pace_first_pass") or {}
+        if paces:
+            text += ("The pace of the transfer is an assumption (half the surplus a year); "
+                     "at other paces the mix passed by year 15 in "
+                     + ", ".join(f"{_passes(f, 15)} of {len(f)} seeds ({_share_words(p)})"
+                                 for p, f in paces.items()) + ". ")
     text += (f"With no policy the county passed in {_passes(extra['baseline_first_pass'])} of "
              f"{len(extra['baseline_first_pass'])} seeds within {v['years']} years.")
     return text + "\n"
+
+
+def _share_words(pace: str) -> str:
+    """A yearly share of the surplus in words ("0.25" -> "25% of it a year")."""
+    p = float(pace)
+    return "all of it each year" if p >= 1 else f"{p:.0%} of it a year"
 
 
 def _passes(first: list, by: float = float("inf")) -> int:
