@@ -7,7 +7,8 @@ repository: the notebook's first cell moves from ``docs/`` to that folder, so ev
 the tutorial lands in the scratch folder and only the executed notebook comes back. The
 result records the hashes of the executed notebook and of the script it was made from, so
 ``--check`` finds either edited (``make docs JOBS=tutorial`` re-executes). Cell timestamps
-are removed from the notebook, so that a re-execution changes only what the cells print.
+are removed from the notebook and its cells numbered (``cell-000``, ...), so that a
+re-execution changes only what the cells print.
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ CELL_TIMEOUT_S = 600
 
 
 def _strip_timings(path) -> dict:
-    """Remove nbclient's per-cell execution timestamps; return counts of the notebook's cells
-    and outputs."""
+    """Remove nbclient's per-cell execution timestamps and give the cells ids by position
+    (jupytext draws random ones); return counts of the notebook's cells and outputs."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     images = 0
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
+        cell.id = f"cell-{i:03d}"
         for output in cell.get("outputs", []):
             images += "image/png" in output.get("data", {})
     nbformat.write(nb, path)
