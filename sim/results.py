@@ -207,8 +207,11 @@ def compare_to_baseline(model: EducationModel, baseline: EducationModel) -> dict
     For each equity measure: both values, the change (policy − baseline; negative = more
     equal) and the equity gained per million yuan of policy cost (baseline − policy, per
     million yuan; positive = more equal per money spent). Also the change in mean
-    achievement (quality: a gain must not come from levelling down), each policy's total cost
-    and the first year each official standard is met in both runs.
+    achievement (quality: a gain must not come from levelling down), each policy's total cost,
+    the extra county spending over years 1..N (``extra_county_spending_yuan``: every cost line
+    of the county, the policies' own money included, so also salaries and allowances that
+    move with a policy, capital and conversions) and the first year each official standard
+    is met in both runs.
     """
     if model.seed != baseline.seed:
         raise ValueError(f"baseline seed {baseline.seed} differs from the run's {model.seed}")
@@ -228,9 +231,11 @@ def compare_to_baseline(model: EducationModel, baseline: EducationModel) -> dict
         }
     first = {"policy": model.summary_extras()["first_year_standard_met"],
              "baseline": baseline.summary_extras()["first_year_standard_met"]}
+    extra = _spending(model.timeseries()) - _spending(baseline.timeseries())
     return json_safe({
         "years": int(a["year"]),
         "total_policy_cost_yuan": cost,
+        "extra_county_spending_yuan": extra,
         "policy_cost_yuan": {p.name: p.total_cost for p in model.policies},
         "mean_achievement": {"policy": float(a["mean_achievement"]),
                              "baseline": float(b["mean_achievement"]),
@@ -238,6 +243,11 @@ def compare_to_baseline(model: EducationModel, baseline: EducationModel) -> dict
         "equity": measures,
         "first_year_standard_met": first,
     })
+
+
+def _spending(ts: pd.DataFrame) -> float:
+    """All county spending of years 1..N (yuan; year 0 has none)."""
+    return float(ts.loc[ts["year"] >= 1, "spending_yuan"].sum())
 
 
 def comparison_table(comparison: dict[str, Any]) -> str:
@@ -261,6 +271,11 @@ def comparison_table(comparison: dict[str, Any]) -> str:
     lines.append(f"total policy cost over {comparison['years']} years: {cost / 1e6:,.1f} million yuan "
                  + "(" + ", ".join(f"{k} {v / 1e6:,.1f} m" for k, v in
                                    comparison["policy_cost_yuan"].items()) + ")")
+    extra = comparison.get("extra_county_spending_yuan")
+    if extra is not None:
+        lines.append(f"extra county spending over {comparison['years']} years: "
+                     f"{extra / 1e6:,.1f} million yuan (all county cost lines against the "
+                     "baseline, the policies' own money included)")
     if any(r[k] == "–" for r in rows[1:] for k in (1, 2, 3)):
         lines.append("–: not defined in that year (e.g. a gap between tiers when one of them "
                      "has no pupils left)")

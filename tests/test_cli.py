@@ -150,3 +150,21 @@ def test_config_error_messages_with_and_without_heading():
     assert ConfigError.from_problems(["a: 1", "b: 2"]).messages() == ["a: 1", "b: 2"]
     assert ConfigError("policies.x: expected a mapping").messages() == [
         "policies.x: expected a mapping"]
+
+
+def test_the_comparison_gives_the_extra_county_spending(tmp_path):
+    # every county cost line against the same-seed baseline, years 1..N: with PE/arts posts
+    # recruited beyond the quota the county pays salaries no policy books
+    from sim import EducationModel
+    from sim.results import compare_to_baseline, comparison_table
+
+    settings = {"teachers.specialist_extra_posts": 1.0}
+    pol = EducationModel(region="tiny", rng=3, policies={"teacher_rotation": {}},
+                         **settings).run(4)
+    base = EducationModel(region="tiny", rng=3, **settings).run(4)
+    vs = compare_to_baseline(pol, base)
+    spend = [m.timeseries().set_index("year")["spending_yuan"].loc[1:].sum()
+             for m in (pol, base)]
+    assert vs["extra_county_spending_yuan"] == pytest.approx(spend[0] - spend[1])
+    assert vs["extra_county_spending_yuan"] != pytest.approx(vs["total_policy_cost_yuan"])
+    assert "extra county spending over 4 years" in comparison_table(vs)

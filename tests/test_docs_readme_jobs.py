@@ -89,10 +89,12 @@ def test_rotation_example_keeps_the_chosen_rows(monkeypatch):
              "mean achievement (quality, year-0 SD)  0.1", "SES top-bottom quartile gap  0.8",
              "urban-rural achievement gap (year-0 SD)  0.6", "backbone-teacher CV, junior  0.7",
              "pupils in schools below the 2017 standard (share)  0.7",
-             "total policy cost over 10 years: 22.4 million yuan"]
+             "total policy cost over 10 years: 22.4 million yuan",
+             "extra county spending over 10 years: 51.9 million yuan"]
     _use(monkeypatch, {"rotation_example": {"comparison": lines}})
     text = rotation_example.render_comparison()
-    assert "SES top-bottom" not in text and "\n...\n" in text and "22.4 million" in text
+    assert "SES top-bottom" not in text and "\n...\n" in text
+    assert "22.4 million" in text and "51.9 million" in text  # both cost lines
     _use(monkeypatch, {"rotation_example": {"comparison": lines[:4] + lines[5:]}})
     with pytest.raises(ValueError, match="no row"):
         rotation_example.render_comparison()

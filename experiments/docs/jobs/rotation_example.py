@@ -24,19 +24,20 @@ def run(ctx) -> dict:
     lines = [line.rstrip() for line in proc.stdout.splitlines()]
     start = next(i for i, line in enumerate(lines) if line.startswith("measure (last year)"))
     end = next(i for i, line in enumerate(lines)
-               if i > start and line.startswith("total policy cost"))
+               if i > start and line.startswith("extra county spending"))
     return {"command": "edusim " + " ".join(OVERRIDES), "comparison": lines[start:end + 1]}
 
 
 def render_comparison() -> str:
-    """The printed comparison: header, the rows of SHOWN, "...", the total cost line."""
+    """The printed comparison: header, the rows of SHOWN, "...", the two cost lines (the
+    policies' own cost, the extra county spending)."""
     from experiments.docs.render import values
 
     lines = values("rotation_example")["comparison"]
-    header, rule, rows, total = lines[0], lines[1], lines[2:-1], lines[-1]
+    header, rule, rows, costs = lines[0], lines[1], lines[2:-2], lines[-2:]
     kept = [r for r in rows if r.startswith(SHOWN)]
     missing = [s for s in SHOWN if not any(r.startswith(s) for r in kept)]
     if missing:
         raise ValueError(f"docs job rotation_example: the comparison has no row {missing}")
     more = ["..."] if len(kept) < len(rows) else []
-    return "```\n" + "\n".join([header, rule, *kept, *more, total]) + "\n```\n"
+    return "```\n" + "\n".join([header, rule, *kept, *more, *costs]) + "\n```\n"
