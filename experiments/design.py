@@ -19,6 +19,11 @@ used and over which ranges (``design.space``, searched by an Optuna study:
 * ``pareto`` — both at once: the feasible mixes no other feasible mix beats on cost and on
   equity gain (feasibility, and the budget if one is given, as constraints of the study).
 
+The cost is the policies' own money (``cost_policy_*``). Each trial also reports the extra
+county spending against the same-seed baseline (``county_spending_million_yuan``: every cost
+line, the policies' own money included, so also salaries and allowances that move with a
+policy): the search does not minimise it, the brief shows it for the best mix.
+
 **One trial** (:func:`evaluate`) runs the mix on every seed of ``design.seeds`` and compares
 each run with the same-seed baseline (common random numbers: the levers change only what
 they touch). A mix is *feasible* when the share of seeds meeting every condition in the
@@ -389,6 +394,8 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
             "conditions_met": met,
             "cost_million_yuan": float(yearly[cost_cols].to_numpy().sum() / 1e6)
             if cost_cols else 0.0,
+            "county_spending_million_yuan": (_spending(run, years)
+                                             - _spending(base, years)) / 1e6,
             "equity": float(last[equity]), "equity_baseline": float(last_base[equity]),
             "equity_gain": float(last_base[equity] - last[equity]),
             "quality_change": float(last["mean_achievement"] - last_base["mean_achievement"]),
@@ -400,6 +407,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         })
     pass_share = float(np.mean([r["met"] for r in per_seed]))
     cost = mean_halfwidth([r["cost_million_yuan"] for r in per_seed])
+    county = mean_halfwidth([r["county_spending_million_yuan"] for r in per_seed])
     gain = mean_halfwidth([r["equity_gain"] for r in per_seed])
     quality = mean_halfwidth([r["quality_change"] for r in per_seed])
     profile = (pd.concat(profiles).groupby(level=0).mean() / 1e6) if profiles else pd.DataFrame()
@@ -424,7 +432,8 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
         "conditions": design["conditions"], "seeds": list(design["seeds"]),
         "prior_draws": int(design["prior_draws"]), "prior_widen": float(design["prior_widen"]),
         "pass_share": pass_share, "min_pass_share": design["min_pass_share"],
-        "cost_million_yuan": cost, "equity_measure": equity, "equity_gain": gain,
+        "cost_million_yuan": cost, "county_spending_million_yuan": county,
+        "equity_measure": equity, "equity_gain": gain,
         "quality_change": quality, "quality_floor": design["quality_floor"],
         "budget_million_yuan": budget,
         "first_year_conditions_met_median": _median(
@@ -483,6 +492,12 @@ def _with_policy_overrides(policies: dict[str, Any], over: dict[str, Any]) -> di
 
     on = {k: v for k, v in over.items() if k.split(".")[1] in policies}
     return apply_overrides({"policies": policies}, on)["policies"]
+
+
+def _spending(ts: pd.DataFrame, years: int) -> float:
+    """All county spending of years 1..``years`` (yuan; every cost line of the run, the
+    policies' own money included)."""
+    return float(ts.loc[ts["year"].between(1, years), "spending_yuan"].sum())
 
 
 def lever_column(col: str, levers: Any) -> bool:

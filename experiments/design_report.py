@@ -152,6 +152,9 @@ def report(sweep_dir: str | os.PathLike, quiet: bool = False) -> dict[str, Any]:
         "trial": t["trial"], "mix": _mix_label(t["policies"]), "feasible": t["feasible"],
         "pass_share": t["pass_share"], "cost": t["cost_million_yuan"]["mean"],
         "cost_ci95": t["cost_million_yuan"]["ci95"],
+        # a trial evaluated before this was recorded has none
+        "county_spending": t.get("county_spending_million_yuan", {}).get("mean", np.nan),
+        "county_spending_ci95": t.get("county_spending_million_yuan", {}).get("ci95", np.nan),
         "equity_gain": t["equity_gain"]["mean"], "equity_gain_ci95": t["equity_gain"]["ci95"],
         "quality_change": t["quality_change"]["mean"],
         "quality_change_ci95": t["quality_change"]["ci95"],
@@ -179,11 +182,12 @@ def report(sweep_dir: str | os.PathLike, quiet: bool = False) -> dict[str, Any]:
                                "front": [int(t) for t in front["trial"]]}
     if len(best):
         top = by_trial[int(best.iloc[0]["trial"])]
-        summary["best"] = {k: top[k] for k in ("trial", "policies", "cost_million_yuan",
-                                               "equity_gain", "quality_change", "pass_share",
-                                               "first_year_median",
-                                               "first_year_conditions_met_median", "seeds",
-                                               "target_year", "conditions")}
+        summary["best"] = {k: top.get(k) for k in ("trial", "policies", "cost_million_yuan",
+                                                   "county_spending_million_yuan",
+                                                   "equity_gain", "quality_change",
+                                                   "pass_share", "first_year_median",
+                                                   "first_year_conditions_met_median", "seeds",
+                                                   "target_year", "conditions")}
         summary["best"]["trial"] = int(best.iloc[0]["trial"])
         if top.get("prior_draws"):
             summary["widening"] = widening(sweep_dir, top)
@@ -308,6 +312,13 @@ def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
     top = by_trial[int(best.iloc[0]["trial"])]
     fy = top["first_year_median"]
     over = "runs" if first.get("prior_draws") else "seeds"
+    county = top.get("county_spending_million_yuan")
+    if county:
+        lines += ["", "The cost above is the policies' own money. The best mix's extra county "
+                  "spending against the same-seed baseline, every cost line with the policies' "
+                  "own money included (so also salaries and allowances that move with a "
+                  f"policy): {_pm(county['mean'], county['ci95'], '.1f')} million yuan over "
+                  f"{top['target_year']} years."]
     lines += ["", "First-pass year of each official standard for the best mix (median over "
               f"{over}; — = not within the run): " + ", ".join(
                   f"{s.replace('_passed', '').replace('_', ' ')} "

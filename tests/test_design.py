@@ -86,12 +86,17 @@ def test_one_trial_against_its_baseline(tmp_path):
         base = EducationModel(rng=seed, region="tiny").run(3).timeseries()
         assert seed_result["cost_million_yuan"] == pytest.approx(
             run["cost_policy_teacher_rotation"].sum() / 1e6)
+        # every county cost line against the baseline, the policy's own money included
+        assert seed_result["county_spending_million_yuan"] == pytest.approx(
+            (run["spending_yuan"].iloc[1:].sum() - base["spending_yuan"].iloc[1:].sum()) / 1e6)
         assert seed_result["met"] == bool(run["urban_rural_gap"].iloc[3] <= 0.59)
         assert seed_result["equity_gain"] == pytest.approx(
             base["urban_rural_gap"].iloc[3] - run["urban_rural_gap"].iloc[3])
         assert seed_result["quality_change"] == pytest.approx(
             run["mean_achievement"].iloc[3] - base["mean_achievement"].iloc[3])
     assert result["pass_share"] == np.mean([r["met"] for r in result["per_seed"]])
+    assert result["county_spending_million_yuan"]["mean"] == pytest.approx(
+        np.mean([r["county_spending_million_yuan"] for r in result["per_seed"]]))
     assert result["feasible"] == (result["pass_share"] >= 1.0
                                   and result["quality_change"]["mean"] >= -0.05)
     assert (tmp_path / "COMPLETE").exists() and len(list((tmp_path / "baselines").iterdir())) == 2

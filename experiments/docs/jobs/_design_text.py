@@ -105,6 +105,10 @@ def _best_text(r: dict, cheapest: str) -> str:
             f"{r['seeds']} seeds) costs **{_pm(b['cost_m'], b['cost_ci95'], '.1f')} million "
             f"yuan** over {y} years (mean ± 95% interval over seeds):\n\n"
             f"{_mix_list(b['mix'])}\n"
+            f"That is the policies' own money, what the search minimises; the county's extra "
+            f"spending against the same-seed baseline, every cost line (so also salaries and "
+            f"allowances that move with the policies), is "
+            f"{_pm(b['county_m'], b['county_ci95'], '.1f')} million yuan. "
             f"Against the same-seed baseline {eq}, and mean achievement changes by "
             f"{_pm(q, b['quality_change_ci95'], '+.2f')} SD. With this mix "
             f"{'; '.join(standards)} (median over seeds of the first year a test is met).\n")

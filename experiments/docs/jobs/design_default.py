@@ -146,6 +146,8 @@ def search(ctx, target: str, *overrides: str, key: str | None = None) -> dict:
             "mix": mix_words(t["policies"]),
             "cost_m": rounded(t["cost_million_yuan"]["mean"], None),
             "cost_ci95": rounded(t["cost_million_yuan"]["ci95"], None),
+            "county_m": rounded(t["county_spending_million_yuan"]["mean"], None),
+            "county_ci95": rounded(t["county_spending_million_yuan"]["ci95"], None),
             "equity_gain": rounded(t["equity_gain"]["mean"], None),
             "equity_gain_ci95": rounded(t["equity_gain"]["ci95"], None),
             "quality_change": rounded(t["quality_change"]["mean"], None),

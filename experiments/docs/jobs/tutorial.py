@@ -25,6 +25,7 @@ DEPENDS = [
     "docs/tutorial.py",
     "experiments/aggregate*.py",
     "experiments/figure*.py",
+    "experiments/design*.py",
     "sim/run_figure.py",
 ]
 
