@@ -135,32 +135,31 @@ def render_plan() -> str:
             f"passed the standard by year 15 in {len(by15)} of {n} seeds (first passing years: "
             f"{years})")
     text += (f"; {later} more passed by year {v['years']}. " if later else ". ")
-    text += (f"Over years 1-15 it cost the county {total['mean'] / 1e6:,.0f} m yuan "
+    text += (f"With no policy the county passed in {_passes(extra['baseline_first_pass'])} of "
+             f"{len(extra['baseline_first_pass'])} seeds within {v['years']} years.\n\n")
+    text += (f"- **Cost**, years 1-15: {total['mean'] / 1e6:,.0f} m yuan "
              f"(±{total['ci95'] / 1e6:,.0f}) more than the same-seed baseline, "
              f"{per['mean']:,.0f} yuan per pupil a year: {pol['mean'] / 1e6:,.0f} m yuan of the "
              f"policies' own money and {sal['mean'] / 1e6:,.0f} m yuan of extra salaries "
              "(more teachers: the PE/arts posts, fewer vacancies), the rest the county's "
-             "own budget lines moving with it. ")
+             "own budget lines moving with it.\n")
     without = extra.get("county_plan_without_surplus_first_pass")
     if without is not None:
         bld = extra["county_plan_surplus_building_m2"]["mean"]
         spo = extra["county_plan_surplus_sports_m2"]["mean"]
         conv = extra["county_plan_surplus_conversion_yuan"]["mean"]
-        text += (f"The surplus space handed over in years 1-15 was {bld:,.0f} m² of school "
-                 f"building and {spo:,.0f} m² of sports ground (conversion "
-                 f"{conv / 1e6:,.1f} m yuan, in the county's lines); without it the same mix "
-                 f"passed by year 15 in {_passes(without, 15)} of {len(without)} seeds: in a "
-                 "county whose rural schools lose pupils, the building and sports-ground "
-                 "CVs decide. ")
+        text += (f"- **Surplus space**: {bld:,.0f} m² of school building and {spo:,.0f} m² of "
+                 f"sports ground handed over in years 1-15 (conversion {conv / 1e6:,.1f} m "
+                 "yuan, in the county's lines). Without it the same mix passed by year 15 in "
+                 f"{_passes(without, 15)} of {len(without)} seeds: in a county whose rural "
+                 "schools lose pupils, the building and sports-ground CVs decide.\n")
         paces = extra.get("county_plan_surplus_pace_first_pass") or {}
         if paces:
-            text += ("The pace of the transfer is an assumption (half the surplus a year); "
-                     "at other paces the mix passed by year 15 in "
-                     + ", ".join(f"{_passes(f, 15)} of {len(f)} seeds ({_share_words(p)})"
-                                 for p, f in paces.items()) + ". ")
-    text += (f"With no policy the county passed in {_passes(extra['baseline_first_pass'])} of "
-             f"{len(extra['baseline_first_pass'])} seeds within {v['years']} years.")
-    return text + "\n"
+            text += ("- **Its pace is an assumption** (half the surplus a year): at other "
+                     "paces the mix passed by year 15 in "
+                     + "; ".join(f"{_passes(f, 15)} of {len(f)} seeds ({_share_words(p)})"
+                                 for p, f in paces.items()) + ".\n")
+    return text
 
 
 def _share_words(pace: str) -> str:
