@@ -82,7 +82,7 @@ from experiments.aggregate import mean_halfwidth
 from sim.config import ConfigError, SimConfig, param
 from sim.policies import build_policies
 from sim.record import first_year_met
-from sim.results import atomic_write, json_safe
+from sim.results import atomic_write, county_spending, json_safe
 from sim.schema import collection
 
 __all__ = ["MAX_SEED", "OBJECTIVES", "PENALTY", "REGION_PATHS", "RESULT", "STANDARDS",
@@ -394,8 +394,8 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
             "conditions_met": met,
             "cost_million_yuan": float(yearly[cost_cols].to_numpy().sum() / 1e6)
             if cost_cols else 0.0,
-            "county_spending_million_yuan": (_spending(run, years)
-                                             - _spending(base, years)) / 1e6,
+            "county_spending_million_yuan": (county_spending(run, years)
+                                             - county_spending(base, years)) / 1e6,
             "equity": float(last[equity]), "equity_baseline": float(last_base[equity]),
             "equity_gain": float(last_base[equity] - last[equity]),
             "quality_change": float(last["mean_achievement"] - last_base["mean_achievement"]),
@@ -492,12 +492,6 @@ def _with_policy_overrides(policies: dict[str, Any], over: dict[str, Any]) -> di
 
     on = {k: v for k, v in over.items() if k.split(".")[1] in policies}
     return apply_overrides({"policies": policies}, on)["policies"]
-
-
-def _spending(ts: pd.DataFrame, years: int) -> float:
-    """All county spending of years 1..``years`` (yuan; every cost line of the run, the
-    policies' own money included)."""
-    return float(ts.loc[ts["year"].between(1, years), "spending_yuan"].sum())
 
 
 def lever_column(col: str, levers: Any) -> bool:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from sim.model import EducationModel
 
 __all__ = ["BASELINE_FILE", "EQUITY_MEASURES", "KEY_METRICS", "atomic_write",
-           "baseline_fingerprint", "compare_to_baseline", "comparison_table", "file_fingerprint",
+           "baseline_fingerprint", "compare_to_baseline", "comparison_table", "county_spending",
+           "file_fingerprint",
            "json_safe", "model_fingerprint", "run_fingerprint", "summarise", "summary_table",
            "write_outputs", "write_parquet"]
 
@@ -231,7 +232,7 @@ def compare_to_baseline(model: EducationModel, baseline: EducationModel) -> dict
         }
     first = {"policy": model.summary_extras()["first_year_standard_met"],
              "baseline": baseline.summary_extras()["first_year_standard_met"]}
-    extra = _spending(model.timeseries()) - _spending(baseline.timeseries())
+    extra = county_spending(model.timeseries()) - county_spending(baseline.timeseries())
     return json_safe({
         "years": int(a["year"]),
         "total_policy_cost_yuan": cost,
@@ -245,9 +246,11 @@ def compare_to_baseline(model: EducationModel, baseline: EducationModel) -> dict
     })
 
 
-def _spending(ts: pd.DataFrame) -> float:
-    """All county spending of years 1..N (yuan; year 0 has none)."""
-    return float(ts.loc[ts["year"] >= 1, "spending_yuan"].sum())
+def county_spending(ts: pd.DataFrame, years: int | None = None) -> float:
+    """All county spending (yuan, every cost line, the policies' own money included) of
+    years 1..``years`` of a run's timeseries (default: every year; year 0 has none)."""
+    last = ts["year"].max() if years is None else years
+    return float(ts.loc[ts["year"].between(1, last), "spending_yuan"].sum())
 
 
 def comparison_table(comparison: dict[str, Any]) -> str:

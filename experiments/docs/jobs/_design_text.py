@@ -210,10 +210,10 @@ def render_default() -> str:
 
 def _plan_pointer() -> str:
     """Where the 2017 test is reached after all: the ``county_plan`` mix (realism job)."""
-    import math
+    from experiments.docs.jobs.realism import seeds_passing
 
     first = values("realism")["extra"]["county_plan_first_pass"]
-    by15 = sum(1 for f in first if f is not None and math.isfinite(f) and f <= 15)
+    by15 = seeds_passing(first, 15)
     return ("The four policy levers searched here leave the building and sports-ground CVs "
             "over their limits where rural schools lose pupils. The `county_plan` experiment "
             "adds county strategies the search does not vary (backbone titles steered to "

@@ -135,7 +135,7 @@ def render_plan() -> str:
             f"passed the standard by year 15 in {len(by15)} of {n} seeds (first passing years: "
             f"{years})")
     text += (f"; {later} more passed by year {v['years']}. " if later else ". ")
-    text += (f"With no policy the county passed in {_passes(extra['baseline_first_pass'])} of "
+    text += (f"With no policy the county passed in {seeds_passing(extra['baseline_first_pass'])} of "
              f"{len(extra['baseline_first_pass'])} seeds within {v['years']} years.\n\n")
     text += (f"- **Cost**, years 1-15: {total['mean'] / 1e6:,.0f} m yuan "
              f"(±{total['ci95'] / 1e6:,.0f}) more than the same-seed baseline, "
@@ -151,13 +151,13 @@ def render_plan() -> str:
         text += (f"- **Surplus space**: {bld:,.0f} m² of school building and {spo:,.0f} m² of "
                  f"sports ground handed over in years 1-15 (conversion {conv / 1e6:,.1f} m "
                  "yuan, in the county's lines). Without it the same mix passed by year 15 in "
-                 f"{_passes(without, 15)} of {len(without)} seeds: in a county whose rural "
+                 f"{seeds_passing(without, 15)} of {len(without)} seeds: in a county whose rural "
                  "schools lose pupils, the building and sports-ground CVs decide.\n")
         paces = extra.get("county_plan_surplus_pace_first_pass") or {}
         if paces:
             text += ("- **Its pace is an assumption** (half the surplus a year): at other "
                      "paces the mix passed by year 15 in "
-                     + "; ".join(f"{_passes(f, 15)} of {len(f)} seeds ({_share_words(p)})"
+                     + "; ".join(f"{seeds_passing(f, 15)} of {len(f)} seeds ({_share_words(p)})"
                                  for p, f in paces.items()) + ".\n")
     return text
 
@@ -168,7 +168,7 @@ def _share_words(pace: str) -> str:
     return "all of it each year" if p >= 1 else f"{p:.0%} of it a year"
 
 
-def _passes(first: list, by: float = float("inf")) -> int:
+def seeds_passing(first: list, by: float = float("inf")) -> int:
     """Seeds whose first passing year is known (and at most ``by``)."""
     import math
 
