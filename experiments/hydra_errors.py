@@ -105,11 +105,15 @@ def describe(err: BaseException, schema: type | None = None) -> str:
         meta, ftype = field_meta(schema, key)
         allowed = _allowed(meta, ftype)
         if isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
+            if key.startswith("policies.") and key.count(".") == 1:
+                return _policy_not_on(key, text)
             return f"{key}: there is no such setting{_known(schema, key)}"
         if isinstance(cause, ValidationError):
             msg = str(getattr(cause, "msg", "") or cause).splitlines()[0]
             if "is not Optional" in msg:
                 return f"{key}: a value is required (not null){allowed}"
+            if ftype == "ByTier":  # one value where the setting has one per tier
+                return _per_tier(key, cause.value, meta)
             wanted = msg.rsplit("converted to ", 1)[-1].strip() if "converted to" in msg else ""
             if not wanted and ftype:
                 wanted = ftype.split("|")[0].strip()
@@ -187,6 +191,31 @@ def _allowed(meta: dict[str, Any], ftype: str) -> str:
     if ftype.startswith("bool"):
         return "; allowed: true or false"
     return ""
+
+
+def _policy_not_on(key: str, text: str) -> str:
+    """The message for a policy's setting given without the leading ``+`` (or for a
+    policy that does not exist): ``text`` is Hydra's error, which quotes the override."""
+    from sim.policies import POLICIES
+
+    name = key.split(".", 1)[1]
+    if name not in POLICIES:
+        return (f"{key}: there is no such policy (the policies: "
+                f"{', '.join(sorted(POLICIES))})")
+    typed = text.rsplit(" use ", 1)[1].strip() if " use +" in text else f"+{key}={{}}"
+    return (f"{key}: this policy is not switched on; switch it on with a leading + "
+            f"({typed}) or with +policy={name}")
+
+
+def _per_tier(key: str, value: Any, meta: dict[str, Any]) -> str:
+    """The message for a single value given to a setting with one value per tier."""
+    from sim.schema import range_text
+
+    each = (f"each a number in {range_text(meta)}" if meta.get("lo") is not None
+            or meta.get("hi") is not None else "each a number")
+    example = " ".join(f"{key}.{tier}={value}" for tier in TIER_NAMES)
+    return (f"{key}: {value!r} is one value, but this setting has one per tier "
+            f"({', '.join(TIER_NAMES)}); set them one by one, e.g. {example} ({each})")
 
 
 def _known(schema: type | None, key: str) -> str:

@@ -57,6 +57,14 @@ def quick(run_dir: Path, *args: str) -> tuple[int, str, str]:
     ("+seed=3", "seed: already set in the configuration; drop the leading +"),
     ("~nosuch", "nosuch: cannot be removed"),
     ("years=[1", "an override could not be read"),
+    ("demography.birth_trend=0.1", "demography.birth_trend: 0.1 is one value, but this setting "
+                                   "has one per tier (urban, town, rural); set them one by one, "
+                                   "e.g. demography.birth_trend.urban=0.1 "),
+    ("policies.teacher_rotation.rate=0.5",
+     "policies.teacher_rotation: this policy is not switched on; switch it on with a leading + "
+     "(+policies.teacher_rotation.rate=0.5) or with +policy=teacher_rotation"),
+    ("policies.nosuch.rate=0.5", "policies.nosuch: there is no such policy (the policies: "
+                                 "class_assignment,"),
 ])
 def test_hydra_errors_exit_2_naming_the_field(tmp_path, override, expected):
     run_dir = tmp_path / "out"

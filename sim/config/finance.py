@@ -18,11 +18,15 @@ _CV_2012 = ("2012 county CVs at national recognition (renrendoc 214415052, Chong
 class FinanceConfig:
     """School budgets and the stocks behind the official indicators."""
 
+    # the lower bound: the benchmark is what the resource-equity measures divide a school's
+    # funds by, so it must be positive (a county without funds: funds_ratio 0)
     per_student_funds_primary: float = param(
-        650.0, "yuan per pupil per year", 0.0, 1e5,
-        source="State Council 2015 No. 67 (unified per-pupil public-funds benchmark: primary 650)")
+        650.0, "yuan per pupil per year", 1.0, 1e5,
+        source="State Council 2015 No. 67 (unified per-pupil public-funds benchmark: primary "
+               "650); range: assumption (positive: the resource-equity measures divide by it)")
     per_student_funds_junior: float = param(
-        850.0, "yuan per pupil per year", 0.0, 1e5, source="same benchmark: junior 850")
+        850.0, "yuan per pupil per year", 1.0, 1e5,
+        source="same benchmark: junior 850; range: assumption (positive, as for primary)")
     funds_ratio: ByTier = tiered(
         1.0, 0.95, 0.85, "share of the benchmark", 0.0, 5.0,
         source="assumption (doc 002: rural funds raised to ≥ 90% of urban only by policy)",

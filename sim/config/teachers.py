@@ -269,8 +269,9 @@ class TeacherConfig:
         doc="intermediate → senior title after 12 years",
         prior=PLUS_MINUS_50)
     base_salary: float = param(
-        80_000.0, "yuan per year", 0.0, 1e6,
+        80_000.0, "yuan per year", 1_000.0, 1e6,
         source="assumption (compulsory-school teachers' pay is tied to local civil servants', "
-               "MOE 2017)",
+               "MOE 2017); range: assumption (allowances and supplements are shares of it, "
+               "so it must be positive; 1,000 yuan is far below any county's pay)",
         doc="average teacher salary before allowances (used for costs)",
         prior=PLUS_MINUS_50)

@@ -204,6 +204,7 @@ def place_year0_choosers(model: CountyState, rng: np.random.Generator) -> None:
         util = np.where(teaches[None, :] & (d <= ec.choice_max_km), util, -np.inf)
         best = np.argmax(util, axis=1)[inv.reshape(-1)]
         current = s.school[who]
-        gain = util[inv.reshape(-1), best] - util[inv.reshape(-1), current]
-        move = gain > 0
+        # compared, not subtracted: a school out of reach has utility -inf (and -inf - -inf
+        # is undefined); a > b exactly when a - b > 0
+        move = util[inv.reshape(-1), best] > util[inv.reshape(-1), current]
         s.school[who[move]] = best[move]
