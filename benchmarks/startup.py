@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["TABLE", "TARGETS", "startup_row", "target_rows"]
+__all__ = ["PARTS", "TABLE", "TARGETS", "parts", "parts_worker", "startup_row", "target_rows"]
 
 #: targets, seconds of wall time (the median of the repetitions)
 TARGETS = {"help_s": 1.0, "tiny_run_s": 1.5, "evaluate_s": 1.0}
@@ -97,6 +97,81 @@ def measure(repetitions: int = 3, timeout: float = 300.0) -> dict:
     return out
 
 
+#: the parts of ``edusim region=tiny years=1``, timed one after the other in a fresh process
+#: (:func:`parts_worker`): what the run's path through the command costs at least
+PARTS = ("imports_s", "compositions_s", "model_and_outputs_s", "figure_imports_s", "figure_s")
+
+
+def parts_worker() -> None:
+    """In a fresh process (``python -c``; prints JSON): the imports ``edusim`` makes for a run
+    (Hydra, pandas, Mesa, the model, the outputs), two Hydra compositions of the tiny run's
+    configuration (as a run makes them: Hydra composes a run's configuration once to find the
+    run mode and once for the run), building the tiny county, one year and writing its
+    outputs without the figure, then Matplotlib's imports and drawing the run's equity.png
+    (which the figure process does, after the run)."""
+    import json
+    import os
+    import tempfile
+
+    t0 = time.perf_counter()
+    import experiments.run  # noqa: F401
+    import sim.model  # noqa: F401
+    import sim.results  # noqa: F401
+    t1 = time.perf_counter()
+    from hydra import compose, initialize_config_dir
+
+    from experiments.config_dir import CONFIG_DIR
+
+    experiments.run.register_schema()
+    times = []
+    with initialize_config_dir(config_dir=os.path.abspath(CONFIG_DIR), version_base="1.3"):
+        for _ in range(2):
+            t = time.perf_counter()
+            compose("config", overrides=["region=tiny", "years=1"], return_hydra_config=True)
+            times.append(time.perf_counter() - t)
+    out_dir = Path(tempfile.mkdtemp(prefix="edusim-benchmark-parts-"))
+    try:
+        t2 = time.perf_counter()
+        model = sim.model.EducationModel(region="tiny", rng=0)
+        model.step()
+        sim.results.write_outputs(model, out_dir, figures=False)
+        t3 = time.perf_counter()
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+        t4 = time.perf_counter()
+        from sim.run_figure import equity_figure
+
+        equity_figure(model.timeseries(), out_dir / "equity.png")
+        t5 = time.perf_counter()
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    print(json.dumps({"imports_s": t1 - t0, "compositions_s": sum(times),
+                      "model_and_outputs_s": t3 - t2, "figure_imports_s": t4 - t3,
+                      "figure_s": t5 - t4}))
+
+
+def parts(timeout: float = 300.0) -> dict:
+    """:func:`parts_worker` in a fresh process, and the serial path it implies: the imports,
+    the compositions, the model and its outputs, and the figure's drawing (its imports run
+    in the figure process while the command starts, so they add nothing)."""
+    import json
+    import os
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, "-c",
+                           "from benchmarks.startup import parts_worker; parts_worker()"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()
+        return {"error": tail[-1] if tail else f"exit {proc.returncode}"}
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r["serial_path_s"] = (r["imports_s"] + r["compositions_s"] + r["model_and_outputs_s"]
+                          + r["figure_s"])
+    return r
+
+
 def startup_row(quick: bool, repeat: int = 1) -> dict:
     """Measure the part (``quick``: each command once; else ``max(3, repeat)`` times), print
     it and return its figures (or ``{"error": ...}``)."""
@@ -120,6 +195,16 @@ def startup_row(quick: bool, repeat: int = 1) -> dict:
           f"{fig('tiny_run_no_figures')} with figures=false; `edusim-evaluate` on a table of "
           f"{t['schools']} nine-year schools ({t['rows']} rows, {t['pupils']:,} pupils) "
           f"{fig('evaluate')}")
+    p = r["parts"] = parts()
+    if "error" in p:
+        print(f"  the tiny run's parts: ERROR {p['error']}")
+        return r
+    print(f"  the tiny run's parts, timed one after the other in a fresh process: imports "
+          f"{p['imports_s']:.2f} s, Hydra's two compositions of the configuration "
+          f"{p['compositions_s']:.2f} s, the model and its outputs "
+          f"{p['model_and_outputs_s']:.2f} s, the figure {p['figure_s']:.2f} s (its imports, "
+          f"{p['figure_imports_s']:.2f} s, run in the figure process meanwhile): a serial "
+          f"path of {p['serial_path_s']:.2f} s against the {TARGETS['tiny_run_s']:g} s target")
     return r
 
 

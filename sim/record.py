@@ -317,7 +317,7 @@ def official_tests(table: dict[str, np.ndarray], ev: EvaluationConfig) -> dict[s
     """The 2017 (quality) and 2012 (basic) county tests on a year's per-school table
     (:func:`school_columns`), with the county's CV thresholds ``ev``."""
     out: dict[str, Any] = {}
-    below_pupils = 0
+    below_pupils, assessed = 0, False
     verdict = {"quality": True, "basic": True}
     for level in ("primary", "junior"):
         rows = table["level"] == level
@@ -331,6 +331,7 @@ def official_tests(table: dict[str, np.ndarray], ev: EvaluationConfig) -> dict[s
             float(q.complies[q.included].mean()) if q.included.any() else np.nan)
         out[f"quality_passed_{level}"] = q.passed
         below_pupils += int(columns["students"][q.included & ~q.complies].sum())
+        assessed |= bool(q.included.any())
         try:
             b = evaluation.evaluate_arrays(columns, level, "basic", ev.basic_threshold)
             out[f"basic_mean_cv_{level}"] = b.mean_cv
@@ -344,7 +345,10 @@ def official_tests(table: dict[str, np.ndarray], ev: EvaluationConfig) -> dict[s
     out["quality_cv_passed"] = bool(out["quality_cv_passed_primary"]
                                     and out["quality_cv_passed_junior"])
     out["basic_passed"] = verdict["basic"]
-    out["pupils_in_noncomplying_schools"] = below_pupils / max(int(table["students"].sum()), 1)
+    # a share of all pupils (those of schools under 50 pupils, which the tests leave out,
+    # are not below); undefined when no school is assessed at either level
+    out["pupils_in_noncomplying_schools"] = (
+        below_pupils / int(table["students"].sum()) if assessed else np.nan)
     return out
 
 

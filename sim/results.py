@@ -173,7 +173,7 @@ def summary_table(model: EducationModel) -> str:
         if key not in ts:
             continue
         a, b = first.get(key), last.get(key)
-        rows.append((label, unit, _fmt(a), _fmt(b)))
+        rows.append((label, unit, _fmt(a, unit == "count"), _fmt(b, unit == "count")))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
     for i, r in enumerate(rows):
@@ -292,13 +292,15 @@ def _signed(x: Any, digits: int = 3) -> str:
     return f"{float(x):+.{digits}f}"
 
 
-def _fmt(x: Any) -> str:
+def _fmt(x: Any, count: bool = False) -> str:
+    """A table value: '–' when undefined, millions as 'm', whole numbers of 10 or more (or
+    any ``count``) without decimals, others with three."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     x = float(x)
     if abs(x) >= 1e6:
         return f"{x / 1e6:,.1f} m"
-    if float(x).is_integer() and abs(x) >= 10:
+    if float(x).is_integer() and (abs(x) >= 10 or count):
         return f"{int(x):,}"
     return f"{x:.3f}"
 

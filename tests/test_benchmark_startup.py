@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # benchmarks/ is not an installed package
 
@@ -37,7 +39,14 @@ def test_only_startup_quick_times_the_three_commands(tmp_path):
     assert (f"`edusim --help` {r['help_s']:.2f} s; `edusim region=tiny years=1` "
             f"{r['tiny_run_s']:.2f} s with its figure (equity.png)") in proc.stdout
     assert "quick mode: the targets are checked in the full-size run only" in proc.stdout
-    assert list(tmp.iterdir()) == []  # the working folder is gone
+    parts = r["parts"]  # the tiny run's parts, one after the other in a fresh process
+    assert all(0 < parts[k] < 60 for k in startup.PARTS), parts
+    assert parts["serial_path_s"] == pytest.approx(
+        parts["imports_s"] + parts["compositions_s"] + parts["model_and_outputs_s"]
+        + parts["figure_s"])
+    assert f"a serial path of {parts['serial_path_s']:.2f} s against the 1.5 s target" in (
+        proc.stdout)
+    assert list(tmp.iterdir()) == []  # the working folders (the parts' one too) are gone
 
 
 def test_a_failing_command_is_reported_as_the_parts_error(monkeypatch, tmp_path):

@@ -196,6 +196,24 @@ def test_comparison_table_shows_undefined_measures():
     assert "–: not defined in that year" in text
 
 
+def test_a_county_that_empties_reads_as_empty(tmp_path):
+    """Thirty per cent fewer births a year and half the families leaving: the tiny county of
+    300 pupils has none left after a few years. The run completes; the pupils read 0 (a
+    count, not 0.000), and the share of pupils in schools below the 2017 standard is
+    undefined (no school is assessed), not 0."""
+    tiers = [f"demography.birth_trend.{t}=-0.3" for t in ("urban", "town", "rural")]
+    code, out, err = quick(tmp_path / "out", "years=12", "region.n_students=300",
+                           "region.n_schools=3", "demography.out_migration=0.5", *tiers)
+    assert code == 0, err
+    ts = pd.read_parquet(tmp_path / "out" / "timeseries.parquet")
+    assert ts["students"].iloc[-1] == 0
+    empty = ts["students"] == 0
+    assert ts.loc[empty, "pupils_in_noncomplying_schools"].isna().all()
+    rows = {line.split("  ")[0].strip(): line.split() for line in out.splitlines()}
+    assert rows["pupils"][-1] == "0"
+    assert rows["pupils in schools below the 2017 standard"][-1] == "–"
+
+
 def test_viz_warns_when_reachable_from_the_network():
     from sim.viz.cli import exposure_warning
 
