@@ -289,7 +289,8 @@ class EnrolmentRules(Policy):
         far = self.far_pupils(model)
         n_far = float(np.count_nonzero(far))
         self._stats["beyond_max_travel"] = n_far
-        self._stats["beyond_max_travel_share"] = n_far / max(model.students.n, 1)
+        n = model.students.n
+        self._stats["beyond_max_travel_share"] = n_far / n if n else np.nan  # no pupils: undefined
         self.spend(c.transport_cost_yuan * n_far * c.fidelity)
 
     def report(self, model: CountyState) -> dict[str, float]:

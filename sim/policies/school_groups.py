@@ -214,7 +214,8 @@ class GroupStructure:
 
     def coverage(self, is_open: np.ndarray) -> float:
         grouped = (self.is_member | self.is_lead) & is_open
-        return float(grouped.sum() / max(int(is_open.sum()), 1))
+        n_open = int(is_open.sum())
+        return float(grouped.sum() / n_open) if n_open else float("nan")  # no school: undefined
 
     def has_closed(self, is_open: np.ndarray) -> bool:
         """Whether a member or lead school is closed (else :meth:`drop_closed` would change

@@ -342,6 +342,17 @@ def render_still_missed() -> str:
                  f"{sweep['seconds']:.0f} s; the rest is each run's set-up and outputs, the "
                  f"sweep's start (its first run started {sweep['first_run_s']:.1f} s after the "
                  "command) and whatever else the machine was doing (its load is given above). ")
+    parts = (v.get("startup") or {}).get("parts") or {}
+    tiny = next((t for t in v["targets"] if t["key"] == "tiny_run_s"), None)
+    if parts.get("serial_path_s") is not None and tiny:
+        text += ("The tiny one-year run, part by part in a fresh process: the imports a run "
+                 f"needs (Hydra, pandas, Mesa, the model) {parts['imports_s']:.2f} s, Hydra's "
+                 f"two compositions of the configuration {parts['compositions_s']:.2f} s, the "
+                 f"model and its outputs {parts['model_and_outputs_s']:.2f} s and drawing the "
+                 f"figure {parts['figure_s']:.2f} s (Matplotlib's imports, "
+                 f"{parts['figure_imports_s']:.2f} s, run in a second process meanwhile): "
+                 f"{parts['serial_path_s']:.2f} s one after the other, not counting Python's "
+                 f"own start, against the target's {tiny['target']:g} s. ")
     return _para(text)
 
 
