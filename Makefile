@@ -45,6 +45,7 @@ test:
 	@bash scripts/setup-venv.sh test
 	@$(VENV)/bin/python -m sim.viz.assets
 	@bash scripts/setup-browser.sh
+	@bash scripts/setup-postgres.sh
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 

@@ -235,17 +235,61 @@ def county_problems(config: Any) -> list[str]:
     return problems
 
 
+def storage_problem(url: Any) -> str | None:
+    """Why the study storage ``design.storage`` cannot be used, or None: a URL SQLAlchemy
+    cannot read, a database driver that is not installed, or a server that does not answer
+    (a connection is opened and closed; nothing is written). An SQLite file is not opened
+    (that would make it): its folder must exist."""
+    if url is None:
+        return None
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    shown = str(url)
+    try:
+        parsed = make_url(str(url))
+        shown = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() == "sqlite":
+            folder = Path(parsed.database or ".").absolute().parent
+            return None if folder.is_dir() else (
+                f"design.storage: {shown}: the folder {folder} of the SQLite file does not exist")
+        # a server that drops the packets answers nothing: give up after 15 s (assumption)
+        connect = ({"connect_timeout": 15} if parsed.get_backend_name() in
+                   ("postgresql", "mysql") else {})
+        engine = create_engine(parsed, connect_args=connect)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as err:
+        return (f"design.storage: {shown} cannot be used: {_first_line(err)} (an SQLAlchemy "
+                "URL with its driver installed, e.g. postgresql+psycopg://user@host/db)")
+    try:
+        with engine.connect():
+            pass
+    except (SQLAlchemyError, ImportError) as err:
+        cause = getattr(err, "orig", None) or err
+        return f"design.storage: cannot open {shown}: {_first_line(cause)}"
+    finally:
+        engine.dispose()
+    return None
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
 def design_problems(config: Any, dir_key: str) -> list[str]:
     """Everything checked before the first trial and before anything is written: the
     question, the model's settings, the search space, the county and the condition columns,
-    and the output folder (``hydra.run.dir``, named ``dir_key`` in the message)."""
+    the study storage, and the output folder (``hydra.run.dir``, named ``dir_key`` in the
+    message)."""
     from omegaconf import OmegaConf
 
     problems = search_space_problems(config)
     if not problems:
         problems = county_problems(config)
+    storage = storage_problem(OmegaConf.select(config, "design.storage", default=None))
     folder = output_dir_problem(str(OmegaConf.select(config, "hydra.run.dir")), dir_key)
-    return problems + ([folder] if folder else [])
+    return problems + [p for p in (storage, folder) if p]
 
 
 # ------------------------------------------------------------------------------------------

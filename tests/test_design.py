@@ -246,9 +246,25 @@ def test_fixed_seed_repeats_and_resume_runs_no_finished_trial_again(smoke, tmp_p
     assert summary["trials"] == 4
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_storage(request, tmp_path):
+    """The storage two searches share: an SQLite file, or a PostgreSQL server of the test's
+    own on 127.0.0.1 (tests/postgres_server.py; ``make test`` installs PostgreSQL, so in CI
+    it always runs)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    from tests.postgres_server import bin_dir, postgres_server
+
+    if bin_dir() is None and not os.environ.get("CI"):
+        pytest.skip("no PostgreSQL server here (make test installs it)")
+    with postgres_server() as url:
+        yield url
+
+
 @pytest.mark.slow
-def test_two_processes_share_one_study_without_duplicates(tmp_path):
-    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+def test_two_processes_share_one_study_without_duplicates(tmp_path, shared_storage):
+    storage = shared_storage
     args = ["+target=smoke", "design.n_trials=5", f"design.storage={storage}",
             "design.study_name=shared", "design.n_startup_trials=2"]
     env = {**os.environ, "HYDRA_FULL_ERROR": "0"}

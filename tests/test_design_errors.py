@@ -231,6 +231,43 @@ def test_unwritable_sweep_folder_is_named(tmp_path):
             "is a file") in err
 
 
+def _closed_port() -> int:
+    """A port of 127.0.0.1 where nothing listens (bound, then closed)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("postgresql+psycopg://u:secret@127.0.0.1:{port}/x",
+     "design.storage: cannot open postgresql+psycopg://u:***@127.0.0.1:{port}/x: "
+     "connection failed"),
+    ("postgresql+nosuchdriver://u@h/x", "design.storage: postgresql+nosuchdriver://u@h/x "
+                                        "cannot be used: Can't load plugin"),
+    ("notaurl", "design.storage: notaurl cannot be used: Could not parse"),
+    ("sqlite:////nonexistent-edusim/dir/s.db", "design.storage: sqlite:////nonexistent-edusim/"
+                                               "dir/s.db: the folder /nonexistent-edusim/dir "
+                                               "of the SQLite file does not exist"),
+])
+def test_a_study_storage_that_cannot_be_used_is_named(tmp_path, url, expected):
+    """A storage URL that cannot be read, a driver that is not installed, a server that does
+    not answer: exit 2 before anything is written, the password hidden."""
+    port = _closed_port()
+    sweep = tmp_path / "sweep"
+    err = stopped(*run_design("+target=smoke", f"design.storage={url.format(port=port)}",
+                              f"hydra.sweep.dir={sweep}"), sweep)
+    assert expected.format(port=port) in err
+    assert "secret" not in err
+
+
+def test_a_reachable_or_new_storage_passes_the_check(tmp_path):
+    assert design_checks.storage_problem(None) is None
+    assert design_checks.storage_problem(f"sqlite:///{tmp_path / 'new.db'}") is None
+    assert not (tmp_path / "new.db").exists()  # the check opens no SQLite file
+
+
 def test_unwritable_run_folder_is_named(tmp_path):
     (tmp_path / "file.txt").write_text("x")
     run_dir = tmp_path / "file.txt" / "run"
