@@ -6,7 +6,7 @@ its own process id.
 The server binaries are Debian's (``/usr/lib/postgresql/VERSION/bin``, or the folder that
 ``pg_config --bindir`` names); ``make test`` installs them when they are missing
 (``scripts/setup-postgres.sh``). PostgreSQL refuses to run as root: as root, the cluster is
-made and the server run as the ``postgres`` user (``runuser``).
+made and the server run as the ``postgres`` user (``subprocess``'s ``user`` and ``group``).
 """
 
 from __future__ import annotations
@@ -50,8 +50,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _as_server_user(argv: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+def _as_server_user() -> dict:
+    """subprocess arguments that run a program as the ``postgres`` user when this process is
+    root (PostgreSQL refuses root), else as this user."""
+    if os.geteuid() != 0:
+        return {}
+    return {"user": "postgres", "group": "postgres", "extra_groups": []}
 
 
 @contextlib.contextmanager
@@ -68,15 +72,15 @@ def postgres_server(database: str = "edusim") -> Iterator[str]:
         shutil.chown(folder, user="postgres", group="postgres")
     proc = None
     try:
-        subprocess.run(_as_server_user([str(binaries / "initdb"), "-D", str(data), "-U",
-                                        "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]),
-                       check=True, capture_output=True, text=True)
+        subprocess.run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
+                        "--auth=trust", "--no-sync", "-E", "UTF8"], cwd=folder, check=True,
+                       capture_output=True, text=True, **_as_server_user())
         port = _free_port()
         proc = subprocess.Popen(
-            _as_server_user([str(binaries / "postgres"), "-D", str(data), "-p", str(port),
-                             "-c", "listen_addresses=127.0.0.1", "-k", str(folder),
-                             "-c", "fsync=off"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [str(binaries / "postgres"), "-D", str(data), "-p", str(port),
+             "-c", "listen_addresses=127.0.0.1", "-k", str(folder), "-c", "fsync=off"],
+            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            **_as_server_user())
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             ready = subprocess.run([str(binaries / "pg_isready"), "-h", "127.0.0.1", "-p",
@@ -92,25 +96,18 @@ def postgres_server(database: str = "edusim") -> Iterator[str]:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
     finally:
         if proc is not None:
-            _stop(proc, data)
+            _stop(proc)
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _stop(proc: subprocess.Popen, data: Path) -> None:
-    """Stop the server by its own process id (the first line of ``postmaster.pid``; under
-    ``runuser`` it is not ``proc``'s): a fast shutdown (SIGINT), then SIGKILL if it hangs."""
-    pid = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        pid = int((data / "postmaster.pid").read_text().split()[0])
-    for target, sig in ((pid, signal.SIGINT), (proc.pid, signal.SIGINT)):
-        if target is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(target, sig)
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server by its own process id (``proc`` is the server itself): a fast
+    shutdown (SIGINT), then SIGKILL if it hangs."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        for target in (pid, proc.pid):
-            if target is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(target, signal.SIGKILL)
+        proc.kill()
         proc.wait()
