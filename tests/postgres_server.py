@@ -16,12 +16,13 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.conftest import free_ports
 
 __all__ = ["bin_dir", "postgres_server"]
 
@@ -42,12 +43,6 @@ def bin_dir() -> Path | None:
         if (folder / "initdb").is_file():
             return folder
     return Path(shutil.which("initdb")).parent if shutil.which("initdb") else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_server_user() -> dict:
@@ -75,7 +70,7 @@ def postgres_server(database: str = "edusim") -> Iterator[str]:
         subprocess.run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
                         "--auth=trust", "--no-sync", "-E", "UTF8"], cwd=folder, check=True,
                        capture_output=True, text=True, **_as_server_user())
-        port = _free_port()
+        port = free_ports()[0]
         proc = subprocess.Popen(
             [str(binaries / "postgres"), "-D", str(data), "-p", str(port),
              "-c", "listen_addresses=127.0.0.1", "-k", str(folder), "-c", "fsync=off"],

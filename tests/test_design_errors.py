@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from experiments import design, design_checks, design_report
-from tests.conftest import run_in_process
+from tests.conftest import free_ports, run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 DESIGN = [sys.executable, "-c", "from experiments.design import main; main()"]
@@ -231,15 +231,6 @@ def test_unwritable_sweep_folder_is_named(tmp_path):
             "is a file") in err
 
 
-def _closed_port() -> int:
-    """A port of 127.0.0.1 where nothing listens (bound, then closed)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("url,expected", [
     ("postgresql+psycopg://u:secret@127.0.0.1:{port}/x",
      "design.storage: cannot open postgresql+psycopg://u:***@127.0.0.1:{port}/x: "
@@ -254,7 +245,7 @@ def _closed_port() -> int:
 def test_a_study_storage_that_cannot_be_used_is_named(tmp_path, url, expected):
     """A storage URL that cannot be read, a driver that is not installed, a server that does
     not answer: exit 2 before anything is written, the password hidden."""
-    port = _closed_port()
+    port = free_ports()[0]  # nothing listens there
     sweep = tmp_path / "sweep"
     err = stopped(*run_design("+target=smoke", f"design.storage={url.format(port=port)}",
                               f"hydra.sweep.dir={sweep}"), sweep)
