@@ -62,11 +62,7 @@ def _trajectories_overlay(res: AggregateResult, bands: bool) -> Any:
             d = arm_series(res, metric, arm)
             if d.empty:
                 continue
-            c = colours[arm]
-            (line,) = ax.plot(d["year"], d["mean"], color=c, lw=1.6,
-                              ls="--" if arm == BASELINE else "-")
-            if bands and d["ci_low"].notna().any():
-                ax.fill_between(d["year"], d["ci_low"], d["ci_high"], color=c, alpha=0.18, lw=0)
+            line, _ = _arm_line(ax, d, colours[arm], arm == BASELINE, 1.6, bands)
             if ax is axes[0]:
                 handles.append((line, labels[arm]))
         ax.set_title(title)
@@ -187,13 +183,9 @@ def draw_official_cvs(res: AggregateResult) -> Any:
                 d = arm_series(res, metric, arm)
                 if d.empty:
                     continue
-                c = colours[arm]
-                (line,) = ax.plot(d["year"], d["mean"], color=c, lw=1.3,
-                                  ls="--" if arm == BASELINE else "-")
+                line, banded = _arm_line(ax, d, colours[arm], arm == BASELINE, 1.3, bands)
                 handles.setdefault(arm, line)
-                if bands and d["ci_low"].notna().any():
-                    ax.fill_between(d["year"], d["ci_low"], d["ci_high"], color=c, alpha=0.18,
-                                    lw=0)
+                if banded:
                     top = max(top, float(np.nanmax(d["ci_high"])))
                 top = max(top, float(np.nanmax(d["mean"])))
             ax.axhline(limit, color="#d62728", lw=1.2, ls=":")
@@ -273,3 +265,13 @@ def draw_first_pass(res: AggregateResult) -> Any:
                  f"dots: seeds; diamond: median seed; runs end in year {horizon}")
     return fig
 
+
+def _arm_line(ax: Any, d: Any, colour: Any, baseline: bool, lw: float,
+              bands: bool) -> tuple[Any, bool]:
+    """One arm's mean over the years on ``ax`` (dashed for the baseline), with its 95% band
+    when ``bands`` and the arm has one; returns the line and whether the band was drawn."""
+    (line,) = ax.plot(d["year"], d["mean"], color=colour, lw=lw, ls="--" if baseline else "-")
+    banded = bool(bands and d["ci_low"].notna().any())
+    if banded:
+        ax.fill_between(d["year"], d["ci_low"], d["ci_high"], color=colour, alpha=0.18, lw=0)
+    return line, banded
