@@ -49,8 +49,13 @@ last):
     Long format, one row per arm, kind (``change``, ``gain_per_million_yuan``,
     ``total_policy_cost_yuan``) and measure: ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``.
 ``manifest.json``
-    The sweep directory, run ids, incomplete and unreadable runs, arms, parameters, warnings
-    and the files above; written last.
+    The sweep directory, the model that made the runs (``model``: summary.json's ``edusim``,
+    version and behaviour fingerprint), run ids, incomplete and unreadable runs, arms,
+    parameters, warnings and the files above; written last.
+
+**One model per result.** Runs made by different versions of the model (another behaviour
+fingerprint in summary.json, :mod:`sim.behaviour`, or none recorded) are never combined: such a
+folder is refused (exit code 2, nothing written), with each model's number of runs.
 
 **Intervals.** 95% t-interval of the mean across seeds: mean ± t(0.975, n−1)·sd/√n. With a
 single seed (n = 1) the interval is undefined and written as missing (NaN). The interval
@@ -134,7 +139,8 @@ from sim.terminal import command, output_dir_problem
 
 __all__ = ["AGGREGATE_DIRNAME", "BASELINE", "MANIFEST", "AggregateError", "AggregateResult",
            "aggregate", "arm_difference", "find_runs", "key_metrics", "main", "mean_ci",
-           "mean_halfwidth", "parse_override", "report", "resolve_arm", "t_quantile_975"]
+           "mean_halfwidth", "one_model", "parse_override", "report", "resolve_arm",
+           "t_quantile_975"]
 
 
 def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None,
@@ -144,8 +150,9 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
     ``out/aggregate/`` (default ``sweep_dir/aggregate/``) unless ``write`` is False.
     ``reference`` names the arm every run is compared with (same seed); ``compare`` is a
     sequence of (A, B) arm pairs whose difference A − B is reported (see the module doc).
-    Raises :class:`AggregateError` for a missing directory, one with no complete run, or an
-    unknown arm name (before anything is written)."""
+    Raises :class:`AggregateError` for a missing directory, one with no complete run, runs
+    made by more than one version of the model (:func:`one_model`) or an unknown arm name
+    (before anything is written)."""
     root = Path(sweep_dir)
     if not root.is_dir():
         raise AggregateError(f"no such directory: {sweep_dir}")
@@ -167,6 +174,7 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
             detail.append(f"{len(unreadable)} unreadable")
         raise AggregateError(f"no complete run under {sweep_dir}"
                              + (f" ({', '.join(detail)})" if detail else ""))
+    model = one_model(runs, root)
     warnings: list[str] = []
 
     keys, swept = label_arms(runs)
@@ -226,10 +234,36 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
         sweep_dir=root, out_dir=out_dir, runs=runs_df, per_run=per_run, summary=summary,
         last_year=last, arms=arms, effects=effects, param_columns=param_columns,
         swept_params=swept, incomplete=incomplete_ids, unreadable=unreadable,
-        warnings=warnings, reference_arm=ref_arm, differences=differences)
+        warnings=warnings, reference_arm=ref_arm, differences=differences, model=model)
     if write:
         write_result(result)
     return result
+
+
+def one_model(runs: list[Run], root: Path) -> dict[str, Any] | None:
+    """The model that made every run in ``runs`` (``summary.json``'s ``edusim``: version and
+    behaviour fingerprint, :mod:`sim.behaviour`; None when the runs predate that record).
+    Runs of two models never go into one result: :class:`AggregateError` names each model
+    with its number of runs and a few of their directories."""
+    by_model: dict[str | None, list[Run]] = {}
+    for r in runs:
+        made_by = r.summary.get("edusim")
+        behaviour = made_by.get("behaviour") if isinstance(made_by, dict) else None
+        by_model.setdefault(behaviour, []).append(r)
+    if len(by_model) > 1:
+        parts = []
+        for behaviour, group in sorted(by_model.items(), key=lambda kv: -len(kv[1])):
+            name = (f"behaviour {behaviour}" if behaviour is not None
+                    else "a version that did not record it")
+            ids = ", ".join(r.run_id for r in group[:3]) + (" ..." if len(group) > 3 else "")
+            parts.append(f"{len(group)} by {name} ({ids})")
+        raise AggregateError(
+            f"the runs under {root} were made by {len(by_model)} versions of the model "
+            f"(summary.json: edusim.behaviour): {'; '.join(parts)}. A result combines the "
+            "runs of one model only: aggregate each set in a folder of its own, or run the "
+            "older ones again (the same sweep command with hydra.sweeper.overwrite=true)")
+    made_by = runs[0].summary.get("edusim")
+    return dict(made_by) if isinstance(made_by, dict) else None
 
 
 # ---------------------------------------------------------------------------------------------

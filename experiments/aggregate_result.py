@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -45,6 +46,9 @@ class AggregateResult:
     reference_arm: str | None = None
     #: A − B for the arm pairs asked for (``--compare``); None when none was asked for
     differences: pd.DataFrame | None = None
+    #: the model that made every run (``summary.json``'s ``edusim``: version and behaviour
+    #: fingerprint, :mod:`sim.behaviour`); None for runs written before runs recorded it
+    model: dict[str, Any] | None = None
 
     @property
     def arm_order(self) -> list[str]:
@@ -81,7 +85,7 @@ class AggregateResult:
             param_columns=list(m["param_columns"]), swept_params=list(m["swept_params"]),
             incomplete=list(m["incomplete"]), unreadable=dict(m["unreadable"]),
             warnings=list(m["warnings"]), files=[p / f for f in m["files"]],
-            reference_arm=m.get("reference_arm"),
+            reference_arm=m.get("reference_arm"), model=m.get("model"),
             differences=pd.read_csv(diff) if "differences.csv" in m["files"] else None)
 
 
@@ -117,6 +121,7 @@ def write_result(result: AggregateResult) -> None:
     manifest = {
         "sweep_dir": str(result.sweep_dir),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": result.model,
         "n_runs": result.n_runs,
         "run_ids": list(result.per_run["run_id"]),
         "incomplete": result.incomplete,
@@ -143,6 +148,9 @@ def report(result: AggregateResult) -> str:
     arms = result.arms
     lines = [f"aggregated {result.n_runs} complete run(s) in {len(arms)} arm(s) from "
              f"{result.sweep_dir}"]
+    if result.model is not None:
+        lines.append(f"made by edusim {result.model.get('version', '?')}, model behaviour "
+                     f"{result.model.get('behaviour', '?')}")
     if result.swept_params:
         lines.append("swept: " + ", ".join(result.swept_params))
     if result.incomplete:

@@ -192,14 +192,16 @@ def load_run(path: Path, root: Path) -> Run:
 
 def _verified_baseline(path: Path, summary: dict[str, Any]) -> tuple[pd.DataFrame | None, bool]:
     """The run's same-seed baseline file, if it belongs to this run: its fingerprint must be
-    that of the run's own seed, years and configuration without policies. Returns (the
+    that of the run's own seed, years, model and configuration without policies. Returns (the
     baseline or None, whether a file was there and refused)."""
     base = path / BASELINE_FILE
     if not base.is_file():
         return None, False
     config = summary.get("config")
+    made_by = summary.get("edusim")
+    behaviour = made_by.get("behaviour") if isinstance(made_by, dict) else None
     try:
-        expected = baseline_fingerprint(summary["seed"], summary["years"], config) \
+        expected = baseline_fingerprint(summary["seed"], summary["years"], config, behaviour) \
             if isinstance(config, dict) else None
     except (KeyError, TypeError, ValueError):
         expected = None

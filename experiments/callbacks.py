@@ -381,6 +381,11 @@ MAX_KEYS_SHOWN = 4
 MAX_DIRS_SHOWN = 5
 
 
+#: how :func:`changed_keys` names the model that made a run (its behaviour fingerprint,
+#: :mod:`sim.behaviour`; summary.json's ``edusim.behaviour``)
+MODEL_KEY = "edusim.behaviour (the model's version)"
+
+
 class _Absent:
     def __repr__(self) -> str:
         return "absent"
@@ -392,11 +397,13 @@ ABSENT: Any = _Absent()
 def changed_keys(run_dir: Path, container: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """[] if ``run_dir`` holds the finished run that the job with the plain configuration
     ``container`` would make (a rerun skips it: :func:`experiments.run.already_complete`);
-    otherwise the differences as (dotted key, value in the finished run, value now), with
+    otherwise the differences as (dotted key, value in the finished run, value now), the
+    model that made it (:data:`MODEL_KEY`) among them, with
     :data:`ABSENT` for a key (or a whole mapping) on one side only, or
     ``("summary.json", ABSENT, ABSENT)`` when the finished run's summary cannot be read.
     Call it for a directory with a COMPLETE marker."""
     from experiments.run import already_complete, run_identity
+    from sim.behaviour import BEHAVIOUR
     from sim.results import json_safe
 
     seed, years, sim_cfg = run_identity(container)
@@ -404,10 +411,14 @@ def changed_keys(run_dir: Path, container: dict[str, Any]) -> list[tuple[str, An
         return []
     try:
         done = json.loads((run_dir / "summary.json").read_text())
-        old = {"seed": done["seed"], "years": done["years"], **done["config"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        made_by = done.get("edusim")
+        old = {"seed": done["seed"], "years": done["years"],
+               MODEL_KEY: (made_by.get("behaviour", ABSENT) if isinstance(made_by, dict)
+                           else ABSENT),
+               **done["config"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return [("summary.json", ABSENT, ABSENT)]
-    now = {"seed": seed, "years": years,
+    now = {"seed": seed, "years": years, MODEL_KEY: BEHAVIOUR,
            **json.loads(json.dumps(json_safe(sim_cfg.to_dict())))}
     return _differences(old, now) or [("summary.json", ABSENT, ABSENT)]
 

@@ -79,6 +79,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.aggregate import mean_halfwidth
+from sim.behaviour import BEHAVIOUR, stamp
 from sim.config import ConfigError, SimConfig, param
 from sim.policies import build_policies
 from sim.record import first_year_met
@@ -319,7 +320,7 @@ def _timeseries(sim: dict[str, Any], seed: int, years: int,
 
     path = None
     if cache is not None:
-        path = cache / f"seed{seed}_{_key([sim, years])}.parquet"
+        path = cache / f"seed{seed}_{_key([sim, years, BEHAVIOUR])}.parquet"
         if path.exists():
             return pd.read_parquet(path)
     ts = EducationModel(SimConfig.from_dict(sim), rng=int(seed)).run(int(years)).timeseries()
@@ -347,7 +348,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
     checked = SimConfig.from_dict({**sim, "policies": policies})  # the model's own fields
     build_policies(checked.policies)  # and the policies' parameters
     years = int(design["target_year"])
-    key = _key({"sim": sim, "policies": policies, "design": {
+    key = _key({"model": BEHAVIOUR, "sim": sim, "policies": policies, "design": {
         k: design[k] for k in ("target_year", "conditions", "min_pass_share", "quality_floor",
                                "budget_million_yuan", "equity_measure", "seeds",
                                "objective", "prior_draws", "prior_widen", "prior_seed")}})
@@ -425,7 +426,7 @@ def evaluate(cfg: dict[str, Any], out_dir: Path | None = None,
     else:
         value = -gain["mean"] if feasible else PENALTY * (1.0 + violation)
     result = {
-        "key": key,
+        "key": key, "edusim": stamp(),
         "objective": design["objective"], "value": float(value), "feasible": feasible,
         "shortfall": shortfall,
         "policies": policies, "levers": design["levers"], "target_year": years,

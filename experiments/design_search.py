@@ -52,7 +52,8 @@ folders in its own ``hydra.sweep.dir``, stops once ``n_trials`` trials are finis
 way, and reports the finished ones (``edusim-design-report`` again when the others finish).
 A trial left running by a machine that died counts as under way until it is marked failed
 (Optuna: ``study.tell(number, state=TrialState.FAIL)``). A study refuses a question other than
-the one it was made for (exit 2). Watch a search with ``optuna-dashboard STORAGE`` (the
+the one it was made for, and a version of the model other than the one that made it (another
+behaviour fingerprint, :mod:`sim.behaviour`) (exit 2). Watch a search with ``optuna-dashboard STORAGE`` (the
 command prints it).
 """
 
@@ -78,6 +79,7 @@ from experiments.design_space import (
     split_space,
     trial_config,
 )
+from sim.behaviour import BEHAVIOUR, another_model
 
 __all__ = ["SAMPLERS", "STUDY_DB", "STUDY_INFO", "TrialSeededSampler", "fail_interrupted",
            "main", "open_study", "question_key", "run_search", "split_argv", "storage_url",
@@ -224,7 +226,9 @@ _METRICS = {"min_cost": ["cost in million yuan (or penalty)"],
 
 def open_study(spec: Mapping[str, Any], create: bool = False) -> Any:
     """The study of ``spec`` (made when ``create``, or loaded), with its seeded sampler.
-    A study made for another question raises ValueError."""
+    A study made for another question, or by another version of the model (its user
+    attribute ``model``: the behaviour fingerprint, :mod:`sim.behaviour`), raises
+    ValueError."""
     import optuna
 
     _quiet_optuna()
@@ -239,10 +243,17 @@ def open_study(spec: Mapping[str, Any], create: bool = False) -> Any:
     study = optuna.create_study(storage=storage, study_name=spec["study_name"],
                                 sampler=sampler, directions=directions, load_if_exists=True)
     made_for = study.user_attrs.get("question")
+    made_by = study.user_attrs.get("model")
     if made_for is None and not study.trials:
         study.set_user_attr("question", spec["question"])
         study.set_user_attr("objective", design["objective"])
+        study.set_user_attr("model", BEHAVIOUR)
         study.set_metric_names(_METRICS[design["objective"]])  # as optuna-dashboard shows them
+    elif another_model(made_by):
+        raise ValueError(
+            f"design.study_name: the study {spec['study_name']!r} in {_shown(spec['storage'])} "
+            f"was made by {another_model(made_by)}, so its trials' results do not hold for "
+            "this one: give a new hydra.sweep.dir, design.study_name or design.storage")
     elif made_for != spec["question"]:
         raise ValueError(
             f"design.study_name: the study {spec['study_name']!r} in {_shown(spec['storage'])} was "

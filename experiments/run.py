@@ -108,9 +108,11 @@ def run_identity(cfg: dict[str, Any]) -> tuple[Any, Any, SimConfig]:
 
 
 def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -> bool:
-    """Whether ``out_dir`` holds a finished run of exactly this configuration (resume)."""
+    """Whether ``out_dir`` holds a finished run of exactly this configuration, made by a
+    model that behaves as this one (:mod:`sim.behaviour`) (resume)."""
     import json
 
+    from sim.behaviour import BEHAVIOUR
     from sim.results import json_safe
 
     marker, summary = out_dir / "COMPLETE", out_dir / "summary.json"
@@ -121,6 +123,8 @@ def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -
     except (OSError, ValueError):
         return False
     return (done.get("seed") == seed and done.get("years") == years
+            and isinstance(done.get("edusim"), dict)
+            and done["edusim"].get("behaviour") == BEHAVIOUR
             and done.get("config") == json.loads(json.dumps(json_safe(sim_cfg.to_dict()))))
 
 

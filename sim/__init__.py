@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from sim.behaviour import VERSION as __version__  # noqa: F401  (one place for the version)
+
 if TYPE_CHECKING:
     from sim import evaluation, metrics
     from sim.agents import School, Student, Teacher
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ConfigError", "EducationModel", "School", "SimConfig", "Student", "Teacher", "evaluation",
            "metrics"]
-__version__ = "0.1.0"
 
 #: where each public name lives (imported when first asked for)
 _LAZY = {"EducationModel": "sim.model", "School": "sim.agents", "Student": "sim.agents",

@@ -4,7 +4,8 @@ A finished run directory holds::
 
     timeseries.parquet   one row per year: county metrics (see sim.record.record_year)
     schools.parquet      one row per school, level section and year: the official indicators
-    summary.json         seed, configuration, first and last year's key metrics, verdicts
+    summary.json         model version, seed, configuration, first and last year's key
+                         metrics, verdicts
     equity.png           equity and quality trajectories (drawn by sim.run_figure)
     COMPLETE             written last: the run finished and every file above is whole
 
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from sim.behaviour import BEHAVIOUR, stamp
 
 if TYPE_CHECKING:
     from sim.model import EducationModel
@@ -104,20 +107,26 @@ BASELINE_FILE = "baseline_timeseries.parquet"
 FINGERPRINT_KEY = b"edusim_fingerprint"
 
 
-def run_fingerprint(seed: int, years: int, config: dict[str, Any]) -> str:
+def run_fingerprint(seed: int, years: int, config: dict[str, Any],
+                    behaviour: str | None = BEHAVIOUR) -> str:
     """The identity of a run's results: SHA-256 (first 16 hex digits) of the seed, the
-    number of years and the whole configuration, as canonical JSON. Two runs with the same
-    fingerprint have the same inputs; files carrying different fingerprints never belong
-    to the same comparison."""
-    blob = json.dumps({"seed": int(seed), "years": int(years), "config": json_safe(config)},
-                      sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    number of years, the whole configuration and the behaviour fingerprint of the model
+    that made them (:mod:`sim.behaviour`; by default this version's), as canonical JSON.
+    Two runs with the same fingerprint have the same inputs and model; files carrying
+    different fingerprints never belong to the same comparison. ``behaviour=None``: the
+    fingerprint of a run written before runs recorded their model (without it)."""
+    ident = {"seed": int(seed), "years": int(years), "config": json_safe(config)}
+    if behaviour is not None:
+        ident["behaviour"] = behaviour
+    blob = json.dumps(ident, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def baseline_fingerprint(seed: int, years: int, config: dict[str, Any]) -> str:
-    """The fingerprint of the same-seed baseline of a run: the same seed, years and
+def baseline_fingerprint(seed: int, years: int, config: dict[str, Any],
+                         behaviour: str | None = BEHAVIOUR) -> str:
+    """The fingerprint of the same-seed baseline of a run: the same seed, years, model and
     configuration with no policy."""
-    return run_fingerprint(seed, years, {**config, "policies": {}})
+    return run_fingerprint(seed, years, {**config, "policies": {}}, behaviour)
 
 
 def model_fingerprint(model: EducationModel) -> str:
@@ -146,10 +155,13 @@ def write_parquet(frame: pd.DataFrame, path: str | os.PathLike, fingerprint: str
 
 
 def summarise(model: EducationModel) -> dict[str, Any]:
-    """The run's summary: identity, configuration, and first / last year's key metrics."""
+    """The run's summary: the model that made it (``edusim``: version and behaviour
+    fingerprint, :mod:`sim.behaviour`), identity, configuration, and first / last year's key
+    metrics."""
     ts = model.timeseries()
     first, last = ts.iloc[0], ts.iloc[-1]
     out: dict[str, Any] = {
+        "edusim": stamp(),  # the model that made the run (sim.behaviour)
         "seed": model.seed,
         "years": int(last["year"]),
         "region": model.cfg.region.preset,

@@ -65,3 +65,28 @@ def test_every_case_has_stored_files():
     assert sorted(digests) == sorted(c.name for c in CASES)
     for case in CASES:
         assert csv_path(case).exists(), case.name
+
+
+def test_the_behaviour_fingerprint_is_that_of_the_stored_digests():
+    # every run records sim.behaviour.BEHAVIOUR as the model that made it: it must be the
+    # hash of the stored baselines (make baselines writes both)
+    from sim.behaviour import BEHAVIOUR, fingerprint
+
+    assert BEHAVIOUR == fingerprint(json.loads(DIGESTS.read_text())), REGENERATE
+
+
+def test_writing_the_behaviour_fingerprint_changes_only_its_line(tmp_path, monkeypatch):
+    import tests.baselines as baselines
+    from sim.behaviour import fingerprint
+
+    module = tmp_path / "behaviour.py"
+    original = baselines.BEHAVIOUR_MODULE.read_text()
+    module.write_text(original)
+    monkeypatch.setattr(baselines, "BEHAVIOUR_MODULE", module)
+    moved = {"tiny_no_policy": "0" * 64}
+    assert baselines.write_behaviour(moved) == fingerprint(moved)
+    new = module.read_text()
+    changed = [(a, b) for a, b in zip(original.splitlines(), new.splitlines(), strict=True)
+               if a != b]
+    assert changed == [(f'BEHAVIOUR = "{fingerprint(json.loads(DIGESTS.read_text()))}"',
+                        f'BEHAVIOUR = "{fingerprint(moved)}"')]

@@ -296,13 +296,20 @@ def test_settings_of_the_former_sweeper_are_named(tmp_path, args, expected):
     assert expected in err
 
 
-def test_a_study_refuses_another_question(tmp_path):
-    sweep = tmp_path / "sweep"
+def one_trial(sweep: Path) -> tuple[str, ...]:
+    """The arguments of a one-trial study of the smoke target into ``sweep``, run once; the
+    last three arguments are the question's (the fourth from the end: the number of trials)."""
     quick = ("+target=smoke", f"hydra.sweep.dir={sweep}", "design.n_jobs=1",
              "design.n_trials=1", "design.seeds=[0]", "design.target_year=1",
              "design.conditions=['urban_rural_gap <= 5']")
     code, _, err = run_design(*quick)
     assert code == 0, err[-3000:]
+    return quick
+
+
+def test_a_study_refuses_another_question(tmp_path):
+    sweep = tmp_path / "sweep"
+    quick = one_trial(sweep)
     code, _, err = run_design(*quick, "design.quality_floor=-0.5")
     assert code == 2 and "Traceback" not in err
     assert ("design.study_name: the study 'smoke' in sqlite:///" in err
@@ -311,6 +318,40 @@ def test_a_study_refuses_another_question(tmp_path):
     code, _, err = run_design(*quick[:-4], "design.n_trials=2", *quick[-3:])
     assert code == 0, err[-3000:]
     assert len(list(sweep.glob(f"*/{design.RESULT}"))) == 2
+
+
+def test_a_study_refuses_another_version_of_the_model(tmp_path):
+    # a study whose trials another version of the model ran (as if made before a change of
+    # the model's behaviour): its results do not hold for this one
+    import optuna
+
+    from sim.behaviour import BEHAVIOUR
+
+    sweep = tmp_path / "sweep"
+    quick = one_trial(sweep)
+    storage = f"sqlite:///{sweep / 'study.db'}"
+    study = optuna.load_study(study_name="smoke", storage=storage)
+    assert study.user_attrs["model"] == BEHAVIOUR
+    study.set_user_attr("model", "0123456789abcdef")
+    code, _, err = run_design(*quick[:-4], "design.n_trials=2", *quick[-3:])
+    assert code == 2 and "Traceback" not in err
+    assert ("was made by another version of the model (behaviour 0123456789abcdef, now "
+            f"{BEHAVIOUR})") in err
+    assert len(list(sweep.glob(f"*/{design.RESULT}"))) == 1  # no trial was started
+
+
+def test_a_trial_result_of_another_model_is_not_reused(tmp_path, monkeypatch):
+    from sim.behaviour import stamp
+
+    cfg = {"region": {"preset": "tiny"}, "design": {
+        "levers": {"teacher_rotation": {"enabled": True, "rate": 0.1}}, "seeds": [0],
+        "target_year": 1,
+        "conditions": ["urban_rural_gap <= 5"]}}
+    first = design.evaluate(cfg, out_dir=tmp_path / "trial")
+    assert first["edusim"] == stamp() and not first["cached"]
+    assert design.evaluate(cfg, out_dir=tmp_path / "trial")["cached"]
+    monkeypatch.setattr(design, "BEHAVIOUR", "0123456789abcdef")
+    assert not design.evaluate(cfg, out_dir=tmp_path / "trial")["cached"]
 
 
 # ---- 5. edusim-design-report on a folder without a finished design sweep -----------------

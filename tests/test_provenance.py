@@ -104,3 +104,94 @@ def test_write_outputs_refuses_a_baseline_of_another_run(tmp_path):
     with pytest.raises(ValueError, match="not this run's same-seed baseline"):
         write_outputs(m, tmp_path / "out", figures=False, baseline=other)
     assert not (tmp_path / "out").exists()
+
+
+# ---- the model that made a result (sim.behaviour) --------------------------------------------
+
+
+def test_a_run_records_the_model_that_made_it(tmp_path):
+    import sim
+    from sim.behaviour import BEHAVIOUR
+
+    m = run(tmp_path / "run", compare=True, rate=0.3)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["edusim"] == {"version": sim.__version__, "behaviour": BEHAVIOUR}
+    # the files' fingerprints cover the model too: the same run by another model differs
+    cfg = m.cfg.to_dict()
+    assert summary["fingerprint"] == run_fingerprint(3, 3, cfg, BEHAVIOUR)
+    assert summary["fingerprint"] != run_fingerprint(3, 3, cfg, "0123456789abcdef")
+    assert file_fingerprint(tmp_path / "run" / BASELINE_FILE) == baseline_fingerprint(
+        3, 3, cfg, BEHAVIOUR)
+
+
+def test_fingerprints_of_runs_that_did_not_record_their_model_are_unchanged():
+    # runs written before the record are still read with the fingerprint they were given
+    import hashlib
+
+    cfg = {"a": 1, "policies": {}}
+    blob = json.dumps({"seed": 1, "years": 10, "config": cfg}, sort_keys=True,
+                      ensure_ascii=True, separators=(",", ":"))
+    assert run_fingerprint(1, 10, cfg, None) == hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def test_the_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    import sim
+    from sim.behaviour import VERSION
+
+    assert sim.__version__ == VERSION == version("edusim")
+
+
+def _as_if_made_by(run_dir: Path, behaviour: str | None) -> None:
+    path = run_dir / "summary.json"
+    summary = json.loads(path.read_text())
+    if behaviour is None:
+        del summary["edusim"]
+    else:
+        summary["edusim"]["behaviour"] = behaviour
+    path.write_text(json.dumps(summary))
+
+
+@pytest.mark.parametrize("older", ["0123456789abcdef", None])
+def test_the_aggregate_refuses_runs_of_two_models(tmp_path, older):
+    import subprocess
+    import sys
+
+    from experiments.aggregate import AggregateError
+
+    sweep = tmp_path / "sweep"
+    for k, rate in enumerate((0.1, 0.2, 0.3)):
+        run(sweep / str(k), compare=True, rate=rate)
+    _as_if_made_by(sweep / "2", older)
+    with pytest.raises(AggregateError) as err:
+        aggregate(sweep, write=False)
+    text = str(err.value)
+    assert "made by 2 versions of the model" in text
+    assert "2 by behaviour " in text and "(0, 1)" in text
+    assert ("1 by behaviour 0123456789abcdef (2)" if older
+            else "1 by a version that did not record it (2)") in text
+    proc = subprocess.run([sys.executable, "-m", "experiments.aggregate", str(sweep)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "hydra.sweeper.overwrite=true" in proc.stderr
+    assert not (sweep / "aggregate").exists()
+
+
+def test_the_aggregate_names_the_model_of_its_runs(tmp_path):
+    from experiments.aggregate import AggregateResult, report
+    from sim.behaviour import stamp
+
+    sweep = tmp_path / "sweep"
+    for k, rate in enumerate((0.1, 0.2)):
+        run(sweep / str(k), compare=True, rate=rate)
+    result = aggregate(sweep)
+    assert result.model == stamp()
+    assert json.loads((sweep / "aggregate" / "manifest.json").read_text())["model"] == stamp()
+    assert AggregateResult.load(sweep).model == stamp()
+    assert f"model behaviour {stamp()['behaviour']}" in report(result)
+    # older runs, all of one (unrecorded) model, still aggregate
+    for k in ("0", "1"):
+        _as_if_made_by(sweep / k, None)
+    older = aggregate(sweep, write=False)
+    assert older.model is None and older.n_runs == 2

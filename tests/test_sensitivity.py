@@ -228,6 +228,27 @@ def test_the_quick_analysis_end_to_end_resumes_and_refuses_another_scenario(tmp_
     assert sorted(p.name for p in (out / "morris" / "runs").iterdir()) == before
 
 
+@pytest.mark.parametrize("made_by", [{"version": "0.0.9", "behaviour": "0123456789abcdef"},
+                                     None])
+def test_a_folder_of_the_same_analysis_by_another_model_is_refused(tmp_path, made_by):
+    from sim.behaviour import BEHAVIOUR, stamp
+
+    sa.claim(tmp_path, "same")
+    stored = json.loads((tmp_path / "analysis.json").read_text())
+    assert stored == {"identity": "same", "edusim": stamp()}
+    sa.claim(tmp_path, "same")  # the same analysis by the same model resumes
+    if made_by is None:
+        del stored["edusim"]
+    else:
+        stored["edusim"] = made_by
+    (tmp_path / "analysis.json").write_text(json.dumps(stored))
+    with pytest.raises(sa.SensitivityError) as err:
+        sa.claim(tmp_path, "same")
+    recorded = made_by["behaviour"] if made_by else "not recorded"
+    assert (f"made by another version of the model (behaviour {recorded}, now {BEHAVIOUR})"
+            in str(err.value))
+
+
 def test_report_of_a_folder_without_an_analysis_exits_2(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "experiments.calibration.sensitivity",
                            "--report", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import sim
+
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ["--multirun", "region=tiny", "years=2", "seed=0,1", "hydra/launcher=serial"]
 
@@ -99,6 +101,30 @@ def test_overwrite_replaces_the_changed_runs_and_then_resumes(sweep):
     assert "(2 already finished, skipped)" in again.stderr
 
 
+def test_runs_of_another_model_are_refused_then_replaced_on_request(sweep):
+    # as if the sweep had been made before a change of the model's behaviour
+    from sim.behaviour import BEHAVIOUR
+
+    for run in ("0", "1"):
+        path = sweep / run / "summary.json"
+        done = json.loads(path.read_text())
+        done["edusim"]["behaviour"] = "0123456789abcdef"
+        path.write_text(json.dumps(done))
+    before = stamps(sweep)
+    proc = edusim(*BASE, f"hydra.sweep.dir={sweep}")
+    assert proc.returncode == 2, proc.stderr
+    assert (f"edusim.behaviour (the model's version): 0123456789abcdef in the finished runs, "
+            f"{BEHAVIOUR} now") in proc.stderr
+    assert "Traceback" not in proc.stderr and stamps(sweep) == before
+    proc = edusim(*BASE, "hydra/launcher=serial", f"hydra.sweep.dir={sweep}",
+                  "hydra.sweeper.overwrite=true")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 finished with another configuration, to be replaced" in proc.stderr
+    for run in ("0", "1"):
+        assert json.loads((sweep / run / "summary.json").read_text())["edusim"] == {
+            "version": sim.__version__, "behaviour": BEHAVIOUR}
+
+
 def test_changed_group_choice_is_compared_as_hydra_composes_it(tmp_path):
     # a swept config-group choice: each job's configuration is Hydra's composition
     out = tmp_path / "sweep"
@@ -174,6 +200,33 @@ def test_refusal_message_lists_a_few_keys_and_counts_the_rest():
 def test_changed_keys_name_a_mapping_found_on_one_side_once(tmp_path):
     from experiments.callbacks import ABSENT, changed_keys
     from experiments.run import run_identity
+    from sim.behaviour import stamp
+    from sim.results import json_safe
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "COMPLETE").write_text("ok\n")
+    base = {"seed": 0, "years": 2, "region": {"preset": "tiny"}, "policies": {}}
+    seed, years, sim_cfg = run_identity(base)
+    done = {"edusim": stamp(), "seed": seed, "years": years,
+            "config": json_safe(sim_cfg.to_dict())}
+    (run / "summary.json").write_text(json.dumps(done))
+    assert changed_keys(run, base) == []
+    now = {**base, "policies": {"teacher_rotation": {"rate": 0.2}}}
+    assert changed_keys(run, now) == [("policies.teacher_rotation", ABSENT,
+                                       {"rate": 0.2})]
+    (run / "summary.json").write_text("{not json")
+    assert [k for k, _, _ in changed_keys(run, base)] == ["summary.json"]
+
+
+@pytest.mark.parametrize("made_by", [{"version": "0.0.9", "behaviour": "0123456789abcdef"},
+                                     None])
+def test_a_run_of_another_model_is_not_finished_for_this_one(tmp_path, made_by):
+    # the same configuration, made by a model that behaves otherwise (or by a version that
+    # did not record its model): a resumed sweep neither skips it nor overwrites it unasked
+    from experiments.callbacks import ABSENT, MODEL_KEY, changed_keys, changed_rerun_message
+    from experiments.run import already_complete, run_identity
+    from sim.behaviour import BEHAVIOUR
     from sim.results import json_safe
 
     run = tmp_path / "run"
@@ -182,13 +235,14 @@ def test_changed_keys_name_a_mapping_found_on_one_side_once(tmp_path):
     base = {"seed": 0, "years": 2, "region": {"preset": "tiny"}, "policies": {}}
     seed, years, sim_cfg = run_identity(base)
     done = {"seed": seed, "years": years, "config": json_safe(sim_cfg.to_dict())}
+    if made_by is not None:
+        done["edusim"] = made_by
     (run / "summary.json").write_text(json.dumps(done))
-    assert changed_keys(run, base) == []
-    now = {**base, "policies": {"teacher_rotation": {"rate": 0.2}}}
-    assert changed_keys(run, now) == [("policies.teacher_rotation", ABSENT,
-                                       {"rate": 0.2})]
-    (run / "summary.json").write_text("{not json")
-    assert [k for k, _, _ in changed_keys(run, base)] == ["summary.json"]
+    assert not already_complete(run, seed, years, sim_cfg)
+    was = made_by["behaviour"] if made_by else ABSENT
+    assert changed_keys(run, base) == [(MODEL_KEY, was, BEHAVIOUR)]
+    lines = changed_rerun_message(Path("/s"), [("0", changed_keys(run, base))], 1, True)
+    assert any(line.startswith(MODEL_KEY) and BEHAVIOUR in line for line in lines)
 
 
 def test_sweeper_takes_the_overwrite_setting():

@@ -4,6 +4,7 @@ input stopped before anything is written."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from experiments.uncertainty.analysis import effects, effects_table
 from experiments.uncertainty.app import analyse, check
 from experiments.uncertainty.design import draw_points, uncertain_parameters
 from sim import EducationModel
+from sim.behaviour import BEHAVIOUR
 
 ROTATION = {"teacher_rotation": {"rate": 0.3}}
 
@@ -130,6 +132,16 @@ def test_cli_writes_the_analysis_and_resumes(tmp_path):
     assert r.returncode == 2
     assert "holds an uncertainty analysis of another configuration" in r.stderr
     assert (folder / "effects.csv").read_text() == first
+    # the same settings, but the finished draws made by another version of the model
+    meta = json.loads((folder / "analysis.json").read_text())
+    assert meta["edusim"]["behaviour"] == BEHAVIOUR
+    meta["edusim"]["behaviour"] = "0123456789abcdef"
+    (folder / "analysis.json").write_text(json.dumps(meta))
+    r = _cli(*BASE_ARGS, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert ("made by another version of the model (behaviour 0123456789abcdef, now "
+            f"{BEHAVIOUR})") in r.stderr
+    assert kept.stat().st_mtime_ns == stamp and (folder / "effects.csv").read_text() == first
 
 
 @pytest.mark.parametrize("arg,field", [("uncertainty.draws=0", "uncertainty.draws"),

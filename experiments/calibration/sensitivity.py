@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.behaviour import another_model, stamp
 from sim.config import ConfigError
 
 __all__ = ["OUTCOMES", "QUICK", "SCENARIO", "Outcome", "Scenario", "SensitivityError",
@@ -251,23 +252,29 @@ def _identity(s: Scenario, model_cfg: dict[str, Any], names: list[str]) -> str:
 
 
 def claim(out: Path, identity: str) -> None:
-    """Mark ``out`` as holding the analysis ``identity``; SensitivityError if it holds
-    another one (a re-run of the same analysis resumes)."""
+    """Mark ``out`` as holding the analysis ``identity`` made by this version of the model
+    (:mod:`sim.behaviour`); SensitivityError if it holds another one, or this one made by
+    another version (a re-run of the same analysis by the same model resumes)."""
     from sim.results import atomic_write
 
     mark = out / "analysis.json"
     if mark.exists():
         try:
-            old = json.loads(mark.read_text(encoding="utf-8")).get("identity")
-        except (OSError, ValueError):
-            old = None
+            stored = json.loads(mark.read_text(encoding="utf-8"))
+            old, made_by = stored.get("identity"), (stored.get("edusim") or {}).get("behaviour")
+        except (OSError, ValueError, AttributeError):
+            old = made_by = None
         if old != identity:
             raise SensitivityError(f"--out: {out} holds a sensitivity analysis of another "
                                    "scenario; choose a new folder (or the same scenario to "
                                    "resume)")
+        if another_model(made_by):
+            raise SensitivityError(f"--out: {out} holds this sensitivity analysis made by "
+                                   f"{another_model(made_by)}, whose runs do not hold for "
+                                   "this one; choose a new folder")
         return
     out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"identity": identity}) + "\n"
+    text = json.dumps({"identity": identity, "edusim": stamp()}) + "\n"
     atomic_write(mark, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 

@@ -64,12 +64,14 @@ def job_command(name: str) -> str:
 
 
 def behaviour_fingerprint(root: Path = ROOT) -> str:
-    """A short hash of the stored test baselines' digests: it changes whenever a change of the
-    model moves any stored baseline (``make baselines``), i.e. whenever the model behaves
-    differently on the eight fixed-seed runs of ``tests/baselines/``."""
-    digests = json.loads((root / DIGESTS).read_text(encoding="utf-8"))
-    text = json.dumps(digests, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """The behaviour fingerprint (:func:`sim.behaviour.fingerprint`) of the stored test
+    baselines' digests under ``root``: it changes whenever a change of the model moves any
+    stored baseline (``make baselines``), i.e. whenever the model behaves differently on the
+    eight fixed-seed runs of ``tests/baselines/``; in the repository it is
+    :data:`sim.behaviour.BEHAVIOUR`, the value every run records."""
+    from sim.behaviour import fingerprint
+
+    return fingerprint(json.loads((root / DIGESTS).read_text(encoding="utf-8")))
 
 
 def file_hash(path: Path) -> str:

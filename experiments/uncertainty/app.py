@@ -45,6 +45,7 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
+from sim.behaviour import another_model, stamp
 from sim.config import ConfigError
 from sim.schema import collection, param, validate_node
 
@@ -141,7 +142,8 @@ def _setup(cfg: dict[str, Any]):
 def check(cfg: dict[str, Any], out: Path) -> list[str]:
     """Every problem of the plain configuration ``cfg`` for an analysis into ``out`` (one
     message each, naming the field); [] when it can run. ``out`` holding an analysis of
-    another configuration is a problem (results are never mixed)."""
+    another configuration, or one made by another version of the model (its ``edusim``
+    record, :mod:`sim.behaviour`), is a problem (results are never mixed)."""
     problems = _problems(cfg)
     if problems:
         return problems
@@ -149,10 +151,15 @@ def check(cfg: dict[str, Any], out: Path) -> list[str]:
     meta_file = out / "uncertainty" / "analysis.json"
     if meta_file.exists():
         try:
-            old = json.loads(meta_file.read_text(encoding="utf-8")).get("identity")
-        except (OSError, ValueError):
-            old = None
-        if old != ident:
+            stored = json.loads(meta_file.read_text(encoding="utf-8"))
+            old, made_by = stored.get("identity"), (stored.get("edusim") or {}).get("behaviour")
+        except (OSError, ValueError, AttributeError):
+            old = made_by = None
+        if old == ident and another_model(made_by):
+            problems.append(f"hydra.run.dir: {out} holds an uncertainty analysis of these "
+                            f"settings made by {another_model(made_by)}, whose runs do not "
+                            "hold for this one; choose a new folder")
+        elif old != ident:
             problems.append(f"hydra.run.dir: {out} holds an uncertainty analysis of another "
                             "configuration; choose a new folder (or the same settings to "
                             "resume)")
@@ -190,7 +197,8 @@ def analyse(cfg: dict[str, Any], out: Path, progress: bool = True) -> dict[str, 
     folder = out / "uncertainty"
     meta_file = folder / "analysis.json"
     (folder / "runs").mkdir(parents=True, exist_ok=True)
-    meta = {"identity": ident, "command": " ".join([PROG, *sys.argv[1:]]), "years": years,
+    meta = {"identity": ident, "edusim": stamp(),
+            "command": " ".join([PROG, *sys.argv[1:]]), "years": years,
             "target_year": target, "draws": u.draws, "seeds": u.seeds,
             "first_seed": u.first_seed, "sampler_seed": u.sampler_seed, "widen": u.widen,
             "fix": list(u.fix), "vary": list(u.vary), "parameters": paths,

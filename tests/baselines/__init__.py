@@ -5,7 +5,7 @@ stored as ``tests/baselines/<case>.csv`` (floats written with the shortest repre
 that reads back bit-identical), and a SHA-256 digest of its per-school history as
 ``tests/baselines/digests.json``. ``tests/test_baselines.py`` runs every case again and
 compares: a refactor must leave every file bit-identical; a change of behaviour regenerates
-them with::
+them (and the model's behaviour fingerprint in ``sim/behaviour.py``, their digests' hash) with::
 
     make baselines          # or: .venv/bin/python -m tests.baselines
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,29 @@ def regenerate(cases: tuple[Case, ...] = CASES) -> dict[str, str]:
         digests[case.name] = digest
         print(f"{case.name}: {len(ts)} years, {ts.shape[1]} metrics, schools {digest[:12]}")
     DIGESTS.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n")
+    write_behaviour(digests)
     return digests
+
+
+#: the module that holds the model's behaviour fingerprint (:mod:`sim.behaviour`)
+BEHAVIOUR_MODULE = ROOT / "sim" / "behaviour.py"
+_BEHAVIOUR_LINE = re.compile(r'^BEHAVIOUR = "[0-9a-f]*"$', re.MULTILINE)
+
+
+def write_behaviour(digests: dict[str, str]) -> str:
+    """Write the fingerprint of ``digests`` into :data:`sim.behaviour.BEHAVIOUR` (its one
+    line in the module); returns it."""
+    from sim.behaviour import fingerprint
+
+    value = fingerprint(digests)
+    text = BEHAVIOUR_MODULE.read_text(encoding="utf-8")
+    new, count = _BEHAVIOUR_LINE.subn(f'BEHAVIOUR = "{value}"', text)
+    if count != 1:
+        raise RuntimeError(f"{BEHAVIOUR_MODULE}: expected one line BEHAVIOUR = \"...\"")
+    if new != text:
+        BEHAVIOUR_MODULE.write_text(new, encoding="utf-8")
+        print(f"sim/behaviour.py: BEHAVIOUR = {value}")
+    return value
 
 
 def compare(stored: pd.DataFrame, fresh: pd.DataFrame, limit: int = 40) -> list[str]:
