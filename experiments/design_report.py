@@ -30,7 +30,7 @@ from experiments.design_search import STUDY_INFO
 from sim.results import json_safe
 from sim.terminal import command
 
-__all__ = ["os_reason", "pareto", "report", "report_main", "study_trials"]
+__all__ = ["made_by_line", "os_reason", "pareto", "report", "report_main", "study_trials"]
 
 #: what the report reads of each trial's result (a file without them is not a trial result)
 _RESULT_KEYS = ("objective", "value", "feasible", "policies", "pass_share", "cost_million_yuan",
@@ -176,7 +176,10 @@ def report(sweep_dir: str | os.PathLike, quiet: bool = False) -> dict[str, Any]:
              else df.iloc[:0])
     front.to_csv(out / "pareto.csv", index=False)
     by_trial = {t["trial"]: t for t in trials}
+    models = list({json.dumps(t.get("edusim"), sort_keys=True): t.get("edusim")
+                   for t in trials}.values())
     summary: dict[str, Any] = {"sweep_dir": str(sweep_dir), "trials": len(df),
+                               "model": models[0] if len(models) == 1 else models,
                                "feasible_trials": int(len(feasible)),
                                "objective": objective, "feasible": bool(len(feasible)),
                                "front": [int(t) for t in front["trial"]]}
@@ -268,6 +271,17 @@ def _pm(value: Any, half: Any, fmt: str) -> str:
     return f"{format(value, fmt)} ± {format(half, fmt.lstrip('+'))}"
 
 
+def made_by_line(model: Any) -> str:
+    """The brief's line on the model that ran the trials (their ``edusim`` record)."""
+    models = model if isinstance(model, list) else [model]
+    named = [f"edusim {m['version']} (model behaviour {m['behaviour']})" for m in models
+             if isinstance(m, dict)]
+    if len(models) == 1:
+        return (f"Made by {named[0]}." if named
+                else "Made by a version of edusim that did not record its model.")
+    return f"Made by {len(models)} versions of the model: {'; '.join(named)}."
+
+
 def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
     cond = ", ".join(first["conditions"])
     is_front = first["objective"] == "pareto"
@@ -282,7 +296,7 @@ def _brief(df, best, front, by_trial, summary, first, sweep_dir) -> str:
                if first["objective"] != "min_cost"
                and first.get("budget_million_yuan") is not None else "") + ".",
             f"Trials: {len(df)}, feasible: {int(df['feasible'].sum())}. Sweep: `{sweep_dir}`.",
-            ""]
+            made_by_line(summary["model"]), ""]
     if not len(best):
         c = summary["closest"]
         return "\n".join(head + [

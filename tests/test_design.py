@@ -195,6 +195,12 @@ def test_short_optimisation_finds_a_mix_and_it_reproduces(smoke):
     assert best["pass_share"] >= 1.0
     assert (out / "design" / "front.png").stat().st_size > 10_000
     assert "Policy design: min cost" in (out / "design" / "brief.md").read_text()
+    # the model that ran the trials, in the summary and the brief
+    from sim.behaviour import stamp
+
+    assert summary["model"] == stamp()
+    assert (f"Made by edusim {stamp()['version']} (model behaviour {stamp()['behaviour']})."
+            in (out / "design" / "brief.md").read_text())
     # the study: four finished trials, each with its folder and its result
     study = _study(out)
     assert [t.state.name for t in study.trials] == ["COMPLETE"] * 4
@@ -348,3 +354,14 @@ def test_bad_search_range_stops_before_any_trial(tmp_path):
     assert proc.returncode == 2
     assert "design.levers.teacher_rotation.rate: 1.5 is outside the allowed range" in proc.stderr
     assert not out.exists()
+
+
+def test_the_brief_names_the_model_that_ran_the_trials():
+    from experiments.design_report import made_by_line
+
+    a = {"version": "0.1.0", "behaviour": "0123456789abcdef"}
+    b = {"version": "0.1.0", "behaviour": "fedcba9876543210"}
+    assert made_by_line(a) == "Made by edusim 0.1.0 (model behaviour 0123456789abcdef)."
+    assert made_by_line(None) == "Made by a version of edusim that did not record its model."
+    assert made_by_line([a, b]).startswith("Made by 2 versions of the model: edusim 0.1.0 (model "
+                                       "behaviour 0123456789abcdef); edusim 0.1.0")
