@@ -135,7 +135,7 @@ from experiments.aggregate_tables import (
     summary_table,
 )
 from sim.results import BASELINE_FILE
-from sim.terminal import command, output_dir_problem
+from sim.terminal import command, output_dir_problem, version_line
 
 __all__ = ["AGGREGATE_DIRNAME", "BASELINE", "MANIFEST", "AggregateError", "AggregateResult",
            "aggregate", "arm_difference", "find_runs", "key_metrics", "main", "mean_ci",
@@ -277,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="edusim-aggregate",
         description="Aggregate the complete runs of an edusim sweep into tidy tables "
                     "(OUT/aggregate/: runs, per_run, summary, last_year, arms, effects).")
+    parser.add_argument("--version", action="version", version=version_line(parser.prog))
     parser.add_argument("sweep_dir", help="sweep (or any) directory holding run directories")
     parser.add_argument("--out", default=None,
                         help="write OUT/aggregate/ instead of SWEEP_DIR/aggregate/")

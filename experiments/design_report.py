@@ -28,7 +28,7 @@ import pandas as pd
 from experiments.design import RESULT, STANDARDS, atomic_json
 from experiments.design_search import STUDY_INFO
 from sim.results import json_safe
-from sim.terminal import command
+from sim.terminal import command, version_line
 
 __all__ = ["made_by_line", "os_reason", "pareto", "report", "report_main", "study_trials"]
 
@@ -452,6 +452,7 @@ def report_main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="edusim-design-report",
                                  description="Tables, figures and brief of a design sweep.")
+    ap.add_argument("--version", action="version", version=version_line(ap.prog))
     ap.add_argument("sweep_dir", type=Path)
     args = ap.parse_args(argv)
     try:

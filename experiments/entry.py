@@ -1,6 +1,7 @@
 """The entry points of ``edusim``, ``edusim-design`` and ``edusim-uncertainty``: ``--help``
 answers without composing a configuration (``edusim --help`` without loading Hydra, the
-model or pandas); everything else is the command's Hydra app.
+model or pandas), ``--version`` with edusim's version and its model's behaviour fingerprint;
+everything else is the command's Hydra app.
 
 Hydra's own help (``--hydra-help``) and the composed configuration (``--cfg job``) are still
 Hydra's; this help lists the run keys (or the command's own settings, with their defaults,
@@ -171,6 +172,17 @@ def _asks_for_help() -> bool:
     return any(a in ("--help", "-h") for a in sys.argv[1:])
 
 
+def _answered_version(prog: str) -> bool:
+    """``PROG --version``: print :func:`sim.terminal.version_line` (not Hydra's version,
+    which Hydra's own ``--version`` prints) and say that nothing else is to be done."""
+    if "--version" not in sys.argv[1:]:
+        return False
+    from sim.terminal import version_line
+
+    sys.stdout.write(version_line(prog) + "\n")
+    return True
+
+
 def draws_a_figure(args: list[str]) -> bool:
     """Whether ``edusim ARGS`` is a single run that (by default) draws equity.png: only
     overrides, none of them ``figures=false``. (A guess made before the configuration is
@@ -189,6 +201,8 @@ def edusim() -> None:
     if _asks_for_help():
         sys.stdout.write(quick_help())
         return
+    if _answered_version("edusim"):
+        return
     if draws_a_figure(sys.argv[1:]):
         from sim.run_figure import start_figure_process
 
@@ -203,6 +217,8 @@ def edusim_design() -> None:
     if _asks_for_help():
         sys.stdout.write(design_help())
         return
+    if _answered_version("edusim-design"):
+        return
     from experiments.design import main
 
     main()
@@ -212,6 +228,8 @@ def edusim_uncertainty() -> None:
     """Console entry point (``edusim-uncertainty``)."""
     if _asks_for_help():
         sys.stdout.write(uncertainty_help())
+        return
+    if _answered_version("edusim-uncertainty"):
         return
     from experiments.uncertainty.app import main
 

@@ -64,7 +64,7 @@ from experiments.figure_last_year import (
 )
 from experiments.figure_over_time import draw_first_pass, draw_official_cvs, draw_trajectories
 from experiments.figure_parts import DPI, RC, display_labels, metric_label
-from sim.terminal import command, output_dir_problem
+from sim.terminal import command, output_dir_problem, version_line
 
 __all__ = ["FIGURES", "FigureError", "FigureList", "display_labels", "draw_figures",
            "make_figures", "main", "metric_label"]
@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="edusim-figures",
         description="Draw the policy-brief figures of an edusim sweep (aggregating it first "
                     "when SWEEP_DIR/aggregate/ is missing or out of date).")
+    parser.add_argument("--version", action="version", version=version_line(parser.prog))
     parser.add_argument("sweep_dir", help="sweep directory (or an aggregate directory)")
     parser.add_argument("--out", default=None,
                         help="directory for the PNGs (default: SWEEP_DIR/figures)")

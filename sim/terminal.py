@@ -15,7 +15,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_PIPE_CLOSED", "EXIT_USAGE", "command", "output_dir_problem"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_PIPE_CLOSED", "EXIT_USAGE", "command", "output_dir_problem",
+           "version_line"]
 
 #: exit code after Ctrl+C (128 + SIGINT), as a shell reports it
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -23,6 +24,15 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_PIPE_CLOSED = 128 + signal.SIGPIPE
 #: exit code of every user mistake (bad input, unwritable output location), as argparse uses
 EXIT_USAGE = 2
+
+
+def version_line(prog: str) -> str:
+    """What ``PROG --version`` prints: the command, the edusim version and the behaviour
+    fingerprint of its model (:mod:`sim.behaviour`; what every result records), e.g.
+    ``edusim-aggregate 0.1.0 (model behaviour 91eaa813110863b7)``."""
+    from sim.behaviour import BEHAVIOUR, VERSION
+
+    return f"{prog} {VERSION} (model behaviour {BEHAVIOUR})"
 
 
 def output_dir_problem(path: str | os.PathLike[str], what: str) -> str | None:

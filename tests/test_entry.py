@@ -87,3 +87,24 @@ def test_only_a_single_run_that_draws_its_figure_starts_the_figure_process():
                  ["--multirun", "seed=0,1"], ["-m", "seed=0,1"], ["--cfg", "job"],
                  ["--info"]):
         assert not draws_a_figure(args), args
+
+
+def _console_scripts() -> list[str]:
+    import tomllib
+
+    return sorted(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"])
+
+
+def test_every_command_says_its_version_and_model(tmp_path):
+    # what a researcher cites with a result: the version and the model's behaviour
+    # fingerprint that summary.json records (not Hydra's version, which Hydra's apps print)
+    from sim.behaviour import BEHAVIOUR, VERSION
+
+    scripts = _console_scripts()
+    assert "edusim" in scripts and len(scripts) >= 9
+    for name in scripts:
+        out = subprocess.run([str(Path(sys.executable).parent / name), "--version"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, (name, out.stderr)
+        assert out.stdout == f"{name} {VERSION} (model behaviour {BEHAVIOUR})\n", name
+    assert not list(tmp_path.iterdir())  # nothing written

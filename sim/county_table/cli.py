@@ -12,7 +12,7 @@ from sim.county_table.load import load_county_table
 from sim.county_table.problems import CountyTableError
 from sim.county_table.schema import TABLE_KINDS
 from sim.standards import MIN_STUDENTS
-from sim.terminal import command
+from sim.terminal import command, version_line
 from sim.vocabulary import LEVELS
 
 __all__ = ["main", "prog_name"]
@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 description="Read and check a county's school tables "
                                             "(CSV/XLSX; format: pydoc sim.county_table) as "
                                             "edusim region=file reads them.")
+    p.add_argument("--version", action="version", version=version_line(p.prog))
     p.add_argument("path", help="school table")
     p.add_argument("--teachers", help="teachers table")
     p.add_argument("--grades", help="pupils by grade")

@@ -17,7 +17,7 @@ from sim.county_table.cli import prog_name
 from sim.evaluation.report import EvaluationResult, evaluate, format_report
 from sim.evaluation.table import NoSchoolsError, NotAssessableError, SchoolTableError
 from sim.standards import LEVELS, STANDARDS
-from sim.terminal import command
+from sim.terminal import command, version_line
 
 __all__ = ["main"]
 
@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
                     "to a school table (CSV or XLSX, Chinese or English headers; format: see "
                     "`python -m pydoc sim.evaluation` and `pydoc sim.county_table`).",
     )
+    p.add_argument("--version", action="version", version=version_line(p.prog))
     p.add_argument("path", help="school table: CSV (UTF-8, GBK or UTF-16) or XLSX")
     p.add_argument("--sheet", metavar="NAME", default=None,
                    help="XLSX sheet holding the table (default: the first sheet with the "

@@ -18,6 +18,8 @@ import logging
 import os
 import sys
 
+from sim.terminal import version_line
+
 __all__ = ["APP", "exposure_warning", "main", "prepare_server", "solara_arguments"]
 
 #: what Solara serves: the ``Page`` component of this module
@@ -45,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
         prog="edusim-viz",
         description="Serve edusim's browser view: a county changing year by year under the "
                     "chosen policies (Mesa and Solara).")
+    ap.add_argument("--version", action="version", version=version_line(ap.prog))
     ap.add_argument("--host", type=_host, default="127.0.0.1",
                     help="address to listen on (default 127.0.0.1: this machine only)")
     ap.add_argument("--port", type=_port, default=8765, help="port, 1-65535 (default 8765)")
