@@ -136,6 +136,10 @@ def test_page_renders_steps_plays_and_pauses(server, tmp_path):
             assert page.get_by_text(re.compile(r"^share / year: 0\.\d\d$")).is_visible()
             # no banner over the cards
             assert not page.get_by_text("This website runs on").is_visible()
+            # the model a screenshot shows, as every run's summary.json records it
+            from sim.terminal import version_line
+
+            assert page.get_by_text(version_line("edusim"), exact=True).is_visible()
 
             before = {cls: page.evaluate(_CHART_PICTURE, cls)
                       for cls in ("edusim-equity-plot", "edusim-map-plot")}

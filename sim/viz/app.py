@@ -30,6 +30,7 @@ import reacton.core
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
+from sim.terminal import version_line
 from sim.viz.components import CardGrid
 from sim.viz.controls import (
     CountyView,
@@ -219,6 +220,8 @@ def CountyPage(model: solara.Reactive[CountyView]) -> None:
         with solara.Card("Run"):
             RunControls(model, baseline, controls)
             YearCounter(model.value)
+            # the model a screenshot shows (what every run's summary.json records)
+            solara.Text(version_line("edusim"), style={"font-size": "0.8em", "color": "#666"})
         with solara.Card("Model parameters"):
             solara.Text("applied at Reset", style={"font-size": "0.85em", "color": "#666"})
             ModelControls(controls)
