@@ -221,7 +221,8 @@ def CountyPage(model: solara.Reactive[CountyView]) -> None:
             RunControls(model, baseline, controls)
             YearCounter(model.value)
             # the model a screenshot shows (what every run's summary.json records)
-            solara.Text(version_line("edusim"), style={"font-size": "0.8em", "color": "#666"})
+            solara.Text(version_line("edusim"), style={"display": "block", "margin-top": "4px",
+                                                       "font-size": "0.8em", "color": "#666"})
         with solara.Card("Model parameters"):
             solara.Text("applied at Reset", style={"font-size": "0.85em", "color": "#666"})
             ModelControls(controls)
