@@ -289,8 +289,15 @@ def test_two_processes_share_one_study_without_duplicates(tmp_path, shared_stora
     study = optuna.load_study(study_name="shared", storage=storage)
     complete = [t for t in study.trials if t.state.name == "COMPLETE"]
     assert len(complete) == 5, [(t.number, t.state.name, t.user_attrs) for t in study.trials]
-    assert not [t for t in study.trials if t.state.name != "COMPLETE"], [
-        (t.number, t.state.name, t.user_attrs.get("error")) for t in study.trials]
+    # SQLite: the processes share the lock beside the study file, so none asks for a trial
+    # too many. A server's processes lock only their own folder (as on two machines): one
+    # that asked at the same moment as another marks its surplus trial failed, unrun
+    surplus = [t for t in study.trials if t.state.name != "COMPLETE"]
+    allowed = [] if storage.startswith("sqlite") else [
+        t for t in surplus if t.state.name == "FAIL"
+        and t.user_attrs.get("error") == "not needed: the other trials reached n_trials"]
+    assert surplus == allowed, [(t.number, t.state.name, t.user_attrs.get("error"))
+                                for t in study.trials]
     folders = sorted(int(p.parent.name) for name in "ab"
                      for p in (tmp_path / name).glob(f"*/{design.RESULT}"))
     assert folders == [t.number for t in complete]  # each trial ran once, in one folder
