@@ -9,8 +9,8 @@
 #   make docs    install the docs extras, re-run every stale docs job (docs/results/) and
 #                regenerate every generated number, table and image in the README and docs/
 #                (JOBS="run_default design": only these; DOCS_ARGS=--force: even if current)
-#   make baselines  regenerate the stored fixed-seed baselines (tests/baselines/) after an
-#                intended change of behaviour; say in the commit what moved and why
+#   make baselines  regenerate the stored fixed-seed baselines (tests/baselines/) and the
+#                behaviour fingerprint (sim/behaviour.py) after an intended change of behaviour
 #   make clean   remove .venv and caches (keeps outputs/ and multirun/)
 # The Python >= 3.12 used for .venv is found by scripts/find-python.sh
 # (override: EDUSIM_PYTHON=/path/to/python3.12). scripts/setup-venv.sh skips pip when
