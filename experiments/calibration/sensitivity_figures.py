@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.calibration.sensitivity import OUTCOMES
+from experiments.calibration.sensitivity_indices import OUTCOMES
 
 __all__ = ["draw_figures", "labels", "morris_figure", "sobol_figure"]
 

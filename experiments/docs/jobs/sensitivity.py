@@ -26,6 +26,7 @@ TITLE = "Morris and Sobol sensitivity analysis (docs/calibration.md §5)"
 #: code and data besides the model that shape this job's output (stale when they change)
 DEPENDS = [
     "experiments/calibration/sensitivity.py",
+    "experiments/calibration/sensitivity_indices.py",
     "experiments/calibration/sensitivity_figures.py",
     "experiments/calibration/ranges.py",
     "experiments/calibration/parameters.py",
