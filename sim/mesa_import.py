@@ -13,10 +13,13 @@ Use ``from sim.mesa_import import mesa`` instead of ``import mesa`` inside ``sim
 
 from __future__ import annotations
 
+import contextlib
 import importlib.machinery
 import importlib.util
+import inspect
 import sys
 import types
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["DEFERRED", "mesa"]
@@ -71,7 +74,43 @@ def _defer(name: str) -> None:
     sys.modules[name] = module
 
 
+@contextlib.contextmanager
+def _stack_read_by_name() -> Iterator[None]:
+    """While Mesa is imported: ``inspect.stack`` without the source lines of the frames and
+    ``inspect.getmodule`` of a frame by its module's name.
+
+    ``mesa.model`` names its logger after the module that imports it, found with
+    ``inspect.stack()`` and ``inspect.getmodule``: reading the source of every frame of the
+    import chain and scanning every loaded module, about 0.09 s of each command's start.
+    The two functions give the same frame and module without that and are restored at once;
+    the import holds Python's import lock, so only another thread could see them."""
+    stack, getmodule = inspect.stack, inspect.getmodule
+
+    def contextless_stack(context: int = 1) -> list[inspect.FrameInfo]:
+        frames, frame = [], sys._getframe(1)
+        while frame is not None:
+            code = frame.f_code
+            frames.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno,
+                                            code.co_name, None, None))
+            frame = frame.f_back
+        return frames
+
+    def module_by_name(obj: Any, _filename: str | None = None) -> Any:
+        if inspect.isframe(obj):
+            module = sys.modules.get(obj.f_globals.get("__name__", ""))
+            if module is not None:
+                return module
+        return getmodule(obj, _filename)
+
+    inspect.stack, inspect.getmodule = contextless_stack, module_by_name
+    try:
+        yield
+    finally:
+        inspect.stack, inspect.getmodule = stack, getmodule
+
+
 for _name in DEFERRED:
     _defer(_name)
 
-import mesa  # noqa: E402  (after the deferral above)
+with _stack_read_by_name():
+    import mesa  # noqa: E402  (after the deferral above)

@@ -57,3 +57,22 @@ def test_mesa_imported_first_is_left_as_it_is():
         print(m is mesa, type(sys.modules["mesa.discrete_space"]).__name__)
         """)
     assert out == "True module"
+
+
+def test_mesa_names_its_model_logger_as_it_would_and_inspect_is_restored_after_import():
+    """mesa.model reads the call stack for its logger's name; while Mesa is imported the
+    stack is read without source lines, and the name comes out as Mesa's own import gives."""
+    code = """
+        import inspect, logging, sys
+        stack, getmodule = inspect.stack, inspect.getmodule
+        {first}
+        names = sorted(n for n in logging.root.manager.loggerDict if n.startswith("MESA"))
+        print(names)
+        print(inspect.stack is stack, inspect.getmodule is getmodule)
+        """
+    ours = _run(code.format(first="from sim.mesa_import import mesa"))
+    plain = _run(code.format(first="import mesa"))
+    assert ours == plain
+    assert ours.splitlines()[0] == "['MESA', 'MESA.mesa', 'MESA.mesa.mesa_logging', " \
+        "'MESA.mesa.model']"
+    assert ours.splitlines()[1] == "True True"
