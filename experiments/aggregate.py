@@ -134,6 +134,7 @@ from experiments.aggregate_tables import (
     runs_table,
     summary_table,
 )
+from sim.behaviour import recorded_behaviour
 from sim.results import BASELINE_FILE
 from sim.terminal import command, output_dir_problem, version_line
 
@@ -247,9 +248,7 @@ def one_model(runs: list[Run], root: Path) -> dict[str, Any] | None:
     with its number of runs and a few of their directories."""
     by_model: dict[str | None, list[Run]] = {}
     for r in runs:
-        made_by = r.summary.get("edusim")
-        behaviour = made_by.get("behaviour") if isinstance(made_by, dict) else None
-        by_model.setdefault(behaviour, []).append(r)
+        by_model.setdefault(recorded_behaviour(r.summary), []).append(r)
     if len(by_model) > 1:
         parts = []
         for behaviour, group in sorted(by_model.items(), key=lambda kv: -len(kv[1])):

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.behaviour import recorded_behaviour
 from sim.results import BASELINE_FILE, baseline_fingerprint, file_fingerprint
 
 __all__ = ["BASELINE", "CONTEXT_KEYS", "MANIFEST", "NEUTRAL_GROUPS", "RUN_FILES", "RUN_OPTIONS",
@@ -198,10 +199,9 @@ def _verified_baseline(path: Path, summary: dict[str, Any]) -> tuple[pd.DataFram
     if not base.is_file():
         return None, False
     config = summary.get("config")
-    made_by = summary.get("edusim")
-    behaviour = made_by.get("behaviour") if isinstance(made_by, dict) else None
     try:
-        expected = baseline_fingerprint(summary["seed"], summary["years"], config, behaviour) \
+        expected = baseline_fingerprint(summary["seed"], summary["years"], config,
+                                        recorded_behaviour(summary)) \
             if isinstance(config, dict) else None
     except (KeyError, TypeError, ValueError):
         expected = None

@@ -403,7 +403,7 @@ def changed_keys(run_dir: Path, container: dict[str, Any]) -> list[tuple[str, An
     ``("summary.json", ABSENT, ABSENT)`` when the finished run's summary cannot be read.
     Call it for a directory with a COMPLETE marker."""
     from experiments.run import already_complete, run_identity
-    from sim.behaviour import BEHAVIOUR
+    from sim.behaviour import BEHAVIOUR, recorded_behaviour
     from sim.results import json_safe
 
     seed, years, sim_cfg = run_identity(container)
@@ -411,11 +411,8 @@ def changed_keys(run_dir: Path, container: dict[str, Any]) -> list[tuple[str, An
         return []
     try:
         done = json.loads((run_dir / "summary.json").read_text())
-        made_by = done.get("edusim")
         old = {"seed": done["seed"], "years": done["years"],
-               MODEL_KEY: (made_by.get("behaviour", ABSENT) if isinstance(made_by, dict)
-                           else ABSENT),
-               **done["config"]}
+               MODEL_KEY: recorded_behaviour(done) or ABSENT, **done["config"]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return [("summary.json", ABSENT, ABSENT)]
     now = {"seed": seed, "years": years, MODEL_KEY: BEHAVIOUR,

@@ -112,7 +112,7 @@ def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -
     model that behaves as this one (:mod:`sim.behaviour`) (resume)."""
     import json
 
-    from sim.behaviour import BEHAVIOUR
+    from sim.behaviour import BEHAVIOUR, recorded_behaviour
     from sim.results import json_safe
 
     marker, summary = out_dir / "COMPLETE", out_dir / "summary.json"
@@ -123,8 +123,7 @@ def already_complete(out_dir: Path, seed: int, years: int, sim_cfg: SimConfig) -
     except (OSError, ValueError):
         return False
     return (done.get("seed") == seed and done.get("years") == years
-            and isinstance(done.get("edusim"), dict)
-            and done["edusim"].get("behaviour") == BEHAVIOUR
+            and recorded_behaviour(done) == BEHAVIOUR
             and done.get("config") == json.loads(json.dumps(json_safe(sim_cfg.to_dict()))))
 
 
@@ -233,16 +232,24 @@ def _discard_run_dir(out_dir: Path) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
-def run_problems(config: DictConfig) -> list[str]:
+def _app_values(config: DictConfig) -> dict[str, Any]:
+    """The run's own values of ``config`` (without ``hydra``) as a plain dict, as the run
+    will see them: interpolations resolved, or left as written where one resolves only
+    inside the running job (``${hydra:...}``)."""
+    app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+    try:
+        return OmegaConf.to_container(app, resolve=True)
+    except Exception:
+        return OmegaConf.to_container(app, resolve=False)
+
+
+def run_problems(config: DictConfig, values: dict[str, Any] | None = None) -> list[str]:
     """Every problem of a single run's composed ``config`` that can be found before
     anything is written: the run's and the model's values (:func:`check_config`), the
     county table of ``region=file`` (read and checked as the model will read it), and the
-    output directory (it must be creatable and writable)."""
-    app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
-    try:  # values as the run will see them, interpolations resolved (as _main does)
-        container = OmegaConf.to_container(app, resolve=True)
-    except Exception:  # one that resolves only inside the running job (${hydra:...})
-        container = OmegaConf.to_container(app, resolve=False)
+    output directory (it must be creatable and writable). ``values``: the run's own values
+    of ``config`` when the caller has them (:func:`_app_values`)."""
+    container = _app_values(config) if values is None else values
     region = container.get("region") or {}
     choice = OmegaConf.select(config, "hydra.runtime.choices.region", default=None)
     if choice == "file" and not region.get("path"):
@@ -283,10 +290,10 @@ class ValidateRun(Callback):
     (A sweep checks its jobs in :class:`experiments.callbacks.ValidateSweep`.)"""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        problems = run_problems(config)
+        values = _app_values(config)
+        problems = run_problems(config, values)
         if not problems:
-            app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
-            for warning in run_warnings(OmegaConf.to_container(app, resolve=False)):
+            for warning in run_warnings(values):
                 print(f"edusim: warning: {warning}", file=sys.stderr)
         if problems:
             lines = [line for p in problems for line in ConfigError(p).messages()]

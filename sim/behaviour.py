@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["BEHAVIOUR", "VERSION", "another_model", "fingerprint", "stamp"]
+__all__ = ["BEHAVIOUR", "VERSION", "another_model", "fingerprint", "recorded_behaviour", "stamp"]
 
 #: the package's version (``sim.__version__``; ``pyproject.toml`` gives the same, which
 #: tests/test_provenance.py checks)
@@ -44,6 +44,18 @@ def fingerprint(digests: Mapping[str, str]) -> str:
 def stamp() -> dict[str, str]:
     """What a result records about the model that made it (``summary.json``: ``edusim``)."""
     return {"version": VERSION, "behaviour": BEHAVIOUR}
+
+
+def recorded_behaviour(record: object) -> str | None:
+    """The behaviour fingerprint that a stored ``record`` names as its model's (the
+    ``edusim`` entry that :func:`stamp` made, in a run's summary.json, an analysis's
+    analysis.json or a design trial); None when it names none (work made before the entry
+    existed, or not a record at all)."""
+    from collections.abc import Mapping
+
+    made_by = record.get("edusim") if isinstance(record, Mapping) else None
+    behaviour = made_by.get("behaviour") if isinstance(made_by, Mapping) else None
+    return behaviour if isinstance(behaviour, str) else None
 
 
 def another_model(recorded: object) -> str | None:

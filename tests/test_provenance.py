@@ -124,6 +124,18 @@ def test_a_run_records_the_model_that_made_it(tmp_path):
         3, 3, cfg, BEHAVIOUR)
 
 
+@pytest.mark.parametrize("record, expected", [
+    ({"edusim": {"version": "0.1.0", "behaviour": "0123456789abcdef"}}, "0123456789abcdef"),
+    ({"seed": 1}, None),                              # made before the record existed
+    ({"edusim": None}, None), ({"edusim": "0.1.0"}, None),
+    ({"edusim": {"version": "0.1.0"}}, None), ({"edusim": {"behaviour": 7}}, None),
+    (["edusim"], None), (None, None)])
+def test_the_model_a_stored_record_names_is_read_in_one_place(record, expected):
+    from sim.behaviour import recorded_behaviour
+
+    assert recorded_behaviour(record) == expected
+
+
 def test_fingerprints_of_runs_that_did_not_record_their_model_are_unchanged():
     # runs written before the record are still read with the fingerprint they were given
     import hashlib

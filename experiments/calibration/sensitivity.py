@@ -81,7 +81,7 @@ from experiments.calibration.sensitivity_indices import (
     select_top,
     sobol_indices,
 )
-from sim.behaviour import another_model, stamp
+from sim.behaviour import another_model, recorded_behaviour, stamp
 from sim.config import ConfigError
 
 __all__ = ["OUTCOMES", "QUICK", "SCENARIO", "Outcome", "Scenario", "SensitivityError",
@@ -258,7 +258,7 @@ def claim(out: Path, identity: str) -> None:
     if mark.exists():
         try:
             stored = json.loads(mark.read_text(encoding="utf-8"))
-            old, made_by = stored.get("identity"), (stored.get("edusim") or {}).get("behaviour")
+            old, made_by = stored.get("identity"), recorded_behaviour(stored)
         except (OSError, ValueError, AttributeError):
             old = made_by = None
         if old != identity:

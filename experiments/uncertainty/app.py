@@ -45,7 +45,7 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
-from sim.behaviour import another_model, stamp
+from sim.behaviour import another_model, recorded_behaviour, stamp
 from sim.config import ConfigError
 from sim.schema import collection, param, validate_node
 
@@ -152,7 +152,7 @@ def check(cfg: dict[str, Any], out: Path) -> list[str]:
     if meta_file.exists():
         try:
             stored = json.loads(meta_file.read_text(encoding="utf-8"))
-            old, made_by = stored.get("identity"), (stored.get("edusim") or {}).get("behaviour")
+            old, made_by = stored.get("identity"), recorded_behaviour(stored)
         except (OSError, ValueError, AttributeError):
             old = made_by = None
         if old == ident and another_model(made_by):
