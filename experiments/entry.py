@@ -196,6 +196,14 @@ def draws_a_figure(args: list[str]) -> bool:
     return True
 
 
+def _exit_without_collecting() -> None:
+    """:func:`sim.terminal.exit_without_collecting`, once help and version are answered
+    (they load nothing heavy, and nothing of ``sim``)."""
+    from sim.terminal import exit_without_collecting
+
+    exit_without_collecting()
+
+
 def edusim() -> None:
     """Console entry point (``edusim``)."""
     if _asks_for_help():
@@ -203,6 +211,7 @@ def edusim() -> None:
         return
     if _answered_version("edusim"):
         return
+    _exit_without_collecting()
     if draws_a_figure(sys.argv[1:]):
         from sim.run_figure import start_figure_process
 
@@ -219,6 +228,7 @@ def edusim_design() -> None:
         return
     if _answered_version("edusim-design"):
         return
+    _exit_without_collecting()
     from experiments.design import main
 
     main()
@@ -231,6 +241,7 @@ def edusim_uncertainty() -> None:
         return
     if _answered_version("edusim-uncertainty"):
         return
+    _exit_without_collecting()
     from experiments.uncertainty.app import main
 
     main()

@@ -46,6 +46,12 @@ if ! venv_ok; then
     fi
 fi
 
+# edusim's own modules as bytecode, as a regular (non-editable) install has them. Python writes
+# it at a module's first import anyway, unless PYTHONDONTWRITEBYTECODE is set (as it often is in
+# containers): then every command would compile them again, about 0.2 s of each start. Only
+# files changed since the last compile are compiled (0.05 s when none has).
+"$vpy" -m compileall -q sim experiments hydra_plugins benchmarks >/dev/null </dev/null || true
+
 spec=.
 [[ -n $extras ]] && spec=".[$extras]"
 stamp=$venv/.edusim-stamp-${extras:-base}

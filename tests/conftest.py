@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from tests import reference_cpu
+
+reference_cpu.use()  # before numpy is imported: the baselines' CPU code paths, on every machine
+
 import os
 import shutil
 import signal

@@ -9,10 +9,16 @@ them (and the model's behaviour fingerprint in ``sim/behaviour.py``, their diges
 
     make baselines          # or: .venv/bin/python -m tests.baselines
 
-and its commit message (and the issue note) say what moved and why.
+and its commit message (and the issue note) say what moved and why. The runs use the same
+CPU code paths of numpy and OpenBLAS on every machine (``tests/reference_cpu.py``), so that a
+CPU with wider vector instructions does not move their last bits.
 """
 
 from __future__ import annotations
+
+from tests import reference_cpu
+
+reference_cpu.use()  # before numpy is imported (make baselines): tests/reference_cpu.py
 
 import hashlib
 import json
