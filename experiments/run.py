@@ -243,21 +243,20 @@ def _app_values(config: DictConfig) -> dict[str, Any]:
         return OmegaConf.to_container(app, resolve=False)
 
 
-def run_problems(config: DictConfig, values: dict[str, Any] | None = None) -> list[str]:
+def run_problems(config: DictConfig, values: dict[str, Any]) -> list[str]:
     """Every problem of a single run's composed ``config`` that can be found before
     anything is written: the run's and the model's values (:func:`check_config`), the
     county table of ``region=file`` (read and checked as the model will read it), and the
     output directory (it must be creatable and writable). ``values``: the run's own values
-    of ``config`` when the caller has them (:func:`_app_values`)."""
-    container = _app_values(config) if values is None else values
-    region = container.get("region") or {}
+    of ``config`` (:func:`_app_values`)."""
+    region = values.get("region") or {}
     choice = OmegaConf.select(config, "hydra.runtime.choices.region", default=None)
     if choice == "file" and not region.get("path"):
         return ["region.path: required with region=file: the county's school table (CSV or "
                 "XLSX), e.g. region.path=examples/county_schools.csv"]
-    problems = check_config(container)
+    problems = check_config(values)
     if not problems and region.get("path"):
-        problems += _table_problems(container)
+        problems += _table_problems(values)
     try:
         run_dir = OmegaConf.select(config, "hydra.run.dir", default=None)
     except Exception:  # an interpolation that resolves only inside the job
