@@ -73,10 +73,15 @@ KEY_METRICS: list[tuple[str, str, str]] = [
 ]
 
 
+def _tmp_path(path: Path) -> Path:
+    """Where :func:`atomic_write` writes ``path`` before renaming it (beside it, hidden)."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
 def atomic_write(path: Path, write: Any) -> None:
     """Call ``write(tmp_path)`` and rename the result to ``path``."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = _tmp_path(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -347,27 +352,39 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
         stale.unlink()  # an earlier run's baseline is not this run's
     ts = model.timeseries()
     schools = model.school_history()
-    atomic_write(out / "timeseries.parquet", lambda p: write_parquet(ts, p, fingerprint))
-    atomic_write(out / "schools.parquet", lambda p: write_parquet(schools, p, fingerprint))
-    summary = summarise(model)
-    summary["fingerprint"] = fingerprint
-    if baseline is not None:
-        summary["vs_baseline"] = compare_to_baseline(model, baseline)
-        summary["baseline_fingerprint"] = base_fp
-        base_ts = baseline.timeseries()
-        atomic_write(out / BASELINE_FILE, lambda p: write_parquet(base_ts, p, base_fp))
-    atomic_write(out / "summary.json",
-                 lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
-    if figures:
+    figure, figure_tmp = None, _tmp_path(out / "equity.png")
+    if figures:  # handed to the figure process first: it draws while the files are written
         from sim.labels import policy_summary
-        from sim.run_figure import equity_figure
+        from sim.run_figure import start_equity_figure
 
         county = (f"county from {os.path.basename(model.cfg.region.path)}"
                   if model.cfg.region.path else f"{model.cfg.region.preset} county")
         title = f"{county}, seed {model.seed}"
         subtitle = policy_summary(model.cfg.to_dict().get("policies") or {})
         base_ts = baseline.timeseries() if baseline is not None else None
-        atomic_write(out / "equity.png", lambda p: equity_figure(
-            ts, p, title, baseline=base_ts, subtitle=subtitle))
+        figure = start_equity_figure(ts, figure_tmp, title, baseline=base_ts,
+                                     subtitle=subtitle)
+    try:
+        atomic_write(out / "timeseries.parquet", lambda p: write_parquet(ts, p, fingerprint))
+        atomic_write(out / "schools.parquet",
+                     lambda p: write_parquet(schools, p, fingerprint))
+        summary = summarise(model)
+        summary["fingerprint"] = fingerprint
+        if baseline is not None:
+            summary["vs_baseline"] = compare_to_baseline(model, baseline)
+            summary["baseline_fingerprint"] = base_fp
+            base_ts = baseline.timeseries()
+            atomic_write(out / BASELINE_FILE, lambda p: write_parquet(base_ts, p, base_fp))
+        atomic_write(out / "summary.json",
+                     lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
+        if figure is not None:
+            figure.wait()
+            os.replace(figure_tmp, out / "equity.png")
+            figure = None
+    finally:
+        if figure is not None:  # an error on the way: no figure, no half-written file
+            figure.abandon()
+        if figure_tmp.exists():
+            figure_tmp.unlink()
     atomic_write(marker, lambda p: p.write_text("ok\n"))
     return out

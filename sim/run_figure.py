@@ -1,13 +1,15 @@
 """The figure of one run, ``equity.png``: quality, equity, teachers and the official CVs over
 the years, with the same-seed baseline (no policy) dashed beside a policy run.
 
-Importing Matplotlib takes longer than a short run (about 0.6 s of a 2-core machine, and
-as long again to lay the figure out). A command that will draw the figure can start a
+Importing Matplotlib takes longer than a short run (about half a second on a 2-core machine,
+and longer again to lay the figure out). A command that will draw the figure can start a
 *figure process* as its first step (:func:`start_figure_process`; ``edusim`` does for a
 single run): it imports Matplotlib on the other core while the command composes its
-configuration and runs the model, then draws the figure the first :func:`equity_figure`
-call hands it. The PNG is the same file either way; if the process is gone or fails, the
-figure is drawn in the calling process."""
+configuration and runs the model, then draws the figure the first :func:`equity_figure` or
+:func:`start_equity_figure` call hands it. The figure travels as plain arrays (one per
+column), so the figure process needs neither pandas nor the rest of ``sim``. The PNG is the
+same file either way; if the process is gone or fails, the figure is drawn in the calling
+process."""
 
 from __future__ import annotations
 
@@ -16,13 +18,17 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-__all__ = ["TIER_COLOURS", "draw_equity_figure", "equity_figure", "start_figure_process"]
+__all__ = ["TIER_COLOURS", "PendingFigure", "draw_equity_figure", "equity_figure",
+           "start_equity_figure", "start_figure_process"]
 
 
 #: tier colours of the equity figure
@@ -36,16 +42,52 @@ def equity_figure(ts: pd.DataFrame, path: Path, title: str = "",
     The figure is laid out and rendered once, straight into the file (no pyplot, no
     earlier draw at screen resolution). A figure process started by
     :func:`start_figure_process` draws it, if there is one."""
-    job = {"ts": ts, "path": str(path), "title": title, "baseline": baseline,
+    start_equity_figure(ts, path, title, baseline, subtitle).wait()
+
+
+def start_equity_figure(ts: pd.DataFrame, path: Path, title: str = "",
+                        baseline: pd.DataFrame | None = None,
+                        subtitle: str = "") -> PendingFigure:
+    """Begin :func:`equity_figure`: hand the figure to the figure process, if there is one,
+    and return at once, so that the caller can write its other files meanwhile; the
+    returned :class:`PendingFigure` waits for the file."""
+    job = {"series": _columns(ts), "path": str(path), "title": title,
+           "baseline": (_columns(baseline) if baseline is not None and len(baseline)
+                        else None),
            "subtitle": subtitle}
-    if not _draw_in_figure_process(job):
-        _write_png(**job)
+    return PendingFigure(job, _hand_over(job))
 
 
-def _write_png(ts: pd.DataFrame, path: str, title: str, baseline: pd.DataFrame | None,
-               subtitle: str) -> None:
+class PendingFigure:
+    """A figure being written (:func:`start_equity_figure`)."""
+
+    def __init__(self, job: dict[str, Any], drawn_there: Callable[[], bool] | None) -> None:
+        self._job, self._drawn_there = job, drawn_there
+
+    def wait(self) -> None:
+        """Return once the file is written: by the figure process, or drawn here if that
+        process is gone or failed (or there was none)."""
+        drawn_there, self._drawn_there = self._drawn_there, None
+        if drawn_there is None or not drawn_there():
+            _write_png(**self._job)
+
+    def abandon(self) -> None:
+        """Return once the figure process, if any, has ended (the caller gives up on the
+        figure; a file it wrote is the caller's to remove). Nothing is drawn here."""
+        drawn_there, self._drawn_there = self._drawn_there, None
+        if drawn_there is not None:
+            drawn_there()
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns of ``frame`` as plain arrays (what the figure is drawn from)."""
+    return {str(c): frame[c].to_numpy() for c in frame.columns}
+
+
+def _write_png(series: dict[str, np.ndarray], path: str, title: str,
+               baseline: dict[str, np.ndarray] | None, subtitle: str) -> None:
     with _style():
-        fig = _build(ts, title, baseline, subtitle)
+        fig = _build(series, title, baseline, subtitle)
         fig.savefig(path, dpi=DPI, format="png")
 
 
@@ -71,27 +113,48 @@ def start_figure_process() -> None:
     atexit.register(_stop_figure_process)
 
 
-def _draw_in_figure_process(job: dict[str, Any]) -> bool:
-    """Hand ``job`` to the figure process; whether it wrote the file."""
+def _hand_over(job: dict[str, Any]) -> Callable[[], bool] | None:
+    """Hand ``job`` to the figure process (None: there is none). Returns the function that
+    waits for the process to end and tells whether it wrote the file."""
     global _FIGURE_PROCESS
     proc, _FIGURE_PROCESS = _FIGURE_PROCESS, None
     if proc is None or proc.poll() is not None:
-        return False
+        return None
     try:
-        proc.communicate(pickle.dumps(job), timeout=600)
-    except (OSError, subprocess.TimeoutExpired, pickle.PicklingError):
-        proc.kill()
-        proc.wait()
-        return False
-    return proc.returncode == 0 and Path(job["path"]).is_file()
+        data = pickle.dumps(job)
+    except (pickle.PicklingError, TypeError):
+        _stop(proc)
+        return None
+    wrote: list[bool] = []
+
+    def feed() -> None:  # a thread: the job may not fit the pipe before the process reads
+        try:
+            proc.communicate(data, timeout=600)
+            wrote.append(proc.returncode == 0)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+            wrote.append(False)
+
+    feeder = threading.Thread(target=feed, name="figure-process", daemon=True)
+    feeder.start()
+
+    def drawn() -> bool:
+        feeder.join()
+        return bool(wrote and wrote[0]) and Path(job["path"]).is_file()
+    return drawn
 
 
 def _stop_figure_process() -> None:
     """At exit: a figure process that got no figure ends (it reads the end of its input)."""
     global _FIGURE_PROCESS
     proc, _FIGURE_PROCESS = _FIGURE_PROCESS, None
-    if proc is None:
-        return
+    if proc is not None:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End a figure process that gets no figure."""
     try:
         proc.communicate(b"", timeout=5)
     except (OSError, subprocess.TimeoutExpired):
@@ -106,9 +169,8 @@ def _serve() -> int:
     import matplotlib.figure  # noqa: F401
     import matplotlib.lines  # noqa: F401
     import matplotlib.ticker  # noqa: F401
-    import pandas  # noqa: F401  (the series arrive as DataFrames)
 
-    import sim.evaluation  # noqa: F401  (the CV limits and indicator names)
+    import sim.standards  # noqa: F401  (the CV limits and indicator names)
 
     data = sys.stdin.buffer.read()
     if not data:
@@ -120,7 +182,7 @@ def _serve() -> int:
 def _serve_and_exit() -> None:
     """Run :func:`_serve` and end the process at once: the PNG is written and closed, and
     the command waits for this process to end, so the interpreter's clean-up of Matplotlib
-    and pandas (about 0.2 s) is skipped. An error ends it as usual (traceback, status 1)."""
+    is skipped. An error ends it as usual (traceback, status 1)."""
     status = _serve()
     sys.stderr.flush()
     os._exit(status)
@@ -139,7 +201,9 @@ def draw_equity_figure(ts: pd.DataFrame, title: str = "",
     drawn, so that its artists' sizes and positions can be read; :func:`equity_figure`
     writes it at 200 dpi."""
     with _style():
-        fig = _build(ts, title, baseline, subtitle)
+        fig = _build(_columns(ts), title,
+                     _columns(baseline) if baseline is not None and len(baseline) else None,
+                     subtitle)
         fig.canvas.draw()  # the layout and the ticks, while the style applies
     return fig
 
@@ -158,9 +222,10 @@ def _style() -> Any:
     return matplotlib.rc_context(_RC)
 
 
-def _build(ts: pd.DataFrame, title: str, baseline: pd.DataFrame | None,
+def _build(ts: dict[str, np.ndarray], title: str, base: dict[str, np.ndarray] | None,
            subtitle: str) -> Any:
-    """The figure of :func:`draw_equity_figure`, not yet drawn."""
+    """The figure of :func:`draw_equity_figure`, not yet drawn, from the run's columns
+    ``ts`` and the baseline's ``base`` (:func:`_columns`)."""
     import textwrap
 
     import matplotlib
@@ -173,7 +238,6 @@ def _build(ts: pd.DataFrame, title: str, baseline: pd.DataFrame | None,
     fig = Figure(figsize=(width, 10.2), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(3, 2)
-    base = baseline if baseline is not None and len(baseline) else None
 
     def line(ax: Any, col: str, label: str | None = None, **kw: Any) -> None:
         """The run's series (solid) and, with a baseline, the baseline's (dashed)."""
@@ -218,12 +282,12 @@ def _build(ts: pd.DataFrame, title: str, baseline: pd.DataFrame | None,
         ax.set_ylabel(unit)
         legend_below(ax, 2)
 
-    from sim.evaluation import CV_LIMITS, INDICATORS
+    from sim.standards import CV_LIMITS, INDICATORS
 
     cmap = matplotlib.colormaps["tab10"]
     drawn_cv = False
     for ax, level in ((axes[2, 0], "primary"), (axes[2, 1], "junior")):
-        cols = [c for c in ts.columns if c.startswith(f"cv_{level}_")]
+        cols = [c for c in ts if c.startswith(f"cv_{level}_")]
         if not cols:
             ax.set_visible(False)
             continue
@@ -247,7 +311,7 @@ def _build(ts: pd.DataFrame, title: str, baseline: pd.DataFrame | None,
     for a in axes.flat:
         a.set_xlabel("simulated year")
         a.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years on the axis
-        if len(ts) > 1:  # the axis ends at the last simulated year, not a tick beyond
+        if len(ts["year"]) > 1:  # the axis ends at the last simulated year, not a tick beyond
             a.set_xlim(float(ts["year"].min()), float(ts["year"].max()))
         a.grid(alpha=0.3)
     head = []
