@@ -168,8 +168,18 @@ class EnrolmentRules(Policy):
 
     # ---- catchments ----------------------------------------------------------------------
     def _default_catchments(self, model: CountyState) -> tuple[np.ndarray, np.ndarray]:
+        """The catchments without the policy (:func:`sim.region.catchments`; read-only,
+        reused while the schools' levels and openings are unchanged)."""
         sch = model.schools
-        return catchments(model.zone_dist, sch.level, sch.open, model.zone_own_school)
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            default = catchments(model.zone_dist, sch.level, sch.open, model.zone_own_school)
+            for a in default:
+                a.flags.writeable = False
+            return default
+
+        return model.memo.get("default_catchments", (model.zone_dist, sch.level, sch.open,
+                                                     model.zone_own_school), compute)
 
     def before_enrolment(self, model: CountyState) -> None:
         c = self.config
@@ -222,10 +232,13 @@ class EnrolmentRules(Policy):
         teaches = [sch.open & one_of(sch.level, lv) for lv in _LEVELS]
         reach = [np.maximum(self.max_travel_km, dist[np.arange(n_z), assign[sec]])
                  for sec in (0, 1)]
-        # per section, the distances of the moves the fixed conditions allow (schools that
-        # teach the section, within reach), the others infinite
-        near = [np.where(teaches[sec][None, :] & (dist <= reach[sec][:, None] + 1e-9), dist,
-                         np.inf) for sec in (0, 1)]
+        # per section, the moves the fixed conditions allow (schools that teach the
+        # section, within reach): their zones, schools and distances, in the order of
+        # (zone, school), and where each zone's moves start (few: reach is short)
+        moves = []
+        for sec in (0, 1):
+            mz, ms = np.nonzero(teaches[sec][None, :] & (dist <= reach[sec][:, None] + 1e-9))
+            moves.append((mz, ms, dist[mz, ms], np.searchsorted(mz, np.arange(n_z + 1))))
         fixed = np.zeros((n_z, 2), dtype=bool)  # moves refused (fidelity) or done
         while True:
             best = (np.inf, -1, -1, -1)
@@ -234,14 +247,21 @@ class EnrolmentRules(Policy):
                 if not movable.any():
                     continue
                 z = np.flatnonzero(movable)
-                # the moves allowed now: also room for the zone's demand, not its own school
-                d = near[sec][z]  # a copy: rows of the movable zones
-                d[~(surplus[None, :] >= demand[z, sec][:, None])] = np.inf
-                d[np.arange(len(z)), assign[sec][z]] = np.inf
-                flat = int(np.argmin(d))
-                i, j = divmod(flat, d.shape[1])
-                if d[i, j] < best[0]:
-                    best = (d[i, j], sec, int(z[i]), j)
+                mz, ms, md, start = moves[sec]
+                # the movable zones' moves, in order: those allowed now also need room
+                # for the zone's demand and lead to another school than its own
+                counts = start[z + 1] - start[z]
+                at = np.arange(counts.sum()) + np.repeat(start[z] - np.cumsum(counts) + counts,
+                                                         counts)
+                zone, school = mz[at], ms[at]
+                ok = surplus[school] >= demand[zone, sec]
+                ok &= school != assign[sec][zone]
+                if not ok.any():
+                    continue
+                d = np.where(ok, md[at], np.inf)
+                k = int(np.argmin(d))  # the shortest; of equal ones, the first in order
+                if d[k] < best[0]:
+                    best = (d[k], sec, int(zone[k]), int(school[k]))
             dmin, sec, z, j = best
             if not np.isfinite(dmin):
                 break

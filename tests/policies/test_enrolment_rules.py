@@ -160,3 +160,56 @@ def test_fewer_choosers_and_strict_catchment_lowers_segregation():
     assert np.mean(d_choosers) < -0.3
     assert np.mean(d_dis) < 0
     assert np.mean(d_between) < 0.005
+
+
+def _redraw_as_written(m: EducationModel) -> tuple[np.ndarray, np.ndarray]:
+    """The rule of the module docstring over the whole zones × schools table, at fidelity 1:
+    repeatedly, among the zones whose school is overloaded (that have not moved yet), the
+    shortest move within reach to another school of the section with room for the zone's
+    demand; of equal ones the first in (section, zone, school) order."""
+    pol = m.policy("enrolment_rules")
+    sch = m.schools
+    demand, surplus = pol.zone_demand_and_room(m)
+    assign = [a.astype(np.int64) for a in catchments(m.zone_dist, sch.level, sch.open,
+                                                      m.zone_own_school)]
+    for sec in (0, 1):
+        surplus -= np.bincount(assign[sec], weights=demand[:, sec], minlength=sch.n)
+    teaches = [sch.open & np.isin(sch.level, lv) for lv in ((0, 2), (1, 2))]
+    reach = [np.maximum(pol.max_travel_km, m.zone_dist[np.arange(len(a)), a]) for a in assign]
+    moved = np.zeros((len(m.zone_dist), 2), dtype=bool)
+    while True:
+        best = None
+        for sec in (0, 1):
+            for z in range(len(m.zone_dist)):
+                if moved[z, sec] or demand[z, sec] <= 0 or surplus[assign[sec][z]] >= 0:
+                    continue
+                for j in range(sch.n):
+                    d = m.zone_dist[z, j]
+                    if (teaches[sec][j] and d <= reach[sec][z] + 1e-9 and j != assign[sec][z]
+                            and surplus[j] >= demand[z, sec]
+                            and (best is None or d < best[0])):
+                        best = (d, sec, z, j)
+        if best is None:
+            return assign[0], assign[1]
+        _, sec, z, j = best
+        moved[z, sec] = True
+        surplus[assign[sec][z]] += demand[z, sec]
+        surplus[j] -= demand[z, sec]
+        assign[sec][z] = j
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_redraw_follows_the_rule_as_written(ties):
+    m = EducationModel(rng=5, policies={"enrolment_rules": {**OFF, "redraw_every": 1}},
+                       **GROWING_CITY).run(2)
+    # crowded schools beside roomy ones: many zones to move, several places to go
+    factor = np.where(np.random.default_rng(0).random(m.schools.n) < 0.5, 0.6, 1.6)
+    m.schools.capacity[:] = (m.schools.capacity * factor).astype(m.schools.capacity.dtype)
+    if ties:  # distances on a coarse grid: many moves of equal length
+        m.zone_dist = np.round(m.zone_dist * 2) / 2
+    expected = _redraw_as_written(m)
+    got = m.policy("enrolment_rules").redraw(m)
+    default = catchments(m.zone_dist, m.schools.level, m.schools.open, m.zone_own_school)
+    assert sum(int((g != d).sum()) for g, d in zip(got, default, strict=True)) >= 5
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
