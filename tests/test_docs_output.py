@@ -41,3 +41,13 @@ def test_output_outside_the_repository_is_refused(tmp_path, dest):
     with pytest.raises(ValueError, match="inside the repository"):
         ctx.output(made, dest)
     assert ctx.images == {}
+
+
+def test_a_command_that_is_not_installed_fails_the_job_with_one_message(tmp_path):
+    # e.g. jupytext in a venv set up for the tests only: the job says what to install
+    from experiments.docs.jobs import JobFailed
+
+    ctx = JobContext("tutorial", tmp_path, root=tmp_path)
+    with pytest.raises(JobFailed, match=r"docs job tutorial: no command `edusim-no-such-tool` "
+                                        r"here; `make docs` installs"):
+        ctx.sh("edusim-no-such-tool", "--version")

@@ -65,8 +65,13 @@ class JobContext:
         full_env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
                     **(env or {})}
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=self.root, env=full_env, capture_output=True,
-                              text=True, input=input)
+        try:
+            proc = subprocess.run(cmd, cwd=self.root, env=full_env, capture_output=True,
+                                  text=True, input=input)
+        except FileNotFoundError:
+            raise JobFailed(f"docs job {self.name}: no command `{cmd[0]}` here; `make docs` "
+                            "installs what the docs jobs run (the docs extra: pip install -e "
+                            "'.[docs]')") from None
         if label:
             self.timings[label] = round(time.perf_counter() - t0, 1)
         if proc.returncode != 0:
