@@ -88,7 +88,7 @@ def _write_png(series: dict[str, np.ndarray], path: str, title: str,
                baseline: dict[str, np.ndarray] | None, subtitle: str) -> None:
     with _style():
         fig = _build(series, title, baseline, subtitle)
-        fig.savefig(path, dpi=DPI, format="png")
+        fig.savefig(path, dpi=DPI, format="png", pil_kwargs={"compress_level": PNG_COMPRESSION})
 
 
 #: the figure process started ahead of need (None: none, or already used)
@@ -210,6 +210,9 @@ def draw_equity_figure(ts: pd.DataFrame, title: str = "",
 
 #: resolution of equity.png (dots per inch)
 DPI = 200
+#: zlib level of equity.png: 3 encodes in two thirds of the time of Pillow's default 6 (60 vs
+#: 88 ms for the 1338 × 2040 figure) for a file 6% larger (measured; 0-9)
+PNG_COMPRESSION = 3
 #: font sizes of the figure (points)
 _RC = {"font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 8,
        "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5}
