@@ -13,8 +13,12 @@ temporary working directory that is removed afterwards:
 
 Each command runs ``repetitions`` times, in rounds over all commands (so that a drift of the
 machine's speed touches them alike); the median and the best are reported and the targets
-(:data:`TARGETS`) compare the median. A command that exits with another code than 0 makes
-the part an error.
+(:data:`TARGETS`) compare the median. The timed rounds follow one untimed warm-up round (its
+times are kept as ``first_s``): the targets are about commands a researcher runs dozens of
+times an hour, whose files are in the page cache; a machine that drops files unused for a
+while (this one pages out memory untouched for a minute) makes the first command of a
+session re-read its libraries from disk, which the warm-up's figure shows. A command that
+exits with another code than 0 makes the part an error.
 """
 
 from __future__ import annotations
@@ -76,14 +80,18 @@ def measure(repetitions: int = 3, timeout: float = 300.0) -> dict:
     seconds: dict[str, list[float]] = {key: [] for key in COMMANDS}
     try:
         write_table(work / "county_60_schools.csv", TABLE["rows"], TABLE["pupils"])
-        for k in range(repetitions):
+        first: dict[str, float] = {}
+        for k in range(-1, repetitions):  # round -1: the untimed warm-up
             for key, (name, args) in COMMANDS.items():
                 argv = [str(script(name)), *(a.format(run=f"run{k}-{key}") for a in args)]
                 s, code, tail = _timed(argv, work, timeout)
                 if code != 0:
                     shown = " ".join([name, *args]).replace("{run}", "RUN")
                     return {"error": f"`{shown}` exited with {code}: {tail}"}
-                seconds[key].append(s)
+                if k < 0:
+                    first[key] = s
+                else:
+                    seconds[key].append(s)
         figures = sorted(p.name for p in (work / "run0-tiny_run").glob("*.png"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -91,7 +99,8 @@ def measure(repetitions: int = 3, timeout: float = 300.0) -> dict:
     for key, (name, args) in COMMANDS.items():
         shown = " ".join([name, *args]).replace("hydra.run.dir={run}", "hydra.run.dir=RUN")
         out[key] = {"command": shown, "runs_s": seconds[key],
-                    "median_s": _median(seconds[key]), "best_s": min(seconds[key])}
+                    "median_s": _median(seconds[key]), "best_s": min(seconds[key]),
+                    "first_s": first[key]}
     out.update(help_s=out["help"]["median_s"], tiny_run_s=out["tiny_run"]["median_s"],
                evaluate_s=out["evaluate"]["median_s"])
     return out
@@ -189,7 +198,8 @@ def startup_row(quick: bool, repeat: int = 1) -> dict:
 
     t = r["table"]
     print(f"\ncommand start-up (the installed console scripts, fresh processes in a fresh "
-          f"temporary folder, wall clock, {of}): `edusim --help` {fig('help')}; "
+          f"temporary folder, wall clock, {of} after an untimed warm-up round, whose tiny "
+          f"run took {r['tiny_run']['first_s']:.2f} s): `edusim --help` {fig('help')}; "
           f"`edusim region=tiny years=1` {fig('tiny_run')} with its figure "
           f"({', '.join(r['figures_written']) or 'none written'}), "
           f"{fig('tiny_run_no_figures')} with figures=false; `edusim-evaluate` on a table of "

@@ -35,6 +35,11 @@ def test_only_startup_quick_times_the_three_commands(tmp_path):
         assert 0 < r[key] < 60, key
     assert r["tiny_run"]["command"] == "edusim region=tiny years=1 hydra.run.dir=RUN"
     assert r["tiny_run_no_figures"]["median_s"] > 0
+    # an untimed warm-up round comes first: its times are kept apart from the timed ones
+    assert all(0 < r[key]["first_s"] < 60 and len(r[key]["runs_s"]) == 1
+               for key in startup.COMMANDS)
+    assert (f"after an untimed warm-up round, whose tiny run took "
+            f"{r['tiny_run']['first_s']:.2f} s)") in proc.stdout
     assert r["table"] == {"rows": 120, "schools": 60, "pupils": 50_000}
     assert (f"`edusim --help` {r['help_s']:.2f} s; `edusim region=tiny years=1` "
             f"{r['tiny_run_s']:.2f} s with its figure (equity.png)") in proc.stdout

@@ -168,8 +168,11 @@ def _startup_text(v: dict) -> str:
         return (f"**{med}**" if bold else med) + f" (best {c['best_s']:.2f})"
 
     t = st["table"]
+    first = st["tiny_run"].get("first_s")
+    warm = (f" (the warm-up's, after the benchmark's other parts: {first:.2f} s)"
+            if first is not None else "")
     return (f"`edusim --help` {fig('help', True)}; `edusim region=tiny years=1` "
-            f"{fig('tiny_run', True)} with its figure, {fig('tiny_run_no_figures')} with "
+            f"{fig('tiny_run', True)} with its figure{warm}, {fig('tiny_run_no_figures')} with "
             f"`figures=false`; `edusim-evaluate` on {t['schools']} nine-year schools "
             f"({t['rows']} rows) {fig('evaluate', True)}")
 
@@ -274,7 +277,8 @@ def render_table() -> str:
          f"**{_n(sweep.get('seconds'), '.0f')} s**, the first run starting "
          f"{_n(sweep.get('first_run_s'), '.1f')} s after the command"),
         (f"command start-up: the installed console scripts, each a fresh process, median "
-         f"of {(v.get('startup') or {}).get('repetitions', 3)}", _startup_text(v)),
+         f"of {(v.get('startup') or {}).get('repetitions', 3)} after an untimed warm-up run",
+         _startup_text(v)),
         ("Mesa agent views when asked for (county_l): reading an attribute through a view",
          f"{_n(ag.get('read_ns'), ',.0f')} ns; making a view {_n(ag.get('us_per_view'), '.0f')} "
          "µs; a run makes "
