@@ -352,6 +352,7 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
         stale.unlink()  # an earlier run's baseline is not this run's
     ts = model.timeseries()
     schools = model.school_history()
+    base_ts = baseline.timeseries() if baseline is not None else None
     figure, figure_tmp = None, _tmp_path(out / "equity.png")
     if figures:  # handed to the figure process first: it draws while the files are written
         from sim.labels import policy_summary
@@ -361,7 +362,6 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
                   if model.cfg.region.path else f"{model.cfg.region.preset} county")
         title = f"{county}, seed {model.seed}"
         subtitle = policy_summary(model.cfg.to_dict().get("policies") or {})
-        base_ts = baseline.timeseries() if baseline is not None else None
         figure = start_equity_figure(ts, figure_tmp, title, baseline=base_ts,
                                      subtitle=subtitle)
     try:
@@ -373,7 +373,6 @@ def write_outputs(model: EducationModel, out_dir: str | os.PathLike, figures: bo
         if baseline is not None:
             summary["vs_baseline"] = compare_to_baseline(model, baseline)
             summary["baseline_fingerprint"] = base_fp
-            base_ts = baseline.timeseries()
             atomic_write(out / BASELINE_FILE, lambda p: write_parquet(base_ts, p, base_fp))
         atomic_write(out / "summary.json",
                      lambda p: p.write_text(json.dumps(summary, indent=2, ensure_ascii=False)))
