@@ -52,9 +52,7 @@ def start_equity_figure(ts: pd.DataFrame, path: Path, title: str = "",
     and return at once, so that the caller can write its other files meanwhile; the
     returned :class:`PendingFigure` waits for the file."""
     job = {"series": _columns(ts), "path": str(path), "title": title,
-           "baseline": (_columns(baseline) if baseline is not None and len(baseline)
-                        else None),
-           "subtitle": subtitle}
+           "baseline": _baseline_columns(baseline), "subtitle": subtitle}
     return PendingFigure(job, _hand_over(job))
 
 
@@ -82,6 +80,11 @@ class PendingFigure:
 def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """The columns of ``frame`` as plain arrays (what the figure is drawn from)."""
     return {str(c): frame[c].to_numpy() for c in frame.columns}
+
+
+def _baseline_columns(baseline: pd.DataFrame | None) -> dict[str, np.ndarray] | None:
+    """:func:`_columns` of a baseline; None without one (none given, or no rows)."""
+    return _columns(baseline) if baseline is not None and len(baseline) else None
 
 
 def _write_png(series: dict[str, np.ndarray], path: str, title: str,
@@ -201,9 +204,7 @@ def draw_equity_figure(ts: pd.DataFrame, title: str = "",
     drawn, so that its artists' sizes and positions can be read; :func:`equity_figure`
     writes it at 200 dpi."""
     with _style():
-        fig = _build(_columns(ts), title,
-                     _columns(baseline) if baseline is not None and len(baseline) else None,
-                     subtitle)
+        fig = _build(_columns(ts), title, _baseline_columns(baseline), subtitle)
         fig.canvas.draw()  # the layout and the ticks, while the style applies
     return fig
 
