@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from sim.schema import ByTier
+from sim.schema import ByTier, per_tier_problem
 from sim.vocabulary import TIER_NAMES
 
 __all__ = ["describe", "field_meta", "run_app"]
@@ -113,7 +113,7 @@ def describe(err: BaseException, schema: type | None = None) -> str:
             if "is not Optional" in msg:
                 return f"{key}: a value is required (not null){allowed}"
             if ftype == "ByTier":  # one value where the setting has one per tier
-                return _per_tier(key, cause.value, meta)
+                return per_tier_problem(key, cause.value, meta)
             wanted = msg.rsplit("converted to ", 1)[-1].strip() if "converted to" in msg else ""
             if not wanted and ftype:
                 wanted = ftype.split("|")[0].strip()
@@ -205,17 +205,6 @@ def _policy_not_on(key: str, text: str) -> str:
     typed = text.rsplit(" use ", 1)[1].strip() if " use +" in text else f"+{key}={{}}"
     return (f"{key}: this policy is not switched on; switch it on with a leading + "
             f"({typed}) or with +policy={name}")
-
-
-def _per_tier(key: str, value: Any, meta: dict[str, Any]) -> str:
-    """The message for a single value given to a setting with one value per tier."""
-    from sim.schema import range_text
-
-    each = (f"each a number in {range_text(meta)}" if meta.get("lo") is not None
-            or meta.get("hi") is not None else "each a number")
-    example = " ".join(f"{key}.{tier}={value}" for tier in TIER_NAMES)
-    return (f"{key}: {value!r} is one value, but this setting has one per tier "
-            f"({', '.join(TIER_NAMES)}); set them one by one, e.g. {example} ({each})")
 
 
 def _known(schema: type | None, key: str) -> str:

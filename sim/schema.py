@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 from sim.priors import Prior
 from sim.vocabulary import TIER_NAMES
 
-__all__ = ["ByTier", "ConfigError", "DeclaredPrior", "check_number", "collection",
-           "declared_priors", "field_names", "param", "prior_overrides", "prior_text",
-           "range_text", "tiered", "validate_node"]
+__all__ = ["ByTier", "ConfigError", "DeclaredPrior", "as_declared_number", "check_number",
+           "collection", "declared_priors", "field_names", "param", "per_tier_problem",
+           "prior_overrides", "prior_text", "range_text", "tiered", "validate_node"]
 
 TIERS = TIER_NAMES
 
@@ -206,37 +207,115 @@ def check_number(path: str, value: Any, meta: dict, want_int: bool, problems: li
         problems.append(f"{path}: {value!r} is outside the allowed range {range_text(meta)}")
 
 
+def per_tier_problem(path: str, value: Any, meta: dict[str, Any]) -> str:
+    """The message for a single value given to a setting with one value per tier."""
+    each = (f"each a number in {range_text(meta)}" if meta.get("lo") is not None
+            or meta.get("hi") is not None else "each a number")
+    example = " ".join(f"{path}.{tier}={value}" for tier in TIERS)
+    return (f"{path}: {value!r} is one value, but this setting has one per tier "
+            f"({', '.join(TIERS)}); set them one by one, e.g. {example} ({each})")
+
+
+def as_declared_number(value: Any, want_int: bool) -> Any:
+    """``value`` as the number type its field declares, when that changes no value: numpy
+    numbers as Python's, an integer given to a float field as that float, an integral
+    float given to an integer field as that integer (what the command line's own
+    conversion does). Anything else (a bool, a string, a fraction for an integer field)
+    comes back unchanged, for :func:`check_number` to report."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value) if want_int else float(value)
+    x = float(value)
+    return int(x) if want_int and x.is_integer() else x
+
+
+def _section_type(f: dataclasses.Field) -> type | None:
+    """The dataclass a field holds a group of settings of (e.g. ``EnrolmentConfig``), or None."""
+    factory = f.default_factory
+    if isinstance(factory, type) and dataclasses.is_dataclass(factory):
+        return factory
+    return None
+
+
 def validate_node(node: Any, prefix: str, problems: list[str]) -> None:
+    """Check every field of the dataclass ``node`` against its declared type and range (or
+    choices), appending one message per problem to ``problems``, each naming the field
+    (``prefix`` + name) and what it allows. A value of another type is a problem, never a
+    crash later: one number where the setting has one per tier, a value in place of a group
+    of settings, a mapping in place of a number.
+
+    Numbers are brought to the type their field declares (:func:`as_declared_number`): a
+    Python API call (``EducationModel(learning__vacancy_effect=-1)``, ``mesa.batch_run``
+    with ``np.arange`` values) then runs as the command line would."""
     for f in dataclasses.fields(node):
         path = f"{prefix}{f.name}"
         value = getattr(node, f.name)
         meta = dict(f.metadata)
         ftype = str(f.type)
+        kind = ftype.split("|")[0].strip()
         if meta.get("policies"):
             continue  # checked by sim.policies.build_policies
-        if isinstance(value, ByTier):
+        if value is None:
+            if "None" not in ftype:
+                ranged = kind in ("int", "float", "ByTier") or meta.get("choices")
+                problems.append(f"{path}: a value is required"
+                                + (f" ({range_text(meta)})" if ranged else ""))
+            continue
+        section = _section_type(f)
+        if kind == "ByTier":
+            if not isinstance(value, ByTier):
+                problems.append(per_tier_problem(path, value, meta))
+                continue
             for tier in TIERS:
-                check_number(f"{path}.{tier}", getattr(value, tier), meta, False, problems)
-        elif dataclasses.is_dataclass(value):
+                x = as_declared_number(getattr(value, tier), False)
+                setattr(value, tier, x)
+                check_number(f"{path}.{tier}", x, meta, False, problems)
+        elif section is not None:
+            if not isinstance(value, section):
+                problems.append(f"{path}: {value!r} is not one value but a group of settings "
+                                f"({field_names(section)}); set them one by one, e.g. "
+                                f"{path}.{dataclasses.fields(section)[0].name}=...")
+                continue
             validate_node(value, path + ".", problems)
         elif meta.get("choices"):
-            if value not in meta["choices"]:
+            if not _is_choice(value, meta["choices"]):
                 problems.append(f"{path}: {value!r} is not allowed; expected {range_text(meta)}")
-        elif isinstance(value, dict):
-            for key, seq in value.items():
-                for x in seq if isinstance(seq, (list, tuple)) else [seq]:
-                    check_number(f"{path}.{key}", x, meta, False, problems)
-        elif ftype.startswith("bool"):
+        elif kind.startswith("dict"):
+            _check_per_tier_lists(path, value, meta, problems)
+        elif kind == "bool":
             if not isinstance(value, bool):
                 problems.append(f"{path}: expected true or false, got {value!r}")
-        elif ftype.startswith("int") or ftype.startswith("float"):
-            if value is None:
-                if "None" not in ftype:
-                    problems.append(f"{path}: a value is required ({range_text(meta)})")
-                continue
-            check_number(path, value, meta, ftype.startswith("int"), problems)
-        elif ftype.startswith("str"):
-            if value is None and "None" in ftype:
-                continue
+        elif kind in ("int", "float"):
+            value = as_declared_number(value, kind == "int")
+            setattr(node, f.name, value)
+            check_number(path, value, meta, kind == "int", problems)
+        elif kind == "str":
             if not isinstance(value, str):
                 problems.append(f"{path}: expected a string, got {value!r}")
+
+
+def _is_choice(value: Any, choices: tuple) -> bool:
+    """Whether ``value`` is one of ``choices`` (an unhashable value is none of them)."""
+    try:
+        return value in choices
+    except TypeError:
+        return False
+
+
+def _check_per_tier_lists(path: str, value: Any, meta: dict, problems: list[str]) -> None:
+    """A mapping of tier names to lists of numbers (``finance.initial_stock``): its shape and
+    every number's range (how many numbers each list holds is the owner's own check)."""
+    if not isinstance(value, dict):
+        problems.append(f"{path}: expected one list of numbers per tier ({', '.join(TIERS)}), "
+                        f"each in {range_text(meta)}, got {value!r}")
+        return
+    for key, seq in value.items():
+        if not isinstance(seq, (list, tuple)):
+            problems.append(f"{path}.{key}: expected a list of numbers in {range_text(meta)}, "
+                            f"got {seq!r}")
+            continue
+        numbers_ = [as_declared_number(x, False) for x in seq]
+        value[key] = type(seq)(numbers_)
+        for x in numbers_:
+            check_number(f"{path}.{key}", x, meta, False, problems)

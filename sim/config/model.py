@@ -141,6 +141,7 @@ class SimConfig:
         """Every problem of this configuration's own fields, one message each (empty: valid)."""
         problems: list[str] = []
         validate_node(self, "", problems)
+        typed = not problems  # the rules across fields below need values of the right types
         if not isinstance(self.policies, dict):
             problems.append(f"policies: expected a mapping of policy names, got {self.policies!r}")
         else:
@@ -148,6 +149,8 @@ class SimConfig:
                 if params is not None and not isinstance(params, dict):
                     problems.append(f"policies.{name}: expected a mapping of parameters, "
                                     f"got {params!r}")
+        if not typed:
+            return problems
         shares = self.region.student_share.as_tuple()
         if sum(shares) <= 0:
             problems.append("region.student_share: the three tier shares must not all be 0")
