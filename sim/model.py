@@ -33,7 +33,7 @@ from sim.processes import (
     schools,
 )
 from sim.random_streams import RandomStreams
-from sim.schema import ConfigError
+from sim.schema import ConfigError, as_declared_number
 
 __all__ = ["DATACOLLECTOR_METRICS", "EducationModel"]
 
@@ -192,8 +192,11 @@ class EducationModel(DerivedQuantities, mesa.Model):
             self.record_year()
 
     def run(self, years: int) -> EducationModel:
-        """Run ``years`` steps; returns the model."""
-        for _ in range(int(years)):
+        """Run ``years`` steps (a whole number, 0 or more); returns the model."""
+        n = as_declared_number(years, True)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ConfigError(f"years: expected a whole number of years, 0 or more, got {years!r}")
+        for _ in range(n):
             self.step()
         return self
 

@@ -268,9 +268,9 @@ def validate_node(node: Any, prefix: str, problems: list[str]) -> None:
                 problems.append(per_tier_problem(path, value, meta))
                 continue
             for tier in TIERS:
-                x = as_declared_number(getattr(value, tier), False)
-                setattr(value, tier, x)
-                check_number(f"{path}.{tier}", x, meta, False, problems)
+                given = getattr(value, tier)
+                setattr(value, tier, as_declared_number(given, False))
+                check_number(f"{path}.{tier}", _shown(given), meta, False, problems)
         elif section is not None:
             if not isinstance(value, section):
                 problems.append(f"{path}: {value!r} is not one value but a group of settings "
@@ -287,12 +287,19 @@ def validate_node(node: Any, prefix: str, problems: list[str]) -> None:
             if not isinstance(value, bool):
                 problems.append(f"{path}: expected true or false, got {value!r}")
         elif kind in ("int", "float"):
-            value = as_declared_number(value, kind == "int")
-            setattr(node, f.name, value)
-            check_number(path, value, meta, kind == "int", problems)
+            setattr(node, f.name, as_declared_number(value, kind == "int"))
+            check_number(path, _shown(value), meta, kind == "int", problems)
         elif kind == "str":
             if not isinstance(value, str):
                 problems.append(f"{path}: expected a string, got {value!r}")
+
+
+def _shown(value: Any) -> Any:
+    """``value`` as checked and quoted in a message: a Python number as the user gave it
+    (``30``, not ``30.0``), a numpy number as Python's (``10``, not ``np.int64(10)``)."""
+    if type(value) in (int, float) or not isinstance(value, numbers.Real):
+        return value
+    return as_declared_number(value, isinstance(value, numbers.Integral))
 
 
 def _is_choice(value: Any, choices: tuple) -> bool:
@@ -315,7 +322,6 @@ def _check_per_tier_lists(path: str, value: Any, meta: dict, problems: list[str]
             problems.append(f"{path}.{key}: expected a list of numbers in {range_text(meta)}, "
                             f"got {seq!r}")
             continue
-        numbers_ = [as_declared_number(x, False) for x in seq]
-        value[key] = type(seq)(numbers_)
-        for x in numbers_:
-            check_number(f"{path}.{key}", x, meta, False, problems)
+        value[key] = type(seq)(as_declared_number(x, False) for x in seq)
+        for x in seq:
+            check_number(f"{path}.{key}", _shown(x), meta, False, problems)

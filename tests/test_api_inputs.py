@@ -96,3 +96,16 @@ def test_an_integer_tier_value_becomes_a_float():
                                                                    "rural": np.int32(3)}})
     assert cfg.enrolment.capacity_headroom.as_tuple() == (2.0, 2.0, 3.0)
     assert all(type(x) is float for x in cfg.enrolment.capacity_headroom.as_tuple())
+
+
+@pytest.mark.parametrize("years", ["abc", -1, 1.5, True, None])
+def test_run_refuses_what_is_not_a_number_of_years(years):
+    model = EducationModel(rng=1, region="tiny")
+    with pytest.raises(ConfigError, match=r"^years: expected a whole number of years"):
+        model.run(years)
+    assert model.year == 0
+
+
+def test_run_takes_a_numpy_or_integral_number_of_years():
+    assert EducationModel(rng=1, region="tiny").run(np.int64(2)).year == 2
+    assert EducationModel(rng=1, region="tiny").run(2.0).year == 2
