@@ -408,6 +408,20 @@ def test_a_stream_asked_for_again_in_a_year_continues_its_draws():
     assert streams.get("policy:x", 4).random() == stream_for(5, "policy:x", 4).random()
 
 
+def test_a_stream_is_numpys_generator_of_its_seed_sequence():
+    """The documented stream: ``default_rng(SeedSequence(seed, spawn_key=(crc32(name),
+    year)))``, whichever way it is constructed (stored baselines and runs depend on it)."""
+    import zlib
+
+    from sim.random_streams import stream_for
+
+    for seed, name, year in ((5, "learning", 3), (2**62, "policy:teacher_rotation", 0)):
+        key = (zlib.crc32(name.encode()), year)
+        expected = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+        np.testing.assert_array_equal(stream_for(seed, name, year).random(16),
+                                      expected.random(16))
+
+
 def test_batch_run_constructs_the_model():
     import mesa
 
