@@ -114,6 +114,9 @@ def build(model: CountyState, views: AgentViews) -> None:
         model.zone_dist = np.hypot(model.zone_x[:, None] - county.school_x[None, :],
                                    model.zone_y[:, None] - county.school_y[None, :])
         model.school_zone = np.argmin(model.zone_dist, axis=0).astype(np.intp)
+    # fixed for the run: read-only, so that what is derived from them needs no comparison
+    model.school_dist.flags.writeable = False
+    model.zone_dist.flags.writeable = False
     update_catchments(model)
 
     if table is not None:

@@ -88,8 +88,10 @@ class EducationModel(DerivedQuantities, mesa.Model):
     Active policies act at fixed points of this order (their hooks; :mod:`sim.policies.base`
     lists them), each in the order of :data:`~sim.policies.POLICY_ORDER`.
 
-    From step 3 to the record the pupils' table is read-only, and so are all tables while
-    the learning growth and the record are computed (:meth:`read_only`).
+    The pupils' table is read-only all year except in merging, enrolment, learning and the
+    enrolment hooks of a policy that writes pupils (``Policy.writes_pupils``); all tables
+    are read-only while the learning growth and the record are computed (:meth:`read_only`,
+    :meth:`writable`).
 
     Each process draws from its own random stream per year, spawned from the seed
     (``stream``), so scenarios share common random numbers.
@@ -170,17 +172,23 @@ class EducationModel(DerivedQuantities, mesa.Model):
         self.flows = {}
         self.costs = {}
         self._school_table = None
-        self.school_quality = families.update_reputation(self, self.school_quality)
-        self.merge_small_schools()
-        school_effects.step(self, self.stream("school_effects"))
-        active = [p for p in self.policies if p.active(self)]
-        for p in active:
-            p.before_enrolment(self)
-        enrolment.step(self)
-        for p in active:
-            p.after_enrolment(self)
-        learning.step(self, self.stream("learning"))
-        with self.read_only("students"):  # careers, finance and the record leave the pupils
+        # the pupils' table is read-only all year except where a step changes it (merging a
+        # school, enrolment, the new achievement, a policy that writes pupils), so that what
+        # is derived from it is reused without comparing its columns again (see read_only)
+        with self.read_only("students"):
+            self.school_quality = families.update_reputation(self, self.school_quality)
+            self.merge_small_schools()
+            school_effects.step(self, self.stream("school_effects"))
+            active = [p for p in self.policies if p.active(self)]
+            for p in active:
+                with self.writable("students") if p.writes_pupils else _nothing():
+                    p.before_enrolment(self)
+            with self.writable("students"):
+                enrolment.step(self)
+            for p in active:
+                with self.writable("students") if p.writes_pupils else _nothing():
+                    p.after_enrolment(self)
+            learning.step(self, self.stream("learning"))
             for p in active:
                 p.before_careers(self)
             careers.step(self, self.stream("careers"))
@@ -233,6 +241,29 @@ class EducationModel(DerivedQuantities, mesa.Model):
                 depth[name] -= 1
                 if depth[name] == 0:
                     getattr(self, name).set_writeable(True)
+
+    @contextlib.contextmanager
+    def writable(self, *tables: str, columns: tuple[str, ...] | None = None) -> Iterator[None]:
+        """A block that may change the given tables inside a :meth:`read_only` block (the
+        steps of the year that change the pupils): writeable inside, read-only again after
+        it, in a new freeze (derived quantities compare those columns once more). With
+        ``columns``, only those columns open (the others stay in their freeze) and rows can
+        be neither added nor removed."""
+        depth = self._read_only_depth
+        saved = {}
+        for name in tables:
+            saved[name] = depth.get(name, 0)
+            if columns is None:
+                depth[name] = 0
+            if saved[name]:
+                getattr(self, name).set_writeable(True, columns)
+        try:
+            yield
+        finally:
+            for name, d in saved.items():
+                depth[name] = d
+                if d:
+                    getattr(self, name).set_writeable(False, columns)
 
     # ---- population bookkeeping (used by the processes) ------------------------------------
     def add_students(self, values: dict[str, Any], initialise_achievement: bool = False
@@ -331,6 +362,11 @@ class EducationModel(DerivedQuantities, mesa.Model):
         the yearly columns kept by the record)."""
         years = self._school_years
         return pd.DataFrame({c: np.concatenate([y[c] for y in years]) for c in years[0]})
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def _latest(key: str):

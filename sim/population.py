@@ -163,9 +163,15 @@ class Table:
     def nbytes(self) -> int:
         return sum(arr.nbytes for arr in self._data.values())
 
-    def set_writeable(self, flag: bool) -> None:
+    def set_writeable(self, flag: bool, columns: tuple[str, ...] | None = None) -> None:
         """Make every column (and the views taken from it afterwards) writeable or
-        read-only; ``add`` and ``remove`` fail while the table is read-only."""
+        read-only; ``add`` and ``remove`` fail while the table is read-only.
+
+        With ``columns``, only those columns of a read-only table change (e.g. one column a
+        step writes while the others stay in their freeze); the table stays read-only."""
+        if columns is not None:
+            self._set_columns_writeable(flag, columns)
+            return
         if not flag and not self.__dict__.get("_writeable", True):
             return  # read-only already: keep the freeze it is in
         _FREEZES[0] += 1
@@ -176,6 +182,18 @@ class Table:
             else:
                 _FROZEN[id(arr)] = _FREEZES[0]
         self._writeable = flag
+
+    def _set_columns_writeable(self, flag: bool, columns: tuple[str, ...]) -> None:
+        if self.__dict__.get("_writeable", True):
+            return  # the whole table is writeable: nothing to open or close
+        _FREEZES[0] += 1
+        for name in columns:
+            arr = self._data[name]
+            arr.flags.writeable = flag
+            if flag:
+                _FROZEN.pop(id(arr), None)
+            else:
+                _FROZEN[id(arr)] = _FREEZES[0]
 
     def _check_writeable(self) -> None:
         if not self.__dict__.get("_writeable", True):

@@ -12,7 +12,8 @@ place, add and remove individuals through ``add_students``/``remove_students``/
 ``add_teachers``/``remove_teachers``, book flows and costs of the year in ``flows`` and
 ``costs``, and (enrolment, class assignment) set the class structure; the catchment policy
 may replace ``catch_primary``/``catch_junior``. Everything else here is read-only for them.
-The model makes the tables read-only where a phase must not change them (:meth:`read_only`).
+The model makes the tables read-only where a phase must not change them (:meth:`read_only`);
+a step that changes one in such a phase says so (:meth:`writable`).
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ class CountyState(Protocol):
     # ---- methods --------------------------------------------------------------------------
     def stream(self, name: str) -> np.random.Generator: ...
     def read_only(self, *tables: str) -> AbstractContextManager[None]: ...
+    def writable(self, *tables: str, columns: tuple[str, ...] | None = None
+                 ) -> AbstractContextManager[None]: ...
     def add_students(self, values: dict[str, Any],
                      initialise_achievement: bool = False) -> np.ndarray: ...
     def remove_students(self, mask: np.ndarray) -> np.ndarray: ...

@@ -227,3 +227,76 @@ def test_memo_compares_read_only_views_of_writeable_memory():
     memo.get("m", (view,), compute)
     base[0] = 10.0
     assert memo.get("m", (view,), compute)[0] == 20.0 and len(calls) == 2
+
+
+def test_opening_one_column_keeps_the_others_in_their_freeze():
+    from sim.population import Table
+
+    table = Table("x", {"a": np.float64, "b": np.float64}, capacity=8)
+    table.add(4, a=1.0, b=2.0)
+    memo, calls = Memo(), {"a": 0, "b": 0}
+
+    def make(col):
+        def compute():
+            calls[col] += 1
+            return table.column(col) * 2
+        return compute
+
+    table.set_writeable(False)
+    for col in ("a", "b"):
+        memo.get(col, (table.column(col),), make(col))
+    table.set_writeable(True, columns=("a",))
+    table.a[0] = 5.0
+    with pytest.raises(ValueError):
+        table.b[0] = 5.0  # still read-only
+    with pytest.raises(ValueError):
+        table.add(1)  # rows cannot be added while the table is read-only
+    table.set_writeable(False, columns=("a",))
+    for _ in range(2):
+        assert memo.get("a", (table.a,), make("a"))[0] == 10.0
+        assert memo.get("b", (table.b,), make("b"))[0] == 4.0
+    assert calls == {"a": 2, "b": 1}
+
+
+def _policy_writing_pupils(name, position, writes):
+    from sim.policies.base import Policy, register
+
+    @register(name, position)
+    class Writer(Policy):
+        writes_pupils = writes
+
+        def after_enrolment(self, model):
+            model.students.achievement[::3] += 0.5  # e.g. a summer programme
+
+    return Writer
+
+
+def test_an_enrolment_hook_writes_pupils_only_if_its_policy_says_so():
+    from sim.policies.base import POLICIES
+
+    try:
+        _policy_writing_pupils("test_writes_pupils", 1001, True)
+        _policy_writing_pupils("test_says_it_does_not", 1002, False)
+        m = EducationModel(region="tiny", rng=9, policies={**ALL_POLICIES,
+                                                            "test_writes_pupils": {}})
+        for _ in range(3):  # its writes are seen by everything derived from the pupils
+            m.step()
+            got, want = _memoised(m), _fresh(m)
+            for name in want:
+                np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        quiet = EducationModel(region="tiny", rng=9, policies={"test_says_it_does_not": {}})
+        with pytest.raises(ValueError, match="read-only"):
+            quiet.step()
+    finally:
+        POLICIES.pop("test_writes_pupils", None)
+        POLICIES.pop("test_says_it_does_not", None)
+
+
+def test_pupils_are_writeable_between_steps_and_read_only_in_them():
+    m = EducationModel(region="tiny", rng=10, policies=ALL_POLICIES).run(1)
+    assert m.students.achievement.flags.writeable  # user code between steps may write
+    seen = []
+    quiet = next(p for p in m.policies if not p.writes_pupils)
+    quiet.after_enrolment = lambda model: seen.append(model.students.school.flags.writeable)
+    m.step()
+    assert seen == [False] and m.students.school.flags.writeable

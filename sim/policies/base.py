@@ -42,10 +42,15 @@ where the order is documented (a test checks this table against the positions)::
                             upgrades), targeted_funding (money, capital pipeline)
       5  cost, report       every active policy's cost (yuan) and own metrics are recorded
 
-**What hooks may change.** ``learning_effect`` and ``report`` only read the state, and from
-``before_careers`` to the record the pupils are left as they are: the model makes those
-tables read-only there (:meth:`EducationModel.read_only`), so a write raises ``ValueError``
-(and derived quantities need not be compared again).
+**What hooks may change.** ``learning_effect`` and ``report`` only read the state, and the
+pupils' table is read-only all year except in the core enrolment, the new achievement of
+the core learning and a school merger (:meth:`EducationModel.read_only`,
+:meth:`EducationModel.writable`): a write elsewhere raises ``ValueError``, and what is
+derived from the pupils is reused without comparing their columns again. A policy whose
+``before_enrolment`` or ``after_enrolment`` changes pupils says so with the class attribute
+``writes_pupils = True`` (the default, so that a policy written without it keeps working;
+every built-in policy sets it to False, and ``class_assignment`` opens just the one column
+it writes with ``model.writable("students", columns=("klass",))``).
 
 Each policy draws random numbers only from its own stream (``model.stream("policy:NAME")``),
 so switching it on leaves every other draw unchanged (common random numbers); at zero
@@ -126,6 +131,11 @@ class Policy:
     position: ClassVar[int] = 0
     Config: ClassVar[type[PolicyConfig]] = PolicyConfig
     intensity_fields: ClassVar[tuple[str, ...]] = ()
+    #: whether ``before_enrolment`` or ``after_enrolment`` may change the pupils' table;
+    #: False keeps it read-only around them (a write raises ``ValueError``), so that what
+    #: is derived from the pupils is reused without comparing their columns again. The
+    #: other hooks run with the pupils read-only whatever this says.
+    writes_pupils: ClassVar[bool] = True
 
     def __init__(self, config: PolicyConfig) -> None:
         self.config = config

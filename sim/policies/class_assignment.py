@@ -167,6 +167,7 @@ def between_class_share(model: CountyState, sections: str = "junior") -> float:
 class ClassAssignment(Policy):
     Config = ClassAssignmentConfig
     intensity_fields = ("sharing", "tracking_intensity")
+    writes_pupils = False  # its one write (the pupils' classes) says so itself
 
     def setup(self, model: CountyState) -> None:
         self._stats: dict[str, float] = {}
@@ -250,7 +251,8 @@ class ClassAssignment(Policy):
             seats = idx[np.lexsort((u_seat[idx], ~is_fast_seat[idx], sg[idx]))]
             pupils = idx[np.lexsort((-score[idx], sg[idx]))]
             klass[pupils] = s.klass[seats]
-            set_pupil_classes(model, klass)
+            with model.writable("students", columns=("klass",)):
+                set_pupil_classes(model, klass)
         fast = scope & (s.klass < fast_n)
 
         # ---- teachers: the strongest core teachers take the fast classes' slots ---------

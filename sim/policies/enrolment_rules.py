@@ -153,6 +153,7 @@ class EnrolmentRulesConfig(PolicyConfig):
 class EnrolmentRules(Policy):
     Config = EnrolmentRulesConfig
     intensity_fields = ("choice_reduction", "redraw_every", "quota_share", "transport_cost_yuan")
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def setup(self, model: CountyState) -> None:
         #: the redrawn catchments (primary, junior) or None before the first redraw

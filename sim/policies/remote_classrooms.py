@@ -146,6 +146,7 @@ class RemoteClassroomsConfig(PolicyConfig):
 class RemoteClassrooms(Policy):
     Config = RemoteClassroomsConfig
     intensity_fields = ("lesson_share", "equip_upgrade_to")
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def setup(self, model: CountyState) -> None:
         n = model.schools.n

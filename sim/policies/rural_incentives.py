@@ -160,6 +160,7 @@ class RuralIncentives(Policy):
     Config = RuralIncentivesConfig
     intensity_fields = ("extra_allowance", "housing_coverage", "directed_share",
                         "promotion_boost")
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def setup(self, model: CountyState) -> None:
         t = model.teachers

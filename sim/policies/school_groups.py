@@ -350,6 +350,7 @@ def member_lead_gaps(model: CountyState, structure: GroupStructure) -> dict[str,
 class SchoolGroups(Policy):
     Config = SchoolGroupsConfig
     intensity_fields = ("coverage",)
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def setup(self, model: CountyState) -> None:
         self.structure = GroupStructure.empty(model.schools.n)

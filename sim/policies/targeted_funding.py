@@ -251,6 +251,7 @@ class TargetedFundingConfig(PolicyConfig):
 class TargetedFunding(Policy):
     Config = TargetedFundingConfig
     intensity_fields = ("yuan_per_pupil", "budget_yuan")
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def __init__(self, config: TargetedFundingConfig) -> None:
         super().__init__(config)

@@ -221,6 +221,7 @@ class TeacherRotationConfig(PolicyConfig):
 class TeacherRotation(Policy):
     Config = TeacherRotationConfig
     intensity_fields = ("rate", "new_hire_urban_years")
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def setup(self, model: CountyState) -> None:
         t = model.teachers

@@ -148,6 +148,7 @@ def concave_gain(hours: float | np.ndarray, effect_per_72h: float,
 class TeacherTraining(Policy):
     Config = TeacherTrainingConfig
     intensity_fields = ("hours", "upgrade_boost")
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def setup(self, model: CountyState) -> None:
         if "training_gain" not in model.teachers.schema:

@@ -200,6 +200,7 @@ class WeakSchoolProgramConfig(PolicyConfig):
 class WeakSchoolProgram(Policy):
     Config = WeakSchoolProgramConfig
     intensity_fields = ("share", "yuan_per_pupil", "practice_gain")
+    writes_pupils = False  # its enrolment hooks leave the pupils' table as it is
 
     def setup(self, model: CountyState) -> None:
         c = self.config

@@ -353,6 +353,7 @@ def _set_class_tables(model: CountyState, sg: np.ndarray) -> None:
     """``class_of_student`` and ``class_size`` from the pupils' classes (``sg``: their
     school-grade keys)."""
     model.class_of_student = model.class_offset[sg] + model.students.klass
+    model.class_of_student.flags.writeable = False  # replaced, never changed in place
     model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
 
 

@@ -106,7 +106,8 @@ def step(model: CountyState, rng: np.random.Generator) -> None:
     noise = rng.standard_normal(s.n)
     noise *= learn.noise_sd
     term += noise
-    s.achievement[:] = term
+    with model.writable("students", columns=("achievement",)):
+        s.achievement[:] = term
 
 
 def accumulate(entry: np.ndarray, growth: np.ndarray | float, years: Any, learn: Any,

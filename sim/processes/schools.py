@@ -42,7 +42,8 @@ def merge_small_schools(model: CountyState) -> None:
         j = int(np.argmin(np.where(covers, model.school_dist[i], np.inf)))
         s, t = model.students, model.teachers
         moving = s.school == i
-        s.school[moving] = j
+        with model.writable("students", columns=("school",)):
+            s.school[moving] = j
         tm = t.school == i
         t.school[tm] = j
         t.post_school[t.post_school == i] = j
