@@ -112,6 +112,9 @@ class EducationModel(DerivedQuantities, mesa.Model):
             rng = int(np.random.SeedSequence().generate_state(1)[0])
         if isinstance(rng, (bool, float)) or not isinstance(rng, (int, np.integer)):
             raise TypeError(f"rng (the run's seed) must be an integer, got {rng!r}")
+        if rng < 0:
+            raise ConfigError(f"rng (the run's seed): {rng} is outside the allowed range: an "
+                              f"integer 0 or more")
         super().__init__(rng=int(rng))
         self.seed = int(rng)
         tune_allocator()

@@ -109,3 +109,9 @@ def test_run_refuses_what_is_not_a_number_of_years(years):
 def test_run_takes_a_numpy_or_integral_number_of_years():
     assert EducationModel(rng=1, region="tiny").run(np.int64(2)).year == 2
     assert EducationModel(rng=1, region="tiny").run(2.0).year == 2
+
+
+@pytest.mark.parametrize("seed", [-1, np.int64(-5)])
+def test_a_negative_seed_is_refused_by_name(seed):
+    with pytest.raises(ConfigError, match=r"^rng \(the run's seed\): -\d+ is outside the allowed"):
+        EducationModel(rng=seed, region="tiny")
