@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -88,10 +89,11 @@ class EducationModel(DerivedQuantities, mesa.Model):
     Active policies act at fixed points of this order (their hooks; :mod:`sim.policies.base`
     lists them), each in the order of :data:`~sim.policies.POLICY_ORDER`.
 
-    The pupils' table is read-only all year except in merging, enrolment, learning and the
-    enrolment hooks of a policy that writes pupils (``Policy.writes_pupils``); all tables
-    are read-only while the learning growth and the record are computed (:meth:`read_only`,
-    :meth:`writable`).
+    The pupils' table is read-only all year except where a step changes it: enrolment, the
+    new achievement of the learning step, the pupils of a merged school, the classes of
+    class assignment and the enrolment hooks of a policy that writes pupils
+    (``Policy.writes_pupils``); all tables are read-only while the learning growth and the
+    record are computed (:meth:`read_only`, :meth:`writable`).
 
     Each process draws from its own random stream per year, spawned from the seed
     (``stream``), so scenarios share common random numbers.
@@ -184,12 +186,12 @@ class EducationModel(DerivedQuantities, mesa.Model):
             school_effects.step(self, self.stream("school_effects"))
             active = [p for p in self.policies if p.active(self)]
             for p in active:
-                with self.writable("students") if p.writes_pupils else _nothing():
+                with self.writable("students") if p.writes_pupils else nullcontext():
                     p.before_enrolment(self)
             with self.writable("students"):
                 enrolment.step(self)
             for p in active:
-                with self.writable("students") if p.writes_pupils else _nothing():
+                with self.writable("students") if p.writes_pupils else nullcontext():
                     p.after_enrolment(self)
             learning.step(self, self.stream("learning"))
             for p in active:
@@ -365,11 +367,6 @@ class EducationModel(DerivedQuantities, mesa.Model):
         the yearly columns kept by the record)."""
         years = self._school_years
         return pd.DataFrame({c: np.concatenate([y[c] for y in years]) for c in years[0]})
-
-
-@contextlib.contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _latest(key: str):

@@ -184,6 +184,8 @@ class Table:
         self._writeable = flag
 
     def _set_columns_writeable(self, flag: bool, columns: tuple[str, ...]) -> None:
+        """Open or close ``columns`` of a read-only table (a closed column starts a freeze
+        of its own; the others keep theirs)."""
         if self.__dict__.get("_writeable", True):
             return  # the whole table is writeable: nothing to open or close
         _FREEZES[0] += 1

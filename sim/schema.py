@@ -224,9 +224,12 @@ def as_declared_number(value: Any, want_int: bool) -> Any:
     comes back unchanged, for :func:`check_number` to report."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return value
-    if isinstance(value, numbers.Integral):
-        return int(value) if want_int else float(value)
-    x = float(value)
+    try:
+        if isinstance(value, numbers.Integral):
+            return int(value) if want_int else float(value)
+        x = float(value)
+    except OverflowError:  # an integer beyond any float: its range check reports it
+        return value
     return int(x) if want_int and x.is_integer() else x
 
 

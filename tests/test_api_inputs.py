@@ -35,7 +35,7 @@ PYTHON_VALUES = st.one_of(
     st.integers(min_value=-3, max_value=60),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([None, True, "abc", "0.5", [0.5, 0.5], (1, 2), {"a": 1}, {}, [],
-                     np.int64(3), np.float32(0.25), np.float64(0.5), 1e308, -1]),
+                     np.int64(3), np.float32(0.25), np.float64(0.5), 1e308, -1, 10**400]),
 )
 
 
@@ -115,3 +115,8 @@ def test_run_takes_a_numpy_or_integral_number_of_years():
 def test_a_negative_seed_is_refused_by_name(seed):
     with pytest.raises(ConfigError, match=r"^rng \(the run's seed\): -\d+ is outside the allowed"):
         EducationModel(rng=seed, region="tiny")
+
+
+def test_an_integer_beyond_any_float_is_out_of_range():
+    with pytest.raises(ConfigError, match=r"learning\.noise_sd: 1000.* is outside the allowed"):
+        SimConfig.from_overrides({"learning.noise_sd": 10**400})
