@@ -281,6 +281,8 @@ def validate_node(node: Any, prefix: str, problems: list[str]) -> None:
                                 f"{path}.{dataclasses.fields(section)[0].name}=...")
                 continue
             validate_node(value, path + ".", problems)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            validate_node(value, path + ".", problems)  # a group declared some other way
         elif meta.get("choices"):
             if not _is_choice(value, meta["choices"]):
                 problems.append(f"{path}: {value!r} is not allowed; expected {range_text(meta)}")
