@@ -128,7 +128,20 @@ class DerivedQuantities:
             key += s.grade >= 7
             return np.bincount(key, minlength=n * 2).reshape(-1, 2)
 
-        return self.memo.get("section_enrolment", (n, s.school, s.grade), compute)
+        return self.memo.get("section_enrolment", self._section_enrolment_inputs(), compute)
+
+    def note_grade_enrolment(self, per_grade: np.ndarray) -> None:
+        """Pupils per school and grade now, ``(schools, G)`` with column g the pupils of
+        grade g (class formation counts them): the section enrolment they give is kept,
+        so that :meth:`section_enrolment` need not count the pupils again (the same
+        integers: grades 7 and up are the junior section)."""
+        sections = np.column_stack([per_grade[:, :7].sum(axis=1), per_grade[:, 7:].sum(axis=1)])
+        self.memo.put("section_enrolment", self._section_enrolment_inputs(),
+                      sections.astype(np.intp))
+
+    def _section_enrolment_inputs(self) -> tuple[Any, ...]:
+        s = self.students
+        return (self.schools.n, s.school, s.grade)
 
     def section_staff(self) -> np.ndarray:
         """Teacher posts held per school and section (by ``post_school``: a teacher on

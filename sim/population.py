@@ -277,7 +277,11 @@ class Memo:
             else:
                 entry[2] = markers
                 return value
-        value = compute()
+        return self.put(name, inputs, compute())
+
+    def put(self, name: str, inputs: tuple[Any, ...], value: Any) -> Any:
+        """Store ``value`` as what ``name`` computes from ``inputs`` now (a caller that has
+        it at hand, exactly as the computation would give it); returns it, read-only."""
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
         markers = [self._frozen(x) for x in inputs]

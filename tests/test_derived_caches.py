@@ -300,3 +300,22 @@ def test_pupils_are_writeable_between_steps_and_read_only_in_them():
     quiet.after_enrolment = lambda model: seen.append(model.students.school.flags.writeable)
     m.step()
     assert seen == [False] and m.students.school.flags.writeable
+
+
+@pytest.mark.parametrize("policies", [{}, {"teacher_rotation": {}}])
+def test_class_formation_counts_equal_counting_the_pupils(policies):
+    """Class formation gives the classes' sizes and the section enrolment from its counts per
+    school and grade, without counting the pupils again: the same integers."""
+    from sim.processes import enrolment
+
+    m = EducationModel(region="default", rng=11, policies=policies)
+    for _ in range(3):
+        m.step()
+        m.memo.clear()
+        enrolment.form_classes(m, np.random.default_rng(m.year))
+        noted = m.section_enrolment()  # as form_classes left it in the memo
+        np.testing.assert_array_equal(
+            m.class_size, np.bincount(m.class_of_student, minlength=m.n_classes))
+        assert m.class_size.dtype == np.bincount([0]).dtype
+        np.testing.assert_array_equal(noted, _fresh(m)["section_enrolment"])
+        assert noted.dtype == _fresh(m)["section_enrolment"].dtype

@@ -349,12 +349,14 @@ def set_pupil_classes(model: CountyState, klass: np.ndarray) -> None:
     _set_class_tables(model, sg)
 
 
-def _set_class_tables(model: CountyState, sg: np.ndarray) -> None:
+def _set_class_tables(model: CountyState, sg: np.ndarray,
+                      sizes: np.ndarray | None = None) -> None:
     """``class_of_student`` and ``class_size`` from the pupils' classes (``sg``: their
-    school-grade keys)."""
+    school-grade keys; ``sizes``: the classes' sizes when known, else counted)."""
     model.class_of_student = model.class_offset[sg] + model.students.klass
     model.class_of_student.flags.writeable = False  # replaced, never changed in place
-    model.class_size = np.bincount(model.class_of_student, minlength=model.n_classes)
+    model.class_size = (np.bincount(model.class_of_student, minlength=model.n_classes)
+                        if sizes is None else sizes)
 
 
 def form_classes(model: CountyState, rng: np.random.Generator) -> None:
@@ -380,7 +382,13 @@ def form_classes(model: CountyState, rng: np.random.Generator) -> None:
     model.class_offset = offset  # first class index of each school-grade key
     model.classes_per_key = n_classes  # classes of each school-grade key
     model.n_classes = int(n_classes.sum())
-    _set_class_tables(model, sg)  # the classes are valid by construction
+    # dealt round-robin, class k of a key with n pupils in c classes has n // c pupils, one
+    # more for k < n % c (the count of its pupils, without counting them)
+    per_class, extra = np.divmod(n_sg, np.maximum(n_classes, 1))
+    k = np.arange(model.n_classes) - np.repeat(offset, n_classes)
+    sizes = np.repeat(per_class, n_classes) + (k < np.repeat(extra, n_classes))
+    _set_class_tables(model, sg, sizes)  # the classes are valid by construction
+    model.note_grade_enrolment(n_sg.reshape(sch.n, MAX_GRADE_KEY))
 
     # classes per school-section: primary grades 1-6, junior 7-9 (contiguous in the key order)
     nc = n_classes.reshape(sch.n, MAX_GRADE_KEY)
