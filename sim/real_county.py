@@ -44,7 +44,13 @@ import numpy as np
 import pandas as pd
 
 from sim.arrays import rank_within
-from sim.county_table import CountyTable, CountyTableError, load_county_table, simulation_problems
+from sim.county_table import (
+    TIER_TABLE_SETTINGS,
+    CountyTable,
+    CountyTableError,
+    load_county_table,
+    simulation_problems,
+)
 from sim.population import Table
 from sim.processes import backbone as backbone_quotas
 from sim.processes import school_effects
@@ -191,8 +197,7 @@ def populate_from_table(model: CountyState, table: Any, codes: list[str],
     if tiers is not None and len(tiers):
         for _, t in tiers.iterrows():
             name = str(t["tier"])
-            for col, target in (("ses_mean", "ses_mean"), ("left_behind_share", "left_behind_share"),
-                                ("migrant_share", "migrant_entry_share")):
+            for col, target in TIER_TABLE_SETTINGS.items():
                 if col in t and pd.notna(t[col]):
                     setattr(getattr(cfg.demography, target), name, float(t[col]))
         notes.append("pupils: SES, left-behind and migrant shares per tier from the tiers table")

@@ -5,6 +5,7 @@ load and round-trip; random broken ones raise CountyTableError and nothing else)
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -344,6 +345,31 @@ def test_tier_shares_as_percentages(tmp_path):
     pd.testing.assert_frame_equal(
         t.tiers, tiers_table().sort_values("tier", key=lambda s: s.map(TIERS.index))
         .reset_index(drop=True))
+
+
+@pytest.mark.parametrize("column, value, bound", [
+    ("ses_mean", 1e300, "must be <= 3"), ("ses_mean", -1e5, "must be >= -3"),
+    ("ses_mean", 3.5, "must be <= 3"), ("left_behind_share", 1.5, "must be <= 1")])
+def test_tier_values_outside_the_model_settings_range_are_refused(tmp_path, column, value,
+                                                                   bound):
+    """A tiers-table value sets a demography setting, so it must lie in that setting's range
+    (1e300 for ses_mean overflowed the pupils' SES and crashed the build)."""
+    from sim.config import DemographyConfig
+    from sim.county_table import TIER_TABLE_SETTINGS
+
+    tiers = tiers_table()
+    tiers.loc[1, column] = value
+    with pytest.raises(CountyTableError) as exc:
+        load_county_table(write(example(), tmp_path / "s.csv"),
+                          tiers_path=write(tiers, tmp_path / "r.csv"))
+    assert problems_of(exc) == [("r.csv", 3, column)]
+    assert bound in str(exc.value)
+    meta = {f.name: f.metadata for f in dataclasses.fields(DemographyConfig)}[
+        TIER_TABLE_SETTINGS[column]]
+    tiers.loc[1, column] = meta["hi"]  # the end of the setting's range is a valid value
+    t = load_county_table(write(example(), tmp_path / "s.csv"),
+                          tiers_path=write(tiers, tmp_path / "r.csv"))
+    assert t.tiers.set_index("tier").loc["urban", column] == meta["hi"]
 
 
 # ---------------------------------------------------------------------------------------

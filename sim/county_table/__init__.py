@@ -137,9 +137,10 @@ row's ``students``; a grade of a level the school does not have must be empty or
 ``level`` column a wide row holds all grades of a school (both rows of a nine-year school).
 Missing grade rows of the long format count as 0.
 
-The **tiers table** (``tiers_path``): one row per tier with any of ``ses_mean`` (any number),
-``left_behind_share`` and ``migrant_share`` (in [0, 1]); every tier of the school table needs
-a row.
+The **tiers table** (``tiers_path``): one row per tier with any of ``ses_mean`` (in [-3, 3]
+SD of SES), ``left_behind_share`` and ``migrant_share`` (shares in [0, 1]); each sets a
+setting of ``demography`` (:data:`TIER_TABLE_SETTINGS`) and must lie in that setting's range;
+every tier of the school table needs a row.
 
 Across tables: every ``school_id`` (and level) of an extra table exists in the school table,
 no row appears twice, and every school row has its row in the teachers and grades tables.
@@ -204,6 +205,7 @@ from sim.county_table.schema import (
     TEACHER_COLUMN_ALIASES,
     TIER_COLUMN_ALIASES,
     TIER_TABLE_COLUMNS,
+    TIER_TABLE_SETTINGS,
     TIER_VALUES,
     VALUE_LIMITS,
 )
@@ -234,6 +236,7 @@ __all__ = [
     "TEACHER_COLUMN_ALIASES",
     "TIER_COLUMN_ALIASES",
     "TIER_TABLE_COLUMNS",
+    "TIER_TABLE_SETTINGS",
     "TIER_VALUES",
     "TableProblem",
     "VALUE_LIMITS",

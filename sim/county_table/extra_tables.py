@@ -6,12 +6,14 @@ counts agree.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from sim.config import DemographyConfig
 from sim.county_table.cells import cell_text, is_whole, nfkc, value_key
 from sim.county_table.columns import (
     apply_units,
@@ -35,6 +37,7 @@ from sim.county_table.schema import (
     TEACHER_BREAKDOWNS,
     TEACHER_COLUMNS,
     TIER_TABLE_COLUMNS,
+    TIER_TABLE_SETTINGS,
 )
 from sim.county_table.school_table import format_number, is_missing, parse_number
 from sim.county_table.schools import SchoolFacts
@@ -373,12 +376,9 @@ def check_tiers(raw: RawTable, facts: SchoolFacts):
     no_ids = [None] * len(df)
     vals = {}
     for c in given:
-        if c in SHARE_COLUMNS:
-            vals[c] = column_numbers(df, c, probs, no_ids, count=False, low=0.0, high=1.0,
-                               range_note=" (a share in [0, 1]; write a percentage as 35% "
-                               "or put (%) in the header)")
-        else:
-            vals[c] = column_numbers(df, c, probs, no_ids, count=False, low=None)
+        lo, hi, note = tier_value_range(c)
+        vals[c] = column_numbers(df, c, probs, no_ids, count=False, low=lo, high=hi,
+                                 range_note=note)
     _duplicates([(t,) if t else None for t in tiers], list(df.index), probs, "tier",
                 lambda k: f"tier {k[0]}")
     missing = sorted(facts.tiers - {t for t in tiers if t}, key=TIERS.index)
@@ -390,6 +390,19 @@ def check_tiers(raw: RawTable, facts: SchoolFacts):
     out = pd.DataFrame({"tier": tiers, **vals})
     out = out.sort_values("tier", key=lambda s: s.map(TIERS.index), kind="stable")
     return out.reset_index(drop=True), []
+
+
+def tier_value_range(column: str) -> tuple[float, float, str]:
+    """The allowed range of a tiers-table column: that of the ``demography`` setting it sets
+    (:data:`TIER_TABLE_SETTINGS`), and the words that explain it in a problem."""
+    meta = {f.name: f.metadata for f in dataclasses.fields(DemographyConfig)}[
+        TIER_TABLE_SETTINGS[column]]
+    lo, hi = float(meta["lo"]), float(meta["hi"])
+    if column in SHARE_COLUMNS:
+        return lo, hi, (" (a share in [0, 1]; write a percentage as 35% or put (%) in the "
+                        "header)")
+    return lo, hi, (f" (allowed: [{format_number(lo)}, {format_number(hi)}] {meta['unit']}, "
+                    f"the range of demography.{TIER_TABLE_SETTINGS[column]})")
 
 
 def _percent(v):

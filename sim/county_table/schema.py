@@ -42,6 +42,7 @@ __all__ = [
     "TEACHER_COLUMN_ALIASES",
     "TIER_COLUMN_ALIASES",
     "TIER_TABLE_COLUMNS",
+    "TIER_TABLE_SETTINGS",
     "TIER_VALUES",
     "TOTAL_WORDS",
     "UNIT_SCALES",
@@ -75,7 +76,12 @@ TEACHER_COLUMNS: tuple[str, ...] = tuple(c for cols in TEACHER_BREAKDOWNS.values
 GRADE_COLUMNS: tuple[str, ...] = tuple(f"grade_{g}" for g in range(1, 10))
 GRADES_OF: dict[str, tuple[int, ...]] = {"primary": tuple(range(1, 7)),
                                          "junior": tuple(range(7, 10))}
-TIER_TABLE_COLUMNS: tuple[str, ...] = ("ses_mean", "left_behind_share", "migrant_share")
+TIER_TABLE_SETTINGS: dict[str, str] = {"ses_mean": "ses_mean",
+                                        "left_behind_share": "left_behind_share",
+                                        "migrant_share": "migrant_entry_share"}
+"""The tiers table's value columns and the setting of ``demography`` (one value per tier) each
+one sets for ``edusim region=file``; a value must lie in that setting's allowed range."""
+TIER_TABLE_COLUMNS: tuple[str, ...] = tuple(TIER_TABLE_SETTINGS)
 FLAG_COLUMNS: tuple[str, ...] = ("key_school",)
 """Optional school-table columns of 0/1 flags that only the model reads (the official tests
 ignore them): ``key_school``, 1 for a key school (重点/名校), which ``edusim region=file``
