@@ -351,6 +351,25 @@ def test_county_wide_limits(tmp_path):
     assert "5001 schools; a county has at most 5000" in problem.message
 
 
+def test_a_file_larger_than_any_table_is_refused_unread(tmp_path, capsys, monkeypatch):
+    """An endless input (``/dev/zero``) filled the memory until the system killed the command;
+    every table tool now reads at most MAX_TABLE_BYTES and refuses a larger file."""
+    from sim.county_table import MAX_TABLE_BYTES
+    from sim.county_table import read as read_module
+
+    assert MAX_TABLE_BYTES == 64 * 2**20
+    for main, prog in ((evaluate_main, "edusim-evaluate"), (check_main, "edusim-check-county")):
+        code, out, err = _run(main, ["/dev/zero"], capsys)
+        assert code == 2 and out == ""
+        assert "/dev/zero: the file is larger than 64 MiB" in _body(err, prog)
+    path = csv(example(), tmp_path / "county.csv")  # the limit is the file's size, not its rows
+    monkeypatch.setattr(read_module, "MAX_TABLE_BYTES", path.stat().st_size)
+    load_county_table(path)
+    monkeypatch.setattr(read_module, "MAX_TABLE_BYTES", path.stat().st_size - 1)
+    with pytest.raises(CountyTableError, match="larger than"):
+        load_county_table(path)
+
+
 def test_huge_numbers_are_quoted_short():
     from sim.evaluation import format_number
 

@@ -99,7 +99,8 @@ and 2,000,000 m² sports area; 1e9 yuan equipment; 1,000 multimedia rooms; 40,00
 2,000,000 books); per county at most :data:`MAX_SCHOOLS` = 5,000 schools and
 :data:`MAX_COUNTY_PUPILS` = 5,000,000 pupils; ``x``/``y`` (km) within ±:data:`MAX_ABS_KM` and
 within :data:`MAX_KM_FROM_MEDIAN` = 1,000 km of the county's median (longitude/latitude:
-valid degrees, and the same distance after conversion).
+valid degrees, and the same distance after conversion); a file of at most
+:data:`MAX_TABLE_BYTES` = 64 MiB (a larger one, or an endless input, is refused unread).
 
 **Simulation.** ``edusim region=file`` and ``edusim-check-county`` also check what the model
 needs (``simulate=True``, :func:`simulation_problems`): at least one primary and one junior
@@ -199,6 +200,7 @@ from sim.county_table.schema import (
     MAX_SCHOOL_PUPILS,
     MAX_SCHOOL_TEACHERS,
     MAX_SCHOOLS,
+    MAX_TABLE_BYTES,
     REQUIRED_HEADER,
     TABLE_KINDS,
     TEACHER_BREAKDOWNS,
@@ -223,6 +225,7 @@ __all__ = [
     "GRADE_COLUMN_ALIASES",
     "LEVEL_VALUES",
     "MAX_ABS_KM",
+    "MAX_TABLE_BYTES",
     "MAX_COUNTY_PUPILS",
     "MAX_KM_FROM_MEDIAN",
     "MAX_LISTED",

@@ -28,7 +28,14 @@ import pandas as pd
 
 from sim.county_table.cells import alias_index, cell_text, header_key, header_unit
 from sim.county_table.problems import CountyTableError, CountyTableProblem
-from sim.county_table.schema import HEADER_ALIASES, KNOWN_COLUMNS, REQUIRED_HEADER, TABLE_KINDS
+from sim.county_table.schema import (
+    HEADER_ALIASES,
+    KNOWN_COLUMNS,
+    MAX_SCHOOLS,
+    MAX_TABLE_BYTES,
+    REQUIRED_HEADER,
+    TABLE_KINDS,
+)
 from sim.county_table.school_table import is_missing
 
 __all__ = ["RawTable", "read_raw", "read_table"]
@@ -234,10 +241,17 @@ def read_raw(path, sheet=None, kind: str = "schools") -> RawTable:
         return None if is_missing(cell) else index.get(header_key(cell_text(cell)))
 
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:  # at most one byte more than a table may have
+            data = f.read(MAX_TABLE_BYTES + 1)
     except OSError as exc:
         raw.problems.append(CountyTableProblem(
             raw.file, None, None, f"cannot read the file: {exc.strerror or exc}"))
+        return raw
+    if len(data) > MAX_TABLE_BYTES:
+        raw.problems.append(CountyTableProblem(
+            raw.file, None, None, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MiB, "
+            f"the most a county table may be (a table of {MAX_SCHOOLS:,} nine-year schools with "
+            "every column is about 1 MB): is it the right file?"))
         return raw
     if data.startswith(b"PK\x03\x04"):
         raw.info["format"] = "xlsx"

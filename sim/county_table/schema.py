@@ -28,6 +28,7 @@ __all__ = [
     "KNOWN_COLUMNS",
     "LEVEL_VALUES",
     "MAX_ABS_KM",
+    "MAX_TABLE_BYTES",
     "MAX_COUNTY_PUPILS",
     "MAX_KM_FROM_MEDIAN",
     "MAX_SCHOOLS",
@@ -107,6 +108,12 @@ MAX_SCHOOL_TEACHERS = 2_000
 :data:`MAX_SCHOOL_PUPILS` at the junior staffing norm of 13.5 pupils per post (State
 Commission Office for Public Sector Reform 2014: 1:19 primary, 1:13.5 junior) need about
 1,480 teachers."""
+
+MAX_TABLE_BYTES = 64 * 2**20
+"""Largest county table file read (64 MiB). Assumption: about sixty times a CSV of 10,000
+rows (:data:`~sim.config.MAX_SCHOOLS` nine-year schools, a primary and a junior row each)
+with every column, 1.1 MB; a larger input (``/dev/zero``, a database dump) is refused before
+it fills the memory."""
 
 MAX_ABS_KM = 20_000.0
 """Largest ``|x|`` or ``|y|`` in km: half the Earth's circumference (assumption: any
