@@ -8,6 +8,7 @@ starts work, so that an unwritable location stops it with nothing half-written."
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import signal
@@ -59,8 +60,11 @@ def version_line(prog: str) -> str:
 
 def output_dir_problem(path: str | os.PathLike[str], what: str) -> str | None:
     """Why the directory ``path`` cannot be made or written (one line beginning with
-    ``what``, the option or field that named it), or None if it can. Nothing is created:
-    the nearest existing ancestor must be a writable directory."""
+    ``what``, the option or field that named it), or None if it can. Nothing is left behind:
+    the nearest existing ancestor must be a directory in which a directory can be made (one
+    is made there and removed at once, so that what the permission bits do not tell shows
+    too: a read-only file system, ``/proc`` and ``/sys``, root's rights)."""
+    import tempfile
     from pathlib import Path
 
     target = Path(path).expanduser()
@@ -71,6 +75,12 @@ def output_dir_problem(path: str | os.PathLike[str], what: str) -> str | None:
         return f"{what}: cannot make the directory {target}: {probe} is a file"
     if not os.access(probe, os.W_OK | os.X_OK):
         return f"{what}: cannot write the directory {target}: {probe} is not writable"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".edusim-probe-", dir=probe))
+    except OSError as exc:
+        why = ("no directory can be made there" if exc.errno == errno.ENOENT
+               else exc.strerror or str(exc))
+        return f"{what}: cannot write the directory {target}: {probe} does not allow it ({why})"
     return None
 
 

@@ -131,6 +131,26 @@ def test_unwritable_run_directory(tmp_path):
         in err
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_directory_where_none_can_be_made_is_found_before_any_work(tmp_path):
+    """The permission bits say root may write /proc and /sys, yet no directory can be made
+    there: the check makes (and removes) one, so the command stops with exit 2 naming the
+    option instead of a traceback once the work has begun."""
+    from sim.terminal import output_dir_problem
+
+    assert output_dir_problem("/proc/edusim-run", "hydra.run.dir") == (
+        "hydra.run.dir: cannot write the directory /proc/edusim-run: /proc does not allow it "
+        "(no directory can be made there)")
+    assert output_dir_problem("/sys/edusim/run", "--out").startswith(
+        "--out: cannot write the directory /sys/edusim/run: /sys does not allow it (")
+    before = sorted(tmp_path.iterdir())
+    assert output_dir_problem(tmp_path / "new" / "run", "--out") is None
+    assert sorted(tmp_path.iterdir()) == before  # the probe leaves nothing behind
+    code, _, err = quick(Path("/proc/edusim-run"))
+    assert code == 2 and "hydra.run.dir: cannot write the directory /proc/edusim-run" in err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("prog", ["edusim-aggregate", "edusim-figures"])
 def test_unwritable_out_of_the_sweep_tools(tmp_path, prog):
     from experiments import aggregate, figures
