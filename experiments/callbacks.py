@@ -372,6 +372,27 @@ def job_subdirs(config: DictConfig, jobs: list[list[str]], composer: JobComposer
     return out
 
 
+def _subdir_problem(sweep_dir: Path, subdirs: list[str]) -> str | None:
+    """Why the jobs' directories (:func:`job_subdirs`) cannot hold the sweep, or None: two
+    jobs given one directory (the later run would replace the earlier), or a directory
+    outside ``hydra.sweep.dir``."""
+    first: dict[Path, int] = {}
+    root = sweep_dir.resolve()
+    for num, subdir in enumerate(subdirs):
+        where = (sweep_dir / subdir).resolve()
+        if where == root or root not in where.parents:
+            return (f"hydra.sweep.subdir: job {num}'s directory {subdir!r} is not inside "
+                    f"hydra.sweep.dir ({sweep_dir}); each job needs its own folder there "
+                    "(the default is ${hydra.job.num})")
+        if where in first:
+            return (f"hydra.sweep.subdir: jobs {first[where]} and {num} get the same "
+                    f"directory {subdir!r}, so one run would replace the other; it must "
+                    "differ from job to job (the default is ${hydra.job.num}, e.g. "
+                    "${hydra.job.num}_${seed})")
+        first[where] = num
+    return None
+
+
 #: the marker of a finished run (sim.results.write_outputs writes it last)
 COMPLETE = "COMPLETE"
 #: how many differing keys the refusal of a changed rerun lists (assumption: enough to see
@@ -519,14 +540,21 @@ class ValidateSweep(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         from experiments.run import check_config
+        from hydra_plugins.edusim_sweeper.edusim_sweeper import UnlistableSweep
 
-        jobs, pending = sweep_jobs(config)
+        try:
+            jobs, pending = sweep_jobs(config)
+        except UnlistableSweep as err:
+            _fail([f"invalid sweep (no run was started): {err}"])
         problem = compose_problem(config, jobs)
         if problem is not None:
             _stop(*problem)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         composer = JobComposer(config)
         subdirs = job_subdirs(config, jobs, composer)
+        subdir_problem = _subdir_problem(sweep_dir, subdirs)
+        if subdir_problem:
+            _fail([f"invalid sweep (no run was started): {subdir_problem}"])
         validator = JobValidator(config, pending)
         kept: list[str] = []
         changed: list[tuple[str, list[tuple[str, Any, Any]]]] = []

@@ -220,8 +220,10 @@ def check_design(design: dict[str, Any]) -> list[str]:
     if d.get("objective") == "max_equity_gain" and budget is None:
         problems.append("design.budget_million_yuan: required for objective max_equity_gain "
                         "(a number ≥ 0, million yuan)")
-    if budget is not None and (not isinstance(budget, (int, float)) or budget < 0):
-        problems.append(f"design.budget_million_yuan: {budget!r} must be a number ≥ 0")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                               or not 0 <= budget < math.inf):  # NaN fails this, as inf
+        problems.append(f"design.budget_million_yuan: {budget!r} must be a finite number ≥ 0 "
+                        "(million yuan)")
     for name, lo, hi in (("prior_draws", 0, 10_000), ("prior_seed", 0, 2**31 - 1),
                          ("n_trials", 1, 100_000), ("n_jobs", 1, 256),
                          ("sampler_seed", 0, 2**31 - 1), ("n_startup_trials", 0, 100_000)):

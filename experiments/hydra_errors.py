@@ -76,6 +76,26 @@ def _composition_error(err: BaseException) -> bool:
                             OverrideParseException, OmegaConfBaseException))
 
 
+def _holds_a_search(cause: BaseException | None) -> bool:
+    """Whether OmegaConf refused to store one of Hydra's parsed searches (``{k: interval(a,
+    b)}`` in an override makes an ``IntervalSweep`` object inside the mapping)."""
+    from hydra.core.override_parser.types import Sweep
+
+    kind = getattr(cause, "object_type", None)
+    return isinstance(kind, type) and issubclass(kind, Sweep)
+
+
+def _key_with_a_search() -> str:
+    """The key of the first command-line override whose mapping or list holds a search (the
+    setting :func:`_holds_a_search` is about), else ``an override``."""
+    for arg in sys.argv[1:]:
+        key, _, value = arg.partition("=")
+        if value[:1] in "{[" and value and any(f"{w}(" in value
+                                                for w in ("choice", "interval", "range")):
+            return key.lstrip("+~")
+    return "an override"
+
+
 def describe(err: BaseException, schema: type | None = None) -> str:
     """One line naming the field (or config group) of a Hydra composition error ``err``
     and what is allowed there; ``schema`` (the app's structured-config dataclass) supplies
@@ -100,6 +120,12 @@ def describe(err: BaseException, schema: type | None = None) -> str:
                 "e.g. years=10 region=tiny +policies.teacher_rotation.rate=0.1")
     cause = _omegaconf_cause(err)
     text = str(err).strip()
+    if _holds_a_search(cause):
+        return (f"{_key_with_a_search()}: a search (choice(...), interval(...) or range(...)) "
+                "inside a mapping or list cannot be a setting's value; give each searched "
+                "setting as its own argument (edusim-design learning.persistence='interval(0.1,"
+                "0.5)'), or quote the search there (\"interval(0.1,0.5)\"); a sweep lists "
+                "values: KEY=A,B,C")
     if cause is not None and getattr(cause, "full_key", None):
         key = str(cause.full_key)
         meta, ftype = field_meta(schema, key)

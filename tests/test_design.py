@@ -65,6 +65,16 @@ def test_bad_design_names_each_field_and_range():
         design.levers_to_policies({"teacher_rotation": {"rate": 2.0}})
 
 
+@pytest.mark.parametrize("budget", [float("nan"), float("inf"), -5.0, True, "10"])
+def test_a_budget_that_is_not_a_finite_amount_is_refused(budget):
+    """NaN passed ``budget < 0`` and ran a search against no budget at all."""
+    assert design.check_design({"objective": "max_equity_gain",
+                                "budget_million_yuan": budget}) == [
+        f"design.budget_million_yuan: {budget!r} must be a finite number ≥ 0 (million yuan)"]
+    assert design.check_design({"objective": "max_equity_gain",
+                                "budget_million_yuan": 0}) == []
+
+
 def test_levers_to_policies_keeps_enabled_levers_only():
     got = design.levers_to_policies({
         "teacher_rotation": {"enabled": True, "rate": 0.2, "start_year": 2.0},

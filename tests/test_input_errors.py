@@ -65,6 +65,11 @@ def quick(run_dir: Path, *args: str) -> tuple[int, str, str]:
      "(+policies.teacher_rotation.rate=0.5) or with +policy=teacher_rotation"),
     ("policies.nosuch.rate=0.5", "policies.nosuch: there is no such policy (the policies: "
                                  "class_assignment,"),
+    # Hydra parses a search inside a mapping into an object OmegaConf cannot hold: this was
+    # "tags: set() is not valid"
+    ("+learning={persistence: interval(0.1,0.5)}",
+     "learning: a search (choice(...), interval(...) or range(...)) inside a mapping or list "
+     "cannot be a setting's value"),
 ])
 def test_hydra_errors_exit_2_naming_the_field(tmp_path, override, expected):
     run_dir = tmp_path / "out"

@@ -36,10 +36,24 @@ def test_sweeper_makes_the_basic_sweepers_jobs_and_batches(args, max_batch_size)
 
 
 def test_sweeper_refuses_what_the_basic_sweeper_refuses():
+    """A continuous range, which the basic sweeper refuses too (in its words: "does not support
+    sweep type"), here by the key and the forms that a sweep can list."""
     from hydra.errors import HydraException
 
     parsed = OverridesParser.create().parse_overrides(["seed=interval(0,1)"])
-    with pytest.raises(HydraException, match="does not support sweep type : INTERVAL"):
+    with pytest.raises(HydraException, match=r"^seed: interval\(0,1\) is a continuous range"):
+        edusim_sweeper.split_arguments(parsed, None)
+
+
+def test_sweeper_refuses_a_sweep_without_jobs():
+    """``range(1,1)`` lists nothing: the basic sweeper makes no job (and a sweep of 0 runs
+    that ends with exit 0); this one says so by the key."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    parsed = OverridesParser.create().parse_overrides(["seed=0,1", "years=range(1,1)"])
+    assert BasicSweeper.split_arguments(parsed, None) == [[]]
+    with pytest.raises(edusim_sweeper.UnlistableSweep,
+                       match=r"^years: range\(1,1\) lists no value"):
         edusim_sweeper.split_arguments(parsed, None)
 
 

@@ -151,6 +151,16 @@ def test_joblib_and_basic_launchers_give_the_same_numbers(tmp_path):
     # the first job of the shape composes; the second's value is not a bool: caught up
     # front, not by a failing job in a worker
     ("compare_baseline=true,maybe", "compare_baseline: 'maybe' must be true or false"),
+    # a continuous range (for edusim-design) crashed the sweeper with a traceback
+    ("learning.persistence=interval(0,1)",
+     "learning.persistence: interval(0,1) is a continuous range, which a sweep cannot list"),
+    # no run at all: was a sweep of 0 runs with exit 0 and an empty sweep folder
+    ("years=range(1,1)", "years: range(1,1) lists no value"),
+    # one folder for two jobs lost a run; a folder outside the sweep wrote elsewhere
+    ("hydra.sweep.subdir=same", "hydra.sweep.subdir: jobs 0 and 1 get the same directory "
+                                "'same', so one run would replace the other"),
+    ("hydra.sweep.subdir=../escape", "hydra.sweep.subdir: job 0's directory '../escape' is "
+                                     "not inside hydra.sweep.dir"),
 ])
 def test_invalid_sweep_fails_before_any_run(tmp_path, bad, words):
     out = tmp_path / "sweep"
@@ -159,7 +169,7 @@ def test_invalid_sweep_fails_before_any_run(tmp_path, bad, words):
     assert proc.returncode == 2, proc.stderr
     assert words in proc.stderr
     assert "no run was started" in proc.stderr and "Traceback" not in proc.stderr
-    assert not out.exists()
+    assert not out.exists() and not any(tmp_path.iterdir())
 
 
 def test_killed_sweep_resumes_without_losing_finished_runs(tmp_path):

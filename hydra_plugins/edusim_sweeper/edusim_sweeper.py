@@ -118,15 +118,28 @@ def split_arguments(overrides: Sequence[Override],
             values[key] = [f"{key}={o.get_value_element_as_str()}"]
         elif o.is_discrete_sweep():
             values[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
-        else:
-            assert o.value_type is not None
-            raise HydraException(
-                f"{EdusimSweeper.__name__} does not support sweep type : {o.value_type.name}")
+            if not values[key]:
+                raise UnlistableSweep(
+                    f"{key}: {(o.input_line or '').partition('=')[2]} lists no value, so the "
+                    "sweep would have no run; give at least one value (range(START,STOP) "
+                    "stops before STOP)")
+        else:  # interval(a, b): a continuous range, nothing to list
+            value = (o.input_line or "").partition("=")[2] or "interval(...)"
+            raise UnlistableSweep(
+                f"{key}: {value} is a continuous range, which a sweep cannot list; give the "
+                f"values ({key}=A,B,C) or a range with a step ({key}='range(START,STOP,STEP)'), "
+                "or search the range with edusim-design")
     jobs = [list(job) for job in itertools.product(*values.values())]
     assert max_batch_size is None or max_batch_size > 0
     if max_batch_size is None:
         return [jobs]
     return [jobs[i:i + max_batch_size] for i in range(0, len(jobs), max_batch_size)]
+
+
+class UnlistableSweep(HydraException):
+    """A swept override whose values cannot be listed as jobs (``interval(a, b)``) or that
+    lists none (``range(0, 0)``); its message names the key and the forms that can be
+    listed."""
 
 
 class EdusimSweeper(Sweeper):
