@@ -5,22 +5,28 @@ machine.
     edusim-viz --port 9000
     edusim-viz --host 0.0.0.0        # reachable from other machines (be deliberate)
 
-The server runs in this process (its process id is this command's) and stops with Ctrl+C or
-a TERM signal. Before Solara starts, :func:`prepare_server` quiets Mesa's per-step log and
-freezes the server's imported objects for the garbage collector.
+Before anything starts, :func:`listen_problem` checks that the server can listen on
+``--host``/``--port`` (an address of this machine, a free port); if not, the command ends
+with exit code 2 and one line naming the option. The server runs in this process (its
+process id is this command's) and stops with Ctrl+C or a TERM signal. Before Solara starts,
+:func:`prepare_server` quiets Mesa's per-step log and freezes the server's imported objects
+for the garbage collector.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import logging
 import os
+import socket
 import sys
 
-from sim.terminal import version_line
+from sim.terminal import EXIT_USAGE, version_line
 
-__all__ = ["APP", "exposure_warning", "main", "prepare_server", "solara_arguments"]
+__all__ = ["APP", "exposure_warning", "listen_problem", "main", "prepare_server",
+           "solara_arguments"]
 
 #: what Solara serves: the ``Page`` component of this module
 APP = "sim.viz.app"
@@ -76,6 +82,90 @@ def exposure_warning(host: str) -> str | None:
             "what you want.")
 
 
+def _bind_problem(host: str, port: int, err: OSError, address: str | None = None) -> str:
+    """The one line (without the command's name) that says why the server cannot listen on
+    ``host``:``port``: ``err`` is what resolving or binding raised, ``address`` the address
+    (of those ``host`` resolves to) that could not be bound."""
+    reason = (err.strerror or (os.strerror(err.errno) if err.errno else str(err))).lower()
+    if isinstance(err, socket.gaierror):
+        return _unresolved(host, reason)
+    if "error while attempting to bind on address" in reason and err.errno:
+        reason = os.strerror(err.errno).lower()  # asyncio's wording: the reason only
+    if err.errno == errno.EADDRINUSE:
+        return (f"--port {port}: the port is in use on {address or host} ({reason}); "
+                "choose another (--port, 1024-65535)")
+    if err.errno == errno.EADDRNOTAVAIL:
+        shown = host if address in (None, host) else f"{host} ({address})"
+        return (f"--host {shown}: not an address of this machine ({reason}); use one of its "
+                "addresses, e.g. 127.0.0.1 (the default)")
+    if err.errno == errno.EACCES:
+        return (f"--port {port}: not allowed to listen on this port here ({reason}); "
+                "choose another (--port, 1024-65535)")
+    return (f"--host {host} --port {port}: cannot listen there ({reason}); use an address "
+            "of this machine, e.g. 127.0.0.1 (the default), and a free port (1024-65535)")
+
+
+def _unresolved(host: str, reason: str) -> str:
+    hint = ("write an IPv6 address without brackets (--host ::1)" if host.startswith("[")
+            else "use an address of this machine, e.g. 127.0.0.1 (the default)")
+    return f"--host {host}: not a host name or address that resolves here ({reason}); {hint}"
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host``:``port`` (one line naming ``--host`` or
+    ``--port``), or None if it can. Resolves ``host`` and binds every address it resolves
+    to as the server does (asyncio's ``create_server``, which uvicorn calls: SO_REUSEADDR,
+    IPv6 sockets IPv6-only), then closes the sockets again: nothing is left listening.
+    The port can still be taken between this check and the server's start; :func:`main`
+    reports that in the same words."""
+    try:
+        infos = set(socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                                       socket.AI_PASSIVE))
+    except socket.gaierror as err:
+        return _bind_problem(host, port, err)
+    except (OSError, UnicodeError) as err:  # e.g. a label longer than 63 characters
+        return _unresolved(host, str(err))
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in sorted(infos, key=lambda i: (int(i[0]), repr(i[4]))):
+            try:
+                sock = socket.socket(family, kind, proto)
+            except OSError:  # a family this machine lacks: the server skips it too
+                continue
+            sockets.append(sock)
+            if os.name == "posix" and sys.platform != "cygwin":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as err:
+                return _bind_problem(host, port, err, str(address[0]))
+        if not sockets:
+            return (f"--host {host}: this machine cannot listen on any address it resolves "
+                    "to; use one of its addresses, e.g. 127.0.0.1 (the default)")
+    finally:
+        for sock in sockets:
+            sock.close()
+    return None
+
+
+class _HeldBindFailure(logging.Filter):
+    """Holds back uvicorn's log line of a failed bind (it logs the exception itself, then
+    exits with code 3), so that :func:`main` can say it in the command's words instead:
+    the port taken by another process after :func:`listen_problem` found it free."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.error: OSError | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.error is None and isinstance(record.msg, OSError):
+            self.error = record.msg
+            return False
+        return True
+
+
 def solara_arguments(host: str, port: int, log_level: str = "warning") -> list[str]:
     """The arguments of ``solara`` that serve the page."""
     return ["run", APP, "--host", host, "--port", str(port), "--production", "--no-open",
@@ -106,6 +196,10 @@ def prepare_server() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    problem = listen_problem(args.host, args.port)
+    if problem:
+        print(f"edusim-viz: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # before solara loads
     from sim.viz import assets
 
@@ -124,7 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     prepare_server()
     from solara.__main__ import cli as solara_cli
 
-    solara_cli.main(solara_arguments(args.host, args.port, args.log_level), prog_name="solara")
+    held = _HeldBindFailure()
+    logging.getLogger("uvicorn.error").addFilter(held)  # kept by Solara's logging set-up
+    try:
+        solara_cli.main(solara_arguments(args.host, args.port, args.log_level),
+                        prog_name="solara")
+    except SystemExit:
+        if held.error is None:
+            raise
+        print(f"edusim-viz: {_bind_problem(args.host, args.port, held.error)}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        logging.getLogger("uvicorn.error").removeFilter(held)
     return 0  # not reached: solara's command line exits
 
 
