@@ -29,8 +29,9 @@ finishes the last draw writes the tables (the result does not depend on the spli
 
 A re-run into the same folder (``hydra.run.dir=...``) resumes: finished draws are read
 back; a folder holding an analysis of another configuration is refused (exit 2). Bad input
-(a value out of range, an unknown parameter to fix, no policy) stops the command before any
-run with one message naming the field (exit 2).
+(a value out of range, ``years=0``, an unknown parameter to fix, a name that both ``vary``
+and ``fix`` hold, no policy, an output folder that cannot be made) stops the command before
+any run, and before the folder is made, with one message naming the field (exit 2).
 """
 
 from __future__ import annotations
@@ -108,21 +109,74 @@ def _problems(cfg: dict[str, Any]) -> list[str]:
     if u.part is not None and isinstance(u.parts, int) and u.part >= u.parts:
         problems.append(f"uncertainty.part: {u.part} is outside the allowed range [0, "
                         f"{u.parts - 1}] (uncertainty.parts={u.parts})")
-    years = cfg.get("years")
-    if isinstance(u.target_year, int) and isinstance(years, int) and u.target_year > years:
-        problems.append(f"uncertainty.target_year: {u.target_year} is after the last simulated "
-                        f"year ({years}): allowed 1 to {years}")
+    problems += _years_problems(cfg.get("years"), u.target_year)
     if problems:
         return problems
     known = {p.path for p in uncertain_parameters(
         {k: v for k, v in model.items() if k not in RUN_KEYS})}
+    return _name_problems(u, known)
+
+
+def _years_range() -> tuple[int, int]:
+    """The years an analysis can simulate: at least 1 (its effects and passing years are
+    those of simulated years; year 0 is the county as it starts, the same in both arms), at
+    most what ``edusim`` allows (``years`` of :class:`experiments.run.RunConfig`)."""
+    from dataclasses import fields
+
+    from experiments.run import RunConfig
+
+    meta = next(f.metadata for f in fields(RunConfig) if f.name == "years")
+    return 1, int(meta["hi"])
+
+
+def _years_problems(years: Any, target_year: Any) -> list[str]:
+    """The problems of ``years`` and ``uncertainty.target_year`` together (a wrong type or
+    a value outside edusim's own range is :func:`experiments.run.check_config`'s)."""
+    if isinstance(years, bool) or not isinstance(years, int):
+        return []
+    lo, hi = _years_range()
+    if 0 <= years < lo:
+        return [f"years: {years} is outside the allowed range of an uncertainty analysis "
+                f"[{lo}, {hi}] years (it compares the arms after simulated years; year 0 is "
+                "the county before any policy acts)"]
+    if isinstance(target_year, int) and lo <= years <= hi and target_year > years:
+        return [f"uncertainty.target_year: {target_year} is after the last simulated year "
+                f"({years}): allowed 1 to {years}"]
+    return []
+
+
+def _name_problems(u: UncertaintyConfig, known: set[str]) -> list[str]:
+    """The problems of ``uncertainty.vary`` and ``uncertainty.fix``: a name that is no
+    uncertain parameter or section of the analysis (``known``: the paths of its parameters),
+    and a name to vary whose every parameter ``fix`` holds fixed (``fix`` wins, so it would
+    not vary: the same name in both, or a parameter of a fixed section)."""
+    from experiments.uncertainty.design import under
+
+    problems = []
     for name in ("vary", "fix"):
         for f in getattr(u, name):
-            if not any(k == f or k.startswith(f + ".") for k in known):
+            if not any(under(k, (f,)) for k in known):
                 problems.append(f"uncertainty.{name}: {f!r} is not an uncertain parameter or "
                                 "section of this analysis (see the prior column of "
                                 "docs/parameters.md)")
+    for v in u.vary:
+        members = [k for k in known if under(k, (v,))]
+        fixing = [f for f in u.fix if any(under(k, (f,)) for k in members)]
+        if members and all(under(k, tuple(fixing)) for k in members):
+            problems.append(_overlap_problem(v, fixing))
     return problems
+
+
+def _overlap_problem(name: str, fixing: list[str]) -> str:
+    """The message for the name ``name`` of ``uncertainty.vary`` that the names ``fixing``
+    of ``uncertainty.fix`` hold fixed altogether."""
+    where = (f"{name!r} is in both uncertainty.vary and uncertainty.fix" if name in fixing
+             else f"{name!r} is in uncertainty.vary, but uncertainty.fix holds all of it "
+                  f"fixed ({', '.join(map(repr, fixing))})")
+    return (f"uncertainty.vary, uncertainty.fix: {where}, so it would not vary; name each "
+            "parameter or section in only one of the two (to vary a section but some of its "
+            "parameters: the section in uncertainty.vary, those parameters in "
+            "uncertainty.fix)")
 
 
 def _setup(cfg: dict[str, Any]):
@@ -263,26 +317,28 @@ def analyse(cfg: dict[str, Any], out: Path, progress: bool = True) -> dict[str, 
 
 class ValidateUncertainty(Callback):
     """Hydra callback (configs/uncertainty.yaml): before the output folder is made, stop
-    with exit code 2 and every problem of the configuration (:func:`check`), so a mistake
-    leaves nothing behind."""
+    with exit code 2 and every problem of the configuration (:func:`check`) and of the
+    output folder (:func:`sim.terminal.output_dir_problem`: a file in the path, /proc,
+    /sys, no permission), so a mistake leaves nothing behind."""
 
     def on_run_start(self, config: Any, **kwargs: Any) -> None:
-        self._check(config, str(config.hydra.run.dir))
+        self._check(config, str(config.hydra.run.dir), "hydra.run.dir")
 
     def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
         # the parts' own settings (uncertainty.part=...) are sweep overrides: check the rest
-        self._check(config, str(config.hydra.sweep.dir))
+        self._check(config, str(config.hydra.sweep.dir), "hydra.sweep.dir")
 
-    def _check(self, config: Any, folder: str) -> None:
+    def _check(self, config: Any, folder: str, key: str) -> None:
         from omegaconf import OmegaConf
 
         from experiments.design import resolve_region_paths
+        from sim.terminal import output_dir_problem
 
         app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
         cwd = os.getcwd()
         container = resolve_region_paths(OmegaConf.to_container(app, resolve=True), cwd)
         out = Path(cwd) / folder
-        problems = check(container, out)
+        problems = check(container, out) + [p for p in [output_dir_problem(folder, key)] if p]
         if problems:
             lines = [line for p in problems for line in ConfigError(p).messages()]
             print(f"{PROG}: invalid configuration (nothing was written):\n  "
@@ -342,7 +398,14 @@ def main() -> None:
             sys.exit(2)
         _print_summary(result)
 
-    run_app(PROG, _app, UncertaintyRunConfig)
+    try:
+        run_app(PROG, _app, UncertaintyRunConfig)
+    except OSError as err:  # a folder that turned out unwritable during the work (disk full)
+        if err.filename is None:
+            raise
+        print(f"{PROG}: cannot write or read {err.filename}: {err.strerror or err}",
+              file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

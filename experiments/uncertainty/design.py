@@ -24,7 +24,7 @@ from sim.config import ByTier, SimConfig
 from sim.policies import POLICIES
 from sim.schema import DeclaredPrior, declared_priors, prior_overrides
 
-__all__ = ["Uncertain", "apply_overrides", "draw_overrides", "draw_points",
+__all__ = ["Uncertain", "apply_overrides", "draw_overrides", "draw_points", "under",
            "uncertain_parameters", "value_in_force"]
 
 
@@ -74,7 +74,8 @@ def value_in_force(cfg: dict[str, Any], d: DeclaredPrior) -> Any:
     return d.default if given is None else given
 
 
-def _under(path: str, prefixes: tuple[str, ...]) -> bool:
+def under(path: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether the parameter ``path`` is one of ``prefixes`` or in a section one names."""
     return any(path == f or path.startswith(f + ".") for f in prefixes)
 
 
@@ -90,7 +91,7 @@ def uncertain_parameters(cfg: dict[str, Any], widen: float = 1.0, fixed: tuple[s
         declared += declared_priors(POLICIES[name].Config, f"policies.{name}.")
     out = []
     for d in declared:
-        if _under(d.path, fixed) or (vary and not _under(d.path, vary)):
+        if under(d.path, fixed) or (vary and not under(d.path, vary)):
             continue
         if widen != 1.0:
             d = replace(d, prior=d.prior.widened(widen))
