@@ -372,6 +372,23 @@ def job_subdirs(config: DictConfig, jobs: list[list[str]], composer: JobComposer
     return out
 
 
+def _job_table_problems(container: dict[str, Any], seen: dict[str, list[str]]) -> list[str]:
+    """The problems of the county table a job's ``region`` names (none without a path), as a
+    single run finds them before it starts; each distinct ``region`` is read once (``seen``
+    keeps what was found), so a sweep over seeds reads its table once."""
+    import json
+
+    from experiments.run import table_problems
+
+    region = container.get("region") or {}
+    if not region.get("path"):
+        return []
+    key = json.dumps(region, sort_keys=True, default=str)
+    if key not in seen:
+        seen[key] = table_problems(container)
+    return seen[key]
+
+
 def _subdir_problem(sweep_dir: Path, subdirs: list[str]) -> str | None:
     """Why the jobs' directories (:func:`job_subdirs`) cannot hold the sweep, or None: two
     jobs given one directory (the later run would replace the earlier), or a directory
@@ -558,10 +575,13 @@ class ValidateSweep(Callback):
         validator = JobValidator(config, pending)
         kept: list[str] = []
         changed: list[tuple[str, list[tuple[str, Any, Any]]]] = []
+        tables: dict[str, list[str]] = {}  # the problems of each county table read
         for num, overrides in enumerate(jobs):
             container, problems = validator.job_config(overrides)
             if container is not None:
-                problems = check_config(container)
+                problems = check_config(container)  # an integer for true/false too
+            if container is not None and not problems:
+                problems = _job_table_problems(container, tables)
             if problems:
                 _stop(problems, overrides)
             run_dir = sweep_dir / subdirs[num]

@@ -26,13 +26,13 @@ import dataclasses
 import difflib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sim.schema import ByTier, per_tier_problem
 from sim.vocabulary import TIER_NAMES
 
-__all__ = ["describe", "field_meta", "run_app"]
+__all__ = ["as_typed", "describe", "field_meta", "run_app"]
 
 #: OmegaConf's type names in its conversion errors, as a user reads them
 _TYPE_WORDS = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false",
@@ -174,6 +174,34 @@ def _omegaconf_cause(err: BaseException) -> Any:
             return node
         node = node.__cause__ or node.__context__
     return None
+
+
+def as_typed(values: dict[str, Any], overrides: Sequence[str],
+             schema: type | None) -> dict[str, Any]:
+    """``values`` (a run's composed settings) with each integer that ``overrides`` give to a
+    true/false setting of ``schema`` put back as typed: OmegaConf turns ``figures=2`` into
+    true and ``progress=0`` into false, so the checks would not see the mistake that a
+    sweep's job, composed from the same words, is refused for."""
+    import copy
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    out = values
+    for o in OverridesParser.create().parse_overrides(list(overrides)):
+        if o.is_delete() or o.is_sweep_override():
+            continue
+        value, key = o.value(), o.key_or_group
+        if (not isinstance(value, int) or isinstance(value, bool)
+                or field_meta(schema, key)[1].split("|")[0].strip() != "bool"):
+            continue
+        out = copy.deepcopy(out) if out is values else out
+        *parents, last = key.split(".")
+        node = out
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[last] = value
+    return out
 
 
 def field_meta(schema: type | None, key: str) -> tuple[dict[str, Any], str]:

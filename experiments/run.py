@@ -256,7 +256,7 @@ def run_problems(config: DictConfig, values: dict[str, Any]) -> list[str]:
                 "XLSX), e.g. region.path=examples/county_schools.csv"]
     problems = check_config(values)
     if not problems and region.get("path"):
-        problems += _table_problems(values)
+        problems += table_problems(values)
     try:
         run_dir = OmegaConf.select(config, "hydra.run.dir", default=None)
     except Exception:  # an interpolation that resolves only inside the job
@@ -268,7 +268,7 @@ def run_problems(config: DictConfig, values: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _table_problems(container: dict[str, Any]) -> list[str]:
+def table_problems(container: dict[str, Any]) -> list[str]:
     """The problems of the county table named by ``region.path`` (read as the model reads
     it); [] if it loads."""
     from sim.construction import load_region_table
@@ -289,7 +289,10 @@ class ValidateRun(Callback):
     (A sweep checks its jobs in :class:`experiments.callbacks.ValidateSweep`.)"""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        values = _app_values(config)
+        from experiments.hydra_errors import as_typed
+
+        task = OmegaConf.select(config, "hydra.overrides.task", default=None) or []
+        values = as_typed(_app_values(config), task, RunConfig)  # figures=2 as typed
         problems = run_problems(config, values)
         if not problems:
             for warning in run_warnings(values):

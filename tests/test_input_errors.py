@@ -108,6 +108,11 @@ def test_console_script_reports_hydra_errors_the_same_way(tmp_path):
     (["+policies.teleport.rate=1"], "policies.teleport: unknown policy; registered: "),
     (["+policies.teacher_rotation.speed=1"], "policies.teacher_rotation.speed: unknown "
                                             "parameter (known: "),
+    # an integer for true/false: OmegaConf made it true (or 0 false) and the run went ahead,
+    # while a sweep's job with the same words was refused; now refused in the same words
+    (["compare_baseline=5"], "compare_baseline: 5 must be true or false"),
+    (["enrolment.expand_capacity=1"], "enrolment.expand_capacity: expected true or false, "
+                                      "got 1"),
 ])
 def test_run_checks_leave_nothing_behind(tmp_path, overrides, expected):
     run_dir = tmp_path / "outputs" / "day" / "time"
@@ -115,6 +120,35 @@ def test_run_checks_leave_nothing_behind(tmp_path, overrides, expected):
     assert code == 2, err
     assert expected in err and "nothing was written" in err and "Traceback" not in err
     assert not (tmp_path / "outputs").exists()
+
+
+def test_an_integer_for_true_or_false_is_refused_as_a_sweep_refuses_it(tmp_path):
+    single = tmp_path / "run"
+    code, _, err = edusim("region=tiny", "years=1", "figures=2", f"hydra.run.dir={single}")
+    assert code == 2 and "figures: 2 must be true, false or null" in err
+    assert not single.exists()
+    sweep = tmp_path / "sweep"
+    code, _, err = edusim("-m", "region=tiny", "years=1", "figures=false,2",
+                          f"hydra.sweep.dir={sweep}")
+    assert code == 2 and "figures: 2 must be true, false or null" in err
+    assert not sweep.exists()
+
+
+def test_a_swept_county_table_is_read_before_any_run(tmp_path):
+    """Each job's county table is read before the sweep starts, as a single run's is: a bad
+    second table used to stop the sweep only after its folder and job 0 had been made."""
+    bad = pd.read_csv(ROOT / "examples" / "county_schools.csv")
+    bad.loc[1, "students"] = -5
+    bad_path = tmp_path / "bad.csv"
+    bad.to_csv(bad_path, index=False)
+    sweep = tmp_path / "sweep"
+    code, _, err = edusim("-m", "region=file", "years=1",
+                          f"region.path={ROOT / 'examples' / 'county_schools.csv'},{bad_path}",
+                          f"hydra.sweep.dir={sweep}")
+    assert code == 2, err
+    assert "no run was started" in err and "line 3, column 'students'" in err
+    assert f"job overrides: region=file years=1 region.path={bad_path}" in err
+    assert not sweep.exists()
 
 
 def test_largest_seed_runs_and_aggregates(tmp_path):
