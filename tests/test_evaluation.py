@@ -698,3 +698,30 @@ def test_example_table_evaluates(capsys):
         json.dumps(q.to_dict(), allow_nan=False)
     assert main([str(EXAMPLE), "--standard", "both"]) == 0
     assert "Summary:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("standard, column, label", [
+    ("quality", "multimedia_rooms", "multimedia classrooms"),
+    ("basic", "computers", "computers"),
+])
+def test_an_undefined_cv_is_called_undefined_not_above_the_limit(standard, column, label):
+    """A county mean of 0 leaves a CV undefined, which fails; the report listed it among the
+    indicators "above 0.50" (and for the basic standard printed "n/a > 0.65")."""
+    from sim.evaluation import format_report
+
+    df = load_school_table(EXAMPLE)
+    df[column] = 0
+    r = evaluate(df, "primary", standard)
+    assert not r.passed
+    text = format_report([r])
+    if standard == "quality":
+        line = next(x for x in text.splitlines() if x.startswith("Difference coefficients"))
+        above = line.split("; 1 of 7 undefined")[0]
+        assert label not in above and "backbone teachers" in above
+        assert f"1 of 7 undefined (n/a, a county mean of 0 or no school assessed): {label})" \
+            in line
+        assert "1 CV(s) undefined" in text.splitlines()[-1]
+    else:
+        assert ("Mean of the 8 CVs: n/a, as a CV is undefined (a county mean of 0 or no school "
+                f"assessed): {label}.") in text
+        assert "n/a >" not in text

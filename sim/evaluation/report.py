@@ -241,6 +241,26 @@ def _cv_text(x: float) -> str:
     return "n/a" if not math.isfinite(x) else f"{x:.3f}"
 
 
+def _failing_split(r: EvaluationResult) -> tuple[list[str], list[str]]:
+    """The failing indicators whose CV is above the limit, and those whose CV is undefined
+    (a county mean of 0: no CV can be computed, which fails as documented)."""
+    above = [n for n in r.failing_indicators if math.isfinite(r.cv[n])]
+    return above, [n for n in r.failing_indicators if not math.isfinite(r.cv[n])]
+
+
+def _failing_text(r: EvaluationResult) -> str:
+    """``2 of 7 above 0.50: A, B; 1 undefined (n/a): C``."""
+    above, undefined = _failing_split(r)
+    parts = []
+    if above:
+        parts.append(f"{len(above)} of 7 above {r.limit:.2f}: "
+                     + ", ".join(INDICATORS[n].label for n in above))
+    if undefined:
+        parts.append(f"{len(undefined)} of 7 undefined (n/a, a county mean of 0 or no school "
+                     "assessed): " + ", ".join(INDICATORS[n].label for n in undefined))
+    return "; ".join(parts)
+
+
 def _section(r: EvaluationResult) -> list[str]:
     title = f"{r.level.capitalize()} schools: {STANDARD_TITLES[r.standard]}"
     out = [f"=== {title} ===", f"Source: {SOURCES[r.standard]}"]
@@ -289,10 +309,8 @@ def _section(r: EvaluationResult) -> list[str]:
             out.append(f"Difference coefficients: pass (all 7 <= {r.limit:.2f}); "
                        f"mean of the 7 CVs {_cv_text(r.mean_cv)}.")
         else:
-            names = ", ".join(INDICATORS[n].label for n in r.failing_indicators)
-            out.append(f"Difference coefficients: FAIL ({len(r.failing_indicators)} of 7 above "
-                       f"{r.limit:.2f}: {names}); mean of the 7 CVs {_cv_text(r.mean_cv)} "
-                       "(the mean does not count in this standard).")
+            out.append(f"Difference coefficients: FAIL ({_failing_text(r)}); mean of the 7 "
+                       f"CVs {_cv_text(r.mean_cv)} (the mean does not count in this standard).")
         inc = sch[~sch["excluded"]]
         n_ok = int(inc["complies"].sum())
         out.append(f"School standards (>= {COMPLIANCE_MIN_MET} of 7 met, the missed one >= "
@@ -315,14 +333,21 @@ def _section(r: EvaluationResult) -> list[str]:
         verdict = "PASS" if r.passed else "FAIL"
         reasons = []
         if not r.cv_passed:
-            reasons.append(f"{len(r.failing_indicators)} CV(s) above {r.limit:.2f}")
+            above, undefined = _failing_split(r)
+            reasons += [f"{len(above)} CV(s) above {r.limit:.2f}"] if above else []
+            reasons += [f"{len(undefined)} CV(s) undefined"] if undefined else []
         if not r.schools_passed:
             reasons.append(f"{len(r.non_compliant_schools)} school(s) not complying")
         out.append(f"Verdict ({r.level}, 2017 quality): {verdict}"
                    + (f" -- {'; '.join(reasons)}" if reasons else ""))
     else:
-        out.append(f"Mean of the 8 CVs: {_cv_text(r.mean_cv)} "
-                   f"{'<=' if r.cv_passed else '>'} {r.limit:.2f}.")
+        if math.isfinite(r.mean_cv):
+            out.append(f"Mean of the 8 CVs: {_cv_text(r.mean_cv)} "
+                       f"{'<=' if r.cv_passed else '>'} {r.limit:.2f}.")
+        else:  # an undefined CV leaves the mean undefined, which fails
+            out.append("Mean of the 8 CVs: n/a, as a CV is undefined (a county mean of 0 or no school "
+                       "assessed): " + ", ".join(INDICATORS[n].label for n in r.indicators
+                                                 if not math.isfinite(r.cv[n])) + ".")
         if r.above_limit:
             out.append("Indicators whose own CV exceeds the limit: "
                        + ", ".join(INDICATORS[n].label for n in r.above_limit)
