@@ -116,6 +116,13 @@ def describe(err: BaseException, schema: type | None = None) -> str:
         return f"there is no config '{err.missing_cfg_file}'"
     if isinstance(err, OverrideParseException):
         first = str(err).strip().splitlines()[0] if str(err).strip() else "syntax error"
+        key, _, value = str(getattr(err, "override", "") or "").partition("=")
+        if (key and value[:1] not in ("", "[", "{", "'", '"')
+                and (not value.isascii() or " " in value or "=" in value)):
+            return (f"{key.lstrip('+~')}: the value {value!r} could not be read ({first}); a "
+                    "value with spaces, Chinese characters or = must be quoted: "
+                    f"\"{key}='{value}'\" (double quotes for the shell, single ones for "
+                    "Hydra)")
         return (f"an override could not be read ({first}); overrides are key=value, "
                 "e.g. years=10 region=tiny +policies.teacher_rotation.rate=0.1")
     cause = _omegaconf_cause(err)

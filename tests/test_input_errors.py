@@ -65,6 +65,11 @@ def quick(run_dir: Path, *args: str) -> tuple[int, str, str]:
      "(+policies.teacher_rotation.rate=0.5) or with +policy=teacher_rotation"),
     ("policies.nosuch.rate=0.5", "policies.nosuch: there is no such policy (the policies: "
                                  "class_assignment,"),
+    # Hydra's grammar reads no space, Chinese character or = in an unquoted value
+    ("region.path=/data/县 学校.csv", "region.path: the value '/data/县 学校.csv' could not be "
+                                     "read (LexerNoViableAltException: region.path=/data/县 "
+                                     "学校.csv); a value with spaces, Chinese characters or = "
+                                     "must be quoted: \"region.path='/data/县 学校.csv'\""),
     # Hydra parses a search inside a mapping into an object OmegaConf cannot hold: this was
     # "tags: set() is not valid"
     ("+learning={persistence: interval(0.1,0.5)}",
@@ -120,6 +125,13 @@ def test_run_checks_leave_nothing_behind(tmp_path, overrides, expected):
     assert code == 2, err
     assert expected in err and "nothing was written" in err and "Traceback" not in err
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_quoted_table_path_with_chinese_characters_and_a_space_runs(tmp_path):
+    table = tmp_path / "县 学校.csv"
+    table.write_bytes((ROOT / "examples" / "county_schools.csv").read_bytes())
+    code, _, err = quick(tmp_path / "run", "region=file", f"region.path='{table}'")
+    assert code == 0, err
 
 
 def test_an_integer_for_true_or_false_is_refused_as_a_sweep_refuses_it(tmp_path):
