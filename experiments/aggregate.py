@@ -6,7 +6,13 @@
 Every directory under SWEEP_DIR (searched recursively) that holds a ``COMPLETE`` marker is one
 run (see :mod:`sim.results`). Directories that look like runs (``.hydra/``, ``summary.json``,
 ``timeseries.parquet`` …) but have no marker were interrupted: they are left out, counted and
-listed. A run's *arm* is what distinguishes it from the other runs apart from its seed: its
+listed. A complete run whose files cannot be used is left out too, with a warning naming its
+directory, the file and why: a file that is missing, empty, cut off or not of the expected
+form (``summary.json`` that is not a JSON object ...), or a ``timeseries.parquet`` whose
+fingerprint is not the one the run's ``summary.json`` names (a file left by another run or
+configuration; see *One run per file* below).
+
+A run's *arm* is what distinguishes it from the other runs apart from its seed: its
 Hydra overrides (``.hydra/overrides.yaml``) without ``seed``, the run options (``figures``,
 ``progress``, ``compare_baseline``), ``hydra…`` settings and the ``sweep`` config group;
 ``region`` and ``years`` count only when they differ between runs. A run with nothing left and
@@ -52,6 +58,13 @@ last):
     The sweep directory, the model that made the runs (``model``: summary.json's ``edusim``,
     version and behaviour fingerprint), run ids, incomplete and unreadable runs, arms,
     parameters, warnings and the files above; written last.
+
+**One run per file.** A number never mixes the files of two runs: a run's
+``timeseries.parquet`` is used only when it carries the fingerprint (seed, years,
+configuration and model, :func:`sim.results.run_fingerprint`) that its ``summary.json`` names,
+and its ``baseline_timeseries.parquet`` only when it carries that of the run's own same-seed
+baseline. Runs written before edusim stored fingerprints (none in either file) cannot be
+checked: they are used, with a warning.
 
 **One model per result.** Runs made by different versions of the model (another behaviour
 fingerprint in summary.json, :mod:`sim.behaviour`, or none recorded) are never combined: such a
@@ -105,8 +118,11 @@ import pandas as pd
 
 from experiments.aggregate_result import (
     AGGREGATE_DIRNAME,
+    AGGREGATE_FILES,
     AggregateResult,
+    output_problem,
     report,
+    warning_lines,
     write_result,
 )
 from experiments.aggregate_runs import (
@@ -114,6 +130,7 @@ from experiments.aggregate_runs import (
     MANIFEST,
     AggregateError,
     Run,
+    RunFileError,
     arm_order,
     find_runs,
     label_arms,
@@ -136,12 +153,12 @@ from experiments.aggregate_tables import (
 )
 from sim.behaviour import recorded_behaviour
 from sim.results import BASELINE_FILE
-from sim.terminal import command, output_dir_problem, version_line
+from sim.terminal import command, version_line
 
 __all__ = ["AGGREGATE_DIRNAME", "BASELINE", "MANIFEST", "AggregateError", "AggregateResult",
            "aggregate", "arm_difference", "find_runs", "key_metrics", "main", "mean_ci",
-           "mean_halfwidth", "one_model", "parse_override", "report", "resolve_arm",
-           "t_quantile_975"]
+           "mean_halfwidth", "one_model", "out_problem", "parse_override", "report",
+           "resolve_arm", "t_quantile_975", "warning_lines"]
 
 
 def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None,
@@ -151,9 +168,10 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
     ``out/aggregate/`` (default ``sweep_dir/aggregate/``) unless ``write`` is False.
     ``reference`` names the arm every run is compared with (same seed); ``compare`` is a
     sequence of (A, B) arm pairs whose difference A − B is reported (see the module doc).
-    Raises :class:`AggregateError` for a missing directory, one with no complete run, runs
-    made by more than one version of the model (:func:`one_model`) or an unknown arm name
-    (before anything is written)."""
+    Raises :class:`AggregateError` for a missing directory, one with no usable complete run,
+    runs made by more than one version of the model (:func:`one_model`) or an unknown arm name
+    (before anything is written). A complete run whose files cannot be used (unreadable, or
+    a ``timeseries.parquet`` of another run) is left out: ``unreadable`` says why."""
     root = Path(sweep_dir)
     if not root.is_dir():
         raise AggregateError(f"no such directory: {sweep_dir}")
@@ -165,18 +183,26 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
         try:
             runs.append(load_run(path, root))
         except Exception as err:  # a damaged run is reported, not fatal
-            unreadable[relative_id(path, root)] = f"{type(err).__name__}: {err}".splitlines()[0]
+            unreadable[relative_id(path, root)] = _why_unusable(err)
     incomplete_ids = [relative_id(p, root) for p in incomplete]
     if not runs:
         detail = []
         if incomplete_ids:
             detail.append(f"{len(incomplete_ids)} incomplete")
         if unreadable:
-            detail.append(f"{len(unreadable)} unreadable")
+            shown = "; ".join(f"{rid}: {why}" for rid, why in list(unreadable.items())[:2])
+            detail.append(f"{len(unreadable)} left out, whose files cannot be used: {shown}"
+                          + (" ..." if len(unreadable) > 2 else ""))
         raise AggregateError(f"no complete run under {sweep_dir}"
                              + (f" ({', '.join(detail)})" if detail else ""))
     model = one_model(runs, root)
     warnings: list[str] = []
+    unchecked = [r.run_id for r in runs if r.unchecked]
+    if unchecked:
+        warnings.append(f"{len(unchecked)} run(s) could not be checked: neither summary.json nor "
+                        "timeseries.parquet carries a fingerprint (written before edusim stored "
+                        "fingerprints; run again to be sure they belong together): "
+                        + ", ".join(unchecked[:5]) + (" ..." if len(unchecked) > 5 else ""))
 
     keys, swept = label_arms(runs)
     ts_columns = set().union(*(r.ts.columns for r in runs))
@@ -241,6 +267,17 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
     return result
 
 
+def _why_unusable(err: Exception) -> str:
+    """Why a run was left out, in plain words naming the file (:class:`RunFileError`'s own
+    words; other errors, which :func:`load_run` does not expect, by their message)."""
+    if isinstance(err, RunFileError):
+        return str(err)
+    if isinstance(err, OSError) and err.filename is not None:
+        return f"{Path(err.filename).name} cannot be read ({err.strerror or err})"
+    text = str(err).strip().splitlines()
+    return "its files cannot be used" + (f" ({text[0]})" if text else "")
+
+
 def one_model(runs: list[Run], root: Path) -> dict[str, Any] | None:
     """The model that made every run in ``runs`` (``summary.json``'s ``edusim``: version and
     behaviour fingerprint, :mod:`sim.behaviour`; None when the runs predate that record).
@@ -269,6 +306,20 @@ def one_model(runs: list[Run], root: Path) -> dict[str, Any] | None:
 # CLI
 
 
+def out_problem(sweep_dir: str | os.PathLike, out: str | os.PathLike | None) -> str | None:
+    """Why ``edusim-aggregate SWEEP_DIR [--out OUT]`` cannot write ``OUT/aggregate/`` (or
+    ``SWEEP_DIR/aggregate/``), as one line naming the option; None if it can (or when
+    SWEEP_DIR is not a directory, which :func:`aggregate` reports). Checked before any work
+    (:func:`experiments.aggregate_result.output_problem`)."""
+    if out is not None:
+        return (output_problem(out, "--out")
+                or output_problem(Path(out) / AGGREGATE_DIRNAME, "--out", AGGREGATE_FILES))
+    if not Path(sweep_dir).is_dir():
+        return None
+    problem = output_problem(Path(sweep_dir) / AGGREGATE_DIRNAME, "SWEEP_DIR", AGGREGATE_FILES)
+    return problem and f"{problem}; write elsewhere with --out"
+
+
 @command("edusim-aggregate")
 def main(argv: list[str] | None = None) -> int:
     """Console entry point (``edusim-aggregate``)."""
@@ -289,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="report A − B (last year, paired by seed, 95%% interval) for two "
                              "arms; repeatable; written to differences.csv")
     args = parser.parse_args(argv)
-    problem = args.out and output_dir_problem(args.out, "--out")
+    problem = out_problem(args.sweep_dir, args.out)
     if problem:
         print(f"edusim-aggregate: {problem}", file=sys.stderr)
         sys.exit(2)
@@ -299,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     except AggregateError as err:
         print(f"edusim-aggregate: {err}", file=sys.stderr)
         sys.exit(2)
+    for line in warning_lines(result):  # warnings, not progress: printed with --quiet too
+        print(f"edusim-aggregate: warning: {line}", file=sys.stderr)
     if not args.quiet:
         print(report(result))
     return 0

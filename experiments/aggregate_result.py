@@ -1,6 +1,8 @@
 """What :mod:`experiments.aggregate` produces: the :class:`AggregateResult` with its tables,
 the files it writes to ``OUT/aggregate/`` (each atomically, the manifest last), reading them
-back, and the plain-text report the command prints.
+back, the check of an output directory made before any work (:func:`output_problem`, shared
+with :mod:`experiments.figures`), and what the command prints: the plain-text report on
+standard output and the warnings (:func:`warning_lines`) on standard error.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +20,15 @@ import pandas as pd
 
 from experiments.aggregate_runs import BASELINE, MANIFEST, AggregateError
 
-__all__ = ["AGGREGATE_DIRNAME", "AggregateResult", "report", "write_result"]
+__all__ = ["AGGREGATE_DIRNAME", "AGGREGATE_FILES", "AggregateResult", "output_problem",
+           "report", "warning_lines", "write_result"]
 
 #: the folder the tables are written to, under OUT (default: the sweep directory)
 AGGREGATE_DIRNAME = "aggregate"
+#: the files :func:`write_result` may write into that folder
+AGGREGATE_FILES = ("runs.parquet", "per_run.parquet", "per_run.csv", "summary.parquet",
+                   "summary.csv", "last_year.csv", "arms.parquet", "arms.csv", "effects.parquet",
+                   "effects.csv", "differences.csv", MANIFEST)
 
 
 @dataclass
@@ -39,6 +47,9 @@ class AggregateResult:
     param_columns: list[str]
     swept_params: list[str]
     incomplete: list[str] = field(default_factory=list)
+    #: the complete runs left out, by run id: why, in plain words (a file that cannot be read,
+    #: or a ``timeseries.parquet`` that belongs to another run; see
+    #: :class:`experiments.aggregate_runs.RunFileError`)
     unreadable: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -70,23 +81,29 @@ class AggregateResult:
             p = p / AGGREGATE_DIRNAME
         if not (p / MANIFEST).is_file():
             raise AggregateError(f"no aggregate results in {path} (run edusim-aggregate first)")
-        m = json.loads((p / MANIFEST).read_text())
-        summary = pd.read_parquet(p / "summary.parquet")
-        diff = p / "differences.csv"
-        last = summary.merge(summary.groupby("arm", sort=False)["year"].max().reset_index(),
-                             on=["arm", "year"])
-        return cls(
-            sweep_dir=Path(m["sweep_dir"]), out_dir=p,
-            runs=pd.read_parquet(p / "runs.parquet"),
-            per_run=pd.read_parquet(p / "per_run.parquet"),
-            summary=summary, last_year=last,
-            arms=pd.read_parquet(p / "arms.parquet"),
-            effects=pd.read_parquet(p / "effects.parquet"),
-            param_columns=list(m["param_columns"]), swept_params=list(m["swept_params"]),
-            incomplete=list(m["incomplete"]), unreadable=dict(m["unreadable"]),
-            warnings=list(m["warnings"]), files=[p / f for f in m["files"]],
-            reference_arm=m.get("reference_arm"), model=m.get("model"),
-            differences=pd.read_csv(diff) if "differences.csv" in m["files"] else None)
+        try:
+            m = json.loads((p / MANIFEST).read_text(encoding="utf-8"))
+            summary = pd.read_parquet(p / "summary.parquet")
+            diff = p / "differences.csv"
+            last = summary.merge(
+                summary.groupby("arm", sort=False)["year"].max().reset_index(),
+                on=["arm", "year"])
+            return cls(
+                sweep_dir=Path(m["sweep_dir"]), out_dir=p,
+                runs=pd.read_parquet(p / "runs.parquet"),
+                per_run=pd.read_parquet(p / "per_run.parquet"),
+                summary=summary, last_year=last,
+                arms=pd.read_parquet(p / "arms.parquet"),
+                effects=pd.read_parquet(p / "effects.parquet"),
+                param_columns=list(m["param_columns"]), swept_params=list(m["swept_params"]),
+                incomplete=list(m["incomplete"]), unreadable=dict(m["unreadable"]),
+                warnings=list(m["warnings"]), files=[p / f for f in m["files"]],
+                reference_arm=m.get("reference_arm"), model=m.get("model"),
+                differences=pd.read_csv(diff) if "differences.csv" in m["files"] else None)
+        except Exception:  # a damaged or foreign folder: missing keys, cut-off files ...
+            raise AggregateError(f"the aggregate results in {p} cannot be read (a file is "
+                                 "missing, cut off or damaged); run edusim-aggregate again"
+                                 ) from None
 
 
 def write_result(result: AggregateResult) -> None:
@@ -144,7 +161,8 @@ def write_result(result: AggregateResult) -> None:
 
 
 def report(result: AggregateResult) -> str:
-    """A short plain-text report of an aggregation."""
+    """A short plain-text report of an aggregation (standard output; its warnings are
+    :func:`warning_lines`, for standard error)."""
     arms = result.arms
     lines = [f"aggregated {result.n_runs} complete run(s) in {len(arms)} arm(s) from "
              f"{result.sweep_dir}"]
@@ -156,10 +174,9 @@ def report(result: AggregateResult) -> str:
     if result.incomplete:
         lines.append(f"ignored {len(result.incomplete)} incomplete run(s) (no COMPLETE marker): "
                      + ", ".join(result.incomplete))
-    for rid, why in result.unreadable.items():
-        lines.append(f"ignored unreadable run {rid}: {why}")
-    for w in result.warnings:
-        lines.append(f"warning: {w}")
+    if result.unreadable:
+        lines.append(f"left out {len(result.unreadable)} run(s) whose files cannot be used "
+                     "(see the warnings): " + ", ".join(result.unreadable))
     lines.append("")
     named = result.reference_arm is not None
     header = ("arm", "seeds", "Δ spending (m yuan)" if named else "cost (m yuan)",
@@ -198,6 +215,38 @@ def report(result: AggregateResult) -> str:
                 lines.append(f"  {d['label']:<50} {_interval_text(d)}")
     lines.append(f"written: {result.out_dir}/ (" + ", ".join(f.name for f in result.files) + ")")
     return "\n".join(lines)
+
+
+def warning_lines(result: AggregateResult) -> list[str]:
+    """The warnings of an aggregation, one line each, without the command's prefix: first
+    each run left out (its directory, the file and why), then :attr:`AggregateResult.warnings`.
+    The commands print them on standard error as ``COMMAND: warning: ...``."""
+    lines = []
+    for rid, why in result.unreadable.items():
+        where = result.sweep_dir if rid == "." else result.sweep_dir / rid
+        lines.append(f"left out the run in {where}: {why}")
+    return lines + list(result.warnings)
+
+
+def output_problem(directory: str | os.PathLike, what: str,
+                   names: Iterable[str] = ()) -> str | None:
+    """Why a command cannot write the directory ``directory`` and the files ``names`` in it
+    (one line beginning with ``what``, the option or argument that chose it), or None if it
+    can. Made before any work, so that nothing is half-written:
+    :func:`sim.terminal.output_dir_problem` (a file in the path, no permission, a place where
+    no directory can be made such as ``/proc``), and none of ``names`` may be a directory
+    there already (the file could not replace it)."""
+    from sim.terminal import output_dir_problem
+
+    problem = output_dir_problem(directory, what)
+    if problem:
+        return problem
+    target = Path(directory).expanduser()
+    for name in names:
+        if (target / name).is_dir() and not (target / name).is_symlink():
+            return (f"{what}: cannot write {target / name}: it is a directory (the command "
+                    "writes a file of that name there)")
+    return None
 
 
 def _interval_text(d: pd.Series) -> str:

@@ -2,6 +2,12 @@
 run directories, loading each run, reading its Hydra overrides, and naming the arms (what
 distinguishes a run from the others apart from its seed; the rules are in the documentation of
 :mod:`experiments.aggregate`).
+
+Every file of a run that the aggregate reads is checked against the run's ``summary.json``:
+``timeseries.parquet`` must carry the fingerprint summary.json names (``fingerprint``,
+:func:`sim.results.file_fingerprint`), the baseline file that of the run's own same-seed
+baseline. A run whose files cannot be read, or whose ``timeseries.parquet`` belongs to
+another run, raises :class:`RunFileError`, which says in plain words which file and why.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ from sim.behaviour import recorded_behaviour
 from sim.results import BASELINE_FILE, baseline_fingerprint, file_fingerprint
 
 __all__ = ["BASELINE", "CONTEXT_KEYS", "MANIFEST", "NEUTRAL_GROUPS", "RUN_FILES", "RUN_OPTIONS",
-           "AggregateError", "Run", "arm_order", "find_runs", "format_value", "label_arms",
-           "load_run", "natural_key", "parse_override", "parse_value", "relative_id",
-           "resolve_arm"]
+           "AggregateError", "Run", "RunFileError", "arm_order", "find_runs", "format_value",
+           "label_arms", "load_run", "natural_key", "parse_override", "parse_value",
+           "relative_id", "resolve_arm"]
 
 #: the file that marks a directory as an aggregate output (written last)
 MANIFEST = "manifest.json"
@@ -43,6 +49,12 @@ RUN_FILES = ("summary.json", "timeseries.parquet", "schools.parquet",
 
 class AggregateError(Exception):
     """A sweep directory that cannot be aggregated (missing, or no complete run)."""
+
+
+class RunFileError(Exception):
+    """A file of a complete run that cannot be used: missing, empty, damaged, not of the
+    expected form, or written by another run. The message begins with the file's name (relative
+    to the run directory) and says why in plain words; the run is left out of the aggregate."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,34 +173,156 @@ class Run:
     has_policies: bool
     #: a baseline file was in the run directory but belongs to another run (refused)
     stale_baseline: bool = False
+    #: neither summary.json nor timeseries.parquet carries a fingerprint (written before
+    #: edusim stored them), so that they could not be checked against each other
+    unchecked: bool = False
     arm: str = ""
 
 
 def load_run(path: Path, root: Path) -> Run:
     """Read the run in ``path`` (summary, timeseries, overrides, and its own same-seed baseline
-    where that belongs to it); raises on a damaged run."""
-    summary = json.loads((path / "summary.json").read_text())
-    ts = pd.read_parquet(path / "timeseries.parquet")
+    where that belongs to it). Raises :class:`RunFileError` for a damaged run and for one whose
+    ``timeseries.parquet`` carries another fingerprint than its ``summary.json`` (a file left
+    by another run or configuration)."""
+    summary = _read_json(path / "summary.json")
+    if not isinstance(summary, dict):
+        raise RunFileError(f"summary.json holds {_json_kind(summary)}, not a run's summary "
+                           "(a JSON object)")
+    for key in ("config", "policies", "vs_baseline"):
+        if summary.get(key) is not None and not isinstance(summary[key], dict):
+            raise RunFileError(f"summary.json: {key} holds {_json_kind(summary[key])}, not a "
+                               "mapping")
+    ts, fingerprint = _read_parquet(path / "timeseries.parquet")
+    checked = _check_fingerprint("timeseries.parquet", fingerprint, summary.get("fingerprint"))
     if "year" not in ts or ts.empty:
-        raise ValueError("timeseries.parquet has no rows or no year column")
+        raise RunFileError("timeseries.parquet has no rows or no year column")
     ts = ts.sort_values("year", ignore_index=True)
     base_ts, stale = _verified_baseline(path, summary)
     overrides: dict[str, Any] = {}
     ofile = path / ".hydra" / "overrides.yaml"
     if ofile.is_file():
-        import yaml
-
-        for item in yaml.safe_load(ofile.read_text()) or []:
+        for item in _read_overrides(ofile):
             parsed = parse_override(item)
             if parsed is not None:
                 overrides[parsed[0]] = parsed[1]
-    policies = (summary.get("config") or {}).get("policies") or summary.get("policies") or {}
-    seed = summary.get("seed", overrides.get("seed"))
-    years = summary.get("years", int(ts["year"].iloc[-1]))
-    return Run(run_id=relative_id(path, root), path=path, seed=int(seed),
-               region=summary.get("region"), years=int(years), overrides=overrides,
+    config = summary.get("config") or {}
+    policies = config.get("policies") or summary.get("policies") or {}
+    if not isinstance(policies, dict):
+        raise RunFileError(f"summary.json: config.policies holds {_json_kind(policies)}, not a "
+                           "mapping")
+    seed = _whole_number(summary.get("seed", overrides.get("seed")), "seed")
+    years = _whole_number(summary.get("years", ts["year"].iloc[-1]), "years")
+    return Run(run_id=relative_id(path, root), path=path, seed=seed,
+               region=summary.get("region"), years=years, overrides=overrides,
                summary=summary, ts=ts, base_ts=base_ts, has_policies=bool(policies),
-               stale_baseline=stale)
+               stale_baseline=stale, unchecked=not checked)
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words (``a JSON list``, ``null`` ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, list):
+        return "a JSON list"
+    return "a JSON object"
+
+
+def _whole_number(value: Any, key: str) -> int:
+    """``value`` (summary.json's ``seed`` or ``years``) as an int; :class:`RunFileError` if it
+    is missing or not a whole number."""
+    if value is None:
+        raise RunFileError(f"summary.json names no {key}")
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) \
+            and float(value).is_integer():
+        return int(value)
+    raise RunFileError(f"summary.json: {key} {value!r} is not a whole number")
+
+
+def _unreadable(name: str, err: OSError) -> RunFileError:
+    if isinstance(err, FileNotFoundError):
+        return RunFileError(f"{name} is missing")
+    return RunFileError(f"{name} cannot be read ({err.strerror or err})")
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON value in ``path``; :class:`RunFileError` saying why it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RunFileError(f"{path.name} is not text (damaged)") from None
+    except OSError as err:
+        raise _unreadable(path.name, err) from None
+    if not text.strip():
+        raise RunFileError(f"{path.name} is empty")
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        where = (f": {err.msg} at line {err.lineno}, column {err.colno}"
+                 if isinstance(err, json.JSONDecodeError) else "")
+        raise RunFileError(f"{path.name} is not valid JSON (cut off or damaged{where})") \
+            from None
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, str | None]:
+    """The table in ``path`` and the fingerprint it carries; :class:`RunFileError` saying why
+    it cannot be read."""
+    try:
+        if path.stat().st_size == 0:
+            raise RunFileError(f"{path.name} is empty")
+        return pd.read_parquet(path), file_fingerprint(path)
+    except RunFileError:
+        raise
+    except (FileNotFoundError, PermissionError) as err:
+        raise _unreadable(path.name, err) from None
+    except Exception:  # pyarrow's errors for a cut-off or foreign file
+        raise RunFileError(f"{path.name} is not a readable parquet file (cut off or "
+                           "damaged)") from None
+
+
+def _read_overrides(path: Path) -> list[Any]:
+    """The list of overrides in a run's ``.hydra/overrides.yaml``."""
+    import yaml
+
+    name = ".hydra/overrides.yaml"
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise RunFileError(f"{name} is not text (damaged)") from None
+    except OSError as err:
+        raise _unreadable(name, err) from None
+    except yaml.YAMLError:
+        raise RunFileError(f"{name} is not valid YAML (cut off or damaged)") from None
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise RunFileError(f"{name} does not hold a list of overrides")
+    return items
+
+
+def _check_fingerprint(name: str, found: str | None, expected: Any) -> bool:
+    """Whether the file ``name`` of a run, carrying the fingerprint ``found``, could be checked
+    against summary.json's ``expected`` (False: neither has one, as in runs written before
+    edusim stored fingerprints). Raises :class:`RunFileError` when they differ: the file was
+    written by another run or configuration."""
+    if found is None and expected is None:
+        return False
+    if found == expected:
+        return True
+    if expected is None:
+        why = f"it carries fingerprint {found}, summary.json names none"
+    elif found is None:
+        why = f"it carries no fingerprint, summary.json names {expected}"
+    else:
+        why = f"its fingerprint is {found}, summary.json's is {expected}"
+    raise RunFileError(f"{name} belongs to another run or configuration ({why}); run it again")
 
 
 def _verified_baseline(path: Path, summary: dict[str, Any]) -> tuple[pd.DataFrame | None, bool]:
@@ -205,9 +339,12 @@ def _verified_baseline(path: Path, summary: dict[str, Any]) -> tuple[pd.DataFram
             if isinstance(config, dict) else None
     except (KeyError, TypeError, ValueError):
         expected = None
-    if expected is None or file_fingerprint(base) != expected:
+    table, found = _read_parquet(base)
+    if expected is None or found != expected:
         return None, True
-    return pd.read_parquet(base).sort_values("year", ignore_index=True), False
+    if "year" not in table or table.empty:
+        raise RunFileError(f"{BASELINE_FILE} has no rows or no year column")
+    return table.sort_values("year", ignore_index=True), False
 
 
 # ---------------------------------------------------------------------------------------------

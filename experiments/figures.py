@@ -33,6 +33,11 @@ compared with it.
 A figure that cannot be drawn for the sweep is skipped with a note (and an older file of that
 name in the output directory is removed so that it cannot be mistaken for a current one).
 
+The command reads the runs through :func:`experiments.aggregate.aggregate`, so that a run whose
+files cannot be used (or whose ``timeseries.parquet`` belongs to another run) is left out with
+a warning, as ``edusim-aggregate`` does. It checks ``--metric``, ``--out`` (and the figure
+files in it) and, when it aggregates, ``SWEEP_DIR/aggregate/`` before it writes anything.
+
 The figures over the years are drawn in :mod:`experiments.figure_over_time`, those of the last
 year in :mod:`experiments.figure_last_year`, with the parts they share (page size, labels,
 colours, notes, legends) in :mod:`experiments.figure_parts`; this module loads or makes the
@@ -56,7 +61,9 @@ from experiments.aggregate import (
     AggregateResult,
     aggregate,
     find_runs,
+    warning_lines,
 )
+from experiments.aggregate_result import AGGREGATE_FILES, output_problem, write_result
 from experiments.figure_last_year import (
     draw_cost_effectiveness,
     draw_heatmap,
@@ -64,10 +71,11 @@ from experiments.figure_last_year import (
 )
 from experiments.figure_over_time import draw_first_pass, draw_official_cvs, draw_trajectories
 from experiments.figure_parts import DPI, RC, display_labels, metric_label
-from sim.terminal import command, output_dir_problem, version_line
+from sim.results import BASELINE_FILE
+from sim.terminal import command, version_line
 
 __all__ = ["FIGURES", "FigureError", "FigureList", "display_labels", "draw_figures",
-           "make_figures", "main", "metric_label"]
+           "heatmap_metrics", "make_figures", "main", "metric_label", "metric_problem"]
 
 FIGURES = ("trajectories.png", "official_cvs.png", "policy_comparison.png", "heatmap.png",
            "first_pass.png", "cost_effectiveness.png")
@@ -91,17 +99,20 @@ class FigureList(list):
 
 def _load(source: AggregateResult | str | os.PathLike,
           reference: str | None = None) -> AggregateResult:
+    """The aggregate of ``source`` (a sweep directory's is made again when it is out of
+    date, :func:`_stale`); one made here is not written yet (``files`` empty)."""
     if isinstance(source, AggregateResult):
         res = source
     else:
         p = Path(source)
-        if (p / MANIFEST).is_file() or (p / AGGREGATE_DIRNAME / MANIFEST).is_file():
+        if (p / MANIFEST).is_file() or ((p / AGGREGATE_DIRNAME / MANIFEST).is_file()
+                                        and not _stale(p.resolve(), p / AGGREGATE_DIRNAME)):
             res = AggregateResult.load(p)
             if reference is not None and res.reference_arm != _resolve(res, reference) \
                     and not (p / MANIFEST).is_file():
-                return aggregate(p, reference=reference)
+                return aggregate(p, reference=reference, write=False)
         else:
-            return aggregate(p, reference=reference)
+            return aggregate(p, reference=reference, write=False)
     if reference is not None and res.reference_arm != _resolve(res, reference):
         raise FigureError(f"--reference: these aggregate results compare with "
                           f"{res.reference_arm or 'the baseline'!r}, not {reference!r}; run "
@@ -115,21 +126,55 @@ def _resolve(res: AggregateResult, reference: str) -> str:
     return resolve_arm(reference, res.arm_order, "--reference")
 
 
+def heatmap_metrics(res: AggregateResult) -> list[str]:
+    """The metrics the heatmap can show (``--metric``): the columns of the runs'
+    ``timeseries.parquet`` other than ``year``, sorted."""
+    identity = {"run_id", "arm", "seed", "year", *res.param_columns}
+    return sorted(c for c in res.runs.columns if c not in identity)
+
+
+def _run_metrics(sweep_dir: Path) -> list[str]:
+    """:func:`heatmap_metrics` of a sweep not aggregated yet, from the column names of its
+    complete runs' ``timeseries.parquet`` (read from the files' schemas, so that a bad
+    ``--metric`` is refused before the aggregation's work); empty if none can be read."""
+    import pyarrow.parquet as pq
+
+    names: set[str] = set()
+    for run in find_runs(sweep_dir)[0]:
+        try:
+            names.update(pq.read_schema(run / "timeseries.parquet").names)
+        except Exception:  # a damaged run: the aggregate leaves it out and says why
+            continue
+    return sorted(names - {"year"})
+
+
+def metric_problem(res: AggregateResult | list[str], metric: str) -> str | None:
+    """Why ``metric`` cannot be the heatmap's (one line naming ``--metric``, with the nearest
+    names and every allowed one), or None. ``res`` is the aggregate or the allowed names."""
+    allowed = heatmap_metrics(res) if isinstance(res, AggregateResult) else list(res)
+    if metric in allowed:
+        return None
+    import difflib
+
+    near = difflib.get_close_matches(metric, allowed, n=3, cutoff=0.6)
+    return (f"unknown metric {metric!r} for the heatmap (--metric); "
+            + (f"did you mean {' or '.join(map(repr, near))}? " if near else "")
+            + "allowed: a column of the runs' timeseries.parquet: " + ", ".join(allowed))
+
+
 def draw_figures(res: AggregateResult, heatmap_metric: str = "urban_rural_gap",
                  ) -> dict[str, Any]:
     """Every figure as an open matplotlib Figure, or the reason it is skipped (a str), by
-    file name. The caller closes the figures (:func:`make_figures` saves and closes them)."""
+    file name. The caller closes the figures (:func:`make_figures` saves and closes them).
+    Raises :class:`FigureError` for an unknown ``heatmap_metric`` (:func:`metric_problem`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if heatmap_metric not in res.runs.columns:
-        import difflib
-
-        near = difflib.get_close_matches(heatmap_metric, list(res.runs.columns), n=3)
-        raise FigureError(f"unknown metric {heatmap_metric!r} for the heatmap"
-                          + (f" (did you mean {', '.join(near)}?)" if near else ""))
+    problem = metric_problem(res, heatmap_metric)
+    if problem:
+        raise FigureError(problem)
     makers: list[tuple[str, Callable[..., Any]]] = [
         ("trajectories.png", draw_trajectories),
         ("official_cvs.png", draw_official_cvs),
@@ -152,13 +197,17 @@ def make_figures(source: AggregateResult | str | os.PathLike, out_dir: str | os.
     (a sweep directory without one is aggregated first) into ``out_dir``; returns the paths
     written, with the skipped figures and why in ``.skipped``. A skipped figure's older file
     in ``out_dir`` is removed. ``reference`` names the reference arm (a sweep directory is
-    aggregated again when its aggregate used another one)."""
+    aggregated again when its aggregate used another one). An aggregate made here is written
+    (to ``SWEEP_DIR/aggregate/``) only once the figures could be drawn: an unknown
+    ``heatmap_metric`` raises :class:`FigureError` before anything is written."""
     import matplotlib.pyplot as plt
 
     from sim.results import atomic_write
 
     res = _load(source, reference)
     figures = draw_figures(res, heatmap_metric)
+    if res is not source and not res.files:  # aggregated here: write it now
+        write_result(res)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = FigureList()
@@ -180,18 +229,34 @@ def make_figures(source: AggregateResult | str | os.PathLike, out_dir: str | os.
 # CLI
 
 
+#: the files of a run the aggregate reads: one newer than the aggregate makes it out of date
+_RUN_INPUTS = ("COMPLETE", "summary.json", "timeseries.parquet", BASELINE_FILE)
+
+
 def _stale(sweep_dir: Path, agg_dir: Path) -> bool:
-    """True when the aggregate does not describe the sweep's current complete runs."""
+    """True when the aggregate does not describe the sweep's current complete runs (another
+    set of runs, a run file written after it, or a manifest that cannot be read)."""
     manifest = agg_dir / MANIFEST
     if not manifest.is_file():
         return True
-    m = json.loads(manifest.read_text())
+    try:
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        known = set(m.get("run_ids", [])) | set(m.get("unreadable", {}))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return True
     complete, incomplete = find_runs(sweep_dir)
     ids = {(p.relative_to(sweep_dir).as_posix() or ".") for p in complete}
-    if ids != set(m.get("run_ids", [])) | set(m.get("unreadable", {})):
+    if ids != known:
         return True
     mtime = manifest.stat().st_mtime
-    return any((p / "COMPLETE").stat().st_mtime > mtime for p in complete)
+    return any((p / name).exists() and (p / name).stat().st_mtime > mtime
+               for p in complete for name in _RUN_INPUTS)
+
+
+def _refuse(problem: str | None, hint: str = "") -> None:
+    """Raise :class:`FigureError` with ``problem`` (and ``hint`` after it), if there is one."""
+    if problem:
+        raise FigureError(problem + (f" ({hint})" if hint else ""))
 
 
 @command("edusim-figures")
@@ -215,19 +280,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     prog = "edusim-figures"
     src = Path(args.sweep_dir)
-    problem = args.out and output_dir_problem(args.out, "--out")
+    problem = args.out and output_problem(args.out, "--out", FIGURES)
     if problem:
         print(f"{prog}: {problem}", file=sys.stderr)
         sys.exit(2)
     try:
         if not src.is_dir():
             raise AggregateError(f"no such directory: {args.sweep_dir}")
+        res: AggregateResult | None = None
         if (src / MANIFEST).is_file():
             res = _load(AggregateResult.load(src), args.reference)
             base = src.parent
         else:
             base = src
-            res = None
             if not _stale(src.resolve(), src / AGGREGATE_DIRNAME):
                 res = AggregateResult.load(src / AGGREGATE_DIRNAME)
                 if (args.reference is None and res.reference_arm is not None) or (
@@ -235,9 +300,25 @@ def main(argv: list[str] | None = None) -> int:
                         and res.reference_arm != _resolve(res, args.reference)):
                     res = None  # made with another reference
             if res is None:
-                print(f"{prog}: aggregating {src} first", file=sys.stderr)
-                res = aggregate(src, reference=args.reference)
+                _refuse(output_problem(src / AGGREGATE_DIRNAME, "SWEEP_DIR", AGGREGATE_FILES),
+                        "the aggregate goes there; make it elsewhere with edusim-aggregate "
+                        "SWEEP_DIR --out OUT and give OUT/aggregate")
         out = Path(args.out) if args.out else base / "figures"
+        if not args.out:
+            _refuse(output_problem(out, "SWEEP_DIR", FIGURES),
+                    "the figures go there; write them elsewhere with --out")
+        fresh = res is None  # aggregated here, written once every check has passed
+        if res is None:
+            allowed = _run_metrics(src)
+            if allowed:
+                _refuse(metric_problem(allowed, args.metric))
+            print(f"{prog}: aggregating {src} first", file=sys.stderr)
+            res = aggregate(src, reference=args.reference, write=False)
+        _refuse(metric_problem(res, args.metric))
+        if fresh:  # every check passed: write the aggregate, then the figures
+            for line in warning_lines(res):
+                print(f"{prog}: warning: {line}", file=sys.stderr)
+            write_result(res)
         written = make_figures(res, out, heatmap_metric=args.metric)
     except (AggregateError, FigureError) as err:
         print(f"{prog}: {err}", file=sys.stderr)
