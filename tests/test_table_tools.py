@@ -503,3 +503,13 @@ def test_county_table_error_crosses_process_boundaries():
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is CountyTableError and str(again) == str(err)
     assert again.problems == err.problems
+
+
+@pytest.mark.parametrize("item", ["teachers=foo", "grades=notes", "tiers=2024"])
+def test_a_sheet_of_a_table_not_given_is_refused(item, capsys):
+    """``--sheet teachers=foo`` without ``--teachers`` was dropped silently (exit 0)."""
+    kind = item.partition("=")[0]
+    code, out, err = _run(check_main, [str(EXAMPLE), "--sheet", item], capsys)
+    assert code == 2 and out == ""
+    assert (f"--sheet '{item}': no {kind} table is given (--{kind} PATH), so there is no "
+            "workbook to take that sheet from") in err

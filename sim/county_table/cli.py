@@ -67,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 p.error(f"--sheet {item!r}: the {kind} table's sheet is already given "
                         f"({sheets[kind]!r})")
             sheets[kind] = name
+            if kind != "schools" and getattr(args, kind) is None:
+                p.error(f"--sheet {item!r}: no {kind} table is given (--{kind} PATH), so there "
+                        "is no workbook to take that sheet from")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     try:
