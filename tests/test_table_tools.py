@@ -513,3 +513,21 @@ def test_a_sheet_of_a_table_not_given_is_refused(item, capsys):
     assert code == 2 and out == ""
     assert (f"--sheet '{item}': no {kind} table is given (--{kind} PATH), so there is no "
             "workbook to take that sheet from") in err
+
+
+def test_a_formula_without_a_saved_value_is_named_as_a_formula(tmp_path, capsys):
+    """openpyxl (and other programs that do not calculate) save formulas without their
+    values; such a cell read as "missing value (empty cell)", though Excel shows a number."""
+    import openpyxl
+
+    path = _xlsx(example(), tmp_path / "county.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    col = [c.value for c in ws[1]].index("students") + 1
+    ws.cell(row=3, column=col).value = "=2*600"
+    wb.save(path)
+    code, out, err = _run(evaluate_main, [str(path)], capsys)
+    assert code == 2, out
+    assert ("line 3, column 'students' (school_id P02): a formula (=2*600) whose value the "
+            "workbook does not hold") in err
+    assert "missing value" not in err

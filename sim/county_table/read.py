@@ -156,8 +156,33 @@ def _header_choice(rows: Sequence[tuple[int, list]], canonical) -> tuple[int, se
     return h, found[h]
 
 
-def _sheet_rows(ws) -> list[tuple[int, list]]:
-    return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+def _sheet_rows(ws, path: Path) -> list[tuple[int, list]]:
+    """The rows of a sheet of the workbook ``path`` read with ``data_only`` (each formula as
+    the value the workbook saved for it), numbered from 1; a formula the workbook holds no
+    value for is its text (``=B2*2``, which the checks name), not an empty cell."""
+    rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+    if any(c is None for _, r in rows for c in r) and _has_formulas(path):
+        import openpyxl
+
+        formulas = openpyxl.load_workbook(path, read_only=True)[ws.title]
+        for (_, r), f in zip(rows, formulas.iter_rows(values_only=True), strict=False):
+            for j, c in enumerate(f[:len(r)]):
+                if r[j] is None and isinstance(c, str) and c.startswith("="):
+                    r[j] = c
+    return rows
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether a sheet of the workbook ``path`` holds a formula (an ``<f>`` element in its
+    XML): only then is the second, formula-reading pass of :func:`_sheet_rows` needed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(b"<f" in z.read(n) for n in z.namelist()
+                       if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def _xlsx_rows(path: Path, sheet, raw: RawTable, kind: str,
@@ -183,7 +208,7 @@ def _xlsx_rows(path: Path, sheet, raw: RawTable, kind: str,
             ws, rows, best = wb.worksheets[0], None, 0
             required = set(REQUIRED_HEADER[kind])
             for k, candidate in enumerate(wb.worksheets):
-                cand_rows = _sheet_rows(candidate)
+                cand_rows = _sheet_rows(candidate, path)
                 body = [(i, r) for i, r in cand_rows if not _blank(r)]
                 found = _header_choice(body, canonical)[1]
                 if len(found) > best:  # without a complete header: the most complete one
@@ -204,7 +229,7 @@ def _xlsx_rows(path: Path, sheet, raw: RawTable, kind: str,
             if ws is wb.worksheets[0] and len(names) > 1:
                 raw.notes.append(f"{raw.file}: read the first sheet {ws.title!r} of "
                                  f"{len(names)} ({', '.join(names)})")
-            return rows if rows is not None else _sheet_rows(ws)
+            return rows if rows is not None else _sheet_rows(ws, path)
         elif isinstance(sheet, int) and not isinstance(sheet, bool):
             if not 0 <= sheet < len(names):
                 raw.problems.append(CountyTableProblem(
@@ -221,7 +246,7 @@ def _xlsx_rows(path: Path, sheet, raw: RawTable, kind: str,
             return None
         raw.info["sheet"] = ws.title
         raw.info["sheet_chosen"] = True
-        return _sheet_rows(ws)
+        return _sheet_rows(ws, path)
     finally:
         wb.close()
 

@@ -101,6 +101,10 @@ def parse_number(v) -> tuple[float | None, str | None]:
         try:
             x = float(v.strip())
         except ValueError:
+            if v.startswith("="):  # read_raw's mark of a formula without a saved value
+                return None, (f"a formula ({v}) whose value the workbook does not hold (a "
+                              "program that does not calculate wrote it): open and save the "
+                              "workbook in Excel or WPS, or paste the values")
             return None, f"not a number: {v.strip()!r}"
     else:
         try:
