@@ -86,7 +86,8 @@ def check_config(cfg: dict[str, Any], model_fields: bool = True) -> list[str]:
 def run_warnings(cfg: dict[str, Any]) -> list[str]:
     """What is valid but probably not meant in a run configuration (a plain nested dict
     that :func:`check_config` accepts), one line each: a policy that starts after the last
-    simulated year (or ends before it starts acting) never acts and costs nothing."""
+    simulated year (or ends before it starts acting) never acts and costs nothing; a setting
+    of the synthetic county given with a county table (``region.path``) is not used."""
     years = cfg.get("years")
     out = []
     for name, params in (cfg.get("policies") or {}).items():
@@ -94,6 +95,12 @@ def run_warnings(cfg: dict[str, Any]) -> list[str]:
         if isinstance(years, int) and isinstance(start, int) and start > years:
             out.append(f"policies.{name}.start_year: {start} is after the last simulated "
                        f"year ({years}): the policy never acts and costs nothing")
+    region = SimConfig.from_dict({"region": cfg.get("region") or {}}, validate=False).region
+    unused = region.unused_with_path()
+    if unused:
+        out.append(", ".join(f"region.{k}" for k in unused) + ": not used with a county table "
+                   f"(region.path={region.path}): the table gives the county's schools, pupils "
+                   "and places")
     return out
 
 

@@ -616,6 +616,8 @@ def _county(data, st, *, extras: bool) -> dict:
                                max_size=n), label="kinds")
     tiers = data.draw(st.lists(st.sampled_from(TIERS), min_size=n, max_size=n), label="tiers")
     optional = data.draw(st.sets(st.sampled_from(OPTIONAL)), label="optional columns")
+    if {"x", "y"} & optional:  # a place needs both coordinates (one alone is refused)
+        optional |= {"x", "y"}
     numeric_ids = data.draw(st.booleans(), label="numeric ids")
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     rows = []
@@ -923,3 +925,13 @@ def test_fuzz_corrupted_workbooks_never_crash(tmp_path):
             pass
 
     run()
+
+
+@pytest.mark.parametrize("given", ["x", "y"])
+def test_one_coordinate_without_the_other_is_refused(tmp_path, given):
+    """A table with y but no x dropped y and placed the schools at random, with only a note."""
+    other = "y" if given == "x" else "x"
+    with pytest.raises(CountyTableError) as exc:
+        load_county_table(write(example().drop(columns=[other]), tmp_path / "s.csv"))
+    assert problems_of(exc) == [("s.csv", 1, given)]
+    assert f"the table has {given} but no {other}" in str(exc.value)

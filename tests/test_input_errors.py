@@ -249,6 +249,21 @@ def test_policy_starting_after_the_last_year_warns(tmp_path):
     assert summary["vs_baseline"]["total_policy_cost_yuan"] == 0
 
 
+def test_a_synthetic_county_setting_given_with_a_county_table_warns(tmp_path):
+    """region.n_schools=10 with region=file was silently not used; the run is the same, and
+    now a warning says so (the model's own county settings are left alone)."""
+    table = ROOT / "examples" / "county_schools.csv"
+    code, _, err = quick(tmp_path / "a", "region=file", f"region.path={table}",
+                         "region.n_schools=10", "region.school_share.rural=0.5")
+    assert code == 0, err
+    assert ("edusim: warning: region.n_schools, region.school_share: not used with a county "
+            f"table (region.path={table}): the table gives the county's schools") in err
+    code, _, err = quick(tmp_path / "b", "region=file", f"region.path={table}")
+    assert code == 0 and "warning" not in err
+    a, b = (pd.read_parquet(tmp_path / d / "timeseries.parquet") for d in "ab")
+    pd.testing.assert_frame_equal(a, b)
+
+
 def test_comparison_table_shows_undefined_measures():
     """After 200+ years with every lever the rural tier can empty: its gaps are undefined
     (None in summary.json), and the table must say so instead of failing."""

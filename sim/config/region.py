@@ -95,6 +95,20 @@ class RegionConfig:
                                   doc="share of a tier's schools that are junior-only",
                                   no_prior="set by the user (county size/geography)")
 
+    #: the settings that shape only the synthetic county: with ``path`` the county's table
+    #: gives its schools, pupils, tiers and places (sim.construction builds no synthetic
+    #: county then), so a value given for one of these is not used
+    SYNTHETIC_ONLY = ("n_schools", "n_students", "n_towns", "extent_km", "student_share",
+                      "school_share", "size_dispersion", "nine_year_share", "junior_share")
+
+    def unused_with_path(self) -> list[str]:
+        """The :attr:`SYNTHETIC_ONLY` settings given another value than their default while
+        ``path`` names a county table (none without a path)."""
+        if not self.path:
+            return []
+        default = RegionConfig()
+        return [k for k in self.SYNTHETIC_ONLY if getattr(self, k) != getattr(default, k)]
+
     def resolved(self) -> dict[str, Any]:
         """The effective sizes: overrides where given, the preset's values otherwise."""
         base = dict(REGION_PRESETS[self.preset])

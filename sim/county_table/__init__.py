@@ -62,7 +62,9 @@ Units
     areas in 平方米/m²; equipment value in 元 or 万元/千元 (converted to yuan); books in 册 or
     万册; shares in the tier table as fractions or ``(%)``. An unknown unit is a problem.
     ``经度``/``纬度`` (longitude/latitude in degrees) become ``x``/``y`` in **km** from the
-    county's mean position (equirectangular projection), since ``x``/``y`` are km.
+    county's mean position (equirectangular projection), since ``x``/``y`` are km. The two
+    come as a pair: one without the other is a problem (without both, the schools are placed
+    at random by tier, and the notes say so).
 Values
     ``level``: ``小学`` -> ``primary``, ``初中``/``初级中学`` -> ``junior`` (and the English names
     in any case). ``九年一贯制`` is a type of school, not a level: a nine-year school is two

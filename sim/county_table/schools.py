@@ -82,6 +82,7 @@ def check_schools(raw: RawTable) -> tuple[pd.DataFrame | None, SchoolFacts,
     normalise_tiers(df, raw)
     clean_numbers(df, NUMERIC_COLUMNS, raw)
     apply_units(df, raw, probs)
+    _one_coordinate(raw, probs)
     degrees = _degree_columns(raw, probs)
 
     # whole-number counts (validate_school_table allows fractions), held as exact whole
@@ -223,6 +224,17 @@ def _key_school_flags(df: pd.DataFrame, probs: FileProblems, ids: list) -> pd.Se
                       f"{df.index[j]}: a nine-year school is one school, so both its rows "
                       "give the same value", sid)
     return flags
+
+
+def _one_coordinate(raw: RawTable, probs: FileProblems) -> None:
+    """A problem if the table gives one of x and y but not the other (the one given would be
+    dropped and the schools placed at random)."""
+    given = [c for c in ("x", "y") if c in raw.headers]
+    if len(given) == 1:
+        other = "y" if given == ["x"] else "x"
+        probs.add(raw.info["header_line"], given[0], f"the table has {given[0]} but no "
+                  f"{other}: a school's place needs both (x and y in km, or 经度 and 纬度 in "
+                  "degrees); give both, or neither (schools are then placed by tier)")
 
 
 def _degree_columns(raw: RawTable, probs: FileProblems) -> bool:
