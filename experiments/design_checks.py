@@ -131,6 +131,11 @@ def search_space_problems(config: Any) -> list[str]:
             _set(design, sim, key, override.value())
     base = _setting_problems(design, sim)
     problems += base
+    if not searched and not problems:
+        problems.append("design.space: nothing to search (no choice(...), interval(...) or "
+                        "range(...) entry), so every trial would be the same run; pick a "
+                        "target (edusim-design +target=default_county) or give the settings "
+                        "to search (design.levers.teacher_rotation.rate='interval(0.02,0.3)')")
     if sim.get("policies"):
         problems.append(f"policies: edusim-design switches policies on and off through "
                         f"design.levers.NAME (enabled and parameters); move "

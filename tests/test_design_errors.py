@@ -408,3 +408,18 @@ def test_report_into_a_path_blocked_by_a_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"cannot write the report to {tmp_path / 'design'}" in err
     assert "is a file, not a folder" in err and "Traceback" not in err
+
+
+def test_a_design_with_nothing_to_search_is_refused(tmp_path):
+    """``edusim-design`` without a target ran its 40 trials of one and the same run."""
+    out = tmp_path / "design"
+    code, _, err = run_design("region=tiny", f"hydra.sweep.dir={out}")
+    assert code == 2, err
+    assert "design.space: nothing to search (no choice(...), interval(...) or range(...) " \
+           "entry), so every trial would be the same run" in err
+    assert not out.exists()
+    code, _, err = run_design("region=tiny", f"hydra.sweep.dir={out}", "design.n_trials=1",
+                              "design.target_year=1",
+                              "design.levers.teacher_rotation.rate=interval(0.05,0.1)",
+                              "+design.levers.teacher_rotation.enabled=true")
+    assert code == 0 and "nothing to search" not in err  # one searched lever is enough
