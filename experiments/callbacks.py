@@ -372,44 +372,6 @@ def job_subdirs(config: DictConfig, jobs: list[list[str]], composer: JobComposer
     return out
 
 
-def _job_table_problems(container: dict[str, Any], seen: dict[str, list[str]]) -> list[str]:
-    """The problems of the county table a job's ``region`` names (none without a path), as a
-    single run finds them before it starts; each distinct ``region`` is read once (``seen``
-    keeps what was found), so a sweep over seeds reads its table once."""
-    import json
-
-    from experiments.run import table_problems
-
-    region = container.get("region") or {}
-    if not region.get("path"):
-        return []
-    key = json.dumps(region, sort_keys=True, default=str)
-    if key not in seen:
-        seen[key] = table_problems(container)
-    return seen[key]
-
-
-def _subdir_problem(sweep_dir: Path, subdirs: list[str]) -> str | None:
-    """Why the jobs' directories (:func:`job_subdirs`) cannot hold the sweep, or None: two
-    jobs given one directory (the later run would replace the earlier), or a directory
-    outside ``hydra.sweep.dir``."""
-    first: dict[Path, int] = {}
-    root = sweep_dir.resolve()
-    for num, subdir in enumerate(subdirs):
-        where = (sweep_dir / subdir).resolve()
-        if where == root or root not in where.parents:
-            return (f"hydra.sweep.subdir: job {num}'s directory {subdir!r} is not inside "
-                    f"hydra.sweep.dir ({sweep_dir}); each job needs its own folder there "
-                    "(the default is ${hydra.job.num})")
-        if where in first:
-            return (f"hydra.sweep.subdir: jobs {first[where]} and {num} get the same "
-                    f"directory {subdir!r}, so one run would replace the other; it must "
-                    "differ from job to job (the default is ${hydra.job.num}, e.g. "
-                    "${hydra.job.num}_${seed})")
-        first[where] = num
-    return None
-
-
 #: the marker of a finished run (sim.results.write_outputs writes it last)
 COMPLETE = "COMPLETE"
 #: how many differing keys the refusal of a changed rerun lists (assumption: enough to see
@@ -557,6 +519,7 @@ class ValidateSweep(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         from experiments.run import check_config
+        from experiments.sweep_checks import job_table_problems, sweep_subdir_problem
         from hydra_plugins.edusim_sweeper.edusim_sweeper import UnlistableSweep
 
         try:
@@ -569,7 +532,7 @@ class ValidateSweep(Callback):
         sweep_dir = Path(str(config.hydra.sweep.dir))
         composer = JobComposer(config)
         subdirs = job_subdirs(config, jobs, composer)
-        subdir_problem = _subdir_problem(sweep_dir, subdirs)
+        subdir_problem = sweep_subdir_problem(sweep_dir, subdirs)
         if subdir_problem:
             _fail([f"invalid sweep (no run was started): {subdir_problem}"])
         validator = JobValidator(config, pending)
@@ -581,7 +544,7 @@ class ValidateSweep(Callback):
             if container is not None:
                 problems = check_config(container)  # an integer for true/false too
             if container is not None and not problems:
-                problems = _job_table_problems(container, tables)
+                problems = job_table_problems(container, tables)
             if problems:
                 _stop(problems, overrides)
             run_dir = sweep_dir / subdirs[num]
