@@ -40,13 +40,17 @@ __all__ = ["ValidateDesign", "county_problems", "design_problems", "search_space
 def _plain(config: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """(design block, model settings) of a composed config, as plain dicts (the model
     settings without the run keys, which a trial replaces by design.seeds and
-    design.target_year)."""
+    design.target_year; an integer typed for a true/false setting as typed, so that the
+    checks refuse it, :func:`experiments.hydra_errors.as_typed`)."""
     from omegaconf import OmegaConf
 
-    from experiments.run import RUN_KEYS
+    from experiments.hydra_errors import as_typed
+    from experiments.run import RUN_KEYS, RunConfig
 
     keys = [k for k in config if k != "hydra"]
     cfg = OmegaConf.to_container(OmegaConf.masked_copy(config, keys), resolve=True)
+    task = OmegaConf.select(config, "hydra.overrides.task", default=None) or []
+    cfg = as_typed(cfg, task, RunConfig)  # enrolment.expand_capacity=1 as typed, refused
     design = {**design_defaults(), **(cfg.pop("design", None) or {})}
     sim = {k: v for k, v in cfg.items() if k not in RUN_KEYS}
     return design, sim

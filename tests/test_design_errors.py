@@ -423,3 +423,12 @@ def test_a_design_with_nothing_to_search_is_refused(tmp_path):
                               "design.levers.teacher_rotation.rate=interval(0.05,0.1)",
                               "+design.levers.teacher_rotation.enabled=true")
     assert code == 0 and "nothing to search" not in err  # one searched lever is enough
+
+
+def test_an_integer_for_a_true_or_false_model_setting_is_refused(tmp_path):
+    """OmegaConf took ``enrolment.expand_capacity=1`` as true and the search ran with it."""
+    out = tmp_path / "design"
+    code, _, err = run_design("+target=smoke", "enrolment.expand_capacity=1",
+                              f"hydra.sweep.dir={out}")
+    assert code == 2 and "enrolment.expand_capacity: expected true or false, got 1" in err
+    assert not out.exists()

@@ -121,3 +121,21 @@ def test_cli_refuses_the_same_name_to_vary_and_to_fix(tmp_path):
              f"hydra.run.dir={out}", cwd=tmp_path)
     _refused(r, "uncertainty.vary, uncertainty.fix: 'learning' is in both")
     assert not out.exists()
+
+
+def test_cli_refuses_an_integer_for_true_or_false(tmp_path):
+    """OmegaConf took ``enrolment.expand_capacity=0`` as false and the analysis ran."""
+    out = tmp_path / "u"
+    r = _cli("enrolment.expand_capacity=0", f"hydra.run.dir={out}", cwd=tmp_path)
+    _refused(r, "enrolment.expand_capacity: expected true or false, got 0")
+    assert not out.exists()
+
+
+def test_a_name_fixed_outside_every_varied_name_warns():
+    from experiments.uncertainty.app import config_warnings
+
+    assert config_warnings(_cfg(vary=["learning"], fix=["teachers"])) == [
+        "uncertainty.fix: 'teachers' is outside every name in uncertainty.vary ('learning'), "
+        "which alone vary: fixing it changes nothing"]
+    assert config_warnings(_cfg(vary=["learning"], fix=["learning.persistence"])) == []
+    assert config_warnings(_cfg(fix=["teachers"])) == []  # everything varies: fixing counts

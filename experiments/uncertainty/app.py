@@ -117,6 +117,20 @@ def _problems(cfg: dict[str, Any]) -> list[str]:
     return _name_problems(u, known)
 
 
+def config_warnings(cfg: dict[str, Any]) -> list[str]:
+    """What is valid but probably not meant in a valid configuration, one line each: a name
+    in ``uncertainty.fix`` outside every name in ``uncertainty.vary`` (only those vary, so
+    fixing it changes nothing)."""
+    from experiments.uncertainty.design import under
+
+    u = UncertaintyConfig(**dict(cfg.get("uncertainty") or {}))
+    if not u.vary:
+        return []
+    return [f"uncertainty.fix: {f!r} is outside every name in uncertainty.vary "
+            f"({', '.join(map(repr, u.vary))}), which alone vary: fixing it changes nothing"
+            for f in u.fix if not any(under(f, (v,)) or under(v, (f,)) for v in u.vary)]
+
+
 def _years_range() -> tuple[int, int]:
     """The years an analysis can simulate: at least 1 (its effects and passing years are
     those of simulated years; year 0 is the county as it starts, the same in both arms), at
@@ -332,11 +346,15 @@ class ValidateUncertainty(Callback):
         from omegaconf import OmegaConf
 
         from experiments.design import resolve_region_paths
+        from experiments.hydra_errors import as_typed
+        from experiments.run import RunConfig
         from sim.terminal import output_dir_problem
 
         app = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
         cwd = os.getcwd()
         container = resolve_region_paths(OmegaConf.to_container(app, resolve=True), cwd)
+        task = OmegaConf.select(config, "hydra.overrides.task", default=None) or []
+        container = as_typed(container, task, RunConfig)  # progress=2 as typed: refused
         out = Path(cwd) / folder
         problems = check(container, out) + [p for p in [output_dir_problem(folder, key)] if p]
         if problems:
@@ -344,6 +362,8 @@ class ValidateUncertainty(Callback):
             print(f"{PROG}: invalid configuration (nothing was written):\n  "
                   + "\n  ".join(lines), file=sys.stderr)
             sys.exit(2)
+        for line in config_warnings(container):
+            print(f"{PROG}: warning: {line}", file=sys.stderr)
 
 
 def _print_summary(result: dict[str, Any]) -> None:
