@@ -531,3 +531,22 @@ def test_a_formula_without_a_saved_value_is_named_as_a_formula(tmp_path, capsys)
     assert ("line 3, column 'students' (school_id P02): a formula (=2*600) whose value the "
             "workbook does not hold") in err
     assert "missing value" not in err
+
+
+def test_a_workbook_that_unpacks_beyond_any_table_is_refused(tmp_path, monkeypatch):
+    """The file's size bounds a CSV, not what an XLSX (a zip) unpacks to: a zip bomb would be
+    unpacked by openpyxl; the zip directory's sizes are checked first."""
+    import zipfile
+
+    from sim.county_table import MAX_TABLE_UNPACKED
+    from sim.county_table import read as read_module
+
+    assert MAX_TABLE_UNPACKED == 256 * 2**20
+    path = _xlsx(example(), tmp_path / "county.xlsx")
+    with zipfile.ZipFile(path) as z:
+        size = sum(i.file_size for i in z.infolist())
+    monkeypatch.setattr(read_module, "MAX_TABLE_UNPACKED", size)
+    load_county_table(path)
+    monkeypatch.setattr(read_module, "MAX_TABLE_UNPACKED", size - 1)
+    with pytest.raises(CountyTableError, match="the workbook unpacks to .* MiB, more than"):
+        load_county_table(path)

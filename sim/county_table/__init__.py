@@ -102,7 +102,8 @@ and 2,000,000 m² sports area; 1e9 yuan equipment; 1,000 multimedia rooms; 40,00
 :data:`MAX_COUNTY_PUPILS` = 5,000,000 pupils; ``x``/``y`` (km) within ±:data:`MAX_ABS_KM` and
 within :data:`MAX_KM_FROM_MEDIAN` = 1,000 km of the county's median (longitude/latitude:
 valid degrees, and the same distance after conversion); a file of at most
-:data:`MAX_TABLE_BYTES` = 64 MiB (a larger one, or an endless input, is refused unread).
+:data:`MAX_TABLE_BYTES` = 64 MiB (a larger one, or an endless input, is refused unread), and
+an XLSX workbook that unpacks to at most :data:`MAX_TABLE_UNPACKED` = 256 MiB.
 
 **Simulation.** ``edusim region=file`` and ``edusim-check-county`` also check what the model
 needs (``simulate=True``, :func:`simulation_problems`): at least one primary and one junior
@@ -203,6 +204,7 @@ from sim.county_table.schema import (
     MAX_SCHOOL_TEACHERS,
     MAX_SCHOOLS,
     MAX_TABLE_BYTES,
+    MAX_TABLE_UNPACKED,
     REQUIRED_HEADER,
     TABLE_KINDS,
     TEACHER_BREAKDOWNS,
@@ -228,6 +230,7 @@ __all__ = [
     "LEVEL_VALUES",
     "MAX_ABS_KM",
     "MAX_TABLE_BYTES",
+    "MAX_TABLE_UNPACKED",
     "MAX_COUNTY_PUPILS",
     "MAX_KM_FROM_MEDIAN",
     "MAX_LISTED",

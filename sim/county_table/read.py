@@ -33,6 +33,7 @@ from sim.county_table.schema import (
     KNOWN_COLUMNS,
     MAX_SCHOOLS,
     MAX_TABLE_BYTES,
+    MAX_TABLE_UNPACKED,
     REQUIRED_HEADER,
     TABLE_KINDS,
 )
@@ -172,6 +173,19 @@ def _sheet_rows(ws, path: Path) -> list[tuple[int, list]]:
     return rows
 
 
+def _unpacked_size(path: Path) -> int:
+    """The bytes the workbook ``path`` unpacks to, as its zip directory gives them (the zip
+    reader stops at each part's given size); 0 for a file that is no zip (openpyxl says
+    why)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return sum(i.file_size for i in z.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return 0
+
+
 def _has_formulas(path: Path) -> bool:
     """Whether a sheet of the workbook ``path`` holds a formula (an ``<f>`` element in its
     XML): only then is the second, formula-reading pass of :func:`_sheet_rows` needed."""
@@ -193,6 +207,13 @@ def _xlsx_rows(path: Path, sheet, raw: RawTable, kind: str,
         raw.problems.append(CountyTableProblem(
             raw.file, None, None, "reading .xlsx workbooks needs the openpyxl package "
             "(pip install openpyxl), or save the sheet as CSV"))
+        return None
+    unpacked = _unpacked_size(path)
+    if unpacked > MAX_TABLE_UNPACKED:
+        raw.problems.append(CountyTableProblem(
+            raw.file, None, None, f"the workbook unpacks to {unpacked / 2**20:,.0f} MiB, more "
+            f"than the {MAX_TABLE_UNPACKED // 2**20} MiB a county table may (a workbook of "
+            f"{MAX_SCHOOLS:,} nine-year schools unpacks to about 7 MB): is it the right file?"))
         return None
     try:
         wb = openpyxl.load_workbook(path, read_only=False, data_only=True)

@@ -29,6 +29,7 @@ __all__ = [
     "LEVEL_VALUES",
     "MAX_ABS_KM",
     "MAX_TABLE_BYTES",
+    "MAX_TABLE_UNPACKED",
     "MAX_COUNTY_PUPILS",
     "MAX_KM_FROM_MEDIAN",
     "MAX_SCHOOLS",
@@ -114,6 +115,11 @@ MAX_TABLE_BYTES = 64 * 2**20
 rows (:data:`~sim.config.MAX_SCHOOLS` nine-year schools, a primary and a junior row each)
 with every column, 1.1 MB; a larger input (``/dev/zero``, a database dump) is refused before
 it fills the memory."""
+
+MAX_TABLE_UNPACKED = 256 * 2**20
+"""Most bytes an XLSX county table may unpack to (256 MiB; its parts as the workbook's zip
+directory gives them). Assumption: about 36 times a workbook of 10,000 rows with every column
+(0.9 MB, unpacking to 7 MB); a zip bomb is refused before it is unpacked."""
 
 MAX_ABS_KM = 20_000.0
 """Largest ``|x|`` or ``|y|`` in km: half the Earth's circumference (assumption: any
