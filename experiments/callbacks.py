@@ -518,8 +518,8 @@ class ValidateSweep(Callback):
     configuration are counted and skipped by their jobs (resume)."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from experiments import sweep_checks as checks
         from experiments.run import check_config
-        from experiments.sweep_checks import job_table_problems, sweep_subdir_problem
         from hydra_plugins.edusim_sweeper.edusim_sweeper import UnlistableSweep
 
         try:
@@ -532,21 +532,23 @@ class ValidateSweep(Callback):
         sweep_dir = Path(str(config.hydra.sweep.dir))
         composer = JobComposer(config)
         subdirs = job_subdirs(config, jobs, composer)
-        subdir_problem = sweep_subdir_problem(sweep_dir, subdirs)
+        subdir_problem = checks.sweep_subdir_problem(sweep_dir, subdirs)
         if subdir_problem:
             _fail([f"invalid sweep (no run was started): {subdir_problem}"])
         validator = JobValidator(config, pending)
         kept: list[str] = []
         changed: list[tuple[str, list[tuple[str, Any, Any]]]] = []
         tables: dict[str, list[str]] = {}  # the problems of each county table read
+        warned: dict[str, list[int]] = {}  # what single runs would warn of, by job
         for num, overrides in enumerate(jobs):
             container, problems = validator.job_config(overrides)
             if container is not None:
                 problems = check_config(container)  # an integer for true/false too
             if container is not None and not problems:
-                problems = job_table_problems(container, tables)
+                problems = checks.job_table_problems(container, tables)
             if problems:
                 _stop(problems, overrides)
+            checks.job_warnings(warned, container, num)
             run_dir = sweep_dir / subdirs[num]
             if not (run_dir / COMPLETE).is_file():
                 continue
@@ -568,6 +570,8 @@ class ValidateSweep(Callback):
             notes.append(f"{len(kept)} already finished, skipped")
         if changed:
             notes.append(f"{len(changed)} finished with another configuration, to be replaced")
+        for line in checks.warning_lines(warned, len(jobs)):
+            print(f"edusim: warning: {line}", file=sys.stderr)
         print(f"[edusim] sweep of {len(jobs)} runs into {sweep_dir}"
               + (f" ({'; '.join(notes)})" if notes else ""), file=sys.stderr, flush=True)
 

@@ -1,6 +1,7 @@
 """Checks of a sweep's jobs that :class:`experiments.callbacks.ValidateSweep` makes before
 any job starts, beyond each job's own configuration: the county table each job reads (once
-per table) and the directories the jobs write (one per job, inside the sweep's)."""
+per table) and the directories the jobs write (one per job, inside the sweep's); and what a
+single run would warn of, said once for the jobs it concerns."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["job_table_problems", "sweep_subdir_problem"]
+__all__ = ["job_table_problems", "job_warnings", "sweep_subdir_problem", "warning_lines"]
 
 
 def job_table_problems(container: dict[str, Any], seen: dict[str, list[str]]) -> list[str]:
@@ -45,3 +46,23 @@ def sweep_subdir_problem(sweep_dir: Path, subdirs: list[str]) -> str | None:
                     "${hydra.job.num}_${seed})")
         first[where] = num
     return None
+
+
+def job_warnings(seen: dict[str, list[int]], container: dict[str, Any], num: int) -> None:
+    """Note in ``seen`` (warning line -> job numbers) what a single run of job ``num``'s
+    configuration warns of (:func:`experiments.run.run_warnings`)."""
+    from experiments.run import run_warnings
+
+    for line in run_warnings(container):
+        seen.setdefault(line, []).append(num)
+
+
+def warning_lines(seen: dict[str, list[int]], n_jobs: int) -> list[str]:
+    """Each warning of :func:`job_warnings` once, with the jobs it concerns."""
+    out = []
+    for line, nums in seen.items():
+        jobs = ("every job" if len(nums) == n_jobs else
+                "job" + ("s " if len(nums) > 1 else " ") + ", ".join(map(str, nums[:5]))
+                + (", ..." if len(nums) > 5 else ""))
+        out.append(f"{line} ({jobs})")
+    return out

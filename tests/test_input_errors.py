@@ -249,6 +249,17 @@ def test_policy_starting_after_the_last_year_warns(tmp_path):
     assert summary["vs_baseline"]["total_policy_cost_yuan"] == 0
 
 
+def test_a_sweep_says_what_its_runs_would_warn_of_once_with_their_jobs(tmp_path):
+    """Single runs warned of a policy that never acts; a sweep's jobs said nothing."""
+    code, _, err = edusim("-m", "region=tiny", "years=2", "seed=0,1",
+                          "+policies.teacher_rotation.start_year=1,5",
+                          f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert code == 0, err
+    line = ("edusim: warning: policies.teacher_rotation.start_year: 5 is after the last "
+            "simulated year (2): the policy never acts and costs nothing (jobs 1, 3)")
+    assert err.count("warning:") == 1 and line in err
+
+
 def test_a_synthetic_county_setting_given_with_a_county_table_warns(tmp_path):
     """region.n_schools=10 with region=file was silently not used; the run is the same, and
     now a warning says so (the model's own county settings are left alone)."""
