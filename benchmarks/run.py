@@ -231,7 +231,9 @@ def json_path_problem(path: str) -> str | None:
         return f"--json {path}: the folder {parent} does not exist"
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         return f"--json {path}: cannot write there (no permission)"
-    return None
+    from sim.terminal import output_dir_problem  # what the bits do not tell: /proc, read-only
+
+    return output_dir_problem(parent, f"--json {path}")
 
 
 def write_json(path: str, report: dict) -> None:
