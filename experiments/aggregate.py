@@ -202,7 +202,7 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
         warnings.append(f"{len(unchecked)} run(s) could not be checked: neither summary.json nor "
                         "timeseries.parquet carries a fingerprint (written before edusim stored "
                         "fingerprints; run again to be sure they belong together): "
-                        + ", ".join(unchecked[:5]) + (" ..." if len(unchecked) > 5 else ""))
+                        + _some(unchecked))
 
     keys, swept = label_arms(runs)
     ts_columns = set().union(*(r.ts.columns for r in runs))
@@ -220,7 +220,7 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
         warnings.append(f"{BASELINE_FILE} not used in {len(stale)} run(s): it does not belong "
                         "to the run's own seed, years and configuration (left by another run, "
                         "or written before edusim stored fingerprints; run again to compare): "
-                        + ", ".join(stale[:5]) + (" ..." if len(stale) > 5 else ""))
+                        + _some(stale))
 
     runs_df = runs_table(runs, names)
     param_columns = list(names.values())
@@ -251,7 +251,7 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
         if lone:
             warnings.append(f"{len(lone)} run(s) have no run of the reference arm with the same "
                             "seed, region and years (changes missing): "
-                            + ", ".join(lone[:5]) + (" ..." if len(lone) > 5 else ""))
+                            + _some(lone))
     if not (per_run["reference"] != "none").any():
         warnings.append("no reference for changes: no baseline arm and no run with its own "
                         "same-seed baseline")
@@ -265,6 +265,11 @@ def aggregate(sweep_dir: str | os.PathLike, out: str | os.PathLike | None = None
     if write:
         write_result(result)
     return result
+
+
+def _some(ids: list[str], n: int = 5) -> str:
+    """The first ``n`` of ``ids``, comma-separated, and `` ...`` when there are more."""
+    return ", ".join(ids[:n]) + (" ..." if len(ids) > n else "")
 
 
 def _why_unusable(err: Exception) -> str:
@@ -291,7 +296,7 @@ def one_model(runs: list[Run], root: Path) -> dict[str, Any] | None:
         for behaviour, group in sorted(by_model.items(), key=lambda kv: -len(kv[1])):
             name = (f"behaviour {behaviour}" if behaviour is not None
                     else "a version that did not record it")
-            ids = ", ".join(r.run_id for r in group[:3]) + (" ..." if len(group) > 3 else "")
+            ids = _some([r.run_id for r in group], 3)
             parts.append(f"{len(group)} by {name} ({ids})")
         raise AggregateError(
             f"the runs under {root} were made by {len(by_model)} versions of the model "

@@ -20,15 +20,20 @@ import pandas as pd
 
 from experiments.aggregate_runs import BASELINE, MANIFEST, AggregateError
 
-__all__ = ["AGGREGATE_DIRNAME", "AGGREGATE_FILES", "AggregateResult", "output_problem",
-           "report", "warning_lines", "write_result"]
+__all__ = ["AGGREGATE_DIRNAME", "AGGREGATE_FILES", "TABLE_FILES", "AggregateResult",
+           "output_problem", "report", "warning_lines", "write_result"]
 
 #: the folder the tables are written to, under OUT (default: the sweep directory)
 AGGREGATE_DIRNAME = "aggregate"
+#: the tables :func:`write_result` writes, in order: (attribute of :class:`AggregateResult`,
+#: file name; the suffix says the format; a table that is None is left out)
+TABLE_FILES = (("runs", "runs.parquet"), ("per_run", "per_run.parquet"),
+               ("per_run", "per_run.csv"), ("summary", "summary.parquet"),
+               ("summary", "summary.csv"), ("last_year", "last_year.csv"),
+               ("arms", "arms.parquet"), ("arms", "arms.csv"), ("effects", "effects.parquet"),
+               ("effects", "effects.csv"), ("differences", "differences.csv"))
 #: the files :func:`write_result` may write into that folder
-AGGREGATE_FILES = ("runs.parquet", "per_run.parquet", "per_run.csv", "summary.parquet",
-                   "summary.csv", "last_year.csv", "arms.parquet", "arms.csv", "effects.parquet",
-                   "effects.csv", "differences.csv", MANIFEST)
+AGGREGATE_FILES = tuple(name for _, name in TABLE_FILES) + (MANIFEST,)
 
 
 @dataclass
@@ -115,26 +120,15 @@ def write_result(result: AggregateResult) -> None:
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
 
-    def parquet(df: pd.DataFrame, name: str) -> None:
-        atomic_write(out / name, lambda p: df.to_parquet(p, index=False))
+    for attr, name in TABLE_FILES:
+        df = getattr(result, attr)
+        if df is None:
+            continue
+        if name.endswith(".parquet"):
+            atomic_write(out / name, lambda p, df=df: df.to_parquet(p, index=False))
+        else:
+            atomic_write(out / name, lambda p, df=df: df.to_csv(p, index=False))
         files.append(out / name)
-
-    def csv(df: pd.DataFrame, name: str) -> None:
-        atomic_write(out / name, lambda p: df.to_csv(p, index=False))
-        files.append(out / name)
-
-    parquet(result.runs, "runs.parquet")
-    parquet(result.per_run, "per_run.parquet")
-    csv(result.per_run, "per_run.csv")
-    parquet(result.summary, "summary.parquet")
-    csv(result.summary, "summary.csv")
-    csv(result.last_year, "last_year.csv")
-    parquet(result.arms, "arms.parquet")
-    csv(result.arms, "arms.csv")
-    parquet(result.effects, "effects.parquet")
-    csv(result.effects, "effects.csv")
-    if result.differences is not None:
-        csv(result.differences, "differences.csv")
     manifest = {
         "sweep_dir": str(result.sweep_dir),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
