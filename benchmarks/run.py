@@ -29,10 +29,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: the speed targets as filed; PASS or MISS against these is the benchmark's verdict
 TARGETS = {
     "county_l_s": 0.8, "county_l_mib": 500.0, "vs_naive": 60.0, "vs_floor": 2.5,
     "step_ms": 50.0, "million_s": 6.0, "sweep_s": 120.0, "uncertainty_s": 600.0,
 }
+
+#: restated targets, shown beside (never instead of) the filed ones of the same key, for the
+#: four that numpy code has not reached. Set from the measurements of Dec 2026 (2-core AMD
+#: EPYC): county_l 1.01-1.03 s, naive/main 39-41x, main/floor 2.7x, 1 M pupils 6.4-6.5 s,
+#: with a flat profile (a county_l year is ~7 ms of fixed Python/numpy overhead plus
+#: ~0.23 us per pupil; at 1 M pupils, class formation's group-wise shuffle is a permutation
+#: and its sort). Each leaves ~10 % of headroom above those figures, so that a slower model
+#: still shows as MISS; reaching the filed ones needs compiled code.
+RESTATED_TARGETS = {"county_l_s": 1.1, "vs_naive": 35.0, "vs_floor": 3.0, "million_s": 7.0}
 
 #: years of the naive model on county_l (the like-for-like ratio): a county_l year takes it
 #: 1.3-2.0 s (measured on a 2-core machine), so 30 years, the main model's, take 40-60 s
@@ -578,16 +588,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _status(value: float | None, op: str, target: float) -> str:
+    """PASS when VALUE (measured) meets TARGET under OP; MISS too when it was not measured."""
+    ok = value is not None and value == value and (
+        value <= target if op == "<=" else value >= target)
+    return "PASS" if ok else "MISS"
+
+
 def _print_targets(rows: list, report: dict) -> None:
-    print("\nspeed targets")
+    """Each target as filed with PASS or MISS, and beside it, where there is one, its restated
+    target (:data:`RESTATED_TARGETS`) with its own PASS or MISS."""
+    beside = [key for key, *_ in rows if key in RESTATED_TARGETS]
+    print("\nspeed targets" + (f" (as filed; a restated one beside {len(beside)} of them)"
+                                if beside else ""))
     report["targets"] = []
     for key, label, value, op, target in rows:
-        ok = value is not None and value == value and (
-            value <= target if op == "<=" else value >= target)
-        report["targets"].append({"key": key, "label": label, "value": value, "op": op,
-                                  "target": target, "status": "PASS" if ok else "MISS"})
-        print(f"  {label:46s} {_fmt(value):>10s}  target {op} {target:g}  "
-              f"{'PASS' if ok else 'MISS'}")
+        status = _status(value, op, target)
+        restated = RESTATED_TARGETS.get(key)
+        entry = {"key": key, "label": label, "value": value, "op": op, "target": target,
+                 "status": status, "restated": restated,
+                 "restated_status": None if restated is None else _status(value, op, restated)}
+        report["targets"].append(entry)
+        beside = ("" if restated is None
+                  else f"   restated {op} {restated:g}  {entry['restated_status']}")
+        print(f"  {label:46s} {_fmt(value):>10s}  target {op} {target:g}  {status}{beside}")
 
 
 def _only(args: argparse.Namespace, report: dict) -> int:

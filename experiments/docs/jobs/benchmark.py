@@ -135,6 +135,18 @@ def _target_words(v: dict, t: dict) -> str:
     return _TARGET_WORDS[t["key"]].format(n=_n_policies(v), t=t["target"])
 
 
+def _restated(t: dict) -> str:
+    """A target's restated limit with its unit (``≤ 1.1 s``), or "" when it has none."""
+    if t.get("restated") is None:
+        return ""
+    unit = _TARGET_FORMAT[t["key"]].split("}", 1)[1]
+    return f"{'≤' if t['op'] == '<=' else '≥'} {t['restated']:g}{unit}"
+
+
+def _with_restated(targets: list[dict]) -> list[dict]:
+    return [t for t in targets if t.get("restated") is not None]
+
+
 def _floor_ratio(v: dict, main: str) -> float | None:
     for r in v["ratios"].get("main_over_floor", []):
         if r["main"] == main and r["label"] == "county_l 30y":
@@ -193,6 +205,11 @@ def render_status() -> str:
         speed = f"The last benchmark run meets none of the {len(targets)} speed targets"
     else:
         speed = f"The last benchmark run meets {met} of the {len(targets)} speed targets"
+    restated = _with_restated(targets)
+    if restated and met < len(targets):
+        r_met = sum(t["restated_status"] == "PASS" for t in restated)
+        speed += (f" as filed, and {r_met} of the {len(restated)} restated targets shown "
+                  "beside four of them")
     return _para(
         "Status: the core model, the built-in synthetic county, the official 2012/2017 county "
         "tests (on every simulated year and on real school tables), the nine policy levers, "
@@ -222,9 +239,20 @@ def render_targets() -> str:
     from experiments.docs.render import table
 
     v = _v()
+
+    def verdict(status: str) -> str:
+        return "**PASS**" if status == "PASS" else "MISS"
+
     rows = [{"target": _target_words(v, t), "measured": _target_value(t),
-             "": "**PASS**" if t["status"] == "PASS" else "MISS"} for t in v["targets"]]
-    return table(rows, [("target", "speed target"), ("measured", "measured"), ("", "")], "lrl")
+             "filed": verdict(t["status"]),
+             "restated": (f"{_restated(t)}: {verdict(t['restated_status'])}"
+                          if t.get("restated") is not None else "")}
+            for t in v["targets"]]
+    columns = [("target", "speed target (as filed)"), ("measured", "measured"),
+               ("filed", "")]
+    if _with_restated(v["targets"]):
+        columns.append(("restated", "restated target"))
+    return table(rows, columns, "lrll"[:len(columns)])
 
 
 def render_table() -> str:
@@ -326,6 +354,18 @@ def render_still_missed() -> str:
                 + ". ")
     else:
         lead = f"Every speed target is met in the run measured {measured_on('benchmark')}. "
+    restated = _with_restated(missed)
+    if restated:
+        lead += ("Beside " + ("it" if len(restated) == 1 else f"these {len(restated)}")
+                 + " the benchmark shows a restated target (`RESTATED_TARGETS` in "
+                 "`benchmarks/run.py`), set from the measurements of December 2026 with about "
+                 "10% headroom, because the time of a year is spread over many parts (below) "
+                 "and no one of them, made faster in numpy, would reach the filed target; "
+                 "reaching them needs compiled code for the heaviest passes. The filed "
+                 "targets stay the verdict. Restated: "
+                 + "; ".join(f"{_restated(t)} ({_target_value(t)}, "
+                             f"{'met' if t['restated_status'] == 'PASS' else 'missed'})"
+                             for t in restated) + ". ")
     text = lead + _year_parts(v)
     floor = _w(v, "floor county_l 30y, rotation")
     vs_floor = next((t for t in v["targets"] if t["key"] == "vs_floor"), None)
