@@ -27,22 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.targets import TARGETS, print_targets
+
 ROOT = Path(__file__).resolve().parent.parent
-
-#: the speed targets as filed; PASS or MISS against these is the benchmark's verdict
-TARGETS = {
-    "county_l_s": 0.8, "county_l_mib": 500.0, "vs_naive": 60.0, "vs_floor": 2.5,
-    "step_ms": 50.0, "million_s": 6.0, "sweep_s": 120.0, "uncertainty_s": 600.0,
-}
-
-#: restated targets, shown beside (never instead of) the filed ones of the same key, for the
-#: four that numpy code has not reached. Set from the measurements of Dec 2026 (2-core AMD
-#: EPYC): county_l 1.01-1.03 s, naive/main 39-41x, main/floor 2.7x, 1 M pupils 6.4-6.5 s,
-#: with a flat profile (a county_l year is ~7 ms of fixed Python/numpy overhead plus
-#: ~0.23 us per pupil; at 1 M pupils, class formation's group-wise shuffle is a permutation
-#: and its sort). Each leaves ~10 % of headroom above those figures, so that a slower model
-#: still shows as MISS; reaching the filed ones needs compiled code.
-RESTATED_TARGETS = {"county_l_s": 1.1, "vs_naive": 35.0, "vs_floor": 3.0, "million_s": 7.0}
 
 #: years of the naive model on county_l (the like-for-like ratio): a county_l year takes it
 #: 1.3-2.0 s (measured on a 2-core machine), so 30 years, the main model's, take 40-60 s
@@ -582,36 +569,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.uncertainty:
         rows.append(("uncertainty_s", "2,000-run uncertainty analysis: seconds", unc_s, "<=",
                      TARGETS["uncertainty_s"]))
-    _print_targets(rows, report)
+    print_targets(rows, report)
     if args.json:
         write_json(args.json, report)
     return 0
-
-
-def _status(value: float | None, op: str, target: float) -> str:
-    """PASS when VALUE (measured) meets TARGET under OP; MISS too when it was not measured."""
-    ok = value is not None and value == value and (
-        value <= target if op == "<=" else value >= target)
-    return "PASS" if ok else "MISS"
-
-
-def _print_targets(rows: list, report: dict) -> None:
-    """Each target as filed with PASS or MISS, and beside it, where there is one, its restated
-    target (:data:`RESTATED_TARGETS`) with its own PASS or MISS."""
-    beside = [key for key, *_ in rows if key in RESTATED_TARGETS]
-    print("\nspeed targets" + (f" (as filed; a restated one beside {len(beside)} of them)"
-                                if beside else ""))
-    report["targets"] = []
-    for key, label, value, op, target in rows:
-        status = _status(value, op, target)
-        restated = RESTATED_TARGETS.get(key)
-        entry = {"key": key, "label": label, "value": value, "op": op, "target": target,
-                 "status": status, "restated": restated,
-                 "restated_status": None if restated is None else _status(value, op, restated)}
-        report["targets"].append(entry)
-        beside = ("" if restated is None
-                  else f"   restated {op} {restated:g}  {entry['restated_status']}")
-        print(f"  {label:46s} {_fmt(value):>10s}  target {op} {target:g}  {status}{beside}")
 
 
 def _only(args: argparse.Namespace, report: dict) -> int:
@@ -628,7 +589,7 @@ def _only(args: argparse.Namespace, report: dict) -> int:
     if args.quick:
         print("\n(quick mode: the targets are checked in the full-size run only)")
     else:
-        _print_targets(target_rows(report[args.only.replace("-", "_")]), report)
+        print_targets(target_rows(report[args.only.replace("-", "_")]), report)
     if args.json:
         write_json(args.json, report)
     return 0

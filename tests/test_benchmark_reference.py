@@ -205,16 +205,16 @@ def test_year_by_part_adds_up_and_restores_the_processes():
 def test_targets_as_filed_stay_the_verdict_and_restated_ones_show_beside(capsys):
     """A value between a filed target and its restated one is MISS as filed and PASS as
     restated; a target without a restated one has none; an unmeasured value is MISS for both."""
-    from benchmarks.run import RESTATED_TARGETS, TARGETS, _print_targets
+    from benchmarks.targets import RESTATED_TARGETS, TARGETS, print_targets
 
     filed, restated = TARGETS["county_l_s"], RESTATED_TARGETS["county_l_s"]
     between = (filed + restated) / 2
     fast = TARGETS["vs_naive"] + 1.0
     report: dict = {}
-    _print_targets([("county_l_s", "county_l", between, "<=", filed),
-                    ("vs_naive", "naive/main", fast, ">=", TARGETS["vs_naive"]),
-                    ("million_s", "1 M", None, "<=", TARGETS["million_s"]),
-                    ("step_ms", "step", 10.0, "<=", TARGETS["step_ms"])], report)
+    print_targets([("county_l_s", "county_l", between, "<=", filed),
+                   ("vs_naive", "naive/main", fast, ">=", TARGETS["vs_naive"]),
+                   ("million_s", "1 M", None, "<=", TARGETS["million_s"]),
+                   ("step_ms", "step", 10.0, "<=", TARGETS["step_ms"])], report)
     by_key = {t["key"]: t for t in report["targets"]}
     assert (by_key["county_l_s"]["status"], by_key["county_l_s"]["restated_status"]) \
         == ("MISS", "PASS")

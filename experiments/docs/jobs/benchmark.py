@@ -65,7 +65,7 @@ def run(ctx) -> dict:
 # the README's blocks (each reads the stored result afresh)
 # ======================================================================================
 #: each speed target in words, for the status note and "Still missed" (the limits are the
-#: benchmark's own, benchmarks.run.TARGETS, quoted from the stored result)
+#: benchmark's own, benchmarks.targets, quoted from the stored result)
 _TARGET_WORDS = {
     "county_l_s": "county_l with all {n} policies in ≤ {t:g} s",
     "county_l_mib": "county_l with all {n} policies in ≤ {t:g} MiB",
@@ -358,7 +358,7 @@ def render_still_missed() -> str:
     if restated:
         lead += ("Beside " + ("it" if len(restated) == 1 else f"these {len(restated)}")
                  + " the benchmark shows a restated target (`RESTATED_TARGETS` in "
-                 "`benchmarks/run.py`), set from the measurements of December 2026 with about "
+                 "`benchmarks/targets.py`), set from the measurements of December 2026 with about "
                  "10% headroom, because the time of a year is spread over many parts (below) "
                  "and no one of them, made faster in numpy, would reach the filed target; "
                  "reaching them needs compiled code for the heaviest passes. The filed "
