@@ -182,7 +182,7 @@ def test_unwritable_sweep_dir_stops_with_the_path_named(tmp_path, where):
 
 
 def test_refusal_message_lists_a_few_keys_and_counts_the_rest():
-    from experiments.callbacks import ABSENT, MAX_KEYS_SHOWN, changed_rerun_message
+    from experiments.rerun_check import ABSENT, MAX_KEYS_SHOWN, changed_rerun_message
 
     diffs = [(f"teachers.k{i}", i, i + 1) for i in range(MAX_KEYS_SHOWN + 2)]
     changed = [(str(n), diffs + [("seed", n, n + 10)]) for n in range(7)]
@@ -198,7 +198,7 @@ def test_refusal_message_lists_a_few_keys_and_counts_the_rest():
 
 
 def test_changed_keys_name_a_mapping_found_on_one_side_once(tmp_path):
-    from experiments.callbacks import ABSENT, changed_keys
+    from experiments.rerun_check import ABSENT, changed_keys
     from experiments.run import run_identity
     from sim.behaviour import stamp
     from sim.results import json_safe
@@ -224,7 +224,7 @@ def test_changed_keys_name_a_mapping_found_on_one_side_once(tmp_path):
 def test_a_run_of_another_model_is_not_finished_for_this_one(tmp_path, made_by):
     # the same configuration, made by a model that behaves otherwise (or by a version that
     # did not record its model): a resumed sweep neither skips it nor overwrites it unasked
-    from experiments.callbacks import ABSENT, MODEL_KEY, changed_keys, changed_rerun_message
+    from experiments.rerun_check import ABSENT, MODEL_KEY, changed_keys, changed_rerun_message
     from experiments.run import already_complete, run_identity
     from sim.behaviour import BEHAVIOUR
     from sim.results import json_safe
