@@ -549,8 +549,8 @@ def one_line(err: BaseException) -> str:
 # the entry point
 # ------------------------------------------------------------------------------------------
 def main() -> None:
-    """Console entry point (``edusim-design``): :func:`experiments.design_search.main`."""
-    from experiments.design_search import main as search_main
+    """Console entry point (``edusim-design``): :func:`experiments.design_command.main`."""
+    from experiments.design_command import main as search_main
 
     search_main()
 

@@ -1,14 +1,7 @@
 """The search of ``edusim-design``: an Optuna study over the question's levers.
 
-    edusim-design +target=default_county                           # a new folder, 1 worker
-    edusim-design +target=default_county design.n_trials=120 \\
-        hydra.sweep.dir=multirun/design/plan                        # more trials; resumes
-    edusim-design +target=default_county design.objective=pareto    # cost against equity
-    optuna-dashboard sqlite:///multirun/design/plan/study.db        # watch it in a browser
-
-The Hydra app (configs/optimise.yaml, single-run mode) composes the question; before the first
-trial and before anything is written, :class:`experiments.design_checks.ValidateDesign`
-checks it. Then :func:`main` creates, or loads, the Optuna study in ``design.storage``
+The command (:mod:`experiments.design_command`) composes and checks the question; then it
+creates, or loads, the Optuna study in ``design.storage``
 (default: ``sqlite:///SWEEP_DIR/study.db``; the study's name is ``design.study_name``,
 default the target's name) and ``design.n_jobs`` local worker processes each ask the study for
 a trial, evaluate it (:func:`experiments.design.evaluate`, into the folder ``SWEEP_DIR/N``
@@ -22,7 +15,7 @@ read as Optuna distributions: ``choice(a, b, ...)`` (categorical), ``interval(lo
 (integers or a stepped float; ``stop`` included when a whole number of steps reaches it); any
 other value is fixed for every trial. The same syntax on the
 command line (``design.levers.teacher_rotation.rate='interval(0.05, 0.2)'``) adds or replaces
-an entry (:func:`split_argv`).
+an entry (:func:`experiments.design_command.split_argv`).
 
 **Objectives.** ``min_cost`` and ``max_equity_gain`` are single-objective (minimised: the
 cost, or minus the equity gain, of a feasible mix; a penalty above any feasible value,
@@ -71,9 +64,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from experiments.design import DesignConfig, atomic_json, evaluate, one_line, resolve_region_paths
+from experiments.design import atomic_json, evaluate, one_line
 from experiments.design_space import (
-    CLI_SPACE,
     SEARCH_FIELDS,
     space_entries,
     split_space,
@@ -82,8 +74,8 @@ from experiments.design_space import (
 from sim.behaviour import BEHAVIOUR, another_model
 
 __all__ = ["SAMPLERS", "STUDY_DB", "STUDY_INFO", "TrialSeededSampler", "fail_interrupted",
-           "main", "open_study", "question_key", "run_search", "split_argv", "storage_url",
-           "work"]
+           "live_states", "open_study", "question_key", "run_search", "say", "shown_storage",
+           "storage_url", "work"]
 
 SAMPLERS = ("tpe", "nsga2", "random")
 #: the study's SQLite file in the output folder (when ``design.storage`` is not given)
@@ -125,7 +117,7 @@ def _constraints(trial: Any) -> list[float]:
     return list(trial.user_attrs.get("constraint", [1.0]))
 
 
-def _live_states() -> tuple[Any, ...]:
+def live_states() -> tuple[Any, ...]:
     from optuna.trial import TrialState
 
     return (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
@@ -150,7 +142,7 @@ class TrialSeededSampler(_BaseSampler):
     def before_trial(self, study: Any, trial: Any) -> None:
         import numpy as np
 
-        k = sum(1 for t in study.get_trials(deepcopy=False, states=_live_states())
+        k = sum(1 for t in study.get_trials(deepcopy=False, states=live_states())
                 if t.number != trial.number)
         seed = int(np.random.SeedSequence([self.seed, k]).generate_state(1)[0])
         self._inner = _sampler(self.kind, seed, self.startup, self.pareto)
@@ -201,7 +193,7 @@ def question_key(cfg: dict[str, Any], dists: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _shown(url: str) -> str:
+def shown_storage(url: str) -> str:
     """The storage URL as printed: without its password."""
     try:
         from sqlalchemy.engine import make_url
@@ -251,12 +243,12 @@ def open_study(spec: Mapping[str, Any], create: bool = False) -> Any:
         study.set_metric_names(_METRICS[design["objective"]])  # as optuna-dashboard shows them
     elif another_model(made_by):
         raise ValueError(
-            f"design.study_name: the study {spec['study_name']!r} in {_shown(spec['storage'])} "
+            f"design.study_name: the study {spec['study_name']!r} in {shown_storage(spec['storage'])} "
             f"was made by {another_model(made_by)}, so its trials' results do not hold for "
             "this one: give a new hydra.sweep.dir, design.study_name or design.storage")
     elif made_for != spec["question"]:
         raise ValueError(
-            f"design.study_name: the study {spec['study_name']!r} in {_shown(spec['storage'])} was "
+            f"design.study_name: the study {spec['study_name']!r} in {shown_storage(spec['storage'])} was "
             f"made for another question (objective "
             f"{study.user_attrs.get('objective', '?')}; the target, the model's settings or "
             "the search space differ): give a new hydra.sweep.dir, design.study_name or "
@@ -307,7 +299,7 @@ def _lock(spec: Mapping[str, Any]) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
     print(f"[edusim-design] {line}", file=sys.stderr, flush=True)
 
 
@@ -317,12 +309,12 @@ def _ask(study: Any, spec: Mapping[str, Any], dists: Mapping[str, Any]) -> Any:
 
     n = int(spec["n_trials"])
     with _lock(spec):
-        if len(study.get_trials(deepcopy=False, states=_live_states())) >= n:
+        if len(study.get_trials(deepcopy=False, states=live_states())) >= n:
             return None
         trial = study.ask(dict(dists))
         trial.set_user_attr("host", _HOST)
         trial.set_user_attr("pid", os.getpid())
-    ahead = [t for t in study.get_trials(deepcopy=False, states=_live_states())
+    ahead = [t for t in study.get_trials(deepcopy=False, states=live_states())
              if t.number < trial.number]
     if len(ahead) >= n:  # another machine asked at the same moment
         trial.set_user_attr("error", "not needed: the other trials reached n_trials")
@@ -382,7 +374,7 @@ def work(spec: Mapping[str, Any], stop: Any = None) -> str | None:
                   if spec["pareto"] else result["value"])
         study.tell(trial, values)
         state = "feasible" if result["feasible"] else "infeasible"
-        _say(f"{label}: {state}, {result['pass_share']:.0%} of seeds meet the target, cost "
+        say(f"{label}: {state}, {result['pass_share']:.0%} of seeds meet the target, cost "
              f"{result['cost_million_yuan']['mean']:.1f} million yuan, "
              f"{result['equity_measure']} gain {result['equity_gain']['mean']:+.3f}"
              f"{' (read back)' if result['cached'] else ''}")
@@ -451,163 +443,3 @@ def run_search(spec: dict[str, Any]) -> str | None:
         for p in procs:
             p.join()
     return failure
-
-
-# ------------------------------------------------------------------------------------------
-# the command
-# ------------------------------------------------------------------------------------------
-_MOVED = {
-    "hydra.sweeper.n_trials": "design.n_trials", "hydra.sweeper.n_jobs": "design.n_jobs",
-    "hydra.sweeper.sampler.seed": "design.sampler_seed",
-    "hydra.sweeper.sampler.n_startup_trials": "design.n_startup_trials",
-    "hydra.sweeper.params": "design.space",
-}
-
-
-def split_argv(argv: list[str], groups: set[str]) -> tuple[list[str], dict[str, str],
-                                                            list[str]]:
-    """(the arguments for Hydra, the search entries of the command line, problems): an
-    argument ``KEY=choice(...)``, ``KEY=interval(...)``, ``KEY=range(...)`` or ``KEY=a,b``
-    for a setting (not a config group or a ``hydra.`` key) is a search entry; the settings
-    of the former Hydra sweeper and a launcher are named with what replaced them."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
-    keep, cli, problems = [], {}, []
-    for arg in argv:
-        if arg in ("-m", "--multirun"):
-            problems.append(f"{arg}: edusim-design runs its trials itself (design.n_trials, "
-                            "design.n_jobs); leave it out")
-            continue
-        if arg.startswith("-") or "=" not in arg:
-            keep.append(arg)
-            continue
-        key = arg.partition("=")[0].lstrip("+~")
-        moved = next((new for old, new in _MOVED.items()
-                      if key == old or key.startswith(old + ".")), None)
-        if moved or key.startswith("hydra.sweeper") or key == "hydra/sweeper":
-            problems.append(f"{key}: the search is set in the design block now ("
-                            f"{moved or 'design.n_trials, design.n_jobs, design.space, ...'})")
-            continue
-        if key in ("hydra/launcher", "hydra.launcher") or key.startswith("hydra.launcher."):
-            problems.append(f"{key}: edusim-design runs design.n_jobs worker processes; on "
-                            "more machines, start it on each with the same design.storage")
-            continue
-        try:
-            override = parser.parse_override(arg)
-        except Exception:
-            keep.append(arg)  # Hydra says what is wrong with it
-            continue
-        if (override.is_sweep_override() and key.split(".")[0] != "hydra"
-                and key not in groups and override.package is None):
-            cli[key] = arg.partition("=")[2].strip()
-            continue
-        keep.append(arg)
-    return keep, cli, problems
-
-
-def main() -> None:
-    """Console entry point (``edusim-design``): the Hydra app that composes the question
-    (configs/optimise.yaml; :class:`~experiments.design_checks.ValidateDesign` checks it
-    first), then the study's search and the report."""
-    from dataclasses import dataclass, field
-
-    import hydra
-    from hydra.core.config_store import ConfigStore
-    from hydra.core.hydra_config import HydraConfig
-    from omegaconf import DictConfig, OmegaConf
-    from optuna.trial import TrialState
-
-    from experiments.hydra_errors import run_app
-    from experiments.run import CONFIG_DIR, RunConfig
-
-    @dataclass
-    class DesignRunConfig(RunConfig):
-        design: DesignConfig = field(default_factory=DesignConfig)
-
-    ConfigStore.instance().store(name="edusim_design_schema", node=DesignRunConfig)
-    groups = {p.name for p in Path(CONFIG_DIR).iterdir() if p.is_dir()}
-    argv, cli, problems = split_argv(sys.argv[1:], groups)
-    if problems:
-        print("edusim-design: invalid design (no trial was started, nothing was written):\n  "
-              + "\n  ".join(problems), file=sys.stderr)
-        sys.exit(2)
-    CLI_SPACE.clear()
-    CLI_SPACE.update(cli)
-    sys.argv = sys.argv[:1] + argv
-
-    @hydra.main(config_path=CONFIG_DIR, config_name="optimise", version_base="1.3")
-    def _search(cfg: DictConfig) -> None:
-        hc = HydraConfig.get()
-        outdir = Path(hc.runtime.output_dir)
-        container = resolve_region_paths(OmegaConf.to_container(cfg, resolve=True),
-                                         hc.runtime.cwd)
-        design = container["design"]
-        design["space"] = {**(design.get("space") or {}), **CLI_SPACE}
-        dists, _ = split_space(space_entries(design["space"])[0])
-        spec = {
-            "config": container, "outdir": str(outdir),
-            "storage": storage_url(design, outdir),
-            "study_name": design.get("study_name") or hc.runtime.choices.get("target")
-            or "design",
-            "n_trials": int(design["n_trials"]), "pareto": design["objective"] == "pareto",
-            "question": question_key(container, dists),
-        }
-        try:
-            study = open_study(spec, create=True)
-        except ValueError as err:
-            print(f"edusim-design: invalid design (no trial was started):\n  {err}",
-                  file=sys.stderr)
-            sys.exit(2)
-        atomic_json(outdir / STUDY_INFO, {"storage": spec["storage"],
-                                          "study_name": spec["study_name"]})
-        for number in fail_interrupted(study):
-            _say(f"trial {number} was interrupted (its process has gone): marked failed; "
-                 "its mix is suggested again")
-        done = sum(1 for t in study.get_trials(deepcopy=False, states=_live_states()))
-        shown = _shown(spec["storage"])
-        _say(f"{spec['n_trials']} trials ({done} finished or under way) into {outdir}; study "
-             f"{spec['study_name']!r} in {shown} (watch it: optuna-dashboard {shown})")
-        try:
-            failure = run_search(spec)
-        except KeyboardInterrupt:
-            with contextlib.suppress(Exception):
-                fail_interrupted(study)
-            print(f"\nedusim-design: interrupted; the same command resumes the study in "
-                  f"{outdir}", file=sys.stderr)
-            sys.exit(130)
-        if failure:
-            print(failure, file=sys.stderr)
-            sys.exit(1)
-        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
-        if running:
-            _say(f"{running} trials are still under way in other processes: the report has "
-                 f"the finished ones (edusim-design-report {outdir} again when they finish)")
-        _report(outdir)
-
-    run_app("edusim-design", _search, DesignRunConfig)
-
-
-def _report(outdir: Path) -> None:
-    """The report at the end of the search (exit 1 when it cannot be made)."""
-    from experiments.design_report import os_reason, report
-
-    try:
-        summary = report(outdir, quiet=False)
-    except FileNotFoundError as err:
-        print(f"edusim-design: {err}", file=sys.stderr)
-        sys.exit(1)
-    except OSError as err:
-        print(f"edusim-design: cannot write the report to {outdir / 'design'}: "
-              f"{os_reason(err)}", file=sys.stderr)
-        sys.exit(1)
-    except Exception as err:
-        print(f"edusim-design: the report failed ({one_line(err)}); the trials are kept in "
-              f"{outdir}", file=sys.stderr)
-        sys.exit(1)
-    verdict = "a feasible mix was found" if summary["feasible"] else "INFEASIBLE target"
-    _say(f"{verdict}; report in {outdir / 'design'}")
-
-
-if __name__ == "__main__":
-    main()

@@ -19,7 +19,7 @@ SEARCH_FIELDS = ("space", "n_trials", "n_jobs", "sampler", "sampler_seed", "n_st
                  "storage", "study_name")
 #: the command line's search entries (``KEY=interval(...)`` etc.), taken out of the
 #: arguments before Hydra composes the configuration
-#: (:func:`experiments.design_search.split_argv`)
+#: (:func:`experiments.design_command.split_argv`)
 CLI_SPACE: dict[str, str] = {}
 
 
