@@ -339,9 +339,36 @@ def _dir_key(config: Any) -> str:
             else "hydra.sweep.dir")
 
 
+#: the run keys of ``edusim`` that a trial sets itself, and what it does instead
+TRIAL_SETS = {
+    "seed": "a trial runs every seed in design.seeds",
+    "years": "a trial runs to design.target_year",
+    "figures": "a trial draws no figure (the report draws the search's)",
+    "progress": "the search prints one line per trial",
+    "compare_baseline": "a trial is always compared with its same-seed baseline",
+}
+
+
+def ignored_overrides(config: Any) -> list[str]:
+    """A warning for each command-line override of a key a trial sets itself
+    (:data:`TRIAL_SETS`): it would otherwise be dropped without a word."""
+    from omegaconf import OmegaConf
+
+    out = []
+    for override in OmegaConf.select(config, "hydra.overrides.task") or []:
+        key = str(override).partition("=")[0].lstrip("+~")
+        if key in TRIAL_SETS:
+            out.append(f"{override} has no effect in edusim-design: {TRIAL_SETS[key]}")
+    return out
+
+
 class ValidateDesign(_Callback):
     """Before the first trial: the design block, the model's settings, the whole search
-    space, the county and the output folder are valid (:func:`design_problems`)."""
+    space, the county and the output folder are valid (:func:`design_problems`); a run key
+    that a trial sets itself, given on the command line, is named in a warning
+    (:func:`ignored_overrides`)."""
 
     def on_run_start(self, config: Any, **kwargs: Any) -> None:
         _stop(_checked(config, _dir_key(config)))
+        for line in ignored_overrides(config):
+            print(f"edusim-design: warning: {line}", file=sys.stderr)

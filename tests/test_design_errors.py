@@ -432,3 +432,20 @@ def test_an_integer_for_a_true_or_false_model_setting_is_refused(tmp_path):
                               f"hydra.sweep.dir={out}")
     assert code == 2 and "enrolment.expand_capacity: expected true or false, got 1" in err
     assert not out.exists()
+
+
+def test_run_keys_a_trial_sets_itself_are_named_in_a_warning(tmp_path):
+    """``edusim-design years=20 progress=2`` ran without a word: a trial runs to
+    design.target_year with design.seeds, and draws no figure."""
+    out = tmp_path / "design"
+    code, _, err = run_design("+target=smoke", "years=20", "progress=2", "seed=3",
+                              "design.n_trials=1", f"hydra.sweep.dir={out}")
+    assert code == 0, err[-2000:]
+    assert "edusim-design: warning: years=20 has no effect in edusim-design: a trial runs " \
+           "to design.target_year" in err
+    assert "warning: progress=2 has no effect" in err
+    assert "warning: seed=3 has no effect in edusim-design: a trial runs every seed in " \
+           "design.seeds" in err
+    code, _, err = run_design("+target=smoke", "design.n_trials=1",
+                              f"hydra.sweep.dir={tmp_path / 'plain'}")
+    assert code == 0 and "warning" not in err
