@@ -152,3 +152,22 @@ def test_trim_keeps_the_start_up_and_the_naive_model_on_county_l():
     assert trimmed["startup"]["tiny_run_s"] == 2.9
     assert "naive county_l 30y, rotation" in trimmed["workloads"]
     assert "naive tiny 20y, rotation" not in trimmed["workloads"]
+
+
+def test_a_timing_job_waits_for_the_machine_to_settle():
+    """``make docs`` started the benchmark at load 2.1 right after a test suite; a job with
+    START_BELOW_LOAD now waits (at most its timeout) for the load to fall below it."""
+    from experiments.docs.store import wait_for_load_below
+
+    loads, slept, said = iter([2.1, 1.4, 0.8, 0.4, 0.1]), [], []
+    assert wait_for_load_below(0.5, 600, load=lambda: next(loads), sleep=slept.append,
+                               say=said.append) == 0.4
+    assert slept == [10.0] * 3 and len(said) == 1 and "load 2.1" in said[0]
+    busy, slept, said = (lambda: 3.0), [], []  # never settles: starts after the timeout
+    assert wait_for_load_below(0.5, 30, load=busy, sleep=slept.append, say=said.append) == 3.0
+    assert slept == [10.0] * 3
+    slept = []  # quiet at once, or no load to read: no wait, nothing said
+    assert wait_for_load_below(0.5, 600, load=lambda: 0.2, sleep=slept.append) == 0.2
+    assert wait_for_load_below(0.5, 600, load=lambda: None, sleep=slept.append) is None
+    assert slept == []
+    assert job.START_BELOW_LOAD == 0.5

@@ -19,7 +19,13 @@ import time
 from pathlib import Path
 
 from experiments.docs import check, jobs
-from experiments.docs.store import DOC_FILES, ROOT, load_average, write_result
+from experiments.docs.store import (
+    DOC_FILES,
+    ROOT,
+    load_average,
+    wait_for_load_below,
+    write_result,
+)
 
 PROG = "edusim-docs"
 
@@ -44,8 +50,17 @@ class _LoadSampler(threading.Thread):
         return {"start": self.start_load, "max": self.max_load}
 
 
+#: how long a timing job waits for the machine to settle before it starts anyway (its load
+#: is stored beside its timings either way)
+SETTLE_TIMEOUT_S = 600.0
+
+
 def run_job(name: str) -> None:
     mod = jobs.module(name)
+    limit = getattr(mod, "START_BELOW_LOAD", None)
+    if limit is not None:  # a timing job: not right after other work
+        wait_for_load_below(limit, SETTLE_TIMEOUT_S, say=lambda line: print(
+            f"[docs] {name}: {line}", file=sys.stderr, flush=True))
     print(f"[docs] {name}: {mod.TITLE} ...", file=sys.stderr, flush=True)
     started = _dt.datetime.now()
     t0 = time.perf_counter()

@@ -133,6 +133,26 @@ def load_average() -> float | None:
         return None
 
 
+def wait_for_load_below(limit: float, timeout_s: float, load=load_average, sleep=None,
+                        say=None) -> float | None:
+    """Wait until the 1-minute load average is below ``limit`` (checked every 10 s), at most
+    ``timeout_s`` seconds, so that a timing job does not start on a machine still busy with
+    the work before it; ``say`` (a callable) hears once that it waits. Returns the load when
+    it stopped waiting (None where the load cannot be read: it does not wait)."""
+    import time
+
+    sleep = sleep or time.sleep
+    now, waited = load(), 0.0
+    if now is not None and now >= limit and say is not None:
+        say(f"waiting for the machine to settle (load {now:g}; starts below {limit:g}, "
+            f"or after {timeout_s:.0f} s)")
+    while now is not None and now >= limit and waited < timeout_s:
+        sleep(10.0)
+        waited += 10.0
+        now = load()
+    return now
+
+
 def commit(root: Path = ROOT) -> str:
     """The commit the docs were made from, with ``+changes`` when the work tree differed."""
     try:

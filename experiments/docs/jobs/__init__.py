@@ -3,7 +3,8 @@
 A job module defines ``TITLE`` (one line), ``run(ctx) -> dict`` and optionally ``DEPENDS``
 (globs, relative to the repository root, of the code and data besides the model that shape
 its output — figure code, report wording, a county table, a sweep's config; a change to any
-of them makes the stored result stale): it runs the commands a
+of them makes the stored result stale) and ``START_BELOW_LOAD`` (a job that times things: it
+starts once the 1-minute load average is below this, or after 10 minutes): it runs the commands a
 user would run through ``ctx.sh`` (from the repository root, ``.venv/bin`` first on the PATH),
 copies the images the docs show with ``ctx.image``, and returns the values the docs quote (JSON
 types only). It may define ``render_*`` functions that turn its stored values into Markdown for
